@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+// lebm: a notebook-style scripting environment for latent space energy-based prior models.
+// Layers (DESIGN.md §2), each a target depending only on those below it:
+//   lebm → REPL → Lang → {LatentEBM, Datasets, Plot} → Engine → CBLAS
+import PackageDescription
+
+/// Release builds drop Swift's overflow and bounds checks in the numeric kernels only; every
+/// index they use is validated by the throwing API in front of them.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+  name: "lebm",
+  products: [
+    .executable(name: "lebm", targets: ["lebm"]),
+    .library(name: "Engine", targets: ["Engine"]),
+  ],
+  targets: [
+    // System libraries, each wrapped once.
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "PNG", dependencies: ["CPNG"]),
+    .target(name: "Plot", dependencies: ["Engine", "PNG"], swiftSettings: fast),
+    .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib"], swiftSettings: fast),
+    .target(name: "LatentEBM", dependencies: ["Engine", "Datasets"], swiftSettings: fast),
+    .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot"]),
+    .target(name: "REPL", dependencies: ["Lang", "CEditLine"]),
+    .executableTarget(name: "lebm", dependencies: ["REPL"]),
+
+    .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+    .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang"], resources: [.copy("Scripts")]),
+    .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

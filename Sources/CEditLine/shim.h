@@ -1,0 +1,3 @@
+// libedit through its readline-compatible API (Debian: libedit-dev).
+#include <stdio.h>
+#include <editline/readline.h>

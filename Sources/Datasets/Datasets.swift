@@ -1,0 +1,1 @@
+// Datasets: see DESIGN.md §2.

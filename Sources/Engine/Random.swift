@@ -1,0 +1,100 @@
+import Glibc
+
+/// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64). The same seed gives
+/// the same stream on every machine and at every thread count: the engine draws its random numbers
+/// on one thread, in order.
+public struct RandomGenerator: Sendable {
+  private var s: (UInt64, UInt64, UInt64, UInt64)
+  private var spareNormal: Float? = nil
+
+  /// A generator whose whole stream is fixed by `seed`.
+  public init(seed: UInt64) {
+    var x = seed
+    func splitmix() -> UInt64 {
+      x &+= 0x9E37_79B9_7F4A_7C15
+      var z = x
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    s = (splitmix(), splitmix(), splitmix(), splitmix())
+  }
+
+  /// The full state, for checkpoints.
+  public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+  /// Restores a state saved from ``state``.
+  public init(state: [UInt64]) throws {
+    guard state.count == 4, state.contains(where: { $0 != 0 }) else {
+      throw TensorError.invalidArgument(op: "rng", message: "a generator state is 4 numbers, not all zero")
+    }
+    s = (state[0], state[1], state[2], state[3])
+  }
+
+  @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+  /// The next 64 random bits.
+  @inline(__always) public mutating func next() -> UInt64 {
+    let result = RandomGenerator.rotl(s.1 &* 5, 7) &* 9
+    let t = s.1 << 17
+    s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3; s.2 ^= t
+    s.3 = RandomGenerator.rotl(s.3, 45)
+    return result
+  }
+
+  /// A uniform Float in [0, 1).
+  @inline(__always) public mutating func uniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+
+  /// A uniform integer in `0..<n` (n > 0).
+  public mutating func int(below n: Int) -> Int { Int(next() % UInt64(Swift.max(n, 1))) }
+
+  /// A standard normal Float (Box–Muller, both values used).
+  @inline(__always) public mutating func normal() -> Float {
+    if let z = spareNormal { spareNormal = nil; return z }
+    var u1 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    if u1 < 1e-300 { u1 = 1e-300 }
+    let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    let r = (-2 * Glibc.log(u1)).squareRoot(), th = 2 * Double.pi * u2
+    spareNormal = Float(r * Glibc.sin(th))
+    return Float(r * Glibc.cos(th))
+  }
+
+  /// Fills `p[0..<n]` with standard normals.
+  public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    for i in 0..<n { p[i] = normal() }
+  }
+
+  /// A random permutation of `0..<n` (Fisher–Yates).
+  public mutating func permutation(_ n: Int) -> [Int] {
+    var a = Array(0..<n)
+    if n > 1 { for i in stride(from: n - 1, to: 0, by: -1) { a.swapAt(i, int(below: i + 1)) } }
+    return a
+  }
+}
+
+/// The engine's default generator, reseeded by ``seed(_:)``.
+nonisolated(unsafe) public var defaultGenerator = RandomGenerator(seed: 0)
+
+/// Reseeds the default generator.
+public func seed(_ value: UInt64) { defaultGenerator = RandomGenerator(seed: value) }
+
+extension Tensor {
+  /// Standard normal values: N(0, 1) in every entry.
+  public static func randn(_ shape: [Int], using rng: inout RandomGenerator) throws -> Tensor {
+    try checkShape(shape, op: "randn")
+    let t = Tensor(uninitialized: shape)
+    rng.fillNormal(t.storage.pointer, count: t.count)
+    return t
+  }
+  /// Uniform values in [lo, hi).
+  public static func rand(_ shape: [Int], lo: Float = 0, hi: Float = 1, using rng: inout RandomGenerator) throws -> Tensor {
+    try checkShape(shape, op: "rand")
+    let t = Tensor(uninitialized: shape)
+    for i in 0..<t.count { t.storage.pointer[i] = lo + (hi - lo) * rng.uniform() }
+    return t
+  }
+  public static func randn(_ shape: [Int]) throws -> Tensor { try randn(shape, using: &defaultGenerator) }
+  public static func rand(_ shape: [Int], lo: Float = 0, hi: Float = 1) throws -> Tensor {
+    try rand(shape, lo: lo, hi: hi, using: &defaultGenerator)
+  }
+}

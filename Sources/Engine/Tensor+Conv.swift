@@ -1,0 +1,216 @@
+/// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as one
+/// GEMM over the whole batch plus an im2col or col2im pass.
+///
+/// The batch is laid out channel-major (`[C, N·H·W]`) so that a single `cblas_sgemm` covers every
+/// image: for the SVHN generator that turns 100 thin products into one wide one.
+
+/// The geometry of a convolution: an input plane `h × w` seen through a `k × k` window at
+/// `stride` with `padding`, giving an output plane `oh × ow`.
+struct ConvGeometry: Equatable {
+  let channels: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, oh: Int, ow: Int
+}
+
+/// cols[(c·k + ky)·k + kx, (n·oh + oy)·ow + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx] (0 outside).
+func im2col(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+  let plane = g.oh * g.ow, rowLen = batch * plane
+  parallelFor(g.channels * g.k * g.k, work: g.channels * g.k * g.k * rowLen) { r in
+    let c = r / (g.k * g.k), ky = (r / g.k) % g.k, kx = r % g.k
+    let dst = cols + r * rowLen
+    for n in 0..<batch {
+      let src = x + (n * g.channels + c) * g.h * g.w
+      for oy in 0..<g.oh {
+        let iy = oy * g.stride - g.padding + ky
+        let row = dst + n * plane + oy * g.ow
+        if iy < 0 || iy >= g.h { row.update(repeating: 0, count: g.ow); continue }
+        let srow = src + iy * g.w
+        if g.stride == 1 {
+          // Contiguous run: zeros at the edges, a copy in the middle.
+          let lo = Swift.max(0, g.padding - kx), hi = Swift.min(g.ow, g.w + g.padding - kx)
+          for ox in 0..<Swift.min(lo, g.ow) { row[ox] = 0 }
+          if hi > lo { (row + lo).update(from: srow + lo - g.padding + kx, count: hi - lo) }
+          for ox in Swift.max(hi, 0)..<g.ow { row[ox] = 0 }
+        } else {
+          for ox in 0..<g.ow {
+            let ix = ox * g.stride - g.padding + kx
+            row[ox] = (ix >= 0 && ix < g.w) ? srow[ix] : 0
+          }
+        }
+      }
+    }
+  }
+}
+
+/// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it.
+func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
+  let plane = g.oh * g.ow, rowLen = batch * plane
+  parallelFor(g.channels, work: g.channels * g.k * g.k * rowLen) { c in
+    for n in 0..<batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w) }
+    for ky in 0..<g.k {
+      for kx in 0..<g.k {
+        let src = cols + ((c * g.k + ky) * g.k + kx) * rowLen
+        for n in 0..<batch {
+          let dst = x + (n * g.channels + c) * g.h * g.w
+          for oy in 0..<g.oh {
+            let iy = oy * g.stride - g.padding + ky
+            if iy < 0 || iy >= g.h { continue }
+            let srow = src + n * plane + oy * g.ow, drow = dst + iy * g.w
+            if g.stride == 1 {
+              let lo = Swift.max(0, g.padding - kx), hi = Swift.min(g.ow, g.w + g.padding - kx)
+              if hi > lo { let d = drow + lo - g.padding + kx; for ox in lo..<hi { d[ox - lo] += srow[ox] } }
+            } else {
+              for ox in 0..<g.ow {
+                let ix = ox * g.stride - g.padding + kx
+                if ix >= 0 && ix < g.w { drow[ix] += srow[ox] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// [N, C, P] ↔ [C, N, P]: swaps the batch and channel axes of a batch of planes of P values.
+func swapBatchChannels(_ x: UnsafePointer<Float>, n: Int, c: Int, plane: Int, _ y: UnsafeMutablePointer<Float>) {
+  parallelFor(c, work: n * c * plane) { ci in
+    for ni in 0..<n { (y + (ci * n + ni) * plane).update(from: x + (ni * c + ci) * plane, count: plane) }
+  }
+}
+
+extension Tensor {
+  private static func checkConv(_ op: String, x: Tensor, w: Tensor, bias: Tensor?, stride: Int, padding: Int, inAxis: Int) throws {
+    guard x.rank == 4 else {
+      throw TensorError.shapeMismatch(op: op, shapes: [x.shape], detail: "input must be [N, C, H, W]")
+    }
+    guard w.rank == 4, w.shape[2] == w.shape[3], w.shape[2] > 0 else {
+      throw TensorError.shapeMismatch(op: op, shapes: [w.shape], detail: "weight must be square-kernel 4-D")
+    }
+    guard x.shape[1] == w.shape[inAxis] else {
+      throw TensorError.shapeMismatch(op: op, shapes: [x.shape, w.shape],
+        detail: "input has \(x.shape[1]) channels, weight expects \(w.shape[inAxis])")
+    }
+    guard stride >= 1, padding >= 0 else {
+      throw TensorError.invalidArgument(op: op, message: "stride must be ≥ 1 and padding ≥ 0, got stride \(stride), padding \(padding)")
+    }
+    let outC = inAxis == 1 ? w.shape[0] : w.shape[1]
+    if let b = bias, b.shape != [outC] {
+      throw TensorError.shapeMismatch(op: op, shapes: [b.shape, [outC]], detail: "bias must have one value per output channel")
+    }
+  }
+
+  /// Adds `bias[c]` to every value of channel c of an NCHW buffer.
+  private static func addChannelBias(_ y: Tensor, _ bias: Tensor) {
+    let (n, c) = (y.shape[0], y.shape[1]), plane = y.shape[2] * y.shape[3]
+    let yp = y.storage.pointer, bp = bias.storage.pointer
+    for i in 0..<n { for j in 0..<c { let v = bp[j], row = yp + (i * c + j) * plane; for q in 0..<plane { row[q] += v } } }
+  }
+
+  /// Σ over N, H, W of an NCHW gradient: the bias gradient.
+  private static func channelSums(_ g: Tensor) -> Tensor {
+    let (n, c) = (g.shape[0], g.shape[1]), plane = g.shape[2] * g.shape[3]
+    let out = Tensor(uninitialized: [c])
+    let gp = g.storage.pointer, op = out.storage.pointer
+    for j in 0..<c {
+      var s: Float = 0
+      for i in 0..<n { let row = gp + (i * c + j) * plane; for q in 0..<plane { s += row[q] } }
+      op[j] = s
+    }
+    return out
+  }
+
+  /// 2-D convolution (cross-correlation, as PyTorch's `Conv2d`).
+  ///
+  /// Concretely: `y[n, o, i, j] = b[o] + Σ_{c, u, v} w[o, c, u, v] · x[n, c, i·s − p + u, j·s − p + v]`.
+  /// - Parameters:
+  ///   - x: input `[N, C, H, W]`.
+  ///   - weight: `[O, C, k, k]`.
+  ///   - bias: `[O]` or nil.
+  /// - Returns: `[N, O, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1]`.
+  public static func conv2d(_ x: Tensor, weight w: Tensor, bias: Tensor? = nil, stride s: Int = 1, padding p: Int = 0) throws -> Tensor {
+    try checkConv("conv2d", x: x, w: w, bias: bias, stride: s, padding: p, inAxis: 1)
+    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, k) = (w.shape[0], w.shape[2])
+    guard h + 2 * p >= k, wd + 2 * p >= k else {
+      throw TensorError.shapeMismatch(op: "conv2d", shapes: [x.shape, w.shape], detail: "kernel larger than the padded input")
+    }
+    let g = ConvGeometry(channels: c, h: h, w: wd, k: k, stride: s, padding: p, oh: (h + 2 * p - k) / s + 1, ow: (wd + 2 * p - k) / s + 1)
+    let plane = g.oh * g.ow, ck = c * k * k
+    let cols = Tensor(uninitialized: [ck, n * plane])
+    im2col(x.storage.pointer, batch: n, g, cols.storage.pointer)
+    let ycn = Tensor(uninitialized: [o, n * plane])
+    sgemm(false, false, m: o, n: n * plane, k: ck, w.storage.pointer, lda: ck, cols.storage.pointer, ldb: n * plane, ycn.storage.pointer, ldc: n * plane)
+    let y = Tensor(uninitialized: [n, o, g.oh, g.ow])
+    swapBatchChannels(ycn.storage.pointer, n: o, c: n, plane: plane, y.storage.pointer)
+    if let b = bias { addChannelBias(y, b) }
+    let inputs = bias.map { [x, w, $0] } ?? [x, w]
+    return y.recorded("conv2d", inputs) { gy, need in
+      let gcn = Tensor(uninitialized: [o, n * plane])
+      swapBatchChannels(gy.storage.pointer, n: n, c: o, plane: plane, gcn.storage.pointer)
+      var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
+      if need[0] {
+        let dcols = Tensor(uninitialized: [ck, n * plane])
+        sgemm(true, false, m: ck, n: n * plane, k: o, w.storage.pointer, lda: ck, gcn.storage.pointer, ldb: n * plane, dcols.storage.pointer, ldc: n * plane)
+        gx = Tensor(uninitialized: x.shape)
+        col2im(dcols.storage.pointer, batch: n, g, gx!.storage.pointer)
+      }
+      if need[1] {
+        gw = Tensor(uninitialized: w.shape)
+        sgemm(false, true, m: o, n: ck, k: n * plane, gcn.storage.pointer, lda: n * plane, cols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
+      }
+      if need.count > 2 && need[2] { gb = channelSums(gy) }
+      return [gx, gw, gb]
+    }
+  }
+
+  /// 2-D transposed convolution (PyTorch's `ConvTranspose2d`), the adjoint of ``conv2d``.
+  ///
+  /// Concretely: every input value `x[n, c, i, j]` adds `x · w[c, o, u, v]` to
+  /// `y[n, o, i·s − p + u, j·s − p + v]`, then `b[o]` is added.
+  /// - Parameters:
+  ///   - x: input `[N, Cin, H, W]`.
+  ///   - weight: `[Cin, Cout, k, k]` (PyTorch's layout).
+  ///   - outputPadding: extra rows and columns on the bottom and right of the output.
+  /// - Returns: `[N, Cout, (H − 1)·s − 2p + k + outputPadding, …]`.
+  public static func convTranspose2d(
+    _ x: Tensor, weight w: Tensor, bias: Tensor? = nil, stride s: Int = 1, padding p: Int = 0, outputPadding op: Int = 0
+  ) throws -> Tensor {
+    try checkConv("conv_transpose2d", x: x, w: w, bias: bias, stride: s, padding: p, inAxis: 0)
+    guard op >= 0, op < s else {
+      throw TensorError.invalidArgument(op: "conv_transpose2d", message: "output padding must be in 0..<stride, got \(op)")
+    }
+    let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (cout, k) = (w.shape[1], w.shape[2])
+    let oh = (h - 1) * s - 2 * p + k + op, ow = (wd - 1) * s - 2 * p + k + op
+    guard oh > 0, ow > 0 else {
+      throw TensorError.shapeMismatch(op: "conv_transpose2d", shapes: [x.shape, w.shape], detail: "output would be empty")
+    }
+    // The output plane plays the part of conv2d's input; the input plane, of its output.
+    let g = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
+    let plane = h * wd, ck = cout * k * k
+    let xcn = Tensor(uninitialized: [cin, n * plane])
+    swapBatchChannels(x.storage.pointer, n: n, c: cin, plane: plane, xcn.storage.pointer)
+    let cols = Tensor(uninitialized: [ck, n * plane])
+    sgemm(true, false, m: ck, n: n * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer, ldb: n * plane, cols.storage.pointer, ldc: n * plane)
+    let y = Tensor(uninitialized: [n, cout, oh, ow])
+    col2im(cols.storage.pointer, batch: n, g, y.storage.pointer)
+    if let b = bias { addChannelBias(y, b) }
+    let inputs = bias.map { [x, w, $0] } ?? [x, w]
+    return y.recorded("conv_transpose2d", inputs) { gy, need in
+      let gcols = Tensor(uninitialized: [ck, n * plane])
+      im2col(gy.storage.pointer, batch: n, g, gcols.storage.pointer)
+      var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
+      if need[0] {
+        let gxcn = Tensor(uninitialized: [cin, n * plane])
+        sgemm(false, false, m: cin, n: n * plane, k: ck, w.storage.pointer, lda: ck, gcols.storage.pointer, ldb: n * plane, gxcn.storage.pointer, ldc: n * plane)
+        gx = Tensor(uninitialized: x.shape)
+        swapBatchChannels(gxcn.storage.pointer, n: cin, c: n, plane: plane, gx!.storage.pointer)
+      }
+      if need[1] {
+        gw = Tensor(uninitialized: w.shape)
+        sgemm(false, true, m: cin, n: ck, k: n * plane, xcn.storage.pointer, lda: n * plane, gcols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
+      }
+      if need.count > 2 && need[2] { gb = channelSums(gy) }
+      return [gx, gw, gb]
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import Glibc
+
+/// A Float32 tensor of any rank, stored contiguously in row-major order.
+///
+/// Tensors are values: every operation returns a new tensor and leaves its inputs alone (the one
+/// exception is an optimizer updating its parameters in place). A tensor that takes part in a
+/// gradient computation carries a node of the autodiff graph; see ``gradients(of:wrt:)``.
+///
+/// Every operation that user input can get wrong throws a ``TensorError`` naming the operation and
+/// the shapes, so one `try` covers a whole expression: `let e = try (z * w + b).sum()`.
+public struct Tensor: @unchecked Sendable {
+  /// The size of each axis; `[]` for a scalar.
+  public let shape: [Int]
+  let storage: Storage
+  /// The autodiff node, present when this tensor was computed from one that requires a gradient.
+  var node: GradNode?
+
+  init(shape: [Int], storage: Storage, node: GradNode? = nil) {
+    self.shape = shape
+    self.storage = storage
+    self.node = node
+  }
+
+  /// A tensor of `shape` whose memory the caller fills before anyone reads it.
+  init(uninitialized shape: [Int]) {
+    self.init(shape: shape, storage: Storage(uninitialized: shape.reduce(1, *)))
+  }
+
+  // MARK: - Creation
+
+  /// A tensor with the given scalars in row-major order.
+  /// - Throws: if `scalars.count` is not the product of `shape`, or a size is negative.
+  public init(shape: [Int], scalars: [Float]) throws {
+    try Tensor.checkShape(shape, op: "tensor")
+    let n = shape.reduce(1, *)
+    guard scalars.count == n else {
+      throw TensorError.invalidArgument(
+        op: "tensor", message: "\(scalars.count) values cannot fill shape \(formatShape(shape)) (\(n) values)")
+    }
+    self.init(uninitialized: shape)
+    scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: n) }
+  }
+
+  /// A rank-1 tensor holding `scalars`.
+  public init(_ scalars: [Float]) {
+    self.init(uninitialized: [scalars.count])
+    scalars.withUnsafeBufferPointer {
+      if let b = $0.baseAddress { storage.pointer.update(from: b, count: scalars.count) }
+    }
+  }
+
+  /// A rank-0 tensor holding `value`.
+  public init(scalar value: Float) {
+    self.init(uninitialized: [])
+    storage.pointer[0] = value
+  }
+
+  /// A tensor from nested rows: `Tensor(rows: [[1, 2], [3, 4]])` has shape `[2, 2]`.
+  public init(rows: [[Float]]) throws {
+    let cols = rows.first?.count ?? 0
+    guard rows.allSatisfy({ $0.count == cols }) else {
+      throw TensorError.invalidArgument(op: "tensor", message: "rows have different lengths")
+    }
+    try self.init(shape: [rows.count, cols], scalars: rows.flatMap { $0 })
+  }
+
+  /// A tensor of `shape` filled with `value`.
+  public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
+    try checkShape(shape, op: "full")
+    let t = Tensor(uninitialized: shape)
+    t.storage.pointer.update(repeating: value, count: t.count)
+    return t
+  }
+
+  /// A tensor of zeros.
+  public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
+
+  /// A tensor of ones.
+  public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, 1) }
+
+  /// `start, start + step, …` up to but not including `end`, as in `numpy.arange`.
+  public static func arange(_ start: Float, _ end: Float, step: Float = 1) throws -> Tensor {
+    guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
+      throw TensorError.invalidArgument(op: "arange", message: "step must be finite and non-zero, got \(step)")
+    }
+    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    guard n <= 1 << 31 else {
+      throw TensorError.invalidArgument(op: "arange", message: "\(n) values is too many")
+    }
+    let t = Tensor(uninitialized: [n])
+    for i in 0..<n { t.storage.pointer[i] = start + Float(i) * step }
+    return t
+  }
+
+  /// `count` evenly spaced values from `start` to `end`, both included.
+  public static func linspace(_ start: Float, _ end: Float, count: Int) throws -> Tensor {
+    guard count >= 1 else {
+      throw TensorError.invalidArgument(op: "linspace", message: "count must be at least 1, got \(count)")
+    }
+    let t = Tensor(uninitialized: [count])
+    let d = count > 1 ? (end - start) / Float(count - 1) : 0
+    for i in 0..<count { t.storage.pointer[i] = start + Float(i) * d }
+    return t
+  }
+
+  static func checkShape(_ shape: [Int], op: String) throws {
+    guard shape.allSatisfy({ $0 >= 0 }) else {
+      throw TensorError.invalidArgument(op: op, message: "negative size in shape \(formatShape(shape))")
+    }
+    var n = 1
+    for d in shape {
+      let (p, o) = n.multipliedReportingOverflow(by: d)
+      guard !o, p <= 1 << 34 else {
+        throw TensorError.invalidArgument(op: op, message: "shape \(formatShape(shape)) is too large")
+      }
+      n = p
+    }
+  }
+
+  // MARK: - Reading
+
+  /// The number of axes.
+  public var rank: Int { shape.count }
+  /// The number of scalars.
+  public var count: Int { storage.count }
+  /// The scalars in row-major order.
+  public var scalars: [Float] { Array(UnsafeBufferPointer(start: storage.pointer, count: count)) }
+
+  /// The only value of a one-element tensor.
+  public func item() throws -> Float {
+    guard count == 1 else {
+      throw TensorError.invalidArgument(op: "item", message: "tensor of shape \(formatShape(shape)) has \(count) values, not 1")
+    }
+    return storage.pointer[0]
+  }
+
+  /// The value at a full index, e.g. `t[1, 2]` on a matrix; throws when out of range.
+  public func value(at index: [Int]) throws -> Float {
+    guard index.count == rank else {
+      throw TensorError.invalidArgument(op: "index", message: "\(index.count) indices for a tensor of rank \(rank)")
+    }
+    var off = 0
+    for (i, (ix, d)) in zip(index, shape).enumerated() {
+      guard ix >= 0, ix < d else {
+        throw TensorError.invalidArgument(op: "index", message: "index \(ix) out of range for axis \(i) of size \(d)")
+      }
+      off = off * d + ix
+    }
+    return storage.pointer[off]
+  }
+
+  /// Read access to the scalars without copying.
+  public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    try body(UnsafeBufferPointer(start: storage.pointer, count: count))
+  }
+
+  /// A copy with its own memory and no autodiff history.
+  public func copy() -> Tensor {
+    let t = Tensor(uninitialized: shape)
+    t.storage.pointer.update(from: storage.pointer, count: count)
+    return t
+  }
+
+  /// Whether every value is finite.
+  public var isFinite: Bool {
+    let p = storage.pointer
+    for i in 0..<count where !p[i].isFinite { return false }
+    return true
+  }
+
+  /// Whether the two tensors have the same shape and values within `tolerance` (absolute).
+  public func isClose(to other: Tensor, tolerance: Float = 1e-5) -> Bool {
+    guard shape == other.shape else { return false }
+    for i in 0..<count where !(Swift.abs(storage.pointer[i] - other.storage.pointer[i]) <= tolerance) { return false }
+    return true
+  }
+}
+
+extension Tensor: CustomStringConvertible {
+  /// A summary: the shape, and min / mean / max for large tensors or the values for small ones.
+  public var description: String {
+    if count <= 8 {
+      let v = scalars.map { formatScalar($0) }.joined(separator: ", ")
+      return rank == 0 ? "tensor(\(v))" : "tensor\(formatShape(shape)) [\(v)]"
+    }
+    var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, bad = 0
+    for x in UnsafeBufferPointer(start: storage.pointer, count: count) {
+      if x.isFinite { lo = Swift.min(lo, x); hi = Swift.max(hi, x); sum += Double(x) } else { bad += 1 }
+    }
+    let mean = Float(sum / Double(Swift.max(count - bad, 1)))
+    var s = "tensor\(formatShape(shape)) min=\(formatScalar(lo)) mean=\(formatScalar(mean)) max=\(formatScalar(hi))"
+    if bad > 0 { s += " non-finite=\(bad)" }
+    return s
+  }
+}
+
+/// Formats a scalar with up to 4 significant decimals and no trailing zeros.
+public func formatScalar(_ x: Float) -> String {
+  if x.isNaN { return "nan" }
+  if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+  if x == x.rounded(), abs(x) < 1e9 { return String(Int(x)) }
+  let a = abs(x)
+  if a >= 1e5 || a < 1e-4 {
+    return String(format4e: Double(x))
+  }
+  var s = String(Double((Double(x) * 1e4).rounded() / 1e4))
+  if s.hasSuffix(".0") { s.removeLast(2) }
+  return s
+}
+
+extension String {
+  /// `1.2345e-05`-style formatting without Foundation.
+  init(format4e x: Double) {
+    guard x != 0 else { self = "0"; return }
+    var e = Int((log10(abs(x))).rounded(.down))
+    var m = x / pow(10, Double(e))
+    m = (m * 1e4).rounded() / 1e4
+    if abs(m) >= 10 { m /= 10; e += 1 }
+    self = "\(m)e\(e)"
+  }
+}

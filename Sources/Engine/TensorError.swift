@@ -1,0 +1,29 @@
+/// An error from the engine: a shape or argument mistake, or a non-finite value, named with the
+/// operation that found it. Nothing a caller passes makes the engine trap; it throws one of these.
+public enum TensorError: Error, CustomStringConvertible, Equatable {
+  /// Two or more shapes that an operation cannot combine.
+  case shapeMismatch(op: String, shapes: [[Int]], detail: String)
+  /// A bad argument: a negative size, an axis out of range, a stride of zero, …
+  case invalidArgument(op: String, message: String)
+  /// NaN or infinity where a finite value is required.
+  case nonFinite(op: String, message: String)
+  /// A gradient was asked for that the graph cannot provide.
+  case gradient(message: String)
+
+  public var description: String {
+    switch self {
+    case let .shapeMismatch(op, shapes, detail):
+      let s = shapes.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+        .joined(separator: " and ")
+      return "\(op): shapes \(s) do not match" + (detail.isEmpty ? "" : " (\(detail))")
+    case let .invalidArgument(op, message): return "\(op): \(message)"
+    case let .nonFinite(op, message): return "\(op): \(message)"
+    case let .gradient(message): return "grad: \(message)"
+    }
+  }
+}
+
+/// Formats a shape the way error messages and summaries show it: `[100, 3, 32, 32]`.
+public func formatShape(_ shape: [Int]) -> String {
+  "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}

@@ -1,0 +1,1 @@
+// Lang: see DESIGN.md §2.

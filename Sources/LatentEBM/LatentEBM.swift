@@ -1,0 +1,1 @@
+// LatentEBM: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// PNG: see DESIGN.md §2.

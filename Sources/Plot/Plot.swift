@@ -1,0 +1,1 @@
+// Plot: see DESIGN.md §2.

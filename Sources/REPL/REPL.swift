@@ -1,0 +1,1 @@
+// REPL: see DESIGN.md §2.

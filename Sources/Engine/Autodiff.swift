@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reverse-mode automatic differentiation over tensor operations (micrograd's design, on tensors).
 ///
 /// A tensor marked with ``Tensor/requiringGrad()`` is a leaf of the graph. Every operation on a
@@ -20,9 +22,19 @@ final class GradNode {
   }
 }
 
-/// Whether operations record the autodiff graph. Turned off by ``withoutGradients(_:)`` and while
-/// gradients are being computed.
-nonisolated(unsafe) var gradRecording = true
+/// Whether operations on this thread record the autodiff graph. Turned off by
+/// ``withoutGradients(_:)`` and while gradients are being computed. Thread-local, so concurrent
+/// work on other threads (tests, a notebook runner) is not affected.
+var gradRecording: Bool {
+  get { pthread_getspecific(gradRecordingKey) == nil }
+  set { pthread_setspecific(gradRecordingKey, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+}
+
+private let gradRecordingKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key, nil)
+  return key
+}()
 
 /// Runs `body` without recording the autodiff graph (PyTorch's `no_grad`).
 public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
@@ -104,7 +116,7 @@ public func gradients(of y: Tensor, seed: Tensor, wrt xs: [Tensor]) throws -> [T
       if !targets.contains(id) { grads[id] = nil }  // free interior gradients early
       let mask = n.inputs.map { $0.node.map { needed.contains(ObjectIdentifier($0)) } ?? false }
       let gs = try vjp(g, mask)
-      for (i, gi) in gs.enumerated() where mask[i] {
+      for (i, gi) in gs.prefix(mask.count).enumerated() where mask[i] {
         guard let gi, let m = n.inputs[i].node else { continue }
         let mid = ObjectIdentifier(m)
         if let acc = grads[mid] { grads[mid] = try acc + gi } else { grads[mid] = gi }

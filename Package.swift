@@ -4,9 +4,13 @@
 //   lebm → REPL → Lang → {LatentEBM, Datasets, Plot} → Engine → CBLAS
 import PackageDescription
 
-/// Release builds drop Swift's overflow and bounds checks in the numeric kernels only; every
-/// index they use is validated by the throwing API in front of them.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+/// The numeric targets are optimised in every configuration, so `swift test` (a debug build) runs
+/// training tests at a useful speed; release builds also drop overflow and bounds checks there
+/// (every index the kernels use is validated by the throwing API in front of them).
+let fast: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+  .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
 
 let package = Package(
   name: "lebm",

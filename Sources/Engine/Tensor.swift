@@ -154,6 +154,20 @@ public struct Tensor: @unchecked Sendable {
     try body(UnsafeBufferPointer(start: storage.pointer, count: count))
   }
 
+  /// Write access to the scalars, for kernels that fill a tensor they just made. Writing into a
+  /// tensor that others share changes it for them too (optimizers rely on this for parameters).
+  public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    try body(storage.buffer)
+  }
+
+  /// A new tensor of `shape` whose values `body` writes (its memory starts unspecified).
+  public static func make(_ shape: [Int], _ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> Tensor {
+    try checkShape(shape, op: "tensor")
+    let t = Tensor(uninitialized: shape)
+    try body(t.storage.buffer)
+    return t
+  }
+
   /// A copy with its own memory and no autodiff history.
   public func copy() -> Tensor {
     let t = Tensor(uninitialized: shape)

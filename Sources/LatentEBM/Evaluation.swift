@@ -1,0 +1,107 @@
+import Engine
+
+extension LatentEBM {
+  /// Samples: prior chains from N(0, σ_init² I), pushed through the generator. `[n] + outputShape`.
+  public func generate(_ n: Int, config: LangevinConfig = .prior, using rng: inout RandomGenerator) throws -> Tensor {
+    guard n > 0 else { throw LatentEBMError.invalidArgument("generate: 'n' must be a positive integer, got \(n)") }
+    let z = try samplePrior(from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
+    return try withoutGradients { try generator(z) }
+  }
+
+  /// Reconstructions g(z⁺) with z⁺ from posterior chains on x.
+  public func reconstruct(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
+    try checkData(x, "reconstruct")
+    let z = try samplePosterior(x, from: initialLatents(x.shape[0], std: config.initStd, using: &rng), config: config, using: &rng)
+    return try withoutGradients { try generator(z).reshaped(x.shape) }
+  }
+
+  /// Per-pixel mean squared error between x and its reconstruction (data in [−1, 1]): DESIGN.md §8.
+  public func reconstructionError(_ x: Tensor, config: LangevinConfig = .posterior, batchSize: Int = 500, using rng: inout RandomGenerator) throws -> Float {
+    try checkData(x, "reconstruction_error")
+    var total: Double = 0
+    var start = 0
+    while start < x.shape[0] {
+      let end = Swift.min(x.shape[0], start + Swift.max(batchSize, 1))
+      let xb = try x.slice(axis: 0, start: start, end: end)
+      let r = try reconstruct(xb, config: config, using: &rng)
+      total += Double(try (xb - r).square().sum().item())
+      start = end
+    }
+    return Float(total / Double(x.count))
+  }
+
+  /// The anomaly score of DESIGN.md §8, per row of x (higher = more anomalous), with z from
+  /// posterior chains:  `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`.
+  public func anomalyScore(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
+    try checkData(x, "anomaly_score")
+    let n = x.shape[0]
+    let xb = try x.reshaped([n] + generator.outputShape)
+    let z = try samplePosterior(xb, from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
+    return try withoutGradients {
+      let rec = try (xb - generator(z)).square().reshaped([n, -1]).sum(axes: [1]) / (2 * sigma * sigma)
+      return try rec + priorEnergy(z)
+    }
+  }
+}
+
+/// The area under the precision–recall curve for `scores` (higher = positive) against `labels`
+/// (true = positive, e.g. anomalous): the trapezoidal area under the curve of
+/// scikit-learn's `precision_recall_curve`, as Zenati et al. and the latent EBM paper compute it.
+public func auprc(scores: [Float], labels: [Bool]) throws -> Float {
+  guard scores.count == labels.count, !scores.isEmpty else {
+    throw LatentEBMError.invalidArgument("auprc: needs as many labels as scores (got \(scores.count) and \(labels.count)), at least one")
+  }
+  guard scores.allSatisfy(\.isFinite) else { throw LatentEBMError.invalidArgument("auprc: scores must be finite") }
+  let positives = labels.filter { $0 }.count
+  guard positives > 0 else { throw LatentEBMError.invalidArgument("auprc: there are no positive labels") }
+  // Thresholds at each distinct score, from high to low.
+  let order = scores.indices.sorted { scores[$0] > scores[$1] }
+  var points: [(recall: Double, precision: Double)] = []
+  var tp = 0, fp = 0, i = 0
+  while i < order.count {
+    let t = scores[order[i]]
+    while i < order.count && scores[order[i]] == t {
+      if labels[order[i]] { tp += 1 } else { fp += 1 }
+      i += 1
+    }
+    points.append((Double(tp) / Double(positives), Double(tp) / Double(tp + fp)))
+  }
+  // sklearn appends (recall 0, precision 1) and integrates over recall.
+  points.insert((0, 1), at: 0)
+  var area = 0.0
+  for k in 1..<points.count {
+    area += (points[k].recall - points[k - 1].recall) * (points[k].precision + points[k - 1].precision) / 2
+  }
+  return Float(area)
+}
+
+/// The biased estimate of the squared maximum mean discrepancy between two samples, with the sum
+/// of Gaussian kernels `k(a, b) = Σ_h exp(−‖a − b‖² / (2h²))`:
+///
+/// `MMD² = mean k(X, X′) + mean k(Y, Y′) − 2 mean k(X, Y)`.
+public func mmd(_ x: Tensor, _ y: Tensor, bandwidths: [Float] = [0.1, 0.3, 1.0]) throws -> Float {
+  guard x.rank == 2, y.rank == 2, x.shape[1] == y.shape[1], x.shape[0] > 0, y.shape[0] > 0 else {
+    throw LatentEBMError.shape("mmd: samples must be [N, d] and [M, d], got \(formatShape(x.shape)) and \(formatShape(y.shape))")
+  }
+  guard !bandwidths.isEmpty, bandwidths.allSatisfy({ $0 > 0 }) else {
+    throw LatentEBMError.invalidArgument("mmd: bandwidths must be positive")
+  }
+  func meanKernel(_ a: Tensor, _ b: Tensor) throws -> Double {
+    let aa = try a.square().sum(axes: [1], keepDims: true)
+    let bb = try b.square().sum(axes: [1], keepDims: true).transposed()
+    let d2 = try (aa + bb) - Tensor.matmul(a, b, transposeB: true) * 2
+    var total = 0.0
+    d2.withUnsafeBufferPointer { p in
+      for v in p {
+        let dd = Swift.max(v, 0)
+        for h in bandwidths { total += Double(expf(-dd / (2 * h * h))) }
+      }
+    }
+    return total / Double(d2.count)
+  }
+  return try withoutGradients {
+    Float(try meanKernel(x, x) + meanKernel(y, y) - 2 * meanKernel(x, y))
+  }
+}
+
+import Glibc

@@ -1,1 +1,0 @@
-// LatentEBM: see DESIGN.md §2.

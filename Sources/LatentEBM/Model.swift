@@ -1,0 +1,82 @@
+import Engine
+
+/// A latent space energy-based prior model (Pang, Han, Nijkamp, Zhu, Wu, NeurIPS 2020):
+///
+/// ```
+/// z ~ p_α(z) = exp(−E_α(z)) · N(0, σ0² I) / Z(α)
+/// x = g_β(z) + ε,  ε ~ N(0, σ² I)
+/// ```
+///
+/// With no energy net it is the Gaussian-prior baseline (alternating back-propagation): the same
+/// generator with `p(z) = N(0, σ0² I)`.
+public final class LatentEBM {
+  /// E_α, or nil for the Gaussian-prior baseline.
+  public let energyNet: EnergyModel?
+  public let generator: Generator
+  /// σ, the standard deviation of the generator's Gaussian noise (default 0.3).
+  public var sigma: Float
+  /// σ0, the standard deviation of the base prior N(0, σ0² I) (default 1).
+  public var priorSigma: Float
+
+  public init(energy: EnergyModel?, generator: Generator, sigma: Float = 0.3, priorSigma: Float = 1) throws {
+    if let e = energy, e.latent != generator.latent {
+      throw LatentEBMError.shape("latent_ebm: the energy net takes z of size \(e.latent), the generator \(generator.latent)")
+    }
+    guard sigma > 0, priorSigma > 0, sigma.isFinite, priorSigma.isFinite else {
+      throw LatentEBMError.invalidArgument("latent_ebm: sigma and prior_sigma must be positive, got \(sigma) and \(priorSigma)")
+    }
+    energyNet = energy; self.generator = generator; self.sigma = sigma; self.priorSigma = priorSigma
+  }
+
+  /// The dimension of z.
+  public var latent: Int { generator.latent }
+
+  /// E_α(z) per row (zeros for the Gaussian prior): `[N, latent] → [N]`.
+  public func energy(_ z: Tensor) throws -> Tensor {
+    if let e = energyNet { return try e(z) }
+    try checkLatent(z, "energy")
+    return try Tensor.zeros([z.shape[0]])
+  }
+
+  /// The prior's negative log density up to a constant: `E_α(z) + ‖z‖²/(2σ0²)`, per row.
+  public func priorEnergy(_ z: Tensor) throws -> Tensor {
+    let gauss = try z.square().sum(axes: [1]) / (2 * priorSigma * priorSigma)
+    return try energy(z) + gauss
+  }
+
+  func checkLatent(_ z: Tensor, _ op: String) throws {
+    guard z.rank == 2, z.shape[1] == latent else {
+      throw LatentEBMError.shape("\(op): z must have shape [N, \(latent)], got \(formatShape(z.shape))")
+    }
+  }
+
+  func checkData(_ x: Tensor, _ op: String) throws {
+    guard x.rank >= 1, Array(x.shape.dropFirst()) == generator.outputShape || (x.rank == 2 && x.shape[1] == generator.outputShape.reduce(1, *)) else {
+      throw LatentEBMError.shape("\(op): x must have shape \(formatShape([-1] + generator.outputShape)) (N first), got \(formatShape(x.shape))")
+    }
+  }
+
+  /// The parameters of G then E.
+  public var parameters: [Tensor] { generator.parameters + (energyNet?.parameters ?? []) }
+}
+
+extension LatentEBM: CustomStringConvertible {
+  public var description: String {
+    let g = generator.parameters.reduce(0) { $0 + $1.count }, e = energyNet?.parameters.reduce(0) { $0 + $1.count } ?? 0
+    var s = "latent EBM: z ∈ ℝ^\(latent), σ = \(formatScalar(sigma)), σ0 = \(formatScalar(priorSigma))\n"
+    if let en = energyNet as? EnergyNet {
+      s += "  energy E_α: \(([en.latent] + en.hidden + [1]).map(String.init).joined(separator: " → ")), \(en.activation), form \(en.form.rawValue) (\(e) parameters)\n"
+    } else if energyNet != nil {
+      s += "  energy E_α: a custom energy function (\(e) parameters)\n"
+    } else {
+      s += "  prior: Gaussian N(0, σ0² I) (no energy net)\n"
+    }
+    switch generator.kind {
+    case let .mlp(hidden, act):
+      s += "  generator g_β: MLP \(([latent] + hidden + generator.outputShape).map(String.init).joined(separator: " → ")), \(act) (\(g) parameters)"
+    case let .conv(size, channels, ngf):
+      s += "  generator g_β: transposed convolutions → \(channels)×\(size)×\(size), ngf \(ngf) (\(g) parameters)"
+    }
+    return s
+  }
+}

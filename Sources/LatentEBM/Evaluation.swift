@@ -2,9 +2,12 @@ import Engine
 
 extension LatentEBM {
   /// Samples: prior chains from N(0, σ_init² I), pushed through the generator. `[n] + outputShape`.
+  /// With the Gaussian prior (no energy net) z is drawn exactly from N(0, σ0² I).
   public func generate(_ n: Int, config: LangevinConfig = .prior, using rng: inout RandomGenerator) throws -> Tensor {
     guard n > 0 else { throw LatentEBMError.invalidArgument("generate: 'n' must be a positive integer, got \(n)") }
-    let z = try samplePrior(from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
+    let z = energyNet == nil
+      ? try initialLatents(n, std: priorSigma, using: &rng)
+      : try samplePrior(from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
     return try withoutGradients { try generator(z) }
   }
 

@@ -1,0 +1,78 @@
+import Testing
+import Engine
+import Glibc
+@testable import LatentEBM
+
+@Suite struct CheckpointTests {
+  func tempPath(_ name: String) -> String { "/tmp/lebm-test-\(getpid())-\(name)" }
+
+  @Test func roundTripGivesIdenticalOutputs() throws {
+    var rng = RandomGenerator(seed: 1)
+    let m = try LatentEBM(energy: EnergyNet(latent: 3, hidden: [6, 5], activation: .gelu, form: .softplus, using: &rng),
+                          generator: Generator(latent: 3, hidden: [7], output: 4, using: &rng), sigma: 0.2)
+    var c = TrainConfig(); c.prior.steps = 2; c.posterior.steps = 2; c.persistentChains = 8; c.clipE = 2
+    let t = try Trainer(model: m, config: c, seed: 5)
+    let x = try Tensor.randn([4, 4], using: &rng)
+    _ = try t.step(x); t.endEpoch(); _ = try t.step(x)
+    let path = tempPath("round.safetensors")
+    defer { unlink(path) }
+    try Checkpoint.save(m, trainer: t, to: path)
+    let (m2, t2) = try Checkpoint.load(path)
+    let z = try Tensor.randn([5, 3], using: &rng)
+    #expect(try m2.energy(z).scalars == m.energy(z).scalars)
+    #expect(try m2.generator(z).scalars == m.generator(z).scalars)
+    #expect(m2.sigma == 0.2 && m2.description == m.description)
+    let t2u = try #require(t2)
+    #expect(t2u.step == 2 && t2u.epoch == 1 && t2u.config == t.config)
+    #expect(t2u.optimizerE!.learningRate == t.optimizerE!.learningRate)
+    // Training continues identically from the restored state.
+    let a = try t.step(x), b = try t2u.step(x)
+    #expect(a == b)
+  }
+
+  @Test func convGeneratorRoundTrip() throws {
+    var rng = RandomGenerator(seed: 2)
+    let m = try LatentEBM(energy: nil, generator: Generator(latent: 4, imageSize: 28, channels: 1, ngf: 2, using: &rng))
+    let path = tempPath("conv.safetensors")
+    defer { unlink(path) }
+    try Checkpoint.save(m, to: path)
+    let (m2, t2) = try Checkpoint.load(path)
+    #expect(t2 == nil && m2.energyNet == nil)
+    let z = try Tensor.randn([2, 4], using: &rng)
+    #expect(try m2.generator(z).scalars == m.generator(z).scalars)
+  }
+
+  @Test func corruptFilesAreErrorsAndLeaveTheModelAlone() throws {
+    var rng = RandomGenerator(seed: 3)
+    let m = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [4], using: &rng), generator: Generator(latent: 2, hidden: [4], output: 3, using: &rng))
+    let path = tempPath("corrupt.safetensors")
+    defer { unlink(path) }
+    try Checkpoint.save(m, to: path)
+    let f = fopen(path, "rb")!
+    var bytes = [UInt8](repeating: 0, count: 1 << 16)
+    let n = fread(&bytes, 1, bytes.count, f); fclose(f)
+    func write(_ b: ArraySlice<UInt8>) { let g = fopen(path, "wb")!; _ = Array(b).withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, g) }; fclose(g) }
+    let before = m.parameters.map(\.scalars)
+
+    write(bytes[0..<(n - 10)])  // truncated body
+    do { try Checkpoint.loadWeights(path, into: m); Issue.record("no error") } catch let e as LatentEBMError {
+      #expect(e.description.hasPrefix(path) && e.description.contains("truncated"))
+    }
+    write(bytes[0..<5])  // truncated length
+    #expect(throws: LatentEBMError.self) { try Checkpoint.load(path) }
+    var bad = Array(bytes[0..<n]); bad[12] = 0x7b; bad[13] = 0x7b  // corrupt JSON
+    write(bad[...])
+    do { _ = try Checkpoint.load(path); Issue.record("no error") } catch let e as LatentEBMError {
+      #expect(e.description.contains("corrupt header"))
+    }
+    // A checkpoint of another architecture.
+    let other = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [9], using: &rng), generator: Generator(latent: 2, hidden: [4], output: 3, using: &rng))
+    try Checkpoint.save(other, to: path)
+    do { try Checkpoint.loadWeights(path, into: m); Issue.record("no error") } catch let e as LatentEBMError {
+      #expect(e.description.contains("tensor 'energy.0.weight' has shape [9, 2], the model needs [4, 2]"))
+    }
+    #expect(m.parameters.map(\.scalars) == before)
+    #expect(throws: LatentEBMError.self) { try Checkpoint.load("/nonexistent/x.safetensors") }
+    #expect(throws: LatentEBMError.self) { try Checkpoint.save(m, to: "/nonexistent/dir/x.safetensors") }
+  }
+}

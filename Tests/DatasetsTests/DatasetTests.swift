@@ -104,7 +104,17 @@ import Testing
     #expect(errorMessage { try d.normalized(from: 1...1) } != nil)
     #expect(Scaling.signed([0, 255, 51]) == [-1, 1, Float(51) / 127.5 - 1])
     // The unrolled loop and the tail agree with the plain formula.
-    let bytes = (0..<1003).map { UInt8($0 % 256) }
-    #expect(Scaling.signed(bytes) == bytes.map { Float($0) / 127.5 - 1 })
+    for n in [1003, 10_007] {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 >> 8) }
+      #expect(Scaling.signed(bytes) == bytes.map { Float($0) / 127.5 - 1 })
+      // From an odd address the word path is skipped; the result is the same.
+      let out = bytes.withUnsafeBufferPointer { b in
+        [Float](unsafeUninitializedCapacity: n - 1) { d, k in
+          Scaling.convert(UnsafeBufferPointer(rebasing: b[1...]), into: d.baseAddress!)
+          k = n - 1
+        }
+      }
+      #expect(out == bytes.dropFirst().map { Float($0) / 127.5 - 1 })
+    }
   }
 }

@@ -52,3 +52,12 @@ enum FileIO {
     }
   }
 }
+
+extension FileIO {
+  /// Creates the folder `path` (its parent must exist).
+  static func mkdir(_ path: String) throws {
+    guard Glibc.mkdir(path, 0o755) == 0 else {
+      throw DatasetError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+  }
+}

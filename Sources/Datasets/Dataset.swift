@@ -37,7 +37,8 @@ public struct Dataset: Sendable, CustomStringConvertible {
       }
       if let bad = labels.first(where: { l in l < 0 || (classes.map { l >= $0 } ?? false) }) {
         let range = classes.map { "0..<\($0)" } ?? "0 or more"
-        throw DatasetError.invalidArgument(op: "dataset", message: "label \(bad) is outside \(range) in \(name)")
+        throw DatasetError.invalidArgument(
+          op: "dataset", message: "label \(bad) is outside \(range) in \(name)")
       }
     }
     if let classes, classes < 0 {

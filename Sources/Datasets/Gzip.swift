@@ -15,7 +15,8 @@ public enum Gzip {
     var capacity = bytes.count * 4
     if bytes.count >= 18 {
       let n = bytes.count
-      let isize = Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16 | Int(bytes[n - 1]) << 24
+      let isize = Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16
+        | Int(bytes[n - 1]) << 24
       capacity = min(isize, n * 1032)  // deflate never beats about 1032:1, so a bigger hint is junk
     }
     var out = [UInt8](repeating: 0, count: max(capacity, 64))

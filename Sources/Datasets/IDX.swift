@@ -27,7 +27,8 @@ enum IDX {
     var bytes = try FileIO.read(path)
     if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path) }
     guard bytes.count >= 4 else {
-      throw DatasetError.malformed(path: path, reason: "truncated: \(bytes.count) bytes is too short for an IDX header")
+      throw DatasetError.malformed(
+        path: path, reason: "truncated: \(bytes.count) bytes is too short for an IDX header")
     }
     let found = be32(bytes, 0)
     let type = bytes[2], rank = Int(bytes[3])
@@ -52,7 +53,8 @@ enum IDX {
     }
     let have = bytes.count - header
     guard have >= need else {
-      throw DatasetError.malformed(path: path, reason: "truncated: expected \(need) bytes of data, found \(have)")
+      throw DatasetError.malformed(
+        path: path, reason: "truncated: expected \(need) bytes of data, found \(have)")
     }
     guard have == need else {
       throw DatasetError.malformed(
@@ -97,7 +99,8 @@ extension Dataset {
   /// byte per image; `classes` is then one more than the largest label.
   /// - Throws: ``DatasetError`` naming the file: missing, not IDX (wrong magic), truncated, or an
   ///   image count that differs from the label count.
-  public static func idx(imagesPath: String, labelsPath: String? = nil, name: String? = nil) throws -> Dataset {
+  public static func idx(imagesPath: String, labelsPath: String? = nil, name: String? = nil) throws
+    -> Dataset {
     let x = try IDX.images(imagesPath)
     var labels: [Int]? = nil
     if let labelsPath {

@@ -60,7 +60,8 @@ extension Dataset {
     }
     if !loose.isEmpty, !classFolders.isEmpty {
       throw DatasetError.malformed(
-        path: folder, reason: "has both PNG files and class subfolders (\(classFolders[0].name)/); use one layout")
+        path: folder,
+        reason: "has both PNG files and class subfolders (\(classFolders[0].name)/); use one layout")
     }
     var files: [String] = loose
     var labels: [Int]? = nil
@@ -83,15 +84,18 @@ extension Dataset {
       }
       guard img.width >= 1, img.height >= 1, (1...4).contains(img.channels),
             img.pixels.count == img.width * img.height * img.channels else {
+        let size = "\(img.width)×\(img.height)×\(img.channels)"
         throw DatasetError.malformed(
-          path: path, reason: "the decoder gave \(img.pixels.count) bytes for \(img.width)×\(img.height)×\(img.channels)")
+          path: path, reason: "the decoder gave \(img.pixels.count) bytes for \(size)")
       }
       let c = channels ?? img.channels
       if let f = first {
         guard img.width == f.w, img.height == f.h, c == f.c else {
+          let hint = channels == nil && c != f.c ? " (pass channels: to convert)" : ""
           throw DatasetError.malformed(
-            path: path, reason: "is \(img.width)×\(img.height) with \(c) channels, but \(f.path) is \(f.w)×\(f.h) "
-              + "with \(f.c)\(channels == nil ? " (pass channels: to convert)" : "")")
+            path: path,
+            reason: "is \(img.width)×\(img.height) with \(c) channels, but \(f.path) is \(f.w)×\(f.h) "
+              + "with \(f.c)\(hint)")
         }
       } else {
         first = (path, img.width, img.height, c)
@@ -100,9 +104,11 @@ extension Dataset {
       appendCHW(img, channels: c, to: &values)
     }
     guard let f = first else { throw DatasetError.malformed(path: folder, reason: "no .png files") }
+    let x = try Tensor(shape: [files.count, f.c, f.h, f.w], scalars: values)
+    let labelled = labels != nil
     return try Dataset(
-      name: baseName(folder), x: try Tensor(shape: [files.count, f.c, f.h, f.w], scalars: values), labels: labels,
-      classes: labels == nil ? nil : classFolders.count, classNames: labels == nil ? nil : classFolders.map { $0.name })
+      name: baseName(folder), x: x, labels: labels, classes: labelled ? classFolders.count : nil,
+      classNames: labelled ? classFolders.map { $0.name } : nil)
   }
 
   /// Appends `img` as planes (CHW) of `channels` in [−1, 1].
@@ -127,7 +133,8 @@ extension Dataset {
   /// The names in `folder`, sorted.
   private static func listing(_ folder: String) throws -> [String] {
     do {
-      return try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+      let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+      return names.filter { !$0.hasPrefix(".") }.sorted()
     } catch {
       throw DatasetError.unreadable(path: folder, reason: "cannot list the folder")
     }
@@ -135,7 +142,7 @@ extension Dataset {
 
   /// The `.png` files (any case) in `folder`, as full paths, sorted by name.
   private static func pngFiles(in folder: String) throws -> [String] {
-    try listing(folder).filter { $0.lowercased().hasSuffix(".png") && !FileIO.isDirectory(joinPath(folder, $0)) }
-      .map { joinPath(folder, $0) }
+    try listing(folder).map { joinPath(folder, $0) }
+      .filter { $0.lowercased().hasSuffix(".png") && !FileIO.isDirectory($0) }
   }
 }

@@ -91,7 +91,8 @@ extension Dataset {
   public func normalized(to target: ClosedRange<Float> = -1...1) throws -> Dataset {
     let v = x.scalars
     guard let lo = v.min(), let hi = v.max(), lo < hi else {
-      throw DatasetError.invalidArgument(op: "normalized", message: "\(name) has no spread of values to scale")
+      throw DatasetError.invalidArgument(
+        op: "normalized", message: "\(name) has no spread of values to scale")
     }
     return try normalized(from: lo...hi, to: target)
   }

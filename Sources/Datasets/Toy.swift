@@ -127,6 +127,7 @@ extension Dataset {
     }
     var rng = RandomGenerator(seed: seed)
     let (points, labels, classes) = Toy.draw(key, n: n, std: s, rng: &rng)
-    return try Dataset(name: key, x: try Tensor(shape: [n, 2], scalars: points), labels: labels, classes: classes)
+    let x = try Tensor(shape: [n, 2], scalars: points)
+    return try Dataset(name: key, x: x, labels: labels, classes: classes)
   }
 }

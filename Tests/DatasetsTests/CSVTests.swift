@@ -35,7 +35,8 @@ import Testing
     let q = try dir.write("1.0,2.0,setosa\n3,4,virginica\n5,6,setosa\n", "iris.csv")
     let e = try Dataset.csv(q, labelColumn: -1)
     #expect(e.x.shape == [3, 2] && e.labels == [0, 1, 0] && e.classNames == ["setosa", "virginica"])
-    #expect(errorMessage { try Dataset.csv(q, labelColumn: 3) }?.contains("label column 3 is out of range") == true)
+    let out = errorMessage { try Dataset.csv(q, labelColumn: 3) }
+    #expect(out?.contains("label column 3 is out of range") == true)
     let neg = try dir.write("1,0\n2,-1\n", "neg.csv")
     #expect(errorMessage { try Dataset.csv(neg, labelColumn: 1) } == "\(neg):2:3: label -1 is negative")
   }

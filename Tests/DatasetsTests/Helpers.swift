@@ -26,7 +26,6 @@ func errorMessage(_ body: () throws -> Any) -> String? {
 
 /// Bytes of an IDX file of unsigned bytes with the given sizes.
 func idxBytes(magic: UInt32, dims: [Int], data: [UInt8]) -> [UInt8] {
-  var b: [UInt8] = [UInt8(magic >> 24), UInt8((magic >> 16) & 0xff), UInt8((magic >> 8) & 0xff), UInt8(magic & 0xff)]
-  for d in dims { b += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)] }
-  return b + data
+  func be(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) } }
+  return be(Int(magic)) + dims.flatMap(be) + data
 }

@@ -34,7 +34,8 @@ import Testing
     // A mix of compressed and plain works too; so does a file of two concatenated gzip members.
     let half = imageFile.count / 2
     let twoMembers = try Gzip.compress(Array(imageFile[..<half])) + Gzip.compress(Array(imageFile[half...]))
-    let e = try Dataset.idx(imagesPath: try dir.write(twoMembers, "two.gz"), labelsPath: try dir.write(labelFile, "l"))
+    let e = try Dataset.idx(imagesPath: try dir.write(twoMembers, "two.gz"),
+                            labelsPath: try dir.write(labelFile, "l"))
     #expect(e.x.scalars == d.x.scalars)
   }
 
@@ -60,7 +61,8 @@ import Testing
     let l = try dir.write(labelFile, "labels.idx")
     #expect(errorMessage { try Dataset.idx(imagesPath: l) }?.contains("magic 0x00000801") == true)
     let i = try dir.write(imageFile, "images.idx")
-    #expect(errorMessage { try Dataset.idx(imagesPath: i, labelsPath: i) }?.hasPrefix("\(i): not an IDX file") == true)
+    let swapped = errorMessage { try Dataset.idx(imagesPath: i, labelsPath: i) }
+    #expect(swapped?.hasPrefix("\(i): not an IDX file") == true)
     let tiny = try dir.write([0, 0], "tiny.idx")
     #expect(errorMessage { try Dataset.idx(imagesPath: tiny) }?.hasPrefix("\(tiny): truncated") == true)
   }
@@ -69,9 +71,11 @@ import Testing
     let dir = try TempDir()
     defer { dir.cleanup() }
     let p = try dir.write(Array(imageFile.dropLast(7)), "short.idx")
-    #expect(errorMessage { try Dataset.idx(imagesPath: p) } == "\(p): truncated: expected 60 bytes of data, found 53")
+    #expect(errorMessage { try Dataset.idx(imagesPath: p) }
+      == "\(p): truncated: expected 60 bytes of data, found 53")
     let gz = try dir.write(try Gzip.compress(Array(imageFile.dropLast(7))), "short.idx.gz")
-    #expect(errorMessage { try Dataset.idx(imagesPath: gz) } == "\(gz): truncated: expected 60 bytes of data, found 53")
+    #expect(errorMessage { try Dataset.idx(imagesPath: gz) }
+      == "\(gz): truncated: expected 60 bytes of data, found 53")
     let header = try dir.write(Array(imageFile[..<10]), "header.idx")
     #expect(errorMessage { try Dataset.idx(imagesPath: header) }?.contains("the header needs 16 bytes") == true)
     let long = try dir.write(imageFile + [1, 2], "long.idx")
@@ -83,7 +87,8 @@ import Testing
     defer { dir.cleanup() }
     let img = try dir.write(imageFile, "img.idx")
     let lab = try dir.write(idxBytes(magic: 0x801, dims: [2], data: [1, 1]), "lab.idx")
-    #expect(errorMessage { try Dataset.idx(imagesPath: img, labelsPath: lab) } == "\(lab): 2 labels for 3 images in \(img)")
+    #expect(errorMessage { try Dataset.idx(imagesPath: img, labelsPath: lab) }
+      == "\(lab): 2 labels for 3 images in \(img)")
     let missing = dir.file("nope.idx")
     #expect(errorMessage { try Dataset.idx(imagesPath: missing) } == "\(missing): no such file or folder")
     #expect(errorMessage { try Dataset.idx(imagesPath: dir.path) }?.contains("is a folder") == true)
@@ -100,7 +105,9 @@ import Testing
   }
 
   static let fashionRoot = "/usr/share/datasets/fashion-mnist"
-  static var haveFashion: Bool { FileManager.default.fileExists(atPath: fashionRoot + "/t10k-images-idx3-ubyte.gz") }
+  static var haveFashion: Bool {
+    FileManager.default.fileExists(atPath: fashionRoot + "/t10k-images-idx3-ubyte.gz")
+  }
 
   @Test(.enabled(if: haveFashion)) func fashionMNISTTestSplit() throws {
     let d = try Dataset.fashionMNIST(split: .test)

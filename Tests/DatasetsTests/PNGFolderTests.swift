@@ -65,9 +65,11 @@ struct FakeDecoder: PNGDecoding {
   @Test func missingOrEmptyFolder() throws {
     let dir = try TempDir()
     defer { dir.cleanup() }
-    #expect(errorMessage { try Dataset.pngFolder(dir.path, decoder: FakeDecoder()) } == "\(dir.path): no .png files")
+    #expect(errorMessage { try Dataset.pngFolder(dir.path, decoder: FakeDecoder()) }
+      == "\(dir.path): no .png files")
     let gone = dir.file("gone")
-    #expect(errorMessage { try Dataset.pngFolder(gone, decoder: FakeDecoder()) } == "\(gone): no such file or folder")
+    #expect(errorMessage { try Dataset.pngFolder(gone, decoder: FakeDecoder()) }
+      == "\(gone): no such file or folder")
     #expect(errorMessage { try Dataset.pngFolder(dir.path, decoder: FakeDecoder(), channels: 2) } != nil)
   }
 }

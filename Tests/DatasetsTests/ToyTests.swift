@@ -84,7 +84,9 @@ import Testing
       #expect(abs(hypotf(x, y) - Toy.ringRadii[d.labels![i]]) < 1e-4)
     }
     let noisy = try Dataset.toy("rings", n: 4000, seed: 5)
-    let off = points(noisy).enumerated().map { hypotf($0.element.0, $0.element.1) - Toy.ringRadii[noisy.labels![$0.offset]] }
+    let off = points(noisy).enumerated().map {
+      hypotf($0.element.0, $0.element.1) - Toy.ringRadii[noisy.labels![$0.offset]]
+    }
     #expect(abs(sqrt(off.map { $0 * $0 }.reduce(0, +) / 4000) - 0.05) < 0.01)
   }
 

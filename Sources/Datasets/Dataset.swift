@@ -177,12 +177,12 @@ public struct Batches: Sequence, IteratorProtocol, Sendable {
   }
 
   /// The number of batches in the pass.
-  public var count: Int { (order.count + size - 1) / size }
+  public var count: Int { order.count / size + (order.count % size == 0 ? 0 : 1) }
 
   /// The next batch, or nil after the last.
   public mutating func next() -> Batch? {
     guard position < order.count else { return nil }
-    let idx = Array(order[position..<Swift.min(position + size, order.count)])
+    let idx = Array(order[position..<(position + Swift.min(size, order.count - position))])
     position += idx.count
     // Every index is in range by construction, so gather cannot fail.
     guard let xb = try? x.gather(idx) else { return nil }

@@ -14,6 +14,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   /// A bad argument to a data set operation (a fraction outside [0, 1], a batch size of 0, …).
   case invalidArgument(op: String, message: String)
 
+  /// The message, starting with the file (`path: …`, `path:line:column: …`) when there is one.
   public var description: String {
     switch self {
     case let .fileNotFound(path): return "\(path): no such file or folder"

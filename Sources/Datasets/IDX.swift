@@ -2,7 +2,10 @@ import Engine
 
 /// Which half of a data set that ships split in two.
 public enum Split: String, Sendable, CaseIterable {
-  case train, test
+  /// The training half (Fashion-MNIST: 60,000 images; CIFAR-10: 50,000).
+  case train
+  /// The test half (10,000 images in both).
+  case test
 }
 
 /// The IDX format of MNIST and Fashion-MNIST: a big-endian header `00 00 type dims`, one 32-bit size

@@ -4,12 +4,16 @@ import Foundation
 /// A decoded image: `height × width` pixels of `channels` interleaved bytes each (row-major, HWC),
 /// 1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA.
 public struct DecodedImage: Sendable, Equatable {
+  /// Pixels per row.
   public var width: Int
+  /// Rows.
   public var height: Int
+  /// Bytes per pixel, 1–4.
   public var channels: Int
   /// `height · width · channels` bytes.
   public var pixels: [UInt8]
 
+  /// An image from its sizes and interleaved pixels (checked when a loader uses it).
   public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
     self.width = width
     self.height = height
@@ -28,7 +32,9 @@ public protocol PNGDecoding: Sendable {
 /// A ``PNGDecoding`` made from a closure: `PNGDecoder { path in try PNG.read(path) … }`.
 public struct PNGDecoder: PNGDecoding {
   let body: @Sendable (String) throws -> DecodedImage
+  /// A decoder that calls `body` with each file's path.
   public init(_ body: @escaping @Sendable (String) throws -> DecodedImage) { self.body = body }
+  /// `body(path)`.
   public func decodePNG(atPath path: String) throws -> DecodedImage { try body(path) }
 }
 
@@ -82,8 +88,10 @@ extension Dataset {
       } catch {
         throw DatasetError.malformed(path: path, reason: "cannot decode PNG: \(error)")
       }
-      guard img.width >= 1, img.height >= 1, (1...4).contains(img.channels),
-            img.pixels.count == img.width * img.height * img.channels else {
+      let (wh, o1) = img.width.multipliedReportingOverflow(by: img.height)
+      let (whc, o2) = wh.multipliedReportingOverflow(by: img.channels)
+      guard img.width >= 1, img.height >= 1, (1...4).contains(img.channels), !o1, !o2,
+            img.pixels.count == whc else {
         let size = "\(img.width)×\(img.height)×\(img.channels)"
         throw DatasetError.malformed(
           path: path, reason: "the decoder gave \(img.pixels.count) bytes for \(size)")

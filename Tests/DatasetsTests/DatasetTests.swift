@@ -72,6 +72,8 @@ import Testing
     #expect(bs.flatMap { $0.y! } == (0..<10).map { $0 % 3 })
     #expect(try d.batches(size: 4).count == 3)
     #expect(Array(try d.batches(size: 20)).map { $0.x.shape[0] } == [10])
+    #expect(Array(try d.batches(size: Int.max)).map { $0.x.shape[0] } == [10])
+    #expect(try d.batches(size: Int.max).count == 1)
     #expect(errorMessage { try d.batches(size: 0) } != nil)
     let empty = try d.filter(labels: [])
     #expect(Array(try empty.batches(size: 3)).isEmpty)

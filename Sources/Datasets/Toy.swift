@@ -48,15 +48,15 @@ public enum Toy {
         p[2 * i] = Float(k / 5 - 2) + noise(); p[2 * i + 1] = Float(k % 5 - 2) + noise()
       }
     case "pinwheel":
-      // Five arms (as in FFJORD's pinwheel): radial spread 3·std, tangential std, twist 0.25·e^r.
+      // Five arms (as in FFJORD's pinwheel): radius 1 ± 3·std, tangential std, twist 0.25·e^r; × 1.5.
       classes = 5
       for i in 0..<n {
         let k = rng.int(below: 5)
         labels[i] = k
         let r = 1 + 3 * std * rng.normal(), t = std * rng.normal()
         let a = Float(k) * 2 * .pi / 5 + 0.25 * expf(r)
-        p[2 * i] = (r * cosf(a) - t * sinf(a)) * 0.8
-        p[2 * i + 1] = (r * sinf(a) + t * cosf(a)) * 0.8
+        p[2 * i] = (r * cosf(a) - t * sinf(a)) * 1.5
+        p[2 * i + 1] = (r * sinf(a) + t * cosf(a)) * 1.5
       }
     case "swissroll":
       // t ∈ [1.5π, 4.5π], point (t cos t, t sin t) / 5: one and a half turns out to radius ≈ 2.8.

@@ -1,0 +1,151 @@
+import Engine
+
+/// Reading tables of numbers: comma-separated, or separated by spaces and tabs.
+enum CSV {
+  /// One cell: its text (trimmed, quotes removed) and the 1-based column where it starts.
+  typealias Cell = (text: String, column: Int)
+
+  /// The non-blank lines of `bytes` with their 1-based line numbers; `#` comment lines are skipped.
+  static func lines(_ bytes: [UInt8]) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
+    var out: [(Int, ArraySlice<UInt8>)] = []
+    var start = 0, number = 1
+    func add(_ end: Int) {
+      var e = end
+      if e > start, bytes[e - 1] == 13 { e -= 1 }  // \r\n
+      let line = bytes[start..<e]
+      if let first = line.first(where: { $0 != 32 && $0 != 9 }), first != UInt8(ascii: "#") {
+        out.append((number, line))
+      }
+    }
+    for i in bytes.indices where bytes[i] == 10 {
+      add(i)
+      start = i + 1
+      number += 1
+    }
+    if start < bytes.count { add(bytes.count) }
+    return out
+  }
+
+  /// The cells of one line, split on commas (`comma`) or on runs of spaces and tabs.
+  static func cells(_ line: ArraySlice<UInt8>, comma: Bool) -> [Cell] {
+    var out: [Cell] = []
+    let base = line.startIndex
+    func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 }
+    func cell(_ lo: Int, _ hi: Int) -> Cell {
+      var a = lo, b = hi
+      while a < b, isSpace(line[a]) { a += 1 }
+      while b > a, isSpace(line[b - 1]) { b -= 1 }
+      if b - a >= 2, line[a] == 34, line[b - 1] == 34 { a += 1; b -= 1 }  // "quoted"
+      return (String(decoding: line[a..<b], as: UTF8.self), a - base + 1)
+    }
+    var i = base
+    if comma {
+      var lo = base
+      while i < line.endIndex {
+        if line[i] == UInt8(ascii: ",") { out.append(cell(lo, i)); lo = i + 1 }
+        i += 1
+      }
+      out.append(cell(lo, line.endIndex))
+    } else {
+      while i < line.endIndex {
+        while i < line.endIndex, isSpace(line[i]) { i += 1 }
+        let lo = i
+        while i < line.endIndex, !isSpace(line[i]) { i += 1 }
+        if i > lo { out.append(cell(lo, i)) }
+      }
+    }
+    return out
+  }
+
+  /// A finite number, or nil.
+  static func number(_ s: String) -> Float? {
+    guard let v = Float(s), v.isFinite else { return nil }
+    return v
+  }
+}
+
+extension Dataset {
+  /// A table of numbers `[N, D]` from a CSV file.
+  ///
+  /// Cells are separated by commas when the first row has one, otherwise by spaces and tabs. Blank
+  /// lines and lines starting with `#` are skipped. A first row with a cell that is not a number is a
+  /// header (set `header` to decide it yourself). `labelColumn` (0-based; −1 for the last) is taken
+  /// out as the labels: whole numbers ≥ 0 are used as they are, any other text becomes a class name
+  /// (names sorted, numbered from 0).
+  /// - Throws: ``DatasetError/badCell(path:line:column:reason:)`` (`file:line:column: …`) for a cell
+  ///   that is not a number or a row with the wrong number of cells; ``DatasetError`` for a missing
+  ///   file, a file with no rows, or a label column out of range.
+  public static func csv(_ path: String, labelColumn: Int? = nil, header: Bool? = nil) throws -> Dataset {
+    let rows = CSV.lines(try FileIO.read(path))
+    guard let first = rows.first else {
+      throw DatasetError.malformed(path: path, reason: "no rows of data")
+    }
+    let comma = first.bytes.contains(UInt8(ascii: ","))
+    let firstCells = CSV.cells(first.bytes, comma: comma)
+    let width = firstCells.count
+    var labelAt: Int? = nil
+    if let c = labelColumn {
+      let k = c < 0 ? width + c : c
+      guard k >= 0, k < width else {
+        throw DatasetError.invalidArgument(
+          op: "csv", message: "label column \(c) is out of range for \(width) columns in \(path)")
+      }
+      labelAt = k
+    }
+    let hasHeader = header ?? firstCells.enumerated().contains {
+      $0.offset != labelAt && CSV.number($0.element.text) == nil
+    }
+    let body = hasHeader ? rows.dropFirst() : rows[...]
+    guard !body.isEmpty else {
+      throw DatasetError.malformed(path: path, reason: "a header row and no data")
+    }
+    let d = width - (labelAt == nil ? 0 : 1)
+    guard d >= 1 else {
+      throw DatasetError.malformed(path: path, reason: "no columns left besides the label column")
+    }
+    var values = [Float]()
+    values.reserveCapacity(body.count * d)
+    var labelCells: [(cell: CSV.Cell, line: Int)] = []
+    for row in body {
+      let cells = CSV.cells(row.bytes, comma: comma)
+      guard cells.count == width else {
+        let col = cells.count > width ? cells[width].column : row.bytes.count + 1
+        throw DatasetError.badCell(
+          path: path, line: row.number, column: col, reason: "\(cells.count) cells, expected \(width)")
+      }
+      for (j, cell) in cells.enumerated() {
+        if j == labelAt { labelCells.append((cell, row.number)); continue }
+        guard let v = CSV.number(cell.text) else {
+          let why = cell.text.isEmpty ? "empty cell" : "\"\(cell.text)\" is not a number"
+          throw DatasetError.badCell(path: path, line: row.number, column: cell.column, reason: why)
+        }
+        values.append(v)
+      }
+    }
+    var labels: [Int]? = nil, classes: Int? = nil, names: [String]? = nil
+    if labelAt != nil {
+      let whole = labelCells.map { c -> Int? in
+        guard let v = Double(c.cell.text), v.rounded() == v, abs(v) < 1e9 else { return nil }
+        return Int(v)
+      }
+      if whole.allSatisfy({ $0 != nil }) {
+        let l = whole.compactMap { $0 }
+        if let i = l.firstIndex(where: { $0 < 0 }) {
+          let c = labelCells[i]
+          throw DatasetError.badCell(
+            path: path, line: c.line, column: c.cell.column, reason: "label \(l[i]) is negative")
+        }
+        labels = l
+        classes = (l.max() ?? -1) + 1
+      } else {
+        let sorted = Set(labelCells.map { $0.cell.text }).sorted()
+        let index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($0.element, $0.offset) })
+        labels = labelCells.map { index[$0.cell.text] ?? 0 }
+        classes = sorted.count
+        names = sorted
+      }
+    }
+    return try Dataset(name: baseName(path), x: try Tensor(shape: [body.count, d], scalars: values),
+                       labels: labels, classes: classes, classNames: names)
+  }
+}

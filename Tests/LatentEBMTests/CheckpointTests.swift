@@ -60,7 +60,7 @@ import Glibc
     }
     write(bytes[0..<5])  // truncated length
     #expect(throws: LatentEBMError.self) { try Checkpoint.load(path) }
-    var bad = Array(bytes[0..<n]); bad[12] = 0x7b; bad[13] = 0x7b  // corrupt JSON
+    var bad = Array(bytes[0..<n]); bad[8] = 0x78  // corrupt JSON: "x" instead of "{"
     write(bad[...])
     do { _ = try Checkpoint.load(path); Issue.record("no error") } catch let e as LatentEBMError {
       #expect(e.description.contains("corrupt header"))

@@ -99,6 +99,8 @@ public struct RenderedFigure: Sendable {
   public let canvas: Canvas
   /// Data that was skipped while drawing, one line each.
   public let warnings: [String]
+  /// Each panel's plot area (inside the frame) in canvas pixels, in panel order.
+  public let plotAreas: [Rect]
 }
 
 /// A figure: panels on a grid of `columns`, each `panelWidth`×`panelHeight` pixels, under an optional title.
@@ -157,13 +159,14 @@ public struct Figure: Sendable {
       canvas.text(t, at: Point(Double(canvas.width) / 2, 8), scale: 2, horizontal: .center)
     }
     var warnings = notes
+    var areas: [Rect] = []
     for (i, panel) in panels.enumerated() {
       let cell = Rect(
         x: Double(i % cols * panelWidth), y: Double(titleBand + i / cols * panelHeight),
         width: Double(panelWidth), height: Double(panelHeight))
-      try PanelRenderer(panel: panel, cell: cell).draw(on: &canvas, warnings: &warnings)
+      areas.append(try PanelRenderer(panel: panel, cell: cell).draw(on: &canvas, warnings: &warnings))
     }
-    return RenderedFigure(canvas: canvas, warnings: warnings)
+    return RenderedFigure(canvas: canvas, warnings: warnings, plotAreas: areas)
   }
 
   /// Renders the figure and writes it as an RGBA PNG to `path`.
@@ -263,7 +266,8 @@ struct PanelRenderer {
 
   var name: String { panel.title.isEmpty ? "panel" : "panel '\(panel.title)'" }
 
-  func draw(on canvas: inout Canvas, warnings: inout [String]) throws {
+  /// Draws the panel and returns its plot area.
+  func draw(on canvas: inout Canvas, warnings: inout [String]) throws -> Rect {
     let drawings = panel.layers.map(\.drawing)
     var autoColors: [Color] = []
     var k = 0
@@ -282,7 +286,7 @@ struct PanelRenderer {
       canvas.clip = rect
       for (d, c) in zip(drawings, autoColors) { d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings) }
       canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
-      return
+      return rect
     }
 
     let (xs, ys) = try limits(drawings)
@@ -352,6 +356,7 @@ struct PanelRenderer {
       if !entries.isEmpty { drawLegend(entries, in: rect, on: &canvas) }
     }
     if let bar { drawColorBar(bar, ticks: barTicks, labels: barLabels, beside: rect, on: &canvas) }
+    return rect
   }
 
   func drawTitle(on canvas: inout Canvas, center: Double, width: Double) {
@@ -378,17 +383,18 @@ struct PanelRenderer {
     if panel.logY, let l = panel.yLimits, l.lowerBound <= 0 {
       throw PlotError(name, "y limits on a log axis must be positive, got \(l)")
     }
+    // Points and lines get a margin, unless a heatmap or histogram fixes that axis's extent.
     var x: (Double, Double)?, y: (Double, Double)?
-    var xPad = false, yPad = false
+    var xPad = true, yPad = true
     for d in drawings {
       let b = d.bounds(logY: panel.logY)
       if let bx = b.x {
         x = (Swift.min(x?.0 ?? bx.lowerBound, bx.lowerBound), Swift.max(x?.1 ?? bx.upperBound, bx.upperBound))
-        xPad = xPad || d.padsLimits
+        xPad = xPad && d.padsLimits
       }
       if let by = b.y {
         y = (Swift.min(y?.0 ?? by.lowerBound, by.lowerBound), Swift.max(y?.1 ?? by.upperBound, by.upperBound))
-        yPad = yPad || d.padsLimits
+        yPad = yPad && d.padsLimits
       }
     }
     func finish(_ r: (Double, Double)?, _ padded: Bool, log: Bool) -> (Double, Double) {

@@ -81,7 +81,8 @@ public struct PNGImage: Equatable, Sendable {
   /// The channel values of the pixel at column `x`, row `y` (row 0 at the top); empty when outside.
   public func pixel(x: Int, y: Int) -> [UInt8] {
     guard x >= 0, y >= 0, x < width, y < height else { return [] }
-    let c = format.channels, o = (y * width + x) * c
+    let c = format.channels
+    let o = (y * width + x) * c
     return Array(pixels[o..<(o + c)])
   }
 }
@@ -171,7 +172,8 @@ public enum PNGCodec {
     let color = img.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
     let want = format ?? (alpha ? .rgba : (color ? .rgb : .gray))
     img.format = want.flags
-    let w = Int(img.width), h = Int(img.height)
+    let w = Int(img.width)
+    let h = Int(img.height)
     guard w > 0, h > 0, w <= 1 << 16, h <= 1 << 16 else {
       png_image_free(&img)
       throw PNGError("png: cannot read \(source): image size \(w)x\(h) is not supported")

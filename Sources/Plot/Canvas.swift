@@ -86,8 +86,10 @@ public struct Rect: Equatable, Sendable {
 
   /// The part shared with `other`; empty (zero size) when they do not overlap.
   public func intersection(_ other: Rect) -> Rect {
-    let x0 = Swift.max(minX, other.minX), y0 = Swift.max(minY, other.minY)
-    let x1 = Swift.min(maxX, other.maxX), y1 = Swift.min(maxY, other.maxY)
+    let x0 = Swift.max(minX, other.minX)
+    let y0 = Swift.max(minY, other.minY)
+    let x1 = Swift.min(maxX, other.maxX)
+    let y1 = Swift.min(maxY, other.maxY)
     return Rect(x: x0, y: y0, width: Swift.max(0, x1 - x0), height: Swift.max(0, y1 - y0))
   }
 
@@ -163,7 +165,8 @@ public struct Canvas: Sendable {
   /// Blends `color` over pixel (`x`, `y`) with its alpha scaled by `coverage`; respects ``clip``.
   public mutating func blend(x: Int, y: Int, color: Color, coverage: Double = 1) {
     guard x >= 0, y >= 0, x < width, y < height, coverage > 0 else { return }
-    let cx = Double(x) + 0.5, cy = Double(y) + 0.5
+    let cx = Double(x) + 0.5
+    let cy = Double(y) + 0.5
     guard cx >= clip.minX, cx < clip.maxX, cy >= clip.minY, cy < clip.maxY else { return }
     let sa = Double(color.a) / 255 * Swift.min(coverage, 1)
     guard sa > 0 else { return }
@@ -192,10 +195,13 @@ public struct Canvas: Sendable {
     -> (x: Range<Int>, y: Range<Int>)?
   {
     let c = clip.intersection(Rect(x: 0, y: 0, width: Double(width), height: Double(height)))
-    let lx = Swift.max(Swift.min(x0, x1) - pad, c.minX), hx = Swift.min(Swift.max(x0, x1) + pad, c.maxX)
-    let ly = Swift.max(Swift.min(y0, y1) - pad, c.minY), hy = Swift.min(Swift.max(y0, y1) + pad, c.maxY)
+    let lx = Swift.max(Swift.min(x0, x1) - pad, c.minX)
+    let hx = Swift.min(Swift.max(x0, x1) + pad, c.maxX)
+    let ly = Swift.max(Swift.min(y0, y1) - pad, c.minY)
+    let hy = Swift.min(Swift.max(y0, y1) + pad, c.maxY)
     guard lx.isFinite, hx.isFinite, ly.isFinite, hy.isFinite, lx < hx, ly < hy else { return nil }
-    let ix = Int(lx.rounded(.down))..<Int(hx.rounded(.up)), iy = Int(ly.rounded(.down))..<Int(hy.rounded(.up))
+    let ix = Int(lx.rounded(.down))..<Int(hx.rounded(.up))
+    let iy = Int(ly.rounded(.down))..<Int(hy.rounded(.up))
     return ix.isEmpty || iy.isEmpty ? nil : (ix, iy)
   }
 
@@ -251,7 +257,8 @@ public struct Canvas: Sendable {
     }
     guard !segments.isEmpty, lineWidth > 0 else { return }
     let half = lineWidth / 2 + 0.5
-    let xs = segments.flatMap { [$0.0.x, $0.1.x] }, ys = segments.flatMap { [$0.0.y, $0.1.y] }
+    let xs = segments.flatMap { [$0.0.x, $0.1.x] }
+    let ys = segments.flatMap { [$0.0.y, $0.1.y] }
     guard let b = pixelBounds(xs.min()!, ys.min()!, xs.max()!, ys.max()!, pad: half + 1) else { return }
     let bw = b.x.count
     var mask = [Double](repeating: 0, count: bw * b.y.count)
@@ -261,13 +268,17 @@ public struct Canvas: Sendable {
       let y0 = Swift.max(Int((Swift.min(p.y, q.y) - half).rounded(.down)), b.y.lowerBound)
       let y1 = Swift.min(Int((Swift.max(p.y, q.y) + half).rounded(.up)), b.y.upperBound)
       guard x0 < x1, y0 < y1 else { continue }
-      let dx = q.x - p.x, dy = q.y - p.y, len2 = dx * dx + dy * dy
+      let dx = q.x - p.x
+      let dy = q.y - p.y
+      let len2 = dx * dx + dy * dy
       for y in y0..<y1 {
         for x in x0..<x1 {
-          let px = Double(x) + 0.5, py = Double(y) + 0.5
+          let px = Double(x) + 0.5
+          let py = Double(y) + 0.5
           var t = len2 > 0 ? ((px - p.x) * dx + (py - p.y) * dy) / len2 : 0
           t = Swift.min(Swift.max(t, 0), 1)
-          let ex = px - (p.x + t * dx), ey = py - (p.y + t * dy)
+          let ex = px - (p.x + t * dx)
+          let ey = py - (p.y + t * dy)
           let c = half - (ex * ex + ey * ey).squareRoot()
           let i = (y - b.y.lowerBound) * bw + (x - b.x.lowerBound)
           if c > mask[i] { mask[i] = Swift.min(c, 1) }
@@ -304,16 +315,19 @@ public struct Canvas: Sendable {
   public mutating func fillPolygon(_ points: [Point], color: Color) {
     let pts = points.filter { $0.x.isFinite && $0.y.isFinite }
     guard pts.count >= 3 else { return }
-    let xs = pts.map(\.x), ys = pts.map(\.y)
+    let xs = pts.map(\.x)
+    let ys = pts.map(\.y)
     paint(pixelBounds(xs.min()!, ys.min()!, xs.max()!, ys.max()!, pad: 1), color) { px, py in
       var inside = 0
       for sy in 0..<4 {
         for sx in 0..<4 {
-          let qx = px - 0.5 + (Double(sx) + 0.5) / 4, qy = py - 0.5 + (Double(sy) + 0.5) / 4
+          let qx = px - 0.5 + (Double(sx) + 0.5) / 4
+          let qy = py - 0.5 + (Double(sy) + 0.5) / 4
           var odd = false
           var j = pts.count - 1
           for i in 0..<pts.count {
-            let a = pts[i], b = pts[j]
+            let a = pts[i]
+            let b = pts[j]
             if (a.y > qy) != (b.y > qy), qx < (b.x - a.x) * (qy - a.y) / (b.y - a.y) + a.x { odd.toggle() }
             j = i
           }
@@ -335,8 +349,10 @@ public struct Canvas: Sendable {
     case .cross:
       let w = Swift.max(1.5, size / 4)
       strokePaths(
-        [[Point(center.x - r, center.y - r), Point(center.x + r, center.y + r)],
-         [Point(center.x - r, center.y + r), Point(center.x + r, center.y - r)]], color: color, lineWidth: w)
+        [
+          [Point(center.x - r, center.y - r), Point(center.x + r, center.y + r)],
+          [Point(center.x - r, center.y + r), Point(center.x + r, center.y - r)],
+        ], color: color, lineWidth: w)
     }
   }
 
@@ -351,7 +367,8 @@ public struct Canvas: Sendable {
   public static func textSize(_ text: String, scale: Int = 1, font: any GlyphSource = Font8x8())
     -> (width: Int, height: Int)
   {
-    let s = Swift.max(scale, 1), n = text.count
+    let s = Swift.max(scale, 1)
+    let n = text.count
     return (n == 0 ? 0 : (n * font.advance - 1) * s, font.cellSize.height * s)
   }
 
@@ -367,7 +384,8 @@ public struct Canvas: Sendable {
     let s = Swift.max(scale, 1)
     let (tw, th) = textSize(text, scale: s)
     guard tw > 0 else { return }
-    let bw = rotated ? th : tw, bh = rotated ? tw : th
+    let bw = rotated ? th : tw
+    let bh = rotated ? tw : th
     func offset(_ a: TextAlign, _ size: Int) -> Double {
       switch a {
       case .start: 0
@@ -375,12 +393,14 @@ public struct Canvas: Sendable {
       case .end: Double(size)
       }
     }
-    let x0 = Int((point.x - offset(horizontal, bw)).rounded()), y0 = Int((point.y - offset(vertical, bh)).rounded())
+    let x0 = Int((point.x - offset(horizontal, bw)).rounded())
+    let y0 = Int((point.y - offset(vertical, bh)).rounded())
     let cell = font.cellSize
     for (k, ch) in text.enumerated() where ch != " " {
       for gy in 0..<cell.height {
         for gx in 0..<cell.width where font.ink(ch, x: gx, y: gy) {
-          let u = (k * font.advance + gx) * s, v = gy * s  // along the run, across it
+          let u = (k * font.advance + gx) * s
+          let v = gy * s  // along the run, across it
           for dy in 0..<s {
             for dx in 0..<s {
               if rotated {

@@ -16,8 +16,10 @@ public struct Colormap: Sendable, Equatable {
   /// The colour at `t` in [0, 1]; `t` outside is clamped, NaN gives the low end.
   public func color(at t: Double) -> Color {
     let u = t.isNaN ? 0 : Swift.min(Swift.max(t, 0), 1) * Double(stops.count - 1)
-    let i = Swift.min(Int(u), stops.count - 2), f = u - Double(i)
-    let a = stops[i], b = stops[i + 1]
+    let i = Swift.min(Int(u), stops.count - 2)
+    let f = u - Double(i)
+    let a = stops[i]
+    let b = stops[i + 1]
     func mix(_ x: UInt8, _ y: UInt8) -> UInt8 { UInt8((Double(x) + (Double(y) - Double(x)) * f).rounded()) }
     return Color(mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b), mix(a.a, b.a))
   }
@@ -25,13 +27,17 @@ public struct Colormap: Sendable, Equatable {
   /// Perceptually uniform blue → green → yellow (matplotlib's default); the default for heatmaps.
   public static let viridis = Colormap(
     name: "viridis",
-    stops: [0x440154, 0x482878, 0x3E4989, 0x31688E, 0x26828E, 0x1F9E89, 0x35B779, 0x6ECE58, 0xB5DE2B, 0xFDE725]
-      .map { Color(hex: $0) })
+    stops: [
+      0x440154, 0x482878, 0x3E4989, 0x31688E, 0x26828E, 0x1F9E89, 0x35B779, 0x6ECE58, 0xB5DE2B, 0xFDE725,
+    ]
+    .map { Color(hex: $0) })
   /// Perceptually uniform black → purple → orange → pale yellow.
   public static let magma = Colormap(
     name: "magma",
-    stops: [0x000004, 0x180F3D, 0x440F76, 0x721F81, 0x9E2F7F, 0xCD4071, 0xF1605D, 0xFD9668, 0xFECA8D, 0xFCFDBF]
-      .map { Color(hex: $0) })
+    stops: [
+      0x000004, 0x180F3D, 0x440F76, 0x721F81, 0x9E2F7F, 0xCD4071, 0xF1605D, 0xFD9668, 0xFECA8D, 0xFCFDBF,
+    ]
+    .map { Color(hex: $0) })
   /// Diverging blue → light gray → red (Moreland), for signed values around a centre.
   public static let coolwarm = Colormap(
     name: "coolwarm", stops: [0x3B4CC0, 0x8DB0FE, 0xDDDDDD, 0xF49A7B, 0xB40426].map { Color(hex: $0) })

@@ -18,11 +18,11 @@ public enum Layer: Sendable {
 
   var drawing: any LayerDrawing {
     switch self {
-    case let .scatter(l): l
-    case let .line(l): l
-    case let .heatmap(l): l
-    case let .histogram(l): l
-    case let .image(l): l
+    case .scatter(let l): l
+    case .line(let l): l
+    case .heatmap(let l): l
+    case .histogram(let l): l
+    case .image(let l): l
     }
   }
 }
@@ -149,11 +149,13 @@ public struct Figure: Sendable {
     guard !panels.isEmpty else { throw PlotError("figure", "needs at least one panel") }
     guard columns >= 1 else { throw PlotError("figure", "columns must be at least 1, got \(columns)") }
     guard panelWidth >= 32, panelHeight >= 32, panelWidth <= 8192, panelHeight <= 8192 else {
-      throw PlotError("figure", "panel size must be between 32 and 8192 pixels, got \(panelWidth)x\(panelHeight)")
+      throw PlotError(
+        "figure", "panel size must be between 32 and 8192 pixels, got \(panelWidth)x\(panelHeight)")
     }
     let cols = Swift.min(columns, panels.count)
     let rows = (panels.count + cols - 1) / cols
-    var canvas = try Canvas(width: cols * panelWidth, height: rows * panelHeight + titleBand, background: background)
+    var canvas = try Canvas(
+      width: cols * panelWidth, height: rows * panelHeight + titleBand, background: background)
     if !title.isEmpty {
       let t = fit(title, width: Double(canvas.width - 16), scale: 2)
       canvas.text(t, at: Point(Double(canvas.width) / 2, 8), scale: 2, horizontal: .center)
@@ -223,7 +225,11 @@ struct PlotFrame {
 
 /// A legend row.
 struct LegendEntry {
-  enum Swatch { case line(Double), marker(Marker), patch }
+  enum Swatch {
+    case line(Double)
+    case marker(Marker)
+    case patch
+  }
   let label: String
   let color: Color
   let swatch: Swatch
@@ -280,11 +286,15 @@ struct PanelRenderer {
 
     if !panel.axes {
       let rect = Rect(
-        x: cell.minX + pad, y: cell.minY + titleH, width: cell.width - 2 * pad, height: cell.height - titleH - pad)
+        x: cell.minX + pad, y: cell.minY + titleH, width: cell.width - 2 * pad,
+        height: cell.height - titleH - pad)
       drawTitle(on: &canvas, center: rect.midX, width: cell.width)
-      let frame = PlotFrame(rect: rect, x: AxisScale(lo: 0, hi: 1, log: false), y: AxisScale(lo: 0, hi: 1, log: false))
+      let frame = PlotFrame(
+        rect: rect, x: AxisScale(lo: 0, hi: 1, log: false), y: AxisScale(lo: 0, hi: 1, log: false))
       canvas.clip = rect
-      for (d, c) in zip(drawings, autoColors) { d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings) }
+      for (d, c) in zip(drawings, autoColors) {
+        d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings)
+      }
       canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
       return rect
     }
@@ -295,11 +305,14 @@ struct PanelRenderer {
     let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / 80)))
     let yTicks = ys.log ? Ticks.log(ys.lo, ys.hi) : Ticks.linear(ys.lo, ys.hi, target: yTarget)
     let xTicks = Ticks.linear(xs.lo, xs.hi, target: xTarget)
-    let yLabels = Ticks.labels(yTicks, log: ys.log), xLabels = Ticks.labels(xTicks)
+    let yLabels = Ticks.labels(yTicks, log: ys.log)
+    let xLabels = Ticks.labels(xTicks)
     let yTickW = Double(yLabels.map { Canvas.textSize($0).width }.max() ?? 0)
 
     let bar = drawings.compactMap(\.colorBar).first
-    var barTicks: [Double] = [], barLabels: [String] = [], barW = 0.0
+    var barTicks: [Double] = []
+    var barLabels: [String] = []
+    var barW = 0.0
     if let bar {
       barTicks = Ticks.linear(bar.lo, bar.hi, target: yTarget)
       barLabels = Ticks.labels(barTicks)
@@ -330,7 +343,8 @@ struct PanelRenderer {
     canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
 
     // Frame, ticks and labels.
-    canvas.stroke(Rect(x: rect.minX - 1, y: rect.minY - 1, width: rect.width + 2, height: rect.height + 2), color: .ink)
+    canvas.stroke(
+      Rect(x: rect.minX - 1, y: rect.minY - 1, width: rect.width + 2, height: rect.height + 2), color: .ink)
     for (t, label) in zip(xTicks, xLabels) {
       guard let p = frame.point(t, ys.lo) else { continue }
       let x = p.x.rounded(.down)
@@ -364,11 +378,14 @@ struct PanelRenderer {
     let t = fit(panel.title, width: width - 2 * PanelRenderer.pad, scale: 2)
     let half = Double(Canvas.textSize(t, scale: 2).width) / 2
     // Keep the title inside the cell even when the plot area is off-centre.
-    let cx = Swift.min(Swift.max(center, cell.minX + PanelRenderer.pad + half), cell.maxX - PanelRenderer.pad - half)
+    let cx = Swift.min(
+      Swift.max(center, cell.minX + PanelRenderer.pad + half), cell.maxX - PanelRenderer.pad - half)
     canvas.text(t, at: Point(cx, cell.minY + PanelRenderer.pad), scale: 2, horizontal: .center)
   }
 
-  func vline(_ x: Double, _ r: Rect) -> Rect { Rect(x: x.rounded(.down), y: r.minY, width: 1, height: r.height) }
+  func vline(_ x: Double, _ r: Rect) -> Rect {
+    Rect(x: x.rounded(.down), y: r.minY, width: 1, height: r.height)
+  }
   func hline(_ y: Double, _ r: Rect) -> Rect {
     Rect(x: r.minX, y: Swift.min(y.rounded(.down), r.maxY - 1), width: r.width, height: 1)
   }
@@ -384,8 +401,10 @@ struct PanelRenderer {
       throw PlotError(name, "y limits on a log axis must be positive, got \(l)")
     }
     // Points and lines get a margin, unless a heatmap or histogram fixes that axis's extent.
-    var x: (Double, Double)?, y: (Double, Double)?
-    var xPad = true, yPad = true
+    var x: (Double, Double)?
+    var y: (Double, Double)?
+    var xPad = true
+    var yPad = true
     for d in drawings {
       let b = d.bounds(logY: panel.logY)
       if let bx = b.x {
@@ -421,11 +440,14 @@ struct PanelRenderer {
 
   func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
     let textW = Double(entries.map { Canvas.textSize($0.label).width }.max() ?? 0)
-    let w = 6 + 16 + 5 + textW + 6, h = Double(entries.count) * 12 + 6
+    let w = 6 + 16 + 5 + textW + 6
+    let h = Double(entries.count) * 12 + 6
     let inset = 6.0
-    let x = panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
+    let x =
+      panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
       ? rect.minX + inset : rect.maxX - inset - w
-    let y = panel.legendPosition == .topLeft || panel.legendPosition == .topRight
+    let y =
+      panel.legendPosition == .topLeft || panel.legendPosition == .topRight
       ? rect.minY + inset : rect.maxY - inset - h
     let box = Rect(x: x.rounded(), y: y.rounded(), width: w.rounded(), height: h)
     canvas.fill(box, color: Color.white.opacity(0.85))
@@ -434,9 +456,10 @@ struct PanelRenderer {
       let cy = box.minY + 3 + Double(i) * 12 + 6
       let sx = box.minX + 6
       switch e.swatch {
-      case let .line(width):
-        canvas.line(from: Point(sx, cy), to: Point(sx + 16, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
-      case let .marker(m):
+      case .line(let width):
+        canvas.line(
+          from: Point(sx, cy), to: Point(sx + 16, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
+      case .marker(let m):
         canvas.marker(m, at: Point(sx + 8, cy), size: 7, color: e.color)
       case .patch:
         canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 12, height: 8), color: e.color)
@@ -452,7 +475,8 @@ struct PanelRenderer {
     let span = bar.hi - bar.lo
     for row in 0..<Int(r.height) {
       let t = (r.height - (Double(row) + 0.5)) / r.height
-      canvas.fill(Rect(x: r.minX, y: r.minY + Double(row), width: r.width, height: 1), color: bar.colormap.color(at: t))
+      canvas.fill(
+        Rect(x: r.minX, y: r.minY + Double(row), width: r.width, height: 1), color: bar.colormap.color(at: t))
     }
     canvas.stroke(Rect(x: r.minX - 1, y: r.minY - 1, width: r.width + 2, height: r.height + 2), color: .ink)
     var labelRight = r.maxX + 1

@@ -84,7 +84,9 @@ public struct HeatmapLayer: Sendable {
     guard values.rank == 2 else {
       throw PlotError("heatmap", "values must have shape [H, W], got \(shapeText(values.shape))")
     }
-    guard values.count > 0 else { throw PlotError("heatmap", "values are empty (shape \(shapeText(values.shape)))") }
+    guard values.count > 0 else {
+      throw PlotError("heatmap", "values are empty (shape \(shapeText(values.shape)))")
+    }
     let s = values.scalars
     let bad = s.filter { !$0.isFinite }.count
     guard bad == 0 else {
@@ -115,15 +117,20 @@ public struct HeatmapLayer: Sendable {
     if origin == .upper { v = Double(rows) - v }
     func at(_ i: Int, _ j: Int) -> Double { values[i * columns + j] }
     if !smooth {
-      let j = Swift.min(Int(u), columns - 1), i = Swift.min(Int(v), rows - 1)
+      let j = Swift.min(Int(u), columns - 1)
+      let i = Swift.min(Int(v), rows - 1)
       return at(Swift.max(i, 0), Swift.max(j, 0))
     }
     u = Swift.min(Swift.max(u - 0.5, 0), Double(columns - 1))
     v = Swift.min(Swift.max(v - 0.5, 0), Double(rows - 1))
-    let j0 = Swift.min(Int(u), Swift.max(columns - 2, 0)), i0 = Swift.min(Int(v), Swift.max(rows - 2, 0))
-    let j1 = Swift.min(j0 + 1, columns - 1), i1 = Swift.min(i0 + 1, rows - 1)
-    let fu = u - Double(j0), fv = v - Double(i0)
-    let top = at(i0, j0) * (1 - fu) + at(i0, j1) * fu, bottom = at(i1, j0) * (1 - fu) + at(i1, j1) * fu
+    let j0 = Swift.min(Int(u), Swift.max(columns - 2, 0))
+    let i0 = Swift.min(Int(v), Swift.max(rows - 2, 0))
+    let j1 = Swift.min(j0 + 1, columns - 1)
+    let i1 = Swift.min(i0 + 1, rows - 1)
+    let fu = u - Double(j0)
+    let fv = v - Double(i0)
+    let top = at(i0, j0) * (1 - fu) + at(i0, j1) * fu
+    let bottom = at(i1, j0) * (1 - fu) + at(i1, j1) * fu
     return top * (1 - fv) + bottom * fv
   }
 }
@@ -140,7 +147,9 @@ extension HeatmapLayer: LayerDrawing {
   }
 
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
-    let r = frame.rect, cr = colorRange, span = cr.upperBound - cr.lowerBound
+    let r = frame.rect
+    let cr = colorRange
+    let span = cr.upperBound - cr.lowerBound
     guard let b = canvas.pixelBounds(r.minX, r.minY, r.maxX, r.maxY, pad: 0) else { return }
     for py in b.y {
       let y = frame.y.value((r.maxY - (Double(py) + 0.5)) / r.height)
@@ -164,9 +173,11 @@ extension Figure {
     origin: GridOrigin = .lower, smooth: Bool = false, title: String = "", xLabel: String = "x",
     yLabel: String = "y", colorBarLabel: String = "", width: Int = 500, height: Int = 400
   ) throws -> Figure {
-    let e = extent ?? Extent(
-      xMin: 0, xMax: Double(Swift.max(values.shape.last ?? 1, 1)), yMin: 0,
-      yMax: Double(Swift.max(values.shape.first ?? 1, 1)))
+    let e =
+      extent
+      ?? Extent(
+        xMin: 0, xMax: Double(Swift.max(values.shape.last ?? 1, 1)), yMin: 0,
+        yMax: Double(Swift.max(values.shape.first ?? 1, 1)))
     let layer = try HeatmapLayer(
       values: values, extent: e, colormap: colormap, range: range, origin: origin, smooth: smooth)
     return Figure(

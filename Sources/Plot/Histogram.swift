@@ -23,11 +23,14 @@ public struct HistogramLayer: Sendable {
   /// - Throws: ``PlotError`` ("histogram: …") when `values` is empty, `bins` is not in 1…10000, or the
   ///   range or alpha is invalid.
   public init(
-    values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil, color: Color? = nil, alpha: Double = 0.5,
+    values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil, color: Color? = nil,
+    alpha: Double = 0.5,
     density: Bool = false, name: String = ""
   ) throws {
     guard !values.isEmpty else { throw PlotError("histogram", "values are empty") }
-    guard (1...10000).contains(bins) else { throw PlotError("histogram", "bins must be in 1...10000, got \(bins)") }
+    guard (1...10000).contains(bins) else {
+      throw PlotError("histogram", "bins must be in 1...10000, got \(bins)")
+    }
     if let r = range, !(r.lowerBound.isFinite && r.upperBound.isFinite && r.lowerBound < r.upperBound) {
       throw PlotError("histogram", "range must be finite with lower < upper, got \(r)")
     }
@@ -45,7 +48,8 @@ public struct HistogramLayer: Sendable {
 
   /// A histogram of every value of a tensor (any shape).
   public init(
-    values: Tensor, bins: Int = 30, range: ClosedRange<Double>? = nil, color: Color? = nil, alpha: Double = 0.5,
+    values: Tensor, bins: Int = 30, range: ClosedRange<Double>? = nil, color: Color? = nil,
+    alpha: Double = 0.5,
     density: Bool = false, name: String = ""
   ) throws {
     guard values.count > 0 else {
@@ -65,7 +69,8 @@ public struct HistogramLayer: Sendable {
 
   /// The height of each bin: a count, or a density when ``density`` is set.
   public var heights: [Double] {
-    let r = binRange, w = (r.upperBound - r.lowerBound) / Double(bins)
+    let r = binRange
+    let w = (r.upperBound - r.lowerBound) / Double(bins)
     var counts = [Double](repeating: 0, count: bins)
     var n = 0.0
     for v in values where v.isFinite && v >= r.lowerBound && v <= r.upperBound {
@@ -91,15 +96,20 @@ extension HistogramLayer: LayerDrawing {
   }
 
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
-    let c = color ?? autoColor, r = binRange, h = heights
+    let c = color ?? autoColor
+    let r = binRange
+    let h = heights
     let w = (r.upperBound - r.lowerBound) / Double(bins)
     let baseY = frame.y.log ? frame.rect.maxY : (frame.point(r.lowerBound, 0)?.y ?? frame.rect.maxY)
     var outline: [Point] = []
     for (k, v) in h.enumerated() {
-      let x0 = r.lowerBound + Double(k) * w, x1 = x0 + w
+      let x0 = r.lowerBound + Double(k) * w
+      let x1 = x0 + w
       guard let a = frame.point(x0, 1), let b = frame.point(x1, 1) else { continue }
       let top = v > 0 ? (frame.point(x0, v)?.y ?? baseY) : baseY
-      if v > 0 { canvas.fill(Rect(x: a.x, y: top, width: b.x - a.x, height: baseY - top), color: c.opacity(alpha)) }
+      if v > 0 {
+        canvas.fill(Rect(x: a.x, y: top, width: b.x - a.x, height: baseY - top), color: c.opacity(alpha))
+      }
       outline.append(Point(a.x, top))
       outline.append(Point(b.x, top))
     }
@@ -113,7 +123,8 @@ extension HistogramLayer: LayerDrawing {
 
   func legend(autoColor: Color) -> [LegendEntry] {
     let c = color ?? autoColor
-    return name.isEmpty ? [] : [LegendEntry(label: name, color: c.opacity(Swift.max(alpha, 0.6)), swatch: .patch)]
+    return name.isEmpty
+      ? [] : [LegendEntry(label: name, color: c.opacity(Swift.max(alpha, 0.6)), swatch: .patch)]
   }
 }
 
@@ -122,7 +133,8 @@ extension Figure {
   /// - Parameter density: show densities (area 1) instead of counts.
   /// - Throws: ``PlotError`` when `values` is empty or `bins` is out of range.
   public static func histogram(
-    _ values: Tensor, bins: Int = 30, range: ClosedRange<Double>? = nil, density: Bool = false, title: String = "",
+    _ values: Tensor, bins: Int = 30, range: ClosedRange<Double>? = nil, density: Bool = false,
+    title: String = "",
     xLabel: String = "value", yLabel: String? = nil, logY: Bool = false, width: Int = 480, height: Int = 360
   ) throws -> Figure {
     let layer = try HistogramLayer(values: values, bins: bins, range: range, alpha: 0.6, density: density)

@@ -28,7 +28,8 @@ public struct ImageLayer: Sendable {
       throw PlotError("image", "size must be between 1 and 16384 pixels, got \(width)x\(height)")
     }
     guard rgba.count == width * height * 4 else {
-      throw PlotError("image", "a \(width)x\(height) RGBA image needs \(width * height * 4) bytes, got \(rgba.count)")
+      throw PlotError(
+        "image", "a \(width)x\(height) RGBA image needs \(width * height * 4) bytes, got \(rgba.count)")
     }
     self.width = width
     self.height = height
@@ -50,9 +51,12 @@ public struct ImageLayer: Sendable {
     }
     let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
     guard c == 1 || c == 3 else {
-      throw PlotError(f, "images must have 1 (gray) or 3 (RGB) channels, got shape \(shapeText(images.shape))")
+      throw PlotError(
+        f, "images must have 1 (gray) or 3 (RGB) channels, got shape \(shapeText(images.shape))")
     }
-    guard n > 0, h > 0, w > 0 else { throw PlotError(f, "images are empty (shape \(shapeText(images.shape)))") }
+    guard n > 0, h > 0, w > 0 else {
+      throw PlotError(f, "images are empty (shape \(shapeText(images.shape)))")
+    }
     guard (0...64).contains(padding) else { throw PlotError(f, "padding must be in 0...64, got \(padding)") }
     let s = images.scalars
     let bad = s.filter { !$0.isFinite }.count
@@ -62,7 +66,8 @@ public struct ImageLayer: Sendable {
     guard cols >= 1 else { throw PlotError(f, "columns must be at least 1, got \(cols)") }
     cols = Swift.min(cols, n)
     let rows = (n + cols - 1) / cols
-    let gw = cols * w + (cols + 1) * padding, gh = rows * h + (rows + 1) * padding
+    let gw = cols * w + (cols + 1) * padding
+    let gh = rows * h + (rows + 1) * padding
     guard gw <= 16384, gh <= 16384 else { throw PlotError(f, "grid of \(gw)x\(gh) pixels is too large") }
     let lo: Float
     switch range {
@@ -78,7 +83,8 @@ public struct ImageLayer: Sendable {
       px[4 * i + 3] = background.a
     }
     for k in 0..<n {
-      let ox = padding + (k % cols) * (w + padding), oy = padding + (k / cols) * (h + padding)
+      let ox = padding + (k % cols) * (w + padding)
+      let oy = padding + (k / cols) * (h + padding)
       for y in 0..<h {
         for x in 0..<w {
           let o = 4 * ((oy + y) * gw + ox + x)
@@ -104,12 +110,15 @@ extension ImageLayer: LayerDrawing {
     let r = frame.rect
     let zoom = Swift.min(r.width / Double(width), r.height / Double(height))
     let k = zoom >= 1 ? zoom.rounded(.down) : zoom
-    let dw = Double(width) * k, dh = Double(height) * k
-    let x0 = (r.midX - dw / 2).rounded(.down), y0 = (r.midY - dh / 2).rounded(.down)
+    let dw = Double(width) * k
+    let dh = Double(height) * k
+    let x0 = (r.midX - dw / 2).rounded(.down)
+    let y0 = (r.midY - dh / 2).rounded(.down)
     for py in 0..<Int(dh.rounded(.up)) {
       let sy = Swift.min(Int(Double(py) / k), height - 1)
       for px in 0..<Int(dw.rounded(.up)) {
-        let sx = Swift.min(Int(Double(px) / k), width - 1), o = 4 * (sy * width + sx)
+        let sx = Swift.min(Int(Double(px) / k), width - 1)
+        let o = 4 * (sy * width + sx)
         canvas.blend(
           x: Int(x0) + px, y: Int(y0) + py, color: Color(rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]))
       }
@@ -123,7 +132,8 @@ extension Figure {
   ///   - columns: images per row (default about √N).
   ///   - padding: pixels between images, before zooming.
   ///   - scale: integer zoom; by default the largest (up to 8) that keeps the grid within about 512 pixels.
-  /// - Throws: ``PlotError`` for bad shapes or values (see ``ImageLayer/grid(_:columns:padding:range:background:)``).
+  /// - Throws: ``PlotError`` for bad shapes or values
+  ///   (see ``ImageLayer/grid(_:columns:padding:range:background:)``).
   public static func imageGrid(
     _ images: Tensor, columns: Int? = nil, padding: Int = 2, range: PixelRange = .auto, scale: Int? = nil,
     title: String = ""

@@ -32,7 +32,9 @@ public struct LineSeries: Sendable {
     guard lineWidth.isFinite, lineWidth > 0, lineWidth <= 100 else {
       throw PlotError(label, "line width must be in (0, 100] pixels, got \(lineWidth)")
     }
-    guard alpha.isFinite, alpha >= 0, alpha <= 1 else { throw PlotError(label, "alpha must be in [0, 1], got \(alpha)") }
+    guard alpha.isFinite, alpha >= 0, alpha <= 1 else {
+      throw PlotError(label, "alpha must be in [0, 1], got \(alpha)")
+    }
     self.name = name
     self.x = xs
     self.y = y
@@ -63,7 +65,8 @@ extension LineSeries: LayerDrawing {
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
     let c = (color ?? autoColor).opacity(alpha)
     var runs: [[Point]] = [[]]
-    var bad = 0, nonPositive = 0
+    var bad = 0
+    var nonPositive = 0
     for i in x.indices {
       guard x[i].isFinite, y[i].isFinite else {
         bad += 1
@@ -82,14 +85,17 @@ extension LineSeries: LayerDrawing {
       for run in runs { for p in run { canvas.marker(marker, at: p, size: lineWidth * 2 + 3, color: c) } }
     }
     let label = name.isEmpty ? "line" : "line '\(name)'"
-    if bad > 0 { warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values") }
+    if bad > 0 {
+      warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values")
+    }
     if nonPositive > 0 {
       warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with y <= 0 on a log axis")
     }
   }
 
   func legend(autoColor: Color) -> [LegendEntry] {
-    name.isEmpty ? [] : [LegendEntry(label: name, color: (color ?? autoColor).opacity(alpha), swatch: .line(lineWidth))]
+    name.isEmpty
+      ? [] : [LegendEntry(label: name, color: (color ?? autoColor).opacity(alpha), swatch: .line(lineWidth))]
   }
 }
 
@@ -98,7 +104,8 @@ extension Figure {
   /// - Parameter logY: a logarithmic y axis (points with y ≤ 0 are skipped with a warning).
   /// - Throws: ``PlotError`` when `series` is empty.
   public static func lines(
-    _ series: [LineSeries], title: String = "", xLabel: String = "x", yLabel: String = "y", logY: Bool = false,
+    _ series: [LineSeries], title: String = "", xLabel: String = "x", yLabel: String = "y",
+    logY: Bool = false,
     width: Int = 520, height: Int = 380
   ) throws -> Figure {
     guard !series.isEmpty else { throw PlotError("line chart", "needs at least one series") }

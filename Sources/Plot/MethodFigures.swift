@@ -45,7 +45,8 @@ extension Figure {
     let layer = try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap)
     return Figure(
       Panel(
-        title: title ?? (show == .density ? "exp(-E(z)) N(z; 0, I)" : "energy E(z)"), xLabel: "z1", yLabel: "z2",
+        title: title ?? (show == .density ? "exp(-E(z)) N(z; 0, I)" : "energy E(z)"), xLabel: "z1",
+        yLabel: "z2",
         layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "E(z)"),
       width: width, height: height)
   }
@@ -65,22 +66,28 @@ extension Figure {
       let m = hi > lo ? (hi - lo) * 0.05 : 0.5
       return (lo - m)...(hi + m)
     }
-    let xl = padded(bx), yl = padded(by)
+    let xl = padded(bx)
+    let yl = padded(by)
     return Figure(
       panels: [
-        Panel(title: titles.data, xLabel: "x1", yLabel: "x2", layers: [.scatter(d)], xLimits: xl, yLimits: yl),
-        Panel(title: titles.samples, xLabel: "x1", yLabel: "x2", layers: [.scatter(s)], xLimits: xl, yLimits: yl),
+        Panel(
+          title: titles.data, xLabel: "x1", yLabel: "x2", layers: [.scatter(d)], xLimits: xl, yLimits: yl),
+        Panel(
+          title: titles.samples, xLabel: "x1", yLabel: "x2", layers: [.scatter(s)], xLimits: xl, yLimits: yl),
       ], columns: 2, panelWidth: 420, panelHeight: 400)
   }
 
   /// Langevin chains over an energy landscape: the heatmap, each chain as a polyline, a circle where
   /// it starts and a cross where it ends.
   /// - Parameters:
-  ///   - energy: `[H, W]` energies on the grid of `extent` (see ``energyLandscape(energy:extent:show:colormap:title:width:height:)``).
+  ///   - energy: `[H, W]` energies on the grid of `extent`
+  ///     (see ``energyLandscape(energy:extent:show:colormap:title:width:height:)``).
   ///   - chains: `[C, T, 2]`: C chains of T steps in the 2-D latent.
-  /// - Throws: ``PlotError`` for bad shapes or a non-finite energy; NaN chain points are skipped with a warning.
+  /// - Throws: ``PlotError`` for bad shapes or a non-finite energy; NaN chain points are skipped with a
+  ///   warning.
   public static func langevinChains(
-    energy: Tensor, extent: Extent, chains: Tensor, show: LandscapeQuantity = .energy, colormap: Colormap? = nil,
+    energy: Tensor, extent: Extent, chains: Tensor, show: LandscapeQuantity = .energy,
+    colormap: Colormap? = nil,
     title: String = "Langevin chains", width: Int = 520, height: Int = 440
   ) throws -> Figure {
     guard chains.rank == 3, chains.shape[2] == 2 else {
@@ -90,20 +97,29 @@ extension Figure {
     guard c > 0, t > 0 else {
       throw PlotError("langevin chains", "chains are empty (shape \(shapeText(chains.shape)))")
     }
-    var layers: [Layer] = [.heatmap(try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap))]
+    var layers: [Layer] = [
+      .heatmap(try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap))
+    ]
     let s = chains.scalars.map(Double.init)
-    var sx: [Double] = [], sy: [Double] = [], ex: [Double] = [], ey: [Double] = []
+    var sx: [Double] = []
+    var sy: [Double] = []
+    var ex: [Double] = []
+    var ey: [Double] = []
     for k in 0..<c {
-      let xs = (0..<t).map { s[(k * t + $0) * 2] }, ys = (0..<t).map { s[(k * t + $0) * 2 + 1] }
+      let xs = (0..<t).map { s[(k * t + $0) * 2] }
+      let ys = (0..<t).map { s[(k * t + $0) * 2 + 1] }
       layers.append(.line(try LineSeries(x: xs, y: ys, color: .white, lineWidth: 1.2, alpha: 0.85)))
       sx.append(xs[0])
       sy.append(ys[0])
       ex.append(xs[t - 1])
       ey.append(ys[t - 1])
     }
-    layers.append(.scatter(try ScatterLayer(x: sx, y: sy, coloring: .single(.white), size: 7, alpha: 1, name: "start")))
     layers.append(
-      .scatter(try ScatterLayer(x: ex, y: ey, coloring: .single(.red), size: 8, alpha: 1, marker: .cross, name: "end")))
+      .scatter(try ScatterLayer(x: sx, y: sy, coloring: .single(.white), size: 7, alpha: 1, name: "start")))
+    layers.append(
+      .scatter(
+        try ScatterLayer(
+          x: ex, y: ey, coloring: .single(.red), size: 8, alpha: 1, marker: .cross, name: "end")))
     return Figure(
       Panel(
         title: title, xLabel: "z1", yLabel: "z2", layers: layers,
@@ -125,25 +141,32 @@ extension Figure {
   ) throws -> Figure {
     let f = "prior vs posterior"
     for (t, what) in [(prior, "prior"), (posterior, "posterior")] {
-      guard t.rank == 2 else { throw PlotError(f, "\(what) must have shape [N, D], got \(shapeText(t.shape))") }
+      guard t.rank == 2 else {
+        throw PlotError(f, "\(what) must have shape [N, D], got \(shapeText(t.shape))")
+      }
       guard t.count > 0 else { throw PlotError(f, "\(what) is empty (shape \(shapeText(t.shape)))") }
     }
     let d = prior.shape[1]
     guard posterior.shape[1] == d else {
       throw PlotError(f, "prior has D = \(d) but posterior has D = \(posterior.shape[1])")
     }
-    guard maxDimensions >= 1 else { throw PlotError(f, "maxDimensions must be at least 1, got \(maxDimensions)") }
+    guard maxDimensions >= 1 else {
+      throw PlotError(f, "maxDimensions must be at least 1, got \(maxDimensions)")
+    }
     let shown = Swift.min(d, maxDimensions)
-    let p = prior.scalars.map(Double.init), q = posterior.scalars.map(Double.init)
+    let p = prior.scalars.map(Double.init)
+    let q = posterior.scalars.map(Double.init)
     var panels: [Panel] = []
     for k in 0..<shown {
-      let a = stride(from: k, to: p.count, by: d).map { p[$0] }, b = stride(from: k, to: q.count, by: d).map { q[$0] }
+      let a = stride(from: k, to: p.count, by: d).map { p[$0] }
+      let b = stride(from: k, to: q.count, by: d).map { q[$0] }
       var r = finiteRange(a + b) ?? -1...1
       if r.lowerBound == r.upperBound { r = (r.lowerBound - 0.5)...(r.upperBound + 0.5) }
       let hp = try HistogramLayer(
         values: a, bins: bins, range: r, color: Palette.color(0), alpha: 0.45, density: true, name: "prior")
       let hq = try HistogramLayer(
-        values: b, bins: bins, range: r, color: Palette.color(1), alpha: 0.45, density: true, name: "posterior")
+        values: b, bins: bins, range: r, color: Palette.color(1), alpha: 0.45, density: true,
+        name: "posterior")
       panels.append(
         Panel(
           title: "z[\(k)]", xLabel: "", yLabel: k % columns == 0 ? "density" : "",
@@ -158,15 +181,19 @@ extension Figure {
 
   /// Training statistics, one small line panel each (like a `stat.png` grid).
   /// - Throws: ``PlotError`` when `stats` is empty or a statistic has no values or mismatched steps.
-  public static func trainingStats(_ stats: [TrainingStat], columns: Int = 3, title: String = "") throws -> Figure {
+  public static func trainingStats(_ stats: [TrainingStat], columns: Int = 3, title: String = "") throws
+    -> Figure
+  {
     guard !stats.isEmpty else { throw PlotError("training stats", "needs at least one statistic") }
     let panels = try stats.enumerated().map { k, s in
       Panel(
-        title: s.name, xLabel: "step", layers: [.line(try LineSeries(x: s.steps, y: s.values, color: Palette.color(k)))],
+        title: s.name, xLabel: "step",
+        layers: [.line(try LineSeries(x: s.steps, y: s.values, color: Palette.color(k)))],
         logY: s.logY, legend: false)
     }
     return Figure(
-      panels: panels, columns: Swift.max(1, Swift.min(columns, stats.count)), panelWidth: 320, panelHeight: 220,
+      panels: panels, columns: Swift.max(1, Swift.min(columns, stats.count)), panelWidth: 320,
+      panelHeight: 220,
       title: title)
   }
 
@@ -180,7 +207,8 @@ extension Figure {
       return try HeatmapLayer(values: energy, extent: extent, colormap: map, smooth: true)
     }
     let (h, w) = (e.rows, e.columns)
-    let dx = (extent.xMax - extent.xMin) / Double(w), dy = (extent.yMax - extent.yMin) / Double(h)
+    let dx = (extent.xMax - extent.xMin) / Double(w)
+    let dy = (extent.yMax - extent.yMin) / Double(h)
     var logp = [Double](repeating: 0, count: h * w)
     for i in 0..<h {
       let y = extent.yMin + (Double(i) + 0.5) * dy

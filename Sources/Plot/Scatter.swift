@@ -46,15 +46,17 @@ public struct ScatterLayer: Sendable {
       throw PlotError("scatter", "alpha must be in [0, 1], got \(alpha)")
     }
     switch coloring {
-    case let .values(v, _, range):
+    case .values(let v, _, let range):
       guard v.count == x.count else {
         throw PlotError("scatter", "\(v.count) colour values for \(x.count) points")
       }
       if let r = range, !(r.lowerBound.isFinite && r.upperBound.isFinite) {
         throw PlotError("scatter", "colour range must be finite, got \(r)")
       }
-    case let .groups(g, _):
-      guard g.count == x.count else { throw PlotError("scatter", "\(g.count) group indices for \(x.count) points") }
+    case .groups(let g, _):
+      guard g.count == x.count else {
+        throw PlotError("scatter", "\(g.count) group indices for \(x.count) points")
+      }
     case .single: break
     }
     self.x = x
@@ -84,13 +86,16 @@ func pairs(_ t: Tensor, figure: String, what: String) throws -> ([Double], [Doub
   }
   guard t.shape[0] > 0 else { throw PlotError(figure, "\(what) are empty (shape \(shapeText(t.shape)))") }
   let s = t.scalars
-  return (stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) },
-          stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) })
+  return (
+    stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) },
+    stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) }
+  )
 }
 
 /// Min and max of the finite values (and positive ones when `positive`), or `nil`.
 func finiteRange<S: Sequence<Double>>(_ values: S, positive: Bool = false) -> ClosedRange<Double>? {
-  var lo = Double.infinity, hi = -Double.infinity
+  var lo = Double.infinity
+  var hi = -Double.infinity
   for v in values where v.isFinite && (!positive || v > 0) {
     lo = Swift.min(lo, v)
     hi = Swift.max(hi, v)
@@ -110,24 +115,25 @@ extension ScatterLayer: LayerDrawing {
   }
 
   var valueRange: ClosedRange<Double> {
-    guard case let .values(v, _, range) = coloring else { return 0...1 }
+    guard case .values(let v, _, let range) = coloring else { return 0...1 }
     return range ?? finiteRange(v) ?? 0...1
   }
 
   var colorBar: ColorBarSpec? {
-    guard case let .values(_, map, _) = coloring else { return nil }
+    guard case .values(_, let map, _) = coloring else { return nil }
     return ColorBarSpec(colormap: map, lo: valueRange.lowerBound, hi: valueRange.upperBound)
   }
 
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
-    var bad = 0, nonPositive = 0
+    var bad = 0
+    var nonPositive = 0
     let vr = valueRange
     for i in x.indices {
       var c: Color
       switch coloring {
-      case let .single(col): c = col ?? autoColor
-      case let .groups(g, _): c = Palette.color(g[i])
-      case let .values(v, map, _):
+      case .single(let col): c = col ?? autoColor
+      case .groups(let g, _): c = Palette.color(g[i])
+      case .values(let v, let map, _):
         guard v[i].isFinite else {
           bad += 1
           continue
@@ -147,7 +153,9 @@ extension ScatterLayer: LayerDrawing {
       canvas.marker(marker, at: p, size: size, color: c)
     }
     let label = name.isEmpty ? "scatter" : "scatter '\(name)'"
-    if bad > 0 { warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values") }
+    if bad > 0 {
+      warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values")
+    }
     if nonPositive > 0 {
       warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with y <= 0 on a log axis")
     }
@@ -155,12 +163,13 @@ extension ScatterLayer: LayerDrawing {
 
   func legend(autoColor: Color) -> [LegendEntry] {
     switch coloring {
-    case let .single(c):
+    case .single(let c):
       return name.isEmpty ? [] : [LegendEntry(label: name, color: c ?? autoColor, swatch: .marker(marker))]
-    case let .groups(g, names):
+    case .groups(let g, let names):
       return Set(g).sorted().map { k in
         LegendEntry(
-          label: k >= 0 && k < names.count ? names[k] : "group \(k)", color: Palette.color(k), swatch: .marker(marker))
+          label: k >= 0 && k < names.count ? names[k] : "group \(k)", color: Palette.color(k),
+          swatch: .marker(marker))
       }
     case .values: return []
     }
@@ -181,7 +190,9 @@ extension Figure {
   ) throws -> Figure {
     let layer = try ScatterLayer(points: points, coloring: coloring, size: size, alpha: alpha, marker: marker)
     return Figure(
-      Panel(title: title, xLabel: xLabel, yLabel: yLabel, layers: [.scatter(layer)], colorBarLabel: colorBarLabel),
+      Panel(
+        title: title, xLabel: xLabel, yLabel: yLabel, layers: [.scatter(layer)],
+        colorBarLabel: colorBarLabel),
       width: width, height: height)
   }
 }

@@ -16,7 +16,8 @@ public enum Ticks {
   public static func linear(_ lo: Double, _ hi: Double, target: Int = 5) -> [Double] {
     guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
     let s = step(span: hi - lo, target: target)
-    let first = (lo / s - 1e-9).rounded(.up), last = (hi / s + 1e-9).rounded(.down)
+    let first = (lo / s - 1e-9).rounded(.up)
+    let last = (hi / s + 1e-9).rounded(.down)
     guard last >= first, last - first < 1000 else { return [] }
     return stride(from: first, through: last, by: 1).map { $0 * s == 0 ? 0 : $0 * s }
   }
@@ -24,8 +25,10 @@ public enum Ticks {
   /// Powers of ten in `[lo, hi]` (both positive); when there are fewer than two, 1-2-5 multiples of them.
   public static func log(_ lo: Double, _ hi: Double) -> [Double] {
     guard lo > 0, hi > lo, lo.isFinite, hi.isFinite else { return [] }
-    let a = Int(floorLog10(lo)), b = Int(floorLog10(hi)) + 1
-    let low = lo * (1 - 1e-9), high = hi * (1 + 1e-9)
+    let a = Int(floorLog10(lo))
+    let b = Int(floorLog10(hi)) + 1
+    let low = lo * (1 - 1e-9)
+    let high = hi * (1 + 1e-9)
     var decades: [Double] = []
     for e in a...b {
       let v = pow10(Double(e))
@@ -80,7 +83,9 @@ public enum Ticks {
     guard n < 9e15 else { return exponent(value) }
     var digits = String(Int64(n))
     if decimals > 0 {
-      if digits.count <= decimals { digits = String(repeating: "0", count: decimals - digits.count + 1) + digits }
+      if digits.count <= decimals {
+        digits = String(repeating: "0", count: decimals - digits.count + 1) + digits
+      }
       digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
     }
     return (value < 0 && n != 0 ? "-" : "") + digits
@@ -109,7 +114,8 @@ public enum Ticks {
 /// ⌊log10(x)⌋ for x > 0, computed without Foundation and exact at powers of ten.
 func floorLog10(_ x: Double) -> Double {
   guard x > 0, x.isFinite else { return 0 }
-  var e = 0.0, v = x
+  var e = 0.0
+  var v = x
   while v >= 10 {
     v /= 10
     e += 1

@@ -19,11 +19,18 @@ func plotError(_ body: () throws -> Void) -> String? {
 
 @Test func scatterShapeErrors() throws {
   #expect(
-    plotError { _ = try Figure.scatter(try Tensor.zeros([5, 3])) } == "scatter: points must have shape [N, 2], got [5, 3]")
-  #expect(plotError { _ = try Figure.scatter(try Tensor.zeros([0, 2])) } == "scatter: points are empty (shape [0, 2])")
-  #expect(plotError { _ = try Figure.scatter(try Tensor.zeros([4])) } == "scatter: points must have shape [N, 2], got [4]")
+    plotError { _ = try Figure.scatter(try Tensor.zeros([5, 3])) }
+      == "scatter: points must have shape [N, 2], got [5, 3]")
+  #expect(
+    plotError { _ = try Figure.scatter(try Tensor.zeros([0, 2])) }
+      == "scatter: points are empty (shape [0, 2])")
+  #expect(
+    plotError { _ = try Figure.scatter(try Tensor.zeros([4])) }
+      == "scatter: points must have shape [N, 2], got [4]")
   #expect(plotError { _ = try ScatterLayer(x: [1, 2], y: [1]) } == "scatter: x has 2 values but y has 1")
-  #expect(plotError { _ = try ScatterLayer(x: [1], y: [1], alpha: 2) } == "scatter: alpha must be in [0, 1], got 2.0")
+  #expect(
+    plotError { _ = try ScatterLayer(x: [1], y: [1], alpha: 2) }
+      == "scatter: alpha must be in [0, 1], got 2.0")
   #expect(plotError { _ = try ScatterLayer(x: [1], y: [1], coloring: .values([1, 2])) } != nil)
 }
 
@@ -31,12 +38,17 @@ func plotError(_ body: () throws -> Void) -> String? {
   #expect(
     plotError { _ = try Figure.heatmap(try Tensor.zeros([2, 2, 2])) }
       == "heatmap: values must have shape [H, W], got [2, 2, 2]")
-  #expect(plotError { _ = try Figure.heatmap(try Tensor.zeros([0, 3])) } == "heatmap: values are empty (shape [0, 3])")
+  #expect(
+    plotError { _ = try Figure.heatmap(try Tensor.zeros([0, 3])) }
+      == "heatmap: values are empty (shape [0, 3])")
   let nan = try Tensor(shape: [2, 2], scalars: [0, .nan, 1, .infinity])
-  #expect(plotError { _ = try Figure.heatmap(nan) } == "heatmap: values contain 2 NaN or infinite entries (of 4)")
+  #expect(
+    plotError { _ = try Figure.heatmap(nan) } == "heatmap: values contain 2 NaN or infinite entries (of 4)")
   #expect(plotError { _ = try Figure.energyLandscape(energy: nan, extent: Extent(square: 1)) } != nil)
   let bad = Extent(xMin: 1, xMax: 0, yMin: 0, yMax: 1)
-  #expect(plotError { _ = try Figure.heatmap(try Tensor.zeros([2, 2]), extent: bad) }?.hasPrefix("heatmap: extent") == true)
+  #expect(
+    plotError { _ = try Figure.heatmap(try Tensor.zeros([2, 2]), extent: bad) }?.hasPrefix("heatmap: extent")
+      == true)
 }
 
 @Test func imageGridErrors() throws {
@@ -50,25 +62,36 @@ func plotError(_ body: () throws -> Void) -> String? {
     plotError { _ = try Figure.imageGrid(try Tensor.zeros([0, 1, 8, 8])) }
       == "image grid: images are empty (shape [0, 1, 8, 8])")
   let inf = try Tensor(shape: [1, 1, 1, 2], scalars: [0, -.infinity])
-  #expect(plotError { _ = try Figure.imageGrid(inf) } == "image grid: images contain 1 NaN or infinite values (of 2)")
+  #expect(
+    plotError { _ = try Figure.imageGrid(inf) }
+      == "image grid: images contain 1 NaN or infinite values (of 2)")
   #expect(plotError { _ = try Figure.imageGrid(try Tensor.zeros([1, 1, 2, 2]), columns: 0) } != nil)
 }
 
 @Test func otherFigureErrors() throws {
-  #expect(plotError { _ = try Figure.histogram(try Tensor.zeros([0])) } == "histogram: values are empty (shape [0])")
-  #expect(plotError { _ = try Figure.histogram(try Tensor.zeros([3]), bins: 0) } == "histogram: bins must be in 1...10000, got 0")
+  #expect(
+    plotError { _ = try Figure.histogram(try Tensor.zeros([0])) } == "histogram: values are empty (shape [0])"
+  )
+  #expect(
+    plotError { _ = try Figure.histogram(try Tensor.zeros([3]), bins: 0) }
+      == "histogram: bins must be in 1...10000, got 0")
   #expect(plotError { _ = try Figure.lines([]) } == "line chart: needs at least one series")
   #expect(plotError { _ = try LineSeries(y: []) } == "line: y values are empty")
   #expect(
-    plotError { _ = try Figure.priorPosterior(prior: try Tensor.zeros([4, 2]), posterior: try Tensor.zeros([4, 3])) }
+    plotError {
+      _ = try Figure.priorPosterior(prior: try Tensor.zeros([4, 2]), posterior: try Tensor.zeros([4, 3]))
+    }
       == "prior vs posterior: prior has D = 2 but posterior has D = 3")
   #expect(
     plotError {
-      _ = try Figure.langevinChains(energy: try Tensor.zeros([4, 4]), extent: Extent(square: 1), chains: try Tensor.zeros([3, 2]))
+      _ = try Figure.langevinChains(
+        energy: try Tensor.zeros([4, 4]), extent: Extent(square: 1), chains: try Tensor.zeros([3, 2]))
     } == "langevin chains: chains must have shape [C, T, 2], got [3, 2]")
   #expect(plotError { _ = try Figure(panels: []).render() } == "figure: needs at least one panel")
   let p = Panel(title: "P", layers: [.line(try LineSeries(y: [1, 2]))], xLimits: 1...1)
-  #expect(plotError { _ = try Figure(p).render() } == "panel 'P': x limits must be finite with lower < upper, got 1.0...1.0")
+  #expect(
+    plotError { _ = try Figure(p).render() }
+      == "panel 'P': x limits must be finite with lower < upper, got 1.0...1.0")
   #expect(plotError { _ = try Figure.trainingStats([]) } == "training stats: needs at least one statistic")
 }
 
@@ -86,20 +109,31 @@ func plotError(_ body: () throws -> Void) -> String? {
 
   let line = try LineSeries(name: "loss", y: [1, .nan, 3, 4])
   let panel = Panel(title: "L", layers: [.line(line)], logY: false)
-  #expect(try Figure(panel).render().warnings == ["line 'loss': skipped 1 of 4 points with NaN or infinite values (panel 'L')"])
+  #expect(
+    try Figure(panel).render().warnings == [
+      "line 'loss': skipped 1 of 4 points with NaN or infinite values (panel 'L')"
+    ])
 
   let logLine = try LineSeries(y: [1, 0, -1, 10])
-  #expect(try Figure.lines([logLine], logY: true).render().warnings == ["line: skipped 2 of 4 points with y <= 0 on a log axis"])
+  #expect(
+    try Figure.lines([logLine], logY: true).render().warnings == [
+      "line: skipped 2 of 4 points with y <= 0 on a log axis"
+    ])
 
   let h = try HistogramLayer(values: [1, 2, .nan])
-  #expect(try Figure(Panel(layers: [.histogram(h)])).render().warnings == ["histogram: skipped 1 of 3 NaN or infinite values"])
+  #expect(
+    try Figure(Panel(layers: [.histogram(h)])).render().warnings == [
+      "histogram: skipped 1 of 3 NaN or infinite values"
+    ])
 
   let dir = try temporaryDirectory("nan")
   let r = try Figure.scatter(pts).save(to: dir + "/nan.png")
   #expect(r.warnings.count == 1)
 
   let chains = try Tensor(shape: [1, 3, 2], scalars: [0, 0, .nan, 0, 0.5, 0.5])
-  let c = try Figure.langevinChains(energy: try Tensor.zeros([4, 4]), extent: Extent(square: 1), chains: chains)
+  let c = try Figure.langevinChains(
+    energy: try Tensor.zeros([4, 4]), extent: Extent(square: 1), chains: chains)
   let cw = try c.render().warnings
-  #expect(cw == ["line: skipped 1 of 3 points with NaN or infinite values (panel 'Langevin chains')"], "\(cw)")
+  #expect(
+    cw == ["line: skipped 1 of 3 points with NaN or infinite values (panel 'Langevin chains')"], "\(cw)")
 }

@@ -1,7 +1,8 @@
 // Canvas: shapes, blending, clipping, text, and the helpers behind axes (ticks, colormaps).
 import PNG
-@testable import Plot
 import Testing
+
+@testable import Plot
 
 @Test func canvasFillAndBlend() throws {
   var c = try Canvas(width: 20, height: 10)

@@ -3,8 +3,9 @@
 import Engine
 import Foundation
 import PNG
-@testable import Plot
 import Testing
+
+@testable import Plot
 
 /// The pixel centre at fractions (tx, ty) of a plot area (ty = 0 at the bottom).
 func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
@@ -35,7 +36,8 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let pts = try Tensor(shape: [2, 2], scalars: [0, 0, 1, -1])
   let g = try Figure.scatter(pts, coloring: .groups([0, 3], names: ["a", "b"]), size: 12, alpha: 1).render()
   let a = g.plotAreas[0]
-  let p0 = at(a, 0.05 / 1.1, 1.05 / 1.1), p1 = at(a, 1.05 / 1.1, 0.05 / 1.1)
+  let p0 = at(a, 0.05 / 1.1, 1.05 / 1.1)
+  let p1 = at(a, 1.05 / 1.1, 0.05 / 1.1)
   #expect(near(g.canvas.color(x: p0.0, y: p0.1), Palette.color(0)))
   #expect(near(g.canvas.color(x: p1.0, y: p1.1), Palette.color(3)))
   // The legend names both groups in the top right.
@@ -43,7 +45,8 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   #expect(inked(gi, x: Int(a.maxX) - 50..<Int(a.maxX) - 6, y: Int(a.minY) + 6..<Int(a.minY) + 30) > 20)
   let v = try Figure.scatter(pts, coloring: .values([0, 1], colormap: .magma), size: 12, alpha: 1).render()
   let b = v.plotAreas[0]
-  let q0 = at(b, 0.05 / 1.1, 1.05 / 1.1), q1 = at(b, 1.05 / 1.1, 0.05 / 1.1)
+  let q0 = at(b, 0.05 / 1.1, 1.05 / 1.1)
+  let q1 = at(b, 1.05 / 1.1, 0.05 / 1.1)
   #expect(near(v.canvas.color(x: q0.0, y: q0.1), Colormap.magma.color(at: 0)))
   #expect(near(v.canvas.color(x: q1.0, y: q1.1), Colormap.magma.color(at: 1)))
   // The colour bar's top is the scale's top colour.
@@ -59,10 +62,13 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   #expect(r.width == 520 && r.height == 380)
   #expect(color(img, Int(area.midX), Int(area.midY)) == .blue)
   // The legend (top right of the plot area) has a swatch and text.
-  let legend = inked(img, x: Int(area.maxX) - 60..<Int(area.maxX) - 6, y: Int(area.minY) + 6..<Int(area.minY) + 22)
+  let legend = inked(
+    img, x: Int(area.maxX) - 60..<Int(area.maxX) - 6, y: Int(area.minY) + 6..<Int(area.minY) + 22)
   #expect(legend > 20)
   // x label under the tick labels.
-  #expect(inked(img, x: Int(area.midX) - 12..<Int(area.midX) + 12, y: Int(area.maxY) + 20..<Int(area.maxY) + 28) > 5)
+  #expect(
+    inked(img, x: Int(area.midX) - 12..<Int(area.midX) + 12, y: Int(area.maxY) + 20..<Int(area.maxY) + 28) > 5
+  )
 }
 
 @Test func logYLineChart() throws {
@@ -79,8 +85,11 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let fig = try Figure.heatmap(v, extent: Extent(xMin: 0, xMax: 2, yMin: 0, yMax: 2), title: "grid")
   let area = try fig.render().plotAreas[0]
   let (_, img) = try roundTrip(fig, dir, "heatmap.png")
-  func cell(_ tx: Double, _ ty: Double) -> Color { let p = at(area, tx, ty); return color(img, p.0, p.1) }
-  #expect(cell(0.25, 0.25) == Colormap.viridis.color(at: 0))      // row 0 (bottom), column 0
+  func cell(_ tx: Double, _ ty: Double) -> Color {
+    let p = at(area, tx, ty)
+    return color(img, p.0, p.1)
+  }
+  #expect(cell(0.25, 0.25) == Colormap.viridis.color(at: 0))  // row 0 (bottom), column 0
   #expect(cell(0.75, 0.25) == Colormap.viridis.color(at: 1.0 / 3))
   #expect(cell(0.25, 0.75) == Colormap.viridis.color(at: 2.0 / 3))
   #expect(cell(0.75, 0.75) == Colormap.viridis.color(at: 1))
@@ -120,10 +129,10 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let (r, img) = try roundTrip(fig, dir, "grid.png")
   // Raster 7×4 (two 2×2 images, 1 pixel of padding), zoom 4, 8 pixels of margin.
   #expect(r.width == 7 * 4 + 16 && r.height == 4 * 4 + 16)
-  #expect(color(img, 8, 8) == .black)            // padding
-  #expect(color(img, 8 + 4, 8 + 4) == .white)    // image 0 (value 1)
-  #expect(color(img, 8 + 16, 8 + 4) == .black)   // image 1 (value 0)
-  #expect(color(img, 7, 7) == .white)           // figure background
+  #expect(color(img, 8, 8) == .black)  // padding
+  #expect(color(img, 8 + 4, 8 + 4) == .white)  // image 0 (value 1)
+  #expect(color(img, 8 + 16, 8 + 4) == .black)  // image 1 (value 0)
+  #expect(color(img, 7, 7) == .white)  // figure background
   // RGB in [-1, 1]: (1, -1, -1) is pure red.
   let rgb = try Tensor(shape: [1, 3, 1, 1], scalars: [1, -1, -1])
   let (_, one) = try roundTrip(try Figure.imageGrid(rgb, padding: 0, scale: 4, title: "T"), dir, "rgb.png")
@@ -138,8 +147,10 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
     let out = try Figure.energyLandscape(energy: e, extent: ext, show: show).render()
     let a = out.plotAreas[0]
     #expect(out.canvas.width == 500 && out.canvas.height == 420)
-    let mode = at(a, 5.0 / 6, 0.5), centre = at(a, 0.5, 0.5)
-    let m = out.canvas.color(x: mode.0, y: mode.1), c = out.canvas.color(x: centre.0, y: centre.1)
+    let mode = at(a, 5.0 / 6, 0.5)
+    let centre = at(a, 0.5, 0.5)
+    let m = out.canvas.color(x: mode.0, y: mode.1)
+    let c = out.canvas.color(x: centre.0, y: centre.1)
     if show == .density {
       #expect(Int(m.g) > Int(c.g) + 100, "the mode at (2, 0) is brighter than the centre")
     } else {
@@ -154,7 +165,8 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let chains = try Tensor(shape: [1, 3, 2], scalars: [-1, -1, 0, 0.5, 1, 1])
   let out = try Figure.langevinChains(energy: e, extent: ext, chains: chains).render()
   let a = out.plotAreas[0]
-  let end = at(a, 0.75, 0.75), start = at(a, 0.25, 0.25)
+  let end = at(a, 0.75, 0.75)
+  let start = at(a, 0.25, 0.25)
   #expect(out.canvas.color(x: end.0, y: end.1) == .red)
   #expect(out.canvas.color(x: start.0, y: start.1) == .white)
   #expect(out.warnings.isEmpty)
@@ -166,17 +178,20 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let out = try Figure.dataVsSamples(data: d, samples: s, size: 8, alpha: 1).render()
   #expect(out.plotAreas.count == 2 && out.plotAreas[0].width == out.plotAreas[1].width)
   let t = 0.05 / 1.1
-  let p = at(out.plotAreas[0], t, t), q = at(out.plotAreas[1], t, t)
+  let p = at(out.plotAreas[0], t, t)
+  let q = at(out.plotAreas[1], t, t)
   #expect(near(out.canvas.color(x: p.0, y: p.1), Palette.color(0)))
   #expect(near(out.canvas.color(x: q.0, y: q.1), Palette.color(1)))
 }
 
 @Test func priorPosteriorFigure() throws {
-  let prior = try Tensor.randn([200, 3]), post = try Tensor.randn([100, 3])
+  let prior = try Tensor.randn([200, 3])
+  let post = try Tensor.randn([100, 3])
   let out = try Figure.priorPosterior(prior: prior, posterior: post, columns: 2).render()
   #expect(out.canvas.width == 600 && out.canvas.height == 440 && out.plotAreas.count == 3)
   #expect(out.warnings.isEmpty)
-  let many = try Figure.priorPosterior(prior: try Tensor.randn([50, 20]), posterior: try Tensor.randn([50, 20]))
+  let many = try Figure.priorPosterior(
+    prior: try Tensor.randn([50, 20]), posterior: try Tensor.randn([50, 20]))
   let w = try many.render().warnings
   #expect(w == ["prior vs posterior: showing the first 16 of 20 dimensions"])
 }
@@ -207,8 +222,10 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
   let dir = try temporaryDirectory("fig-det")
   let (ring, groups) = try ringSamples(300, seed: 5)
   let fig = try Figure.scatter(ring, title: "same", coloring: .groups(groups))
-  let a = try fig.save(to: dir + "/a.png"), b = try fig.save(to: dir + "/b.png")
-  let da = try Data(contentsOf: URL(fileURLWithPath: a.path)), db = try Data(contentsOf: URL(fileURLWithPath: b.path))
+  let a = try fig.save(to: dir + "/a.png")
+  let b = try fig.save(to: dir + "/b.png")
+  let da = try Data(contentsOf: URL(fileURLWithPath: a.path))
+  let db = try Data(contentsOf: URL(fileURLWithPath: b.path))
   #expect(da == db && !da.isEmpty)
   #expect(try fig.encode().bytes == Array(da))
 }

@@ -14,38 +14,48 @@ func galleryFigures() throws -> [(String, Figure)] {
   var figs: [(String, Figure)] = []
   let (ring, groups) = try ringSamples(600, seed: 1)
   figs.append(
-    ("scatter_groups.png",
-     try Figure.scatter(
-      ring, title: "8 Gaussians by mode", xLabel: "x1", yLabel: "x2",
-      coloring: .groups(groups, names: (0..<8).map { "mode \($0)" }), size: 4, alpha: 0.7)))
+    (
+      "scatter_groups.png",
+      try Figure.scatter(
+        ring, title: "8 Gaussians by mode", xLabel: "x1", yLabel: "x2",
+        coloring: .groups(groups, names: (0..<8).map { "mode \($0)" }), size: 4, alpha: 0.7)
+    ))
   let r = ring.scalars
   var radius: [Double] = []
   for i in stride(from: 0, to: r.count, by: 2) {
-    let a = Double(r[i]), b = Double(r[i + 1])
+    let a = Double(r[i])
+    let b = Double(r[i + 1])
     radius.append((a * a + b * b).squareRoot())
   }
   figs.append(
-    ("scatter_values.png",
-     try Figure.scatter(
-      ring, title: "coloured by radius", xLabel: "x1", yLabel: "x2",
-      coloring: .values(radius, colormap: .viridis), size: 5, alpha: 0.9, colorBarLabel: "|x|")))
+    (
+      "scatter_values.png",
+      try Figure.scatter(
+        ring, title: "coloured by radius", xLabel: "x1", yLabel: "x2",
+        coloring: .values(radius, colormap: .viridis), size: 5, alpha: 0.9, colorBarLabel: "|x|")
+    ))
 
   let steps = (0..<200).map(Double.init)
   figs.append(
-    ("lines.png",
-     try Figure.lines(
-      [
-        try LineSeries(name: "sin", x: steps, y: steps.map { sin($0 / 20) }),
-        try LineSeries(name: "cos", x: steps, y: steps.map { cos($0 / 20) }),
-        try LineSeries(name: "damped", x: steps, y: steps.map { exp(-$0 / 80) * sin($0 / 7) }, lineWidth: 2.5),
-      ], title: "three series", xLabel: "t", yLabel: "value")))
+    (
+      "lines.png",
+      try Figure.lines(
+        [
+          try LineSeries(name: "sin", x: steps, y: steps.map { sin($0 / 20) }),
+          try LineSeries(name: "cos", x: steps, y: steps.map { cos($0 / 20) }),
+          try LineSeries(
+            name: "damped", x: steps, y: steps.map { exp(-$0 / 80) * sin($0 / 7) }, lineWidth: 2.5),
+        ], title: "three series", xLabel: "t", yLabel: "value")
+    ))
   figs.append(
-    ("lines_log.png",
-     try Figure.lines(
-      [
-        try LineSeries(name: "loss_e", x: steps, y: steps.map { 2 * exp(-$0 / 40) + 0.01 }),
-        try LineSeries(name: "loss_g", x: steps, y: steps.map { 50 / ($0 + 1) + 0.05 * (1 + sin($0 / 5)) }),
-      ], title: "losses, log y", xLabel: "step", yLabel: "loss", logY: true)))
+    (
+      "lines_log.png",
+      try Figure.lines(
+        [
+          try LineSeries(name: "loss_e", x: steps, y: steps.map { 2 * exp(-$0 / 40) + 0.01 }),
+          try LineSeries(name: "loss_g", x: steps, y: steps.map { 50 / ($0 + 1) + 0.05 * (1 + sin($0 / 5)) }),
+        ], title: "losses, log y", xLabel: "step", yLabel: "loss", logY: true)
+    ))
 
   let ext = Extent(square: 3)
   let wave = try Tensor(
@@ -54,14 +64,17 @@ func galleryFigures() throws -> [(String, Figure)] {
       (0..<80).map { j in Float(sin(Double(j) / 8) * cos(Double(i) / 10)) }
     })
   figs.append(
-    ("heatmap_coolwarm.png",
-     try Figure.heatmap(
-      wave, extent: Extent(xMin: 0, xMax: 8, yMin: 0, yMax: 6), colormap: .coolwarm,
-      title: "sin(x) cos(y)", colorBarLabel: "value")))
+    (
+      "heatmap_coolwarm.png",
+      try Figure.heatmap(
+        wave, extent: Extent(xMin: 0, xMax: 8, yMin: 0, yMax: 6), colormap: .coolwarm,
+        title: "sin(x) cos(y)", colorBarLabel: "value")
+    ))
 
   var rng = RandomGenerator(seed: 7)
   let normal = try Tensor.randn([2000], using: &rng)
-  figs.append(("histogram.png", try Figure.histogram(normal, bins: 40, title: "2000 normal draws", xLabel: "x")))
+  figs.append(
+    ("histogram.png", try Figure.histogram(normal, bins: 40, title: "2000 normal draws", xLabel: "x")))
 
   // Gray images in [-1, 1]: rings of different radii. RGB images in [0, 1]: colour gradients.
   var gray: [Float] = []
@@ -74,8 +87,11 @@ func galleryFigures() throws -> [(String, Figure)] {
     }
   }
   figs.append(
-    ("image_grid_gray.png",
-     try Figure.imageGrid(try Tensor(shape: [16, 1, 28, 28], scalars: gray), columns: 4, title: "gray [-1, 1]")))
+    (
+      "image_grid_gray.png",
+      try Figure.imageGrid(
+        try Tensor(shape: [16, 1, 28, 28], scalars: gray), columns: 4, title: "gray [-1, 1]")
+    ))
   var rgb: [Float] = []
   for k in 0..<12 {
     for c in 0..<3 {
@@ -88,13 +104,16 @@ func galleryFigures() throws -> [(String, Figure)] {
     }
   }
   figs.append(
-    ("image_grid_rgb.png",
-     try Figure.imageGrid(
-      try Tensor(shape: [12, 3, 32, 32], scalars: rgb), columns: 6, padding: 2, title: "RGB [0, 1]")))
+    (
+      "image_grid_rgb.png",
+      try Figure.imageGrid(
+        try Tensor(shape: [12, 3, 32, 32], scalars: rgb), columns: 6, padding: 2, title: "RGB [0, 1]")
+    ))
 
   let energy = try ringEnergyGrid(120, ext)
   figs.append(("energy_density.png", try Figure.energyLandscape(energy: energy, extent: ext, show: .density)))
-  figs.append(("energy_landscape.png", try Figure.energyLandscape(energy: energy, extent: ext, show: .energy)))
+  figs.append(
+    ("energy_landscape.png", try Figure.energyLandscape(energy: energy, extent: ext, show: .energy)))
   let (samples, _) = try ringSamples(500, seed: 2)
   let noisy = try Tensor(shape: [500, 2], scalars: samples.scalars.map { $0 * 1.1 })
   figs.append(("data_vs_samples.png", try Figure.dataVsSamples(data: ring, samples: noisy)))
@@ -105,20 +124,25 @@ func galleryFigures() throws -> [(String, Figure)] {
   let prior = try Tensor.randn([1000, 6], using: &zr)
   let post = try Tensor(
     shape: [800, 6],
-    scalars: try Tensor.randn([800, 6], using: &zr).scalars.enumerated().map { i, v in v * 0.5 + Float(i % 6) * 0.3 })
+    scalars: try Tensor.randn([800, 6], using: &zr).scalars.enumerated().map { i, v in
+      v * 0.5 + Float(i % 6) * 0.3
+    })
   figs.append(("prior_posterior.png", try Figure.priorPosterior(prior: prior, posterior: post, columns: 3)))
 
   let st = (0..<300).map { Double($0 * 10) }
   figs.append(
-    ("training_stats.png",
-     try Figure.trainingStats(
-      [
-        TrainingStat(name: "loss_e", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
-        TrainingStat(name: "loss_g", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
-        TrainingStat(name: "energy gap", steps: st, values: st.map { 0.2 * sin($0 / 300) }),
-        TrainingStat(name: "grad norm", steps: st, values: st.map { 3 + cos($0 / 120) }),
-        TrainingStat(name: "MSE", steps: st, values: st.map { 0.2 * exp(-$0 / 1500) + 0.01 }, logY: true),
-      ], title: "training statistics")))
+    (
+      "training_stats.png",
+      try Figure.trainingStats(
+        [
+          TrainingStat(
+            name: "loss_e", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
+          TrainingStat(name: "loss_g", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
+          TrainingStat(name: "energy gap", steps: st, values: st.map { 0.2 * sin($0 / 300) }),
+          TrainingStat(name: "grad norm", steps: st, values: st.map { 3 + cos($0 / 120) }),
+          TrainingStat(name: "MSE", steps: st, values: st.map { 0.2 * exp(-$0 / 1500) + 0.01 }, logY: true),
+        ], title: "training statistics")
+    ))
 
   // Several panels in one figure: a heatmap with chains overlaid, a histogram, a scatter and lines.
   let overlay = try Panel(
@@ -129,23 +153,26 @@ func galleryFigures() throws -> [(String, Figure)] {
       },
     grid: false, colorBarLabel: "E")
   figs.append(
-    ("panels.png",
-     Figure(
-      panels: [
-        overlay,
-        Panel(
-          title: "histogram", xLabel: "x", yLabel: "count",
-          layers: [.histogram(try HistogramLayer(values: normal, bins: 25, name: "x"))]),
-        Panel(
-          title: "scatter", xLabel: "x1", yLabel: "x2",
-          layers: [.scatter(try ScatterLayer(points: ring, size: 3, alpha: 0.5, name: "ring"))]),
-        Panel(
-          title: "lines", xLabel: "t", yLabel: "y",
-          layers: [
-            .line(try LineSeries(name: "a", x: steps, y: steps.map { $0 / 100 })),
-            .line(try LineSeries(name: "b", x: steps, y: steps.map { ($0 / 100) * ($0 / 100) }, marker: nil)),
-          ], legendPosition: .topLeft),
-      ], columns: 2, title: "four panels")))
+    (
+      "panels.png",
+      Figure(
+        panels: [
+          overlay,
+          Panel(
+            title: "histogram", xLabel: "x", yLabel: "count",
+            layers: [.histogram(try HistogramLayer(values: normal, bins: 25, name: "x"))]),
+          Panel(
+            title: "scatter", xLabel: "x1", yLabel: "x2",
+            layers: [.scatter(try ScatterLayer(points: ring, size: 3, alpha: 0.5, name: "ring"))]),
+          Panel(
+            title: "lines", xLabel: "t", yLabel: "y",
+            layers: [
+              .line(try LineSeries(name: "a", x: steps, y: steps.map { $0 / 100 })),
+              .line(
+                try LineSeries(name: "b", x: steps, y: steps.map { ($0 / 100) * ($0 / 100) }, marker: nil)),
+            ], legendPosition: .topLeft),
+        ], columns: 2, title: "four panels")
+    ))
   return figs
 }
 

@@ -6,7 +6,8 @@ import Testing
 /// A `w`×`h` image whose bytes follow a fixed pattern.
 func patternImage(_ format: PNGFormat, width w: Int = 7, height h: Int = 5) throws -> PNGImage {
   let n = w * h * format.channels
-  return try PNGImage(width: w, height: h, format: format, pixels: (0..<n).map { UInt8(($0 * 37 + 11) % 256) })
+  return try PNGImage(
+    width: w, height: h, format: format, pixels: (0..<n).map { UInt8(($0 * 37 + 11) % 256) })
 }
 
 @Test(arguments: [PNGFormat.gray, .rgb, .rgba])

@@ -2,6 +2,7 @@
 import Engine
 import Foundation
 import PNG
+
 @testable import Plot
 
 /// A fresh temporary directory for one test.
@@ -47,7 +48,8 @@ let ringCentres: [(Double, Double)] = (0..<8).map { k in
 /// `n` points from the 8-Gaussian ring (σ = 0.2) and their mode index.
 func ringSamples(_ n: Int, seed: UInt64) throws -> (Tensor, [Int]) {
   var rng = RandomGenerator(seed: seed)
-  var s: [Float] = [], g: [Int] = []
+  var s: [Float] = []
+  var g: [Int] = []
   for _ in 0..<n {
     let k = rng.int(below: 8)
     s.append(Float(ringCentres[k].0) + 0.2 * rng.normal())
@@ -77,12 +79,14 @@ func langevinChains(chains: Int, steps: Int, stepSize s: Double, seed: UInt64) t
   var out: [Float] = []
   func u(_ x: Double, _ y: Double) -> Double { ringEnergy(x, y) + (x * x + y * y) / 2 }
   for _ in 0..<chains {
-    var x = Double(rng.normal()) * 0.8, y = Double(rng.normal()) * 0.8
+    var x = Double(rng.normal()) * 0.8
+    var y = Double(rng.normal()) * 0.8
     for _ in 0..<steps {
       out.append(Float(x))
       out.append(Float(y))
       let h = 1e-4
-      let gx = (u(x + h, y) - u(x - h, y)) / (2 * h), gy = (u(x, y + h) - u(x, y - h)) / (2 * h)
+      let gx = (u(x + h, y) - u(x - h, y)) / (2 * h)
+      let gy = (u(x, y + h) - u(x, y - h)) / (2 * h)
       x += -s * s / 2 * gx + s * Double(rng.normal())
       y += -s * s / 2 * gy + s * Double(rng.normal())
     }

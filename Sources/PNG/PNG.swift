@@ -1,1 +1,0 @@
-// PNG: see DESIGN.md §2.

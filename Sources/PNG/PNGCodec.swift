@@ -1,0 +1,198 @@
+// PNGCodec: 8-bit gray, RGB and RGBA images to and from PNG through libpng's simplified API.
+//
+// The simplified API (`png_image_*`) runs each encode or decode under a `setjmp` inside libpng, so a
+// libpng error comes back here as a return value of 0 and a message; no `longjmp` crosses a Swift frame.
+import CPNG
+
+/// The pixel layouts this module reads and writes: 8 bits per channel, channels interleaved.
+public enum PNGFormat: Sendable, Equatable, CustomStringConvertible {
+  /// One luminance byte per pixel.
+  case gray
+  /// Red, green, blue.
+  case rgb
+  /// Red, green, blue, alpha (straight, not premultiplied).
+  case rgba
+
+  /// Bytes per pixel.
+  public var channels: Int {
+    switch self {
+    case .gray: 1
+    case .rgb: 3
+    case .rgba: 4
+    }
+  }
+
+  /// The `PNG_FORMAT_FLAG_*` bits (the combined `PNG_FORMAT_RGBA` macros are not imported into Swift).
+  var flags: UInt32 {
+    switch self {
+    case .gray: 0
+    case .rgb: UInt32(PNG_FORMAT_FLAG_COLOR)
+    case .rgba: UInt32(PNG_FORMAT_FLAG_COLOR) | UInt32(PNG_FORMAT_FLAG_ALPHA)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .gray: "gray"
+    case .rgb: "RGB"
+    case .rgba: "RGBA"
+    }
+  }
+}
+
+/// An error from encoding or decoding: the message names the file (or "memory") and libpng's reason.
+public struct PNGError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// The whole message, e.g. `png: cannot write '/no/such/dir/a.png': No such file or directory`.
+  public let message: String
+
+  /// An error with the given message.
+  public init(_ message: String) { self.message = message }
+
+  public var description: String { message }
+}
+
+/// An 8-bit image in memory: `height` rows of `width` pixels, top row first.
+public struct PNGImage: Equatable, Sendable {
+  /// Pixels per row.
+  public let width: Int
+  /// Number of rows.
+  public let height: Int
+  /// The channel layout of `pixels`.
+  public let format: PNGFormat
+  /// `width * height * format.channels` bytes, row-major, channels interleaved.
+  public let pixels: [UInt8]
+
+  /// An image over `pixels`.
+  /// - Throws: ``PNGError`` if a size is not positive or `pixels` has the wrong length.
+  public init(width: Int, height: Int, format: PNGFormat, pixels: [UInt8]) throws {
+    guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
+      throw PNGError("png: image size must be between 1 and 65536, got \(width)x\(height)")
+    }
+    let n = width * height * format.channels
+    guard pixels.count == n else {
+      throw PNGError("png: a \(width)x\(height) \(format) image needs \(n) bytes, got \(pixels.count)")
+    }
+    self.width = width
+    self.height = height
+    self.format = format
+    self.pixels = pixels
+  }
+
+  /// The channel values of the pixel at column `x`, row `y` (row 0 at the top); empty when outside.
+  public func pixel(x: Int, y: Int) -> [UInt8] {
+    guard x >= 0, y >= 0, x < width, y < height else { return [] }
+    let c = format.channels
+    let o = (y * width + x) * c
+    return Array(pixels[o..<(o + c)])
+  }
+}
+
+/// PNG encoding and decoding.
+public enum PNGCodec {
+  /// Writes `image` to a PNG file at `path`, replacing any file there.
+  /// - Throws: ``PNGError`` naming `path` when the file cannot be created or libpng fails.
+  public static func write(_ image: PNGImage, to path: String) throws {
+    var img = header(image)
+    let ok = image.pixels.withUnsafeBytes { buf in
+      png_image_write_to_file(&img, path, 0, buf.baseAddress, 0, nil)
+    }
+    let msg = message(&img)
+    png_image_free(&img)
+    guard ok != 0 else { throw PNGError("png: cannot write '\(path)': \(msg)") }
+  }
+
+  /// The PNG file bytes for `image`.
+  /// - Throws: ``PNGError`` when libpng fails.
+  public static func encode(_ image: PNGImage) throws -> [UInt8] {
+    var img = header(image)
+    var size = 0
+    // First call without a buffer: libpng reports the size it needs.
+    var ok = image.pixels.withUnsafeBytes { buf in
+      png_image_write_to_memory(&img, nil, &size, 0, buf.baseAddress, 0, nil)
+    }
+    var msg = message(&img)
+    png_image_free(&img)
+    guard ok != 0, size > 0 else { throw PNGError("png: cannot encode to memory: \(msg)") }
+    var out = [UInt8](repeating: 0, count: size)
+    img = header(image)
+    ok = image.pixels.withUnsafeBytes { buf in
+      out.withUnsafeMutableBytes { dst in
+        png_image_write_to_memory(&img, dst.baseAddress, &size, 0, buf.baseAddress, 0, nil)
+      }
+    }
+    msg = message(&img)
+    png_image_free(&img)
+    guard ok != 0 else { throw PNGError("png: cannot encode to memory: \(msg)") }
+    return Array(out.prefix(size))
+  }
+
+  /// Reads the PNG file at `path`.
+  /// - Parameter format: the layout wanted; `nil` keeps the file's own (gray, RGB, or RGBA when the file
+  ///   has alpha; gray with alpha becomes RGBA). libpng converts between layouts and from 16 bits.
+  /// - Throws: ``PNGError`` naming `path` when the file is missing or is not a valid PNG.
+  public static func read(from path: String, as format: PNGFormat? = nil) throws -> PNGImage {
+    var img = png_image()
+    img.version = UInt32(PNG_IMAGE_VERSION)
+    guard png_image_begin_read_from_file(&img, path) != 0 else {
+      let msg = message(&img)
+      png_image_free(&img)
+      throw PNGError("png: cannot read '\(path)': \(msg)")
+    }
+    return try finish(&img, format: format, source: "'\(path)'")
+  }
+
+  /// Decodes PNG file bytes held in memory.
+  /// - Throws: ``PNGError`` when the bytes are not a valid PNG.
+  public static func decode(_ bytes: [UInt8], as format: PNGFormat? = nil) throws -> PNGImage {
+    var img = png_image()
+    img.version = UInt32(PNG_IMAGE_VERSION)
+    return try bytes.withUnsafeBytes { buf in
+      guard png_image_begin_read_from_memory(&img, buf.baseAddress, buf.count) != 0 else {
+        let msg = message(&img)
+        png_image_free(&img)
+        throw PNGError("png: cannot decode memory: \(msg)")
+      }
+      return try finish(&img, format: format, source: "memory")
+    }
+  }
+
+  // MARK: - Helpers
+
+  static func header(_ image: PNGImage) -> png_image {
+    var img = png_image()  // zeroed; `opaque` must be nil
+    img.version = UInt32(PNG_IMAGE_VERSION)
+    img.width = UInt32(image.width)
+    img.height = UInt32(image.height)
+    img.format = image.format.flags
+    return img
+  }
+
+  static func finish(_ img: inout png_image, format: PNGFormat?, source: String) throws -> PNGImage {
+    let alpha = img.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+    let color = img.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+    let want = format ?? (alpha ? .rgba : (color ? .rgb : .gray))
+    img.format = want.flags
+    let w = Int(img.width)
+    let h = Int(img.height)
+    guard w > 0, h > 0, w <= 1 << 16, h <= 1 << 16 else {
+      png_image_free(&img)
+      throw PNGError("png: cannot read \(source): image size \(w)x\(h) is not supported")
+    }
+    var pixels = [UInt8](repeating: 0, count: w * h * want.channels)
+    let ok = pixels.withUnsafeMutableBytes { dst in
+      png_image_finish_read(&img, nil, dst.baseAddress, 0, nil)
+    }
+    let msg = message(&img)
+    png_image_free(&img)
+    guard ok != 0 else { throw PNGError("png: cannot read \(source): \(msg)") }
+    return try PNGImage(width: w, height: h, format: want, pixels: pixels)
+  }
+
+  /// libpng's message, a NUL-terminated `char[64]` inside the struct.
+  static func message(_ img: inout png_image) -> String {
+    let text = withUnsafeBytes(of: &img.message) { raw -> String in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    return text.isEmpty ? "unknown libpng error" : text
+  }
+}

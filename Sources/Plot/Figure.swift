@@ -1,0 +1,506 @@
+// Figure: panels (subplots) laid out on a grid, each with a title, axis labels, automatic 1-2-5 ticks,
+// layers clipped to the plot area, an optional legend and colour bar; rendering and saving to PNG.
+import Glibc
+import PNG
+
+/// One drawable layer of a panel.
+public enum Layer: Sendable {
+  /// Points as markers.
+  case scatter(ScatterLayer)
+  /// A polyline (a line-chart series, or a chain drawn over a heatmap).
+  case line(LineSeries)
+  /// Values on a regular 2-D grid, coloured by a colormap.
+  case heatmap(HeatmapLayer)
+  /// A histogram drawn as translucent bars with an outline.
+  case histogram(HistogramLayer)
+  /// A raster (an image grid) drawn to fill the panel, without axes.
+  case image(ImageLayer)
+
+  var drawing: any LayerDrawing {
+    switch self {
+    case .scatter(let l): l
+    case .line(let l): l
+    case .heatmap(let l): l
+    case .histogram(let l): l
+    case .image(let l): l
+    }
+  }
+}
+
+/// Where a panel's legend sits inside its plot area.
+public enum LegendPosition: Sendable {
+  case topRight, topLeft, bottomRight, bottomLeft
+}
+
+/// One subplot: its layers, labels, limits and axis options.
+public struct Panel: Sendable {
+  /// Drawn above the plot area at scale 2 (empty for none).
+  public var title: String
+  /// Drawn under the x tick labels (empty for none).
+  public var xLabel: String
+  /// Drawn left of the y tick labels, reading upwards (empty for none).
+  public var yLabel: String
+  /// The layers, drawn in order (first at the bottom).
+  public var layers: [Layer]
+  /// The x range shown; `nil` fits the data (with a 5% margin for points and lines).
+  public var xLimits: ClosedRange<Double>?
+  /// The y range shown; `nil` fits the data.
+  public var yLimits: ClosedRange<Double>?
+  /// A logarithmic y axis (values ≤ 0 are skipped with a warning).
+  public var logY: Bool
+  /// Light grid lines at the ticks.
+  public var grid: Bool
+  /// Whether to draw the frame, ticks and tick labels (off for image grids).
+  public var axes: Bool
+  /// Whether to draw a legend when some layer has a name.
+  public var legend: Bool
+  /// Where the legend goes.
+  public var legendPosition: LegendPosition
+  /// The label beside the colour bar (shown when a heatmap or value-coloured scatter is present).
+  public var colorBarLabel: String
+
+  /// A panel; every option has a default.
+  public init(
+    title: String = "", xLabel: String = "", yLabel: String = "", layers: [Layer] = [],
+    xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil, logY: Bool = false,
+    grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .topRight,
+    colorBarLabel: String = ""
+  ) {
+    self.title = title
+    self.xLabel = xLabel
+    self.yLabel = yLabel
+    self.layers = layers
+    self.xLimits = xLimits
+    self.yLimits = yLimits
+    self.logY = logY
+    self.grid = grid
+    self.axes = axes
+    self.legend = legend
+    self.legendPosition = legendPosition
+    self.colorBarLabel = colorBarLabel
+  }
+}
+
+/// What ``Figure/save(to:)`` wrote.
+public struct FigureResult: Sendable, Equatable {
+  /// The file written.
+  public let path: String
+  /// Image width in pixels.
+  public let width: Int
+  /// Image height in pixels.
+  public let height: Int
+  /// Data that was skipped (NaN points, values ≤ 0 on a log axis, …), one line each.
+  public let warnings: [String]
+}
+
+/// A rendered figure, before encoding.
+public struct RenderedFigure: Sendable {
+  /// The pixels.
+  public let canvas: Canvas
+  /// Data that was skipped while drawing, one line each.
+  public let warnings: [String]
+  /// Each panel's plot area (inside the frame) in canvas pixels, in panel order.
+  public let plotAreas: [Rect]
+}
+
+/// A figure: panels on a grid of `columns`, each `panelWidth`×`panelHeight` pixels, under an optional title.
+///
+/// Rendering is deterministic: the same figure gives byte-identical PNG files.
+public struct Figure: Sendable {
+  /// The panels, filled row by row.
+  public var panels: [Panel]
+  /// Panels per row.
+  public var columns: Int
+  /// Width of each panel's cell in pixels.
+  public var panelWidth: Int
+  /// Height of each panel's cell in pixels.
+  public var panelHeight: Int
+  /// Drawn across the top at scale 2 (empty for none).
+  public var title: String
+  /// The background colour.
+  public var background: Color
+  /// Extra warnings reported with the drawing's own (e.g. "showing 16 of 32 dimensions").
+  public var notes: [String] = []
+
+  /// A figure; `columns` defaults to all panels in one row (at most 4 per row).
+  public init(
+    panels: [Panel], columns: Int? = nil, panelWidth: Int = 420, panelHeight: Int = 320, title: String = "",
+    background: Color = .white
+  ) {
+    self.panels = panels
+    self.columns = columns ?? Swift.min(Swift.max(panels.count, 1), 4)
+    self.panelWidth = panelWidth
+    self.panelHeight = panelHeight
+    self.title = title
+    self.background = background
+  }
+
+  /// A figure with a single panel.
+  public init(_ panel: Panel, width: Int = 480, height: Int = 360) {
+    self.init(panels: [panel], columns: 1, panelWidth: width, panelHeight: height)
+  }
+
+  /// Height of the figure title band.
+  var titleBand: Int { title.isEmpty ? 0 : 30 }
+
+  /// Draws the figure.
+  /// - Throws: ``PlotError`` for an empty figure, bad sizes, or bad panel limits.
+  public func render() throws -> RenderedFigure {
+    guard !panels.isEmpty else { throw PlotError("figure", "needs at least one panel") }
+    guard columns >= 1 else { throw PlotError("figure", "columns must be at least 1, got \(columns)") }
+    guard panelWidth >= 32, panelHeight >= 32, panelWidth <= 8192, panelHeight <= 8192 else {
+      throw PlotError(
+        "figure", "panel size must be between 32 and 8192 pixels, got \(panelWidth)x\(panelHeight)")
+    }
+    let cols = Swift.min(columns, panels.count)
+    let rows = (panels.count + cols - 1) / cols
+    var canvas = try Canvas(
+      width: cols * panelWidth, height: rows * panelHeight + titleBand, background: background)
+    if !title.isEmpty {
+      let t = fit(title, width: Double(canvas.width - 16), scale: 2)
+      canvas.text(t, at: Point(Double(canvas.width) / 2, 8), scale: 2, horizontal: .center)
+    }
+    var warnings = notes
+    var areas: [Rect] = []
+    for (i, panel) in panels.enumerated() {
+      let cell = Rect(
+        x: Double(i % cols * panelWidth), y: Double(titleBand + i / cols * panelHeight),
+        width: Double(panelWidth), height: Double(panelHeight))
+      areas.append(try PanelRenderer(panel: panel, cell: cell).draw(on: &canvas, warnings: &warnings))
+    }
+    return RenderedFigure(canvas: canvas, warnings: warnings, plotAreas: areas)
+  }
+
+  /// Renders the figure and writes it as an RGBA PNG to `path`.
+  /// - Throws: ``PlotError`` for bad figure input; `PNGError` naming `path` when it cannot be written.
+  public func save(to path: String) throws -> FigureResult {
+    let r = try render()
+    try PNGCodec.write(try r.canvas.image(), to: path)
+    return FigureResult(path: path, width: r.canvas.width, height: r.canvas.height, warnings: r.warnings)
+  }
+
+  /// Renders the figure and returns the PNG file bytes.
+  public func encode() throws -> (bytes: [UInt8], warnings: [String]) {
+    let r = try render()
+    return (try PNGCodec.encode(try r.canvas.image()), r.warnings)
+  }
+}
+
+// MARK: - Layers: the internal drawing protocol
+
+/// A mapping from one data axis to pixels.
+struct AxisScale {
+  var lo: Double
+  var hi: Double
+  var log: Bool
+
+  /// Position in [0, 1] across the axis; `nil` when the value cannot be shown (≤ 0 on a log axis, NaN).
+  func fraction(_ v: Double) -> Double? {
+    guard v.isFinite else { return nil }
+    if log {
+      guard v > 0 else { return nil }
+      return (log10(v) - log10(lo)) / (log10(hi) - log10(lo))
+    }
+    return (v - lo) / (hi - lo)
+  }
+
+  /// The data value at fraction `t`.
+  func value(_ t: Double) -> Double {
+    log ? pow10Real(log10(lo) + t * (log10(hi) - log10(lo))) : lo + t * (hi - lo)
+  }
+}
+
+/// The plot area of a panel and its two axes.
+struct PlotFrame {
+  let rect: Rect
+  let x: AxisScale
+  let y: AxisScale
+
+  /// The pixel position of a data point, or `nil` when it cannot be shown.
+  func point(_ px: Double, _ py: Double) -> Point? {
+    guard let tx = x.fraction(px), let ty = y.fraction(py) else { return nil }
+    return Point(rect.minX + tx * rect.width, rect.maxY - ty * rect.height)
+  }
+}
+
+/// A legend row.
+struct LegendEntry {
+  enum Swatch {
+    case line(Double)
+    case marker(Marker)
+    case patch
+  }
+  let label: String
+  let color: Color
+  let swatch: Swatch
+}
+
+/// A colour bar request from a layer.
+struct ColorBarSpec {
+  let colormap: Colormap
+  let lo: Double
+  let hi: Double
+}
+
+/// What every layer can do; `color` is the panel's automatic colour for layers without their own.
+protocol LayerDrawing: Sendable {
+  /// The data's x and y extents (finite values only; positive y only on a log axis).
+  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?)
+  /// Whether the axis limits should get a 5% margin around this layer's data.
+  var padsLimits: Bool { get }
+  /// Whether the layer takes an automatic palette colour.
+  var usesAutoColor: Bool { get }
+  func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String])
+  func legend(autoColor: Color) -> [LegendEntry]
+  var colorBar: ColorBarSpec? { get }
+}
+
+extension LayerDrawing {
+  var padsLimits: Bool { true }
+  var usesAutoColor: Bool { false }
+  func legend(autoColor: Color) -> [LegendEntry] { [] }
+  var colorBar: ColorBarSpec? { nil }
+}
+
+// MARK: - Panel rendering
+
+/// Lays out and draws one panel inside its cell.
+struct PanelRenderer {
+  let panel: Panel
+  let cell: Rect
+  static let pad = 8.0
+
+  var name: String { panel.title.isEmpty ? "panel" : "panel '\(panel.title)'" }
+
+  /// Draws the panel and returns its plot area.
+  func draw(on canvas: inout Canvas, warnings: inout [String]) throws -> Rect {
+    let drawings = panel.layers.map(\.drawing)
+    var autoColors: [Color] = []
+    var k = 0
+    for d in drawings {
+      autoColors.append(Palette.color(k))
+      if d.usesAutoColor { k += 1 }
+    }
+    let pad = PanelRenderer.pad
+    let titleH = panel.title.isEmpty ? pad : pad + 16 + 8
+
+    if !panel.axes {
+      let rect = Rect(
+        x: cell.minX + pad, y: cell.minY + titleH, width: cell.width - 2 * pad,
+        height: cell.height - titleH - pad)
+      drawTitle(on: &canvas, center: rect.midX, width: cell.width)
+      let frame = PlotFrame(
+        rect: rect, x: AxisScale(lo: 0, hi: 1, log: false), y: AxisScale(lo: 0, hi: 1, log: false))
+      canvas.clip = rect
+      for (d, c) in zip(drawings, autoColors) {
+        d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings)
+      }
+      canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
+      return rect
+    }
+
+    let (xs, ys) = try limits(drawings)
+    // Ticks first: their labels decide the margins.
+    let yTarget = Swift.max(2, Swift.min(8, Int(cell.height / 55)))
+    let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / 80)))
+    let yTicks = ys.log ? Ticks.log(ys.lo, ys.hi) : Ticks.linear(ys.lo, ys.hi, target: yTarget)
+    let xTicks = Ticks.linear(xs.lo, xs.hi, target: xTarget)
+    let yLabels = Ticks.labels(yTicks, log: ys.log)
+    let xLabels = Ticks.labels(xTicks)
+    let yTickW = Double(yLabels.map { Canvas.textSize($0).width }.max() ?? 0)
+
+    let bar = drawings.compactMap(\.colorBar).first
+    var barTicks: [Double] = []
+    var barLabels: [String] = []
+    var barW = 0.0
+    if let bar {
+      barTicks = Ticks.linear(bar.lo, bar.hi, target: yTarget)
+      barLabels = Ticks.labels(barTicks)
+      barW = 10 + 12 + 6 + Double(barLabels.map { Canvas.textSize($0).width }.max() ?? 0)
+      if !panel.colorBarLabel.isEmpty { barW += 6 + 8 }
+    }
+    let left = pad + (panel.yLabel.isEmpty ? 0 : 8 + 6) + yTickW + 3 + 4
+    let bottom = pad + (panel.xLabel.isEmpty ? 0 : 8 + 4) + 8 + 3 + 4
+    let right = pad + 10 + barW
+    let rect = Rect(
+      x: (cell.minX + left).rounded(), y: (cell.minY + titleH).rounded(),
+      width: Swift.max(8, (cell.width - left - right).rounded()),
+      height: Swift.max(8, (cell.height - titleH - bottom).rounded()))
+    let frame = PlotFrame(rect: rect, x: xs, y: ys)
+
+    drawTitle(on: &canvas, center: rect.midX, width: cell.width)
+    // Grid lines under the data.
+    if panel.grid {
+      for t in xTicks { if let p = frame.point(t, ys.lo) { canvas.fill(vline(p.x, rect), color: .gridGray) } }
+      for t in yTicks { if let p = frame.point(xs.lo, t) { canvas.fill(hline(p.y, rect), color: .gridGray) } }
+    }
+    canvas.clip = rect
+    for (d, c) in zip(drawings, autoColors) {
+      var w: [String] = []
+      d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &w)
+      warnings += w.map { panel.title.isEmpty ? $0 : "\($0) (panel '\(panel.title)')" }
+    }
+    canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
+
+    // Frame, ticks and labels.
+    canvas.stroke(
+      Rect(x: rect.minX - 1, y: rect.minY - 1, width: rect.width + 2, height: rect.height + 2), color: .ink)
+    for (t, label) in zip(xTicks, xLabels) {
+      guard let p = frame.point(t, ys.lo) else { continue }
+      let x = p.x.rounded(.down)
+      canvas.fill(Rect(x: x, y: rect.maxY + 1, width: 1, height: 4), color: .ink)
+      canvas.text(label, at: Point(x + 0.5, rect.maxY + 1 + 4 + 3), horizontal: .center)
+    }
+    for (t, label) in zip(yTicks, yLabels) {
+      guard let p = frame.point(xs.lo, t) else { continue }
+      let y = Swift.min(p.y.rounded(.down), rect.maxY - 1)
+      canvas.fill(Rect(x: rect.minX - 5, y: y, width: 4, height: 1), color: .ink)
+      canvas.text(label, at: Point(rect.minX - 5 - 3, y + 0.5), horizontal: .end, vertical: .center)
+    }
+    if !panel.xLabel.isEmpty {
+      let t = fit(panel.xLabel, width: rect.width, scale: 1)
+      canvas.text(t, at: Point(rect.midX, rect.maxY + 1 + 4 + 3 + 8 + 4), horizontal: .center)
+    }
+    if !panel.yLabel.isEmpty {
+      let t = fit(panel.yLabel, width: rect.height, scale: 1)
+      canvas.text(t, at: Point(cell.minX + pad, rect.midY), vertical: .center, rotated: true)
+    }
+    if panel.legend {
+      let entries = zip(drawings, autoColors).flatMap { $0.legend(autoColor: $1) }
+      if !entries.isEmpty { drawLegend(entries, in: rect, on: &canvas) }
+    }
+    if let bar { drawColorBar(bar, ticks: barTicks, labels: barLabels, beside: rect, on: &canvas) }
+    return rect
+  }
+
+  func drawTitle(on canvas: inout Canvas, center: Double, width: Double) {
+    guard !panel.title.isEmpty else { return }
+    let t = fit(panel.title, width: width - 2 * PanelRenderer.pad, scale: 2)
+    let half = Double(Canvas.textSize(t, scale: 2).width) / 2
+    // Keep the title inside the cell even when the plot area is off-centre.
+    let cx = Swift.min(
+      Swift.max(center, cell.minX + PanelRenderer.pad + half), cell.maxX - PanelRenderer.pad - half)
+    canvas.text(t, at: Point(cx, cell.minY + PanelRenderer.pad), scale: 2, horizontal: .center)
+  }
+
+  func vline(_ x: Double, _ r: Rect) -> Rect {
+    Rect(x: x.rounded(.down), y: r.minY, width: 1, height: r.height)
+  }
+  func hline(_ y: Double, _ r: Rect) -> Rect {
+    Rect(x: r.minX, y: Swift.min(y.rounded(.down), r.maxY - 1), width: r.width, height: 1)
+  }
+
+  /// The axis ranges: the panel's limits, or the layers' data extents (with margins where asked).
+  func limits(_ drawings: [any LayerDrawing]) throws -> (AxisScale, AxisScale) {
+    for (lim, axis) in [(panel.xLimits, "x"), (panel.yLimits, "y")] {
+      if let lim, !(lim.lowerBound.isFinite && lim.upperBound.isFinite && lim.lowerBound < lim.upperBound) {
+        throw PlotError(name, "\(axis) limits must be finite with lower < upper, got \(lim)")
+      }
+    }
+    if panel.logY, let l = panel.yLimits, l.lowerBound <= 0 {
+      throw PlotError(name, "y limits on a log axis must be positive, got \(l)")
+    }
+    // Points and lines get a margin, unless a heatmap or histogram fixes that axis's extent.
+    var x: (Double, Double)?
+    var y: (Double, Double)?
+    var xPad = true
+    var yPad = true
+    for d in drawings {
+      let b = d.bounds(logY: panel.logY)
+      if let bx = b.x {
+        x = (Swift.min(x?.0 ?? bx.lowerBound, bx.lowerBound), Swift.max(x?.1 ?? bx.upperBound, bx.upperBound))
+        xPad = xPad && d.padsLimits
+      }
+      if let by = b.y {
+        y = (Swift.min(y?.0 ?? by.lowerBound, by.lowerBound), Swift.max(y?.1 ?? by.upperBound, by.upperBound))
+        yPad = yPad && d.padsLimits
+      }
+    }
+    func finish(_ r: (Double, Double)?, _ padded: Bool, log: Bool) -> (Double, Double) {
+      guard var (lo, hi) = r else { return log ? (1, 10) : (0, 1) }
+      if log {
+        lo = log10(lo)
+        hi = log10(hi)
+      }
+      if hi - lo < 1e-12 * Swift.max(1, Swift.abs(lo)) {
+        let d = Swift.max(Swift.abs(lo) * 0.1, log ? 0.5 : 0.5)
+        lo -= d
+        hi += d
+      } else if padded {
+        let m = (hi - lo) * 0.05
+        lo -= m
+        hi += m
+      }
+      return log ? (pow10Real(lo), pow10Real(hi)) : (lo, hi)
+    }
+    let fx = panel.xLimits.map { ($0.lowerBound, $0.upperBound) } ?? finish(x, xPad, log: false)
+    let fy = panel.yLimits.map { ($0.lowerBound, $0.upperBound) } ?? finish(y, yPad, log: panel.logY)
+    return (AxisScale(lo: fx.0, hi: fx.1, log: false), AxisScale(lo: fy.0, hi: fy.1, log: panel.logY))
+  }
+
+  func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
+    let textW = Double(entries.map { Canvas.textSize($0.label).width }.max() ?? 0)
+    let w = 6 + 16 + 5 + textW + 6
+    let h = Double(entries.count) * 12 + 6
+    let inset = 6.0
+    let x =
+      panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
+      ? rect.minX + inset : rect.maxX - inset - w
+    let y =
+      panel.legendPosition == .topLeft || panel.legendPosition == .topRight
+      ? rect.minY + inset : rect.maxY - inset - h
+    let box = Rect(x: x.rounded(), y: y.rounded(), width: w.rounded(), height: h)
+    canvas.fill(box, color: Color.white.opacity(0.85))
+    canvas.stroke(box, color: Color(hex: 0xBBBBBB))
+    for (i, e) in entries.enumerated() {
+      let cy = box.minY + 3 + Double(i) * 12 + 6
+      let sx = box.minX + 6
+      switch e.swatch {
+      case .line(let width):
+        canvas.line(
+          from: Point(sx, cy), to: Point(sx + 16, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
+      case .marker(let m):
+        canvas.marker(m, at: Point(sx + 8, cy), size: 7, color: e.color)
+      case .patch:
+        canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 12, height: 8), color: e.color)
+      }
+      canvas.text(e.label, at: Point(sx + 16 + 5, cy), vertical: .center)
+    }
+  }
+
+  func drawColorBar(
+    _ bar: ColorBarSpec, ticks: [Double], labels: [String], beside rect: Rect, on canvas: inout Canvas
+  ) {
+    let r = Rect(x: rect.maxX + 10, y: rect.minY, width: 12, height: rect.height)
+    let span = bar.hi - bar.lo
+    for row in 0..<Int(r.height) {
+      let t = (r.height - (Double(row) + 0.5)) / r.height
+      canvas.fill(
+        Rect(x: r.minX, y: r.minY + Double(row), width: r.width, height: 1), color: bar.colormap.color(at: t))
+    }
+    canvas.stroke(Rect(x: r.minX - 1, y: r.minY - 1, width: r.width + 2, height: r.height + 2), color: .ink)
+    var labelRight = r.maxX + 1
+    for (v, label) in zip(ticks, labels) {
+      let t = span > 0 ? (v - bar.lo) / span : 0.5
+      let y = Swift.min((r.maxY - t * r.height).rounded(.down), r.maxY - 1)
+      canvas.fill(Rect(x: r.maxX + 1, y: y, width: 3, height: 1), color: .ink)
+      canvas.text(label, at: Point(r.maxX + 1 + 3 + 2, y + 0.5), vertical: .center)
+      labelRight = Swift.max(labelRight, r.maxX + 6 + Double(Canvas.textSize(label).width))
+    }
+    if !panel.colorBarLabel.isEmpty {
+      let t = fit(panel.colorBarLabel, width: r.height, scale: 1)
+      canvas.text(t, at: Point(labelRight + 6, r.midY), vertical: .center, rotated: true)
+    }
+  }
+}
+
+/// `text` cut (with `..`) so that it is at most `width` pixels wide at `scale`.
+func fit(_ text: String, width: Double, scale: Int) -> String {
+  if Double(Canvas.textSize(text, scale: scale).width) <= width { return text }
+  var t = text
+  while !t.isEmpty, Double(Canvas.textSize(t + "..", scale: scale).width) > width { t.removeLast() }
+  return t.isEmpty ? "" : t + ".."
+}
+
+/// 10^x for any real x.
+func pow10Real(_ x: Double) -> Double { pow(10, x) }

@@ -1,1 +1,0 @@
-// Plot: see DESIGN.md §2.

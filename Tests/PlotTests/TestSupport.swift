@@ -1,0 +1,95 @@
+// Helpers shared by the Plot tests: deterministic data, temporary paths and pixel queries.
+import Engine
+import Foundation
+import PNG
+
+@testable import Plot
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory(_ name: String) throws -> String {
+  let dir = NSTemporaryDirectory() + "lebm-plot-\(name)-\(getpid())"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+/// The colour at (x, y) of a decoded RGBA image.
+func color(_ img: PNGImage, _ x: Int, _ y: Int) -> Color {
+  let p = img.pixel(x: x, y: y)
+  return p.count == 4 ? Color(p[0], p[1], p[2], p[3]) : .transparent
+}
+
+/// How many pixels in `[x0, x1) × [y0, y1)` differ from `background`.
+func inked(_ img: PNGImage, x: Range<Int>, y: Range<Int>, background: Color = .white) -> Int {
+  var n = 0
+  for yy in y { for xx in x where color(img, xx, yy) != background { n += 1 } }
+  return n
+}
+
+/// Whether two colours agree within `tolerance` per channel.
+func near(_ a: Color, _ b: Color, _ tolerance: Int = 2) -> Bool {
+  abs(Int(a.r) - Int(b.r)) <= tolerance && abs(Int(a.g) - Int(b.g)) <= tolerance
+    && abs(Int(a.b) - Int(b.b)) <= tolerance && abs(Int(a.a) - Int(b.a)) <= tolerance
+}
+
+/// Saves `figure` to `dir/name`, reads it back, and returns both.
+func roundTrip(_ figure: Figure, _ dir: String, _ name: String) throws -> (FigureResult, PNGImage) {
+  let r = try figure.save(to: dir + "/" + name)
+  return (r, try PNGCodec.read(from: r.path))
+}
+
+// MARK: - Deterministic example data
+
+/// The 8-Gaussian ring: centres on a circle of radius 2.
+let ringCentres: [(Double, Double)] = (0..<8).map { k in
+  let a = Double(k) * Double.pi / 4
+  return (2 * cos(a), 2 * sin(a))
+}
+
+/// `n` points from the 8-Gaussian ring (σ = 0.2) and their mode index.
+func ringSamples(_ n: Int, seed: UInt64) throws -> (Tensor, [Int]) {
+  var rng = RandomGenerator(seed: seed)
+  var s: [Float] = []
+  var g: [Int] = []
+  for _ in 0..<n {
+    let k = rng.int(below: 8)
+    s.append(Float(ringCentres[k].0) + 0.2 * rng.normal())
+    s.append(Float(ringCentres[k].1) + 0.2 * rng.normal())
+    g.append(k)
+  }
+  return (try Tensor(shape: [n, 2], scalars: s), g)
+}
+
+/// An energy whose prior exp(−E)·N(0, I) has modes near the ring centres.
+func ringEnergy(_ x: Double, _ y: Double) -> Double {
+  var s = 0.0
+  for (cx, cy) in ringCentres { s += exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * 0.09)) }
+  return -log(s + 1e-12) - (x * x + y * y) / 2 + 0.5 * pow(sqrt(x * x + y * y) - 2, 2)
+}
+
+/// `ringEnergy` on the cell centres of an `n`×`n` grid over `extent`, as `[n, n]`.
+func ringEnergyGrid(_ n: Int, _ extent: Extent) throws -> Tensor {
+  let c = try extent.cellCenters(rows: n, columns: n).scalars
+  let e = stride(from: 0, to: c.count, by: 2).map { Float(ringEnergy(Double(c[$0]), Double(c[$0 + 1]))) }
+  return try Tensor(shape: [n, n], scalars: e)
+}
+
+/// `chains` Langevin chains of `steps` steps on E(z) + |z|²/2 (finite-difference gradient), `[C, T, 2]`.
+func langevinChains(chains: Int, steps: Int, stepSize s: Double, seed: UInt64) throws -> Tensor {
+  var rng = RandomGenerator(seed: seed)
+  var out: [Float] = []
+  func u(_ x: Double, _ y: Double) -> Double { ringEnergy(x, y) + (x * x + y * y) / 2 }
+  for _ in 0..<chains {
+    var x = Double(rng.normal()) * 0.8
+    var y = Double(rng.normal()) * 0.8
+    for _ in 0..<steps {
+      out.append(Float(x))
+      out.append(Float(y))
+      let h = 1e-4
+      let gx = (u(x + h, y) - u(x - h, y)) / (2 * h)
+      let gy = (u(x, y + h) - u(x, y - h)) / (2 * h)
+      x += -s * s / 2 * gx + s * Double(rng.normal())
+      y += -s * s / 2 * gy + s * Double(rng.normal())
+    }
+  }
+  return try Tensor(shape: [chains, steps, 2], scalars: out)
+}

@@ -36,7 +36,7 @@ let package = Package(
 
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG"]),
     .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM"]),
     .testTarget(name: "LangTests", dependencies: ["Lang"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL"]),

@@ -73,3 +73,19 @@ struct FakeDecoder: PNGDecoding {
     #expect(errorMessage { try Dataset.pngFolder(dir.path, decoder: FakeDecoder(), channels: 2) } != nil)
   }
 }
+
+import PNG
+import Glibc
+
+@Test func pngFolderThroughLibpng() throws {
+  let dir = "/tmp/lebm-pngfolder-\(getpid())"
+  mkdir(dir, 0o755)
+  defer { for i in 0..<2 { unlink("\(dir)/\(i).png") }; rmdir(dir) }
+  for i in 0..<2 {
+    let img = try PNGImage(width: 3, height: 2, format: .gray, pixels: [0, 255, 0, 255, 0, UInt8(i * 255)])
+    try PNGCodec.write(img, to: "\(dir)/\(i).png")
+  }
+  let d = try Dataset.pngFolder(dir)
+  #expect(d.x.shape == [2, 1, 2, 3])
+  #expect(d.x.scalars[0..<6] == [-1, 1, -1, 1, -1, -1])
+}

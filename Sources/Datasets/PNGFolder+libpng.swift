@@ -1,0 +1,12 @@
+import PNG
+
+extension Dataset {
+  /// Images `[N, C, H, W]` in [−1, 1] from a folder of PNGs (or class subfolders), decoded with
+  /// libpng. See ``pngFolder(_:decoder:channels:)`` for the rules.
+  public static func pngFolder(_ folder: String, channels: Int? = nil) throws -> Dataset {
+    try pngFolder(folder, decoder: PNGDecoder { path in
+      let image = try PNGCodec.read(from: path)
+      return DecodedImage(width: image.width, height: image.height, channels: image.format.channels, pixels: image.pixels)
+    }, channels: channels)
+  }
+}

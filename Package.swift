@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine"]),
-    .executableTarget(name: "lebm", dependencies: ["REPL"]),
+    .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM"]),
 
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG"]),

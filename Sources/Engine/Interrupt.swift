@@ -25,6 +25,9 @@ public enum Interrupt {
     return try body()
   }
 
+  /// Whether this thread is running interruptible work (so helpers it starts can be too).
+  public static var isInterruptible: Bool { pthread_getspecific(key) != nil }
+
   /// Throws ``Interrupted`` (and clears the request) if a stop was asked for and this thread is
   /// running interruptible work.
   public static func check() throws {

@@ -47,3 +47,37 @@ func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
   }
   DispatchQueue.concurrentPerform(iterations: n, execute: body)
 }
+
+/// Runs two pieces of work at once, one per core, with OpenBLAS on one thread each (on one
+/// thread in order when only one is set). Interruptible callers get interruptible workers; an
+/// interruption in one stops the other too. Rethrows the first error.
+public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) throws {
+  if Threads.count < 2 {
+    try a(); try b()
+    return
+  }
+  let interruptible = Interrupt.isInterruptible
+  var errors: [Error?] = [nil, nil]
+  openblas_set_num_threads(1)
+  defer { openblas_set_num_threads(Int32(Threads.count)) }
+  withoutActuallyEscaping(a) { a in
+    withoutActuallyEscaping(b) { b in
+      errors.withUnsafeMutableBufferPointer { errs in
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+          let work = i == 0 ? a : b
+          do {
+            if interruptible { try Interrupt.interruptible(work) } else { try work() }
+          } catch {
+            if error is Interrupted { Interrupt.request() }  // stop the other one as well
+            errs[i] = error
+          }
+        }
+      }
+    }
+  }
+  if errors.contains(where: { $0 is Interrupted }) {
+    Interrupt.clear()
+    throw Interrupted()
+  }
+  if let e = errors.compactMap({ $0 }).first { throw e }
+}

@@ -111,73 +111,125 @@ extension LatentEBM {
     return try langevin(start: start, x: x.reshaped([x.shape[0]] + generator.outputShape), config: config, rng: &rng, trace: trace)
   }
 
-  /// The shared Langevin loop; `x == nil` runs the prior chain.
+  /// The shared Langevin loop; `x == nil` runs the prior chain. It runs on a workspace of
+  /// buffers and planned networks kept between calls: no graph and no allocation per step.
   private func langevin(
     start: Tensor, x: Tensor?, config: LangevinConfig, rng: inout RandomGenerator, trace: LangevinTrace?
   ) throws -> Tensor {
     let n = start.shape[0], d = latent, count = n * d
+    if n == 0 || config.steps == 0 { return start.copy() }
+    let ws = try checkoutWorkspace(posterior: x != nil, batch: n)
+    defer { checkinWorkspace(ws) }
     let s = config.stepSize, drift = s * s / 2, invVar0 = 1 / (priorSigma * priorSigma)
-    let likScale = 1 / (2 * sigma * sigma)
-    var z = start.copy()
-    let noise = try Tensor.zeros([n, d])
-    let z0 = start.copy()
+    let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
+    var z = ws.z, next = ws.next
+    start.withUnsafeBufferPointer { z.update(from: $0.baseAddress!, count: count) }
+    let outCount = generator.outputShape.reduce(1, *) * n
     for step in 0..<config.steps {
       try Interrupt.check()
-      let zt = z.detached().requiringGrad()
-      var gE: Tensor? = nil, gL: Tensor? = nil, total: Tensor
       var energyMean: Float = 0
-      if trace != nil {
-        // Separate passes, so each term's gradient norm can be reported.
-        if let e = energyNet {
-          let en = try e(zt)
-          energyMean = try en.mean().item()
-          gE = try gradients(of: try en.sum(), wrt: [zt])[0]
-        }
-        if let x {
-          let lik = try (x - generator(zt)).square().sum() * likScale
-          energyMean += try lik.item() / Float(n)
-          gL = try gradients(of: lik, wrt: [zt])[0]
-        }
-        total = try [gE, gL].compactMap { $0 }.reduce(Tensor.zeros([n, d])) { try $0 + $1 }
-      } else {
-        var objective: Tensor? = nil
-        if let e = energyNet { objective = try e(zt).sum() }
-        if let x {
-          let lik = try (x - generator(zt)).square().sum() * likScale
-          objective = try objective.map { try $0 + lik } ?? lik
-        }
-        total = try objective.map { try gradients(of: $0, wrt: [zt])[0] } ?? Tensor.zeros([n, d])
+      // ∇z E(z), planned or (for a custom energy) through the autodiff graph.
+      if let plan = ws.energy {
+        let e = plan.forward(z)
+        plan.backward(ws.ones, into: ws.gradE)
+        if trace != nil { for i in 0..<n { energyMean += e[i] }; energyMean /= Float(n) }
+      } else if let e = energyNet {
+        let zt = try Tensor.make([n, d]) { $0.baseAddress!.update(from: z, count: count) }.requiringGrad()
+        let en = try e(zt)
+        if trace != nil { energyMean = try en.mean().item() }
+        let g = try gradients(of: try en.sum(), wrt: [zt])[0]
+        g.withUnsafeBufferPointer { ws.gradE.update(from: $0.baseAddress!, count: count) }
       }
-      if config.noise { noise.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: count) } }
-      let next = try Tensor.make([n, d]) { np in
-        z.withUnsafeBufferPointer { zb in
-          total.withUnsafeBufferPointer { gb in
-            noise.withUnsafeBufferPointer { eb in
-              let amp: Float = config.noise ? s : 0
-              for i in 0..<count { np[i] = zb[i] - drift * (gb[i] + invVar0 * zb[i]) + amp * eb[i] }
-            }
-          }
+      // ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ².
+      if let x, let plan = ws.generator {
+        let xhat = plan.forward(z)
+        var lik: Float = 0
+        x.withUnsafeBufferPointer { xb in
+          for i in 0..<outCount { let r = xhat[i] - xb[i]; ws.residual[i] = r * invVar; lik += r * r }
         }
+        plan.backward(ws.residual, into: ws.gradL)
+        if trace != nil { energyMean += lik * invVar / 2 / Float(n) }
+      }
+      if config.noise { rng.fillNormal(ws.noise, count: count) }
+      let gE = ws.gradE, gL = ws.gradL, noise = ws.noise
+      let hasE = energyNet != nil, hasL = x != nil
+      for i in 0..<count {
+        var g = invVar0 * z[i]
+        if hasE { g += gE[i] }
+        if hasL { g += gL[i] }
+        next[i] = z[i] - drift * g + amp * noise[i]
       }
       if let trace {
         var st = LangevinStepStats(step: step + 1, energy: energyMean, gradEnergy: 0, gradPrior: 0, gradLikelihood: 0, displacement: 0)
-        z.withUnsafeBufferPointer { zb in
-          let prior = zb.reduce(Float(0)) { $0 + $1 * $1 } * invVar0 / 2 / Float(Swift.max(n, 1))
-          st.energy += prior
-          st.gradPrior = meanRowNorm(zb, rows: n) * invVar0
-        }
-        if let gE { st.gradEnergy = gE.withUnsafeBufferPointer { meanRowNorm($0, rows: n) } }
-        if let gL { st.gradLikelihood = gL.withUnsafeBufferPointer { meanRowNorm($0, rows: n) } }
-        let dz = try next - z
-        st.displacement = dz.withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
+        var zz: Float = 0
+        for i in 0..<count { zz += z[i] * z[i] }
+        st.energy += zz * invVar0 / 2 / Float(n)
+        st.gradPrior = meanRowNorm(UnsafeBufferPointer(start: z, count: count), rows: n) * invVar0
+        if hasE { st.gradEnergy = meanRowNorm(UnsafeBufferPointer(start: gE, count: count), rows: n) }
+        if hasL { st.gradLikelihood = meanRowNorm(UnsafeBufferPointer(start: gL, count: count), rows: n) }
+        for i in 0..<count { noise[i] = next[i] - z[i] }  // the noise is spent: reuse it for Δz
+        st.displacement = meanRowNorm(UnsafeBufferPointer(start: noise, count: count), rows: n)
         trace.steps.append(st)
       }
-      z = next
+      swap(&z, &next)
     }
+    let result = try Tensor.make([n, d]) { $0.baseAddress!.update(from: z, count: count) }
     if let trace {
-      let dz = try z - z0
+      let dz = try result - start
       trace.totalDisplacement = dz.withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
     }
-    return z
+    return result
+  }
+}
+
+/// The buffers and planned networks of one kind of chain (prior or posterior) at one batch size.
+final class ChainWorkspace {
+  let posterior: Bool, batch: Int
+  let energy: InputGradientPlan?
+  let generator: InputGradientPlan?
+  let z, next, noise, gradE, gradL, ones, residual: UnsafeMutablePointer<Float>
+
+  init(model: LatentEBM, posterior: Bool, batch n: Int) throws {
+    self.posterior = posterior; batch = n
+    let d = model.latent
+    if let e = model.energyNet as? EnergyNet {
+      var layers: [Layer] = [e.net]
+      switch e.form {
+      case .identity: break
+      case .tanh: layers.append(ActivationLayer(.tanh))
+      case .sigmoid: layers.append(ActivationLayer(.sigmoid))
+      case .softplus: layers.append(ActivationLayer(.softplus))
+      }
+      energy = try InputGradientPlan(layers, inputShape: [n, d])
+    } else {
+      energy = nil
+    }
+    generator = posterior ? try InputGradientPlan([model.generator.net], inputShape: [n, d]) : nil
+    let count = n * d, out = posterior ? n * model.generator.outputShape.reduce(1, *) : 1
+    z = .allocate(capacity: count); next = .allocate(capacity: count); noise = .allocate(capacity: count)
+    gradE = .allocate(capacity: count); gradL = .allocate(capacity: count)
+    gradE.initialize(repeating: 0, count: count); gradL.initialize(repeating: 0, count: count)
+    noise.initialize(repeating: 0, count: count)
+    ones = .allocate(capacity: n); ones.initialize(repeating: 1, count: n)
+    residual = .allocate(capacity: out)
+  }
+
+  deinit { [z, next, noise, gradE, gradL, ones, residual].forEach { $0.deallocate() } }
+}
+
+extension LatentEBM {
+  func checkoutWorkspace(posterior: Bool, batch: Int) throws -> ChainWorkspace {
+    if let ws = workspaces.withLock({ cache -> ChainWorkspace? in
+      guard let i = cache.firstIndex(where: { $0.posterior == posterior && $0.batch == batch }) else { return nil }
+      return cache.remove(at: i)
+    }) { return ws }
+    return try ChainWorkspace(model: self, posterior: posterior, batch: batch)
+  }
+
+  func checkinWorkspace(_ ws: ChainWorkspace) {
+    workspaces.withLock { cache in
+      cache.append(ws)
+      if cache.count > 8 { cache.removeFirst() }  // keep the most recent batch sizes only
+    }
   }
 }

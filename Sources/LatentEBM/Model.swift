@@ -1,4 +1,5 @@
 import Engine
+import Synchronization
 
 /// A latent space energy-based prior model (Pang, Han, Nijkamp, Zhu, Wu, NeurIPS 2020):
 ///
@@ -17,6 +18,8 @@ public final class LatentEBM {
   public var sigma: Float
   /// σ0, the standard deviation of the base prior N(0, σ0² I) (default 1).
   public var priorSigma: Float
+  /// Chain buffers and planned networks, kept between sampler calls.
+  let workspaces = Mutex<[ChainWorkspace]>([])
 
   public init(energy: EnergyModel?, generator: Generator, sigma: Float = 0.3, priorSigma: Float = 1) throws {
     if let e = energy, e.latent != generator.latent {

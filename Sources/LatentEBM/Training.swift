@@ -24,6 +24,10 @@ public struct TrainConfig: Equatable, Sendable {
   public var persistentChains: Int = 0
   /// A mean ‖z‖ above this stops training as diverged.
   public var divergenceNorm: Float = 1e3
+  /// Run the posterior and prior chains at the same time on two cores, each on one thread (nil:
+  /// when the generator is an MLP and the two chains cost about the same, within a factor of 3;
+  /// otherwise the chains run one after the other with both cores inside each product).
+  public var parallelChains: Bool? = nil
 
   public init() {}
 }
@@ -110,21 +114,28 @@ public final class Trainer {
     var st = TrainStats()
     st.step = step + 1
 
-    // Posterior chains.
-    let zq0 = try start ?? model.initialLatents(n, std: config.posterior.initStd, using: &rng)
-    let zq = try model.samplePosterior(xb, from: zq0, config: config.posterior, using: &rng)
-    // Prior chains, fresh or persistent.
-    var zp = Tensor(scalar: 0), indices: [Int] = []
-    if model.energyNet != nil {
-      let zp0: Tensor
+    // The two chains, each with its own random stream so running them at once changes nothing.
+    var rngQ = RandomGenerator(seed: rng.next()), rngP = RandomGenerator(seed: rng.next())
+    let zq0 = try start ?? model.initialLatents(n, std: config.posterior.initStd, using: &rngQ)
+    var zq = zq0, zp = Tensor(scalar: 0), zp0 = Tensor(scalar: 0), indices: [Int] = []
+    let hasPrior = model.energyNet != nil
+    if hasPrior {
       if config.persistentChains > 0 {
-        if persistent == nil { persistent = try model.initialLatents(config.persistentChains, std: config.prior.initStd, using: &rng) }
-        indices = (0..<n).map { _ in rng.int(below: config.persistentChains) }
+        if persistent == nil { persistent = try model.initialLatents(config.persistentChains, std: config.prior.initStd, using: &rngP) }
+        indices = (0..<n).map { _ in rngP.int(below: config.persistentChains) }
         zp0 = try persistent!.gather(indices)
       } else {
-        zp0 = try model.initialLatents(n, std: config.prior.initStd, using: &rng)
+        zp0 = try model.initialLatents(n, std: config.prior.initStd, using: &rngP)
       }
-      zp = try model.samplePrior(from: zp0, config: config.prior, using: &rng)
+    }
+    let posterior = { zq = try self.model.samplePosterior(xb, from: zq0, config: self.config.posterior, using: &rngQ) }
+    let prior = { if hasPrior { zp = try self.model.samplePrior(from: zp0, config: self.config.prior, using: &rngP) } }
+    if config.parallelChains ?? balancedChains {
+      try runConcurrently(posterior, prior)
+    } else {
+      try posterior(); try prior()
+    }
+    if hasPrior {
       st.zNormNeg = zp.withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
       st.dispNeg = try (zp - zp0).withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
     }
@@ -185,6 +196,15 @@ public final class Trainer {
       lossE = try lossE + (ePos.square().mean() + eNeg.square().mean()) * config.energyPenalty
     }
     return (lossG, lossE, try mPos.item(), try mNeg.item())
+  }
+
+  /// Whether the posterior and prior chains cost about the same (MLP generators only; the
+  /// parameter count of an MLP is its multiply-adds per sample).
+  var balancedChains: Bool {
+    guard let e = model.energyNet, case .mlp = model.generator.kind else { return false }
+    let ce = Double(e.parameters.reduce(0) { $0 + $1.count }), cg = Double(model.generator.parameters.reduce(0) { $0 + $1.count })
+    let post = Double(config.posterior.steps) * (cg + ce), prior = Double(config.prior.steps) * ce
+    return max(post, prior) <= 3 * min(post, prior)
   }
 
   static let remedies = "Remedies: energy_penalty: 0.1, clip_e: 1, a bounded energy form (form: \"tanh\"), or a smaller lr_e."

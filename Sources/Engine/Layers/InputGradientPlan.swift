@@ -1,0 +1,242 @@
+/// Forward passes and input gradients of a network on buffers allocated once: what a Langevin
+/// chain needs at every step, with no autodiff graph, no allocation and no weight gradients.
+///
+/// A plan is made for one batch size. `forward` keeps every layer's output; `backward` turns the
+/// gradient with respect to the output into the gradient with respect to the input, layer by
+/// layer (`dx = dy · W` for a linear layer, `im2col` and one GEMM for a transposed convolution,
+/// `dy ⊙ f′(x)` for an activation). The results agree with ``gradients(of:wrt:)`` (tested).
+public final class InputGradientPlan {
+  public let batch: Int
+  /// Shape of the input and the output, batch first.
+  public let inputShape: [Int], outputShape: [Int]
+  private let kernels: [LayerKernel]
+  /// activations[i] is the input of layer i; activations.last is the output.
+  private var activations: [UnsafeMutablePointer<Float>]
+  private let gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>
+  private let counts: [Int]
+
+  /// Plans `layers` (Linear, Conv2d, ConvTranspose2d, activations, Reshape, Sequential) for
+  /// inputs of `inputShape` (batch first).
+  /// - Throws: for a layer kind the plan does not support, or shapes that do not fit.
+  public init(_ layers: [Layer], inputShape: [Int]) throws {
+    guard inputShape.count >= 2, inputShape.allSatisfy({ $0 > 0 }) else {
+      throw TensorError.invalidArgument(op: "plan", message: "input shape \(formatShape(inputShape)) needs a batch and features")
+    }
+    var flat: [Layer] = []
+    func add(_ l: Layer) { if let s = l as? Sequential { s.layers.forEach(add) } else { flat.append(l) } }
+    layers.forEach(add)
+    var shape = inputShape
+    var ks: [LayerKernel] = []
+    for l in flat {
+      let k = try makeKernel(l, input: shape)
+      ks.append(k)
+      shape = k.outputShape
+    }
+    kernels = ks
+    batch = inputShape[0]
+    self.inputShape = inputShape
+    outputShape = shape
+    var cs = [inputShape.reduce(1, *)]
+    for k in ks { cs.append(k.outputShape.reduce(1, *)) }
+    counts = cs
+    activations = cs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
+    let m = cs.max()!
+    gradA = .allocate(capacity: m)
+    gradB = .allocate(capacity: m)
+  }
+
+  deinit {
+    activations.forEach { $0.deallocate() }
+    gradA.deallocate(); gradB.deallocate()
+  }
+
+  /// The number of values in one output (all rows).
+  public var outputCount: Int { counts.last! }
+
+  /// Runs the network on `x` (count = product of `inputShape`); returns the output buffer, valid
+  /// until the next call.
+  @discardableResult
+  public func forward(_ x: UnsafePointer<Float>) -> UnsafePointer<Float> {
+    activations[0].update(from: x, count: counts[0])
+    for (i, k) in kernels.enumerated() { k.forward(activations[i], activations[i + 1]) }
+    return UnsafePointer(activations[kernels.count])
+  }
+
+  /// The output of the last ``forward(_:)``.
+  public var output: UnsafePointer<Float> { UnsafePointer(activations[kernels.count]) }
+
+  /// Given `dy` = ∂L/∂output for the last ``forward(_:)``, writes ∂L/∂input to `dx`.
+  public func backward(_ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    guard !kernels.isEmpty else { dx.update(from: dy, count: counts[0]); return }
+    var src = dy
+    for i in stride(from: kernels.count - 1, through: 0, by: -1) {
+      let dst = i == 0 ? dx : (i % 2 == 0 ? gradA : gradB)
+      kernels[i].backward(activations[i], activations[i + 1], src, dst)
+      src = UnsafePointer(dst)
+    }
+  }
+}
+
+/// One layer's forward and input-gradient kernels on fixed shapes.
+protocol LayerKernel: AnyObject {
+  var outputShape: [Int] { get }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>)
+  /// dx = ∂L/∂x from x, y = f(x) and dy = ∂L/∂y.
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>)
+}
+
+func makeKernel(_ l: Layer, input: [Int]) throws -> LayerKernel {
+  switch l {
+  case let lin as Linear: return try LinearKernel(lin, input: input)
+  case let a as ActivationLayer: return ActivationKernel(a.activation, shape: input)
+  case let r as Reshape:
+    let out = [input[0]] + r.shape
+    guard out.reduce(1, *) == input.reduce(1, *) else {
+      throw TensorError.shapeMismatch(op: "plan", shapes: [input, out], detail: "Reshape does not fit")
+    }
+    return ReshapeKernel(shape: out)
+  case let c as ConvTranspose2d: return try ConvKernel(transposed: true, weight: c.weight, bias: c.bias, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding, input: input)
+  case let c as Conv2d: return try ConvKernel(transposed: false, weight: c.weight, bias: c.bias, stride: c.stride, padding: c.padding, outputPadding: 0, input: input)
+  default:
+    throw TensorError.invalidArgument(op: "plan", message: "no kernel for layer \(l)")
+  }
+}
+
+final class LinearKernel: LayerKernel {
+  let w: Tensor, b: Tensor?, rows: Int, inp: Int, out: Int
+  let outputShape: [Int]
+  init(_ l: Linear, input: [Int]) throws {
+    guard input.last == l.inputSize else {
+      throw TensorError.shapeMismatch(op: "plan", shapes: [input, l.weight.shape], detail: "Linear takes \(l.inputSize) features")
+    }
+    w = l.weight; b = l.bias; inp = l.inputSize; out = l.outputSize
+    rows = input.reduce(1, *) / inp
+    outputShape = Array(input.dropLast()) + [out]
+  }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    if let b { let bp = b.storage.pointer; for r in 0..<rows { (y + r * out).update(from: bp, count: out) } }
+    sgemm(false, true, m: rows, n: out, k: inp, x, lda: inp, w.storage.pointer, ldb: inp, beta: b == nil ? 0 : 1, y, ldc: out)
+  }
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    if out == 1 {
+      // A rank-one update (the energy's last layer): dx[r, :] = dy[r] · w.
+      let wp = w.storage.pointer
+      for r in 0..<rows { let g = dy[r], row = dx + r * inp; for j in 0..<inp { row[j] = g * wp[j] } }
+    } else {
+      sgemm(false, false, m: rows, n: inp, k: out, dy, lda: out, w.storage.pointer, ldb: inp, dx, ldc: inp)
+    }
+  }
+}
+
+final class ActivationKernel: LayerKernel {
+  let activation: Activation, count: Int
+  let outputShape: [Int]
+  init(_ a: Activation, shape: [Int]) { activation = a; outputShape = shape; count = shape.reduce(1, *) }
+
+  var op: UnaryOp? {
+    switch activation {
+    case .relu: return .relu
+    case .gelu: return .gelu
+    case .silu: return .silu
+    case .mish: return .mish
+    case .tanh: return .tanh
+    case .sigmoid: return .sigmoid
+    case .softplus: return .softplus
+    case .identity, .leakyRelu: return nil
+    }
+  }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let n = count
+    switch activation {
+    case let .leakyRelu(s): parallelChunks(n) { r in for i in r { y[i] = x[i] > 0 ? x[i] : s * x[i] } }
+    case .identity: y.update(from: x, count: n)
+    default: let op = op!; parallelChunks(n) { op.forward(x, y, $0) }
+    }
+  }
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    let n = count
+    switch activation {
+    case let .leakyRelu(s): parallelChunks(n) { r in for i in r { dx[i] = x[i] > 0 ? dy[i] : s * dy[i] } }
+    case .identity: dx.update(from: dy, count: n)
+    default: let op = op!; parallelChunks(n) { op.backward(x, y, dy, dx, $0) }
+    }
+  }
+}
+
+final class ReshapeKernel: LayerKernel {
+  let outputShape: [Int], count: Int
+  init(shape: [Int]) { outputShape = shape; count = shape.reduce(1, *) }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) { y.update(from: x, count: count) }
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    dx.update(from: dy, count: count)
+  }
+}
+
+/// Conv2d or ConvTranspose2d as one GEMM over the batch, with its scratch buffers kept.
+final class ConvKernel: LayerKernel {
+  let transposed: Bool, w: Tensor, b: Tensor?
+  let n: Int, cin: Int, cout: Int, k: Int
+  let geometry: ConvGeometry
+  let outputShape: [Int]
+  let plane: Int, ck: Int
+  let cn: UnsafeMutablePointer<Float>, cols: UnsafeMutablePointer<Float>
+
+  init(transposed: Bool, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int, outputPadding op: Int, input: [Int]) throws {
+    guard input.count == 4 else {
+      throw TensorError.shapeMismatch(op: "plan", shapes: [input], detail: "convolution input must be [N, C, H, W]")
+    }
+    self.transposed = transposed; w = weight; b = bias
+    n = input[0]
+    let (h, wd) = (input[2], input[3])
+    k = weight.shape[2]
+    if transposed {
+      (cin, cout) = (weight.shape[0], weight.shape[1])
+      guard input[1] == cin else { throw TensorError.shapeMismatch(op: "plan", shapes: [input, weight.shape], detail: "channels differ") }
+      let oh = (h - 1) * s - 2 * p + k + op, ow = (wd - 1) * s - 2 * p + k + op
+      geometry = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
+      outputShape = [n, cout, oh, ow]
+      plane = h * wd; ck = cout * k * k
+      cn = .allocate(capacity: cin * n * plane)
+    } else {
+      (cout, cin) = (weight.shape[0], weight.shape[1])
+      guard input[1] == cin else { throw TensorError.shapeMismatch(op: "plan", shapes: [input, weight.shape], detail: "channels differ") }
+      let oh = (h + 2 * p - k) / s + 1, ow = (wd + 2 * p - k) / s + 1
+      geometry = ConvGeometry(channels: cin, h: h, w: wd, k: k, stride: s, padding: p, oh: oh, ow: ow)
+      outputShape = [n, cout, oh, ow]
+      plane = oh * ow; ck = cin * k * k
+      cn = .allocate(capacity: cout * n * plane)
+    }
+    cols = .allocate(capacity: ck * n * plane)
+  }
+  deinit { cn.deallocate(); cols.deallocate() }
+
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let wp = w.storage.pointer
+    if transposed {
+      swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
+      sgemm(true, false, m: ck, n: n * plane, k: cin, wp, lda: ck, cn, ldb: n * plane, cols, ldc: n * plane)
+      col2im(cols, batch: n, geometry, y)
+    } else {
+      im2col(x, batch: n, geometry, cols)
+      sgemm(false, false, m: cout, n: n * plane, k: ck, wp, lda: ck, cols, ldb: n * plane, cn, ldc: n * plane)
+      swapBatchChannels(cn, n: cout, c: n, plane: plane, y)
+    }
+    if let b {
+      let bp = b.storage.pointer, op = outputShape[2] * outputShape[3]
+      for i in 0..<n { for j in 0..<cout { let v = bp[j], row = y + (i * cout + j) * op; for q in 0..<op { row[q] += v } } }
+    }
+  }
+
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    let wp = w.storage.pointer
+    if transposed {
+      im2col(dy, batch: n, geometry, cols)
+      sgemm(false, false, m: cin, n: n * plane, k: ck, wp, lda: ck, cols, ldb: n * plane, cn, ldc: n * plane)
+      swapBatchChannels(cn, n: cin, c: n, plane: plane, dx)
+    } else {
+      swapBatchChannels(dy, n: n, c: cout, plane: plane, cn)
+      sgemm(true, false, m: ck, n: n * plane, k: cout, wp, lda: ck, cn, ldb: n * plane, cols, ldc: n * plane)
+      col2im(cols, batch: n, geometry, dx)
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import Engine
+import Glibc
+
+/// `lebm bench`: the training iteration of ../shared/anchors/torch_lebm.py (batch 100, K⁺ = 20,
+/// K⁻ = 60, both Adam updates) in its three configurations, timed the same way (two warm-up
+/// iterations, then the median, min and max of `iterations`).
+public enum Benchmark {
+  public struct Configuration: Sendable {
+    public let name: String
+    let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
+
+    /// GFLOP per iteration, counted as the anchors count it.
+    public var gflop: Double {
+      let b = 100.0
+      var g: Double
+      if convolutional {
+        let (n, z) = (Double(ngf), Double(latent))
+        g = 2 * (1 * 1 * z * n * 8 * 16 + 4 * 4 * n * 8 * n * 4 * 16 + 8 * 8 * n * 4 * n * 2 * 16 + 16 * 16 * n * 2 * 3 * 16)
+      } else {
+        let dims = [latent] + generatorHidden + [data[0]]
+        g = zip(dims, dims.dropFirst()).reduce(0) { $0 + 2 * Double($1.0 * $1.1) }
+      }
+      let h = Double(energyHidden), z = Double(latent)
+      let e = 2 * (z * h + h * h + h)
+      let per = 20 * (2 * g + 2 * e) + 60 * 2 * e + 3 * g + 2 * 3 * e
+      return per * b / 1e9
+    }
+  }
+
+  public static let configurations: [Configuration] = [
+    Configuration(name: "toy2d", latent: 2, data: [2], generatorHidden: [128, 128], convolutional: false, ngf: 0, energyHidden: 128),
+    Configuration(name: "mlp784", latent: 16, data: [784], generatorHidden: [256, 512], convolutional: false, ngf: 0, energyHidden: 200),
+    Configuration(name: "svhn", latent: 100, data: [3, 32, 32], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
+  ]
+
+  public struct Result: Sendable {
+    public let configuration: Configuration
+    public let milliseconds: [Double]
+    public let peakResidentMB: Double
+    public var median: Double { let s = milliseconds.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+    /// The anchors' line: `CONFIG lebm ms/iter median=… min=… max=… gflop/iter=… gflops=…`.
+    public var line: String {
+      func f(_ x: Double) -> String { let r = (x * 100).rounded() / 100; return String(r) }
+      let gf = configuration.gflop
+      return "\(configuration.name) lebm ms/iter median=\(f(median)) min=\(f(milliseconds.min()!)) max=\(f(milliseconds.max()!)) " +
+        "gflop/iter=\(String(format3: gf)) gflops=\(f(gf / (median / 1e3))) peak_rss_mb=\(f(peakResidentMB))"
+    }
+  }
+
+  /// Builds the configuration's model and times `iterations` training iterations on `threads`.
+  public static func run(_ name: String, iterations: Int = 10, threads: Int = 2, losses: UnsafeMutablePointer<[Float]>? = nil) throws -> Result {
+    guard let c = configurations.first(where: { $0.name == name }) else {
+      throw LatentEBMError.invalidArgument("bench: unknown configuration '\(name)'; choose one of \(configurations.map(\.name).joined(separator: ", "))")
+    }
+    guard iterations >= 1, threads >= 1 else { throw LatentEBMError.invalidArgument("bench: iterations and threads must be at least 1") }
+    Threads.set(threads)
+    var rng = RandomGenerator(seed: 0)
+    let g = c.convolutional
+      ? try Generator(latent: c.latent, imageSize: 32, channels: 3, ngf: c.ngf, using: &rng)
+      : try Generator(latent: c.latent, hidden: c.generatorHidden, output: c.data[0], using: &rng)
+    let e = try EnergyNet(latent: c.latent, hidden: [c.energyHidden, c.energyHidden], using: &rng)
+    let model = try LatentEBM(energy: e, generator: g)
+    let trainer = try Trainer(model: model, config: TrainConfig(), seed: 0)
+    let x = try Tensor.rand([100] + c.data, lo: -1, hi: 1, using: &rng)
+    for _ in 0..<2 { _ = try trainer.step(x) }
+    var times: [Double] = []
+    var ls: [Float] = []
+    for _ in 0..<iterations {
+      let t0 = monotonicSeconds()
+      let s = try trainer.step(x)
+      times.append((monotonicSeconds() - t0) * 1e3)
+      ls += [s.lossG, s.lossE]
+    }
+    losses?.pointee = ls
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Result(configuration: c, milliseconds: times, peakResidentMB: Double(usage.ru_maxrss) / 1024)
+  }
+}
+
+/// Seconds on the monotonic clock.
+public func monotonicSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+extension String {
+  init(format3 x: Double) { let r = (x * 1000).rounded() / 1000; self = String(r) }
+}

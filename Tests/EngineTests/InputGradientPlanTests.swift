@@ -1,0 +1,52 @@
+import Testing
+@testable import Engine
+
+/// The planned forward and input-gradient passes agree with the autodiff graph.
+@Suite struct InputGradientPlanTests {
+  func compare(_ net: Sequential, input: Tensor, _ name: String) throws {
+    let plan = try InputGradientPlan([net], inputShape: input.shape)
+    let x = input.copy().requiringGrad()
+    let y = try net(x)
+    var rng = RandomGenerator(seed: 3)
+    let dy = try Tensor.randn(y.shape, using: &rng)
+    let want = try gradients(of: try (y * dy).sum(), wrt: [x])[0]
+    let out = input.withUnsafeBufferPointer { plan.forward($0.baseAddress!) }
+    #expect(plan.outputShape == y.shape, "\(name) shape")
+    let got = try Tensor.make(input.shape) { dx in dy.withUnsafeBufferPointer { plan.backward($0.baseAddress!, into: dx.baseAddress!) } }
+    let yPlan = try Tensor.make(y.shape) { $0.baseAddress!.update(from: out, count: y.count) }
+    #expect(yPlan.isClose(to: y, tolerance: 1e-5), "\(name) forward")
+    #expect(got.isClose(to: want, tolerance: 1e-5), "\(name) input gradient")
+  }
+
+  @Test func mlps() throws {
+    var rng = RandomGenerator(seed: 1)
+    for act in [Activation.leakyRelu(0.2), .gelu, .tanh, .silu, .mish, .softplus, .relu, .sigmoid, .identity] {
+      let net = Sequential([try Linear(3, 8, using: &rng), ActivationLayer(act), try Linear(8, 1, using: &rng), ActivationLayer(.tanh)])
+      try compare(net, input: try Tensor.randn([5, 3], using: &rng), "MLP \(act)")
+    }
+    let wide = Sequential([try Linear(4, 6, using: &rng), ActivationLayer(.gelu), try Linear(6, 7, using: &rng)])
+    try compare(wide, input: try Tensor.randn([3, 4], using: &rng), "MLP 4→6→7")
+  }
+
+  @Test func convolutionNets() throws {
+    var rng = RandomGenerator(seed: 2)
+    let gen = Sequential([
+      Reshape([6, 1, 1]),
+      try ConvTranspose2d(6, 5, kernelSize: 4, stride: 1, padding: 0, using: &rng), ActivationLayer(.leakyRelu(0.2)),
+      try ConvTranspose2d(5, 3, kernelSize: 4, stride: 2, padding: 1, using: &rng), ActivationLayer(.tanh),
+      try Conv2d(3, 2, kernelSize: 3, stride: 2, padding: 1, using: &rng),
+    ])
+    try compare(gen, input: try Tensor.randn([4, 6], using: &rng), "conv net")
+  }
+
+  @Test func unsupportedLayersAreErrors() throws {
+    final class Custom: Layer {
+      func callAsFunction(_ x: Tensor) throws -> Tensor { x }
+      var namedParameters: [(String, Tensor)] { [] }
+      var description: String { "Custom" }
+    }
+    #expect(throws: TensorError.self) { try InputGradientPlan([Custom()], inputShape: [2, 3]) }
+    var rng = RandomGenerator(seed: 3)
+    #expect(throws: TensorError.self) { try InputGradientPlan([try Linear(4, 2, using: &rng)], inputShape: [2, 3]) }
+  }
+}

@@ -1,5 +1,5 @@
+import Glibc
 import Engine
-import Foundation
 
 /// A decoded image: `height × width` pixels of `channels` interleaved bytes each (row-major, HWC),
 /// 1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA.
@@ -140,12 +140,16 @@ extension Dataset {
 
   /// The names in `folder`, sorted.
   private static func listing(_ folder: String) throws -> [String] {
-    do {
-      let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-      return names.filter { !$0.hasPrefix(".") }.sorted()
-    } catch {
+    guard let dir = opendir(folder) else {
       throw DatasetError.unreadable(path: folder, reason: "cannot list the folder")
     }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      if !name.hasPrefix(".") { names.append(name) }
+    }
+    return names.sorted()
   }
 
   /// The `.png` files (any case) in `folder`, as full paths, sorted by name.

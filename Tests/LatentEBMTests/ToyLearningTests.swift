@@ -21,16 +21,16 @@ func now() -> Double {
 
 /// Learning on toy data (issue 4): the latent EBM against the Gaussian-prior baseline with the same
 /// generator and the same budget. Settings: σ = 0.1, lr_E = 1e-4, lr_G = 1e-3, the energy
-/// penalty 0.1 (the remedy that keeps the reference algorithm otherwise unchanged), batch 100,
-/// K⁺ = 20, K⁻ = 60; `LEBM_TOY_ITERS` iterations each (default 1500).
+/// penalty 0.01 (the remedy that keeps the reference algorithm otherwise unchanged), batch 100,
+/// K⁺ = 20, K⁻ = 60; `LEBM_TOY_ITERS` iterations each (default 6000).
 @Suite struct ToyLearningTests {
   @Test func latentEBMBeatsGaussianPriorOn8Gaussians() throws {
-    let iters = Int(String(cString: getenv("LEBM_TOY_ITERS") ?? strdup("1500"))) ?? 1500
+    let iters = Int(String(cString: getenv("LEBM_TOY_ITERS") ?? strdup("6000"))) ?? 6000
     var rng = RandomGenerator(seed: 1)
     let data = try eightGaussians(iters * 100, using: &rng)
     let fresh = try eightGaussians(2000, using: &rng)
     var config = TrainConfig()
-    config.lrE = 1e-4; config.lrG = 1e-3; config.energyPenalty = 0.1
+    config.lrE = 1e-4; config.lrG = 1e-3; config.energyPenalty = 0.01
 
     func train(energy: Bool) throws -> (Tensor, Double) {
       var r = RandomGenerator(seed: 2)

@@ -81,6 +81,7 @@ enum Scripts {
   }
 }
 
+extension LangSuite {
 @Test func goldenScripts() throws {
   let scripts = try Scripts.all()
   #expect(scripts.count >= 40, "found only \(scripts.count) golden scripts")
@@ -93,4 +94,5 @@ enum Scripts {
     }
   }
   #expect(failed == 0)
+}
 }

@@ -69,7 +69,9 @@ extension BuiltinGroup {
       },
       Builtin("append", params: [Param("list", .list), Param("item")],
               doc: "A new list: `list` with `item` added at the end (lists are values; write xs = append(xs, v)).") { a in
-        .list(try a.list("list") + [a["item"]])
+        let l = try a.list("list")
+        guard l.count < a.interpreter.options.maxListLength else { throw a.fail("list too long") }
+        return .list(l + [a["item"]])
       },
       Builtin("map", params: [Param("list", .list), Param("f", .function)], doc: "The list [f(x) for each x in list].") { a in
         .list(try a.list("list").map { try a.call(a["f"], [$0]) })

@@ -50,7 +50,11 @@ extension Interpreter {
       }
     case let (.string(x), .string(y)):
       switch op {
-      case .add: return .string(x + y)
+      case .add:
+        guard x.utf8.count + y.utf8.count <= options.maxStringLength else {
+          throw BuiltinError("string too long (more than \(options.maxStringLength) characters)")
+        }
+        return .string(x + y)
       case .less: return .bool(x < y)
       case .lessEqual: return .bool(x <= y)
       case .greater: return .bool(x > y)
@@ -58,6 +62,9 @@ extension Interpreter {
       default: break
       }
     case let (.list(x), .list(y)) where op == .add:
+      guard x.count + y.count <= options.maxListLength else {
+        throw BuiltinError("list too long (more than \(options.maxListLength) items)")
+      }
       return .list(x + y)
     default:
       break

@@ -53,6 +53,8 @@ public final class Interpreter {
     public var maxSteps: Int? = nil
     /// The largest list a range may build (`xs = 1..n`); `for` over a range builds none.
     public var maxListLength = 10_000_000
+    /// The longest string `+` may build (in characters).
+    public var maxStringLength = 1 << 26
     /// The most values a tensor made by a builtin may hold (2²⁸ floats = 1 GiB).
     public var maxTensorElements = 1 << 28
     public init() {}

@@ -126,7 +126,7 @@ extension BuiltinGroup {
           }
           a.write(text)
         case .builtin(let b): a.write(b.helpText)
-        case .function(let f): a.write(f.signature + "\n")
+        case .function(let f): a.write(f.helpText)
         case let v: throw a.fail("'name' must be a string or a function, got \(shown(v))")
         }
         return .none

@@ -289,6 +289,12 @@ public struct Args {
     try interpreter.call(f, arguments, keywords: keywords, span: span)
   }
 
+  /// Throws "interrupted" if Ctrl-C was pressed (clearing it). Long-running builtins (samplers,
+  /// training loops) call this between steps.
+  public func checkInterrupt() throws {
+    if Interrupt.consume() { throw interpreter.error("interrupted", span, kind: .interrupted) }
+  }
+
   /// Writes text to the interpreter's output sink.
   public func write(_ text: String) { interpreter.output(text) }
 }

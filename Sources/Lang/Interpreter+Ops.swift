@@ -191,6 +191,18 @@ extension Interpreter {
     return x
   }
 
+  /// `t[keys] = value`: a copy of `t` with the selected values replaced (value broadcasts to the
+  /// selection). The result has no gradient history.
+  func tensorAssign(_ t: Tensor, _ keys: [IndexKey], _ value: Value) throws -> Tensor {
+    guard t.count <= 1 << 24 else { throw BuiltinError("index assignment works on tensors of up to 2^24 values") }
+    let positions = try Tensor(shape: t.shape, scalars: (0..<t.count).map { Float($0) })
+    let selected = try tensorIndex(positions, keys)
+    let v = try tensorFrom(value).detached().broadcast(to: selected.shape)
+    var s = t.scalars
+    for (i, x) in zip(selected.scalars, v.scalars) { s[Int(i)] = x }
+    return try Tensor(shape: t.shape, scalars: s)
+  }
+
   private func listIndexTensor(_ k: Value, size n: Int, axis: Int) throws -> Int {
     guard case .number(let x) = k, let i = exactInt(x) else {
       throw BuiltinError("a tensor index must be an integer, got \(shown(k))")

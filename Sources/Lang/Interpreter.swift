@@ -137,7 +137,7 @@ public final class Interpreter {
   public func helpText(for name: String) -> String? {
     switch globals.vars[name] ?? registry[name].map(Value.builtin) {
     case .builtin(let b): return b.helpText
-    case .function(let f): return f.signature + "\n  defined at \(f.decl.file):\(f.decl.span)\n"
+    case .function(let f): return f.helpText
     default: return nil
     }
   }
@@ -371,6 +371,10 @@ public final class Interpreter {
   }
 
   private func setIndex(_ cur: inout Value, _ keys: [IndexKey], _ value: Value) throws {
+    if case .tensor(let t) = cur {
+      cur = .tensor(try tensorAssign(t, keys, value))
+      return
+    }
     guard keys.count == 1, case .index(let k) = keys[0] else {
       throw BuiltinError("only a single index can be assigned to (not a slice)")
     }
@@ -385,8 +389,6 @@ public final class Interpreter {
       cur = .none
       r[key] = value
       cur = .record(r)
-    case .tensor:
-      throw BuiltinError("tensors cannot be changed in place; build a new one (e.g. with where(mask, a, b))")
     default:
       throw BuiltinError("cannot assign by index into a \(cur.typeName)")
     }

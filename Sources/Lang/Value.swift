@@ -62,6 +62,8 @@ public final class Closure {
     let ps = decl.params.map { p in p.defaultValue.map { "\(p.name): \(ExprPrinter.print($0))" } ?? p.name }
     return "fn \(decl.name ?? "")(\(ps.joined(separator: ", ")))"
   }
+  /// What `help` shows for a script function: its signature and where it is defined.
+  public var helpText: String { signature + "\n  defined at \(decl.file):\(decl.span)\n" }
 }
 
 /// A value of the language.
@@ -152,7 +154,7 @@ extension Value: CustomStringConvertible {
       return "[" + shown.joined(separator: ", ") + (l.count > 100 ? ", … (\(l.count) items)" : "") + "]"
     case .record(let r):
       if r.count == 0 { return "{}" }
-      return "{" + r.pairs.map { "\($0.0): \($0.1.format(quoted: true, depth: depth + 1))" }.joined(separator: ", ") + "}"
+      return "{" + r.pairs.map { "\(recordKey($0.0)): \($0.1.format(quoted: true, depth: depth + 1))" }.joined(separator: ", ") + "}"
     case .tensor(let t): return t.description
     case .function(let f):
       return "<fn \(f.decl.name ?? "")(\(f.decl.params.map(\.name).joined(separator: ", ")))>"
@@ -170,6 +172,13 @@ public func formatNumber(_ x: Double) -> String {
     return x == 0 ? "0" : String(Int64(x))
   }
   return String(x)
+}
+
+/// A record key as written in a literal: bare when it is an identifier, else quoted.
+func recordKey(_ k: String) -> String {
+  let isIdent = !k.isEmpty && !(k.first!.isNumber) && k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    && TokenKind.keywords[k] == nil
+  return isIdent ? k : quote(k)
 }
 
 func quote(_ s: String) -> String {

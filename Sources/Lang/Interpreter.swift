@@ -172,6 +172,7 @@ public final class Interpreter {
     frames = []
     currentFile = file
     scope = globals
+    importing = [normalizePath(file)]
     sources[file] = source
     let stmts: [Stmt]
     switch Parser.parse(source, file: file) {
@@ -551,15 +552,19 @@ public final class Interpreter {
   // MARK: - Imports
 
   private func importFile(_ path: String, _ span: SourceSpan) throws {
-    let resolved: String
+    let joined: String
     if path.hasPrefix("/") {
-      resolved = path
+      joined = path
     } else if let slash = currentFile.lastIndex(of: "/") {
-      resolved = String(currentFile[...slash]) + path
+      joined = String(currentFile[...slash]) + path
     } else {
-      resolved = path
+      joined = path
     }
+    let resolved = normalizePath(joined)
     if imported.contains(resolved) { return }
+    guard frames.count < options.maxCallDepth else {
+      throw error("imports nested deeper than \(options.maxCallDepth) files", span)
+    }
     if importing.contains(resolved) { throw error("circular import of '\(path)'", span) }
     guard let text = readTextFile(resolved) else { throw error("cannot read '\(resolved)'", span) }
     let stmts: [Stmt]
@@ -593,6 +598,18 @@ extension Scope {
     }
     return nil
   }
+}
+
+/// Removes `.` and `dir/..` components, so one file has one name.
+func normalizePath(_ path: String) -> String {
+  var out: [Substring] = []
+  for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+    if part == "." { continue }
+    if part == "..", let last = out.last, last != ".." { out.removeLast(); continue }
+    out.append(part)
+  }
+  let joined = out.joined(separator: "/")
+  return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
 }
 
 /// Reads a whole text file, or nil.

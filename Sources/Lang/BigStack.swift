@@ -7,11 +7,27 @@ import Synchronization
 public enum BigStack {
   /// The stack size of the worker thread (256 MiB of address space; pages are touched lazily).
   public static let stackSize = 256 << 20
+  /// Stack kept free below the interpreter's deepest call, for the expression and builtin it is
+  /// evaluating.
+  static let stackMargin = 32 << 20
+
+  /// Whether the current thread is a BigStack worker.
+  static var isWorkerThread: Bool { workerDepth > 0 }
+  nonisolated(unsafe) private static var workers = Set<UInt>()
+  private static let lock = Mutex<Void>(())
+  static var workerDepth: Int {
+    let me = UInt(pthread_self())
+    return lock.withLock { _ in workers.contains(me) ? 1 : 0 }
+  }
 
   fileprivate final class Box<R> {
     let body: () -> R
     var result: R?
     init(_ body: @escaping () -> R) { self.body = body }
+  }
+
+  fileprivate static func register(_ thread: UInt, _ on: Bool) {
+    lock.withLock { _ in if on { workers.insert(thread) } else { workers.remove(thread) } }
   }
 
   /// Runs `body` on a new thread with ``stackSize`` bytes of stack and returns its result.
@@ -41,7 +57,12 @@ public enum BigStack {
 private protocol Runnable: AnyObject { func runBody() }
 
 extension BigStack.Box: Runnable {
-  func runBody() { result = body() }
+  func runBody() {
+    let me = UInt(pthread_self())
+    BigStack.register(me, true)
+    result = body()
+    BigStack.register(me, false)
+  }
 }
 
 /// The interruption flag (Ctrl-C). A REPL's SIGINT handler calls ``request()``; loops, calls and

@@ -34,7 +34,9 @@ extension BuiltinGroup {
         if a.isNone("end") { hi = lo; lo = 0 } else { hi = try a.number("end") }
         let step = try a.number("step")
         let n = (hi - lo) / step
-        guard !(n.isFinite && n > Double(a.interpreter.options.maxTensorElements)) else { throw a.fail("too many values") }
+        guard n.isNaN || Swift.abs(n) <= Double(a.interpreter.options.maxTensorElements) else {
+          throw a.fail("too many values (more than \(a.interpreter.options.maxTensorElements))")
+        }
         return .tensor(try Tensor.arange(Float(lo), Float(hi), step: Float(step)))
       },
       Builtin("linspace", params: [Param("start", .number), Param("end", .number), Param("count", .positiveInt)],
@@ -199,7 +201,14 @@ extension BuiltinGroup {
       },
       Builtin("reshape", params: [Param("x", .tensor), Param("shape", .intList)],
               doc: "The same values with a new shape; one size may be −1 (inferred).") { a in
-        .tensor(try a.tensor("x").reshaped(try a.ints("shape") ?? []))
+        let s = try a.ints("shape") ?? []
+        var n = 1
+        for d in s where d != -1 {
+          let (p, o) = n.multipliedReportingOverflow(by: d)
+          guard !o, Swift.abs(p) <= 1 << 40 else { throw a.fail("shape \(formatShape(s)) is too large") }
+          n = p
+        }
+        return .tensor(try a.tensor("x").reshaped(s))
       },
       Builtin("flatten", params: [Param("x", .tensor), Param("start", .nonNegativeInt, default: .number(0))],
               doc: "Merges the axes from `start` on into one: [N, C, H, W] → [N, C·H·W] for start 1.") { a in

@@ -78,6 +78,9 @@ public final class Interpreter {
   private var scope: Scope
   private var frames: [(name: String, file: String, span: SourceSpan)] = []
   private var steps = 0
+  /// The lowest stack address calls may reach before they stop with "stack overflow" (the
+  /// worker thread's stack minus a safety margin); 0 when unknown.
+  private var stackLimit: UInt = 0
   private var currentFile = "<input>"
   private var sources: [String: String] = [:]
   private var imported: Set<String> = []
@@ -168,6 +171,10 @@ public final class Interpreter {
   // MARK: - Running
 
   private func runHere(_ source: String, file: String) -> Outcome {
+    var marker: UInt8 = 0
+    let base = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    let usable = UInt(BigStack.stackSize - BigStack.stackMargin)
+    stackLimit = BigStack.isWorkerThread && base > usable ? base - usable : 0
     steps = 0
     frames = []
     currentFile = file
@@ -214,6 +221,17 @@ public final class Interpreter {
       throw error(e.description, span)
     } catch {
       throw self.error("\(error)", span)
+    }
+  }
+
+  /// Stops with "stack overflow" when the native stack is nearly used up (deep recursion through
+  /// deeply nested expressions), before it can crash the process.
+  @inline(__always)
+  private func checkStack(_ span: SourceSpan) throws {
+    var marker: UInt8 = 0
+    let sp = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    if sp < stackLimit {
+      throw error("stack overflow: recursion deeper than \(frames.count) calls (out of stack space)", span)
     }
   }
 
@@ -517,6 +535,7 @@ public final class Interpreter {
       guard frames.count < options.maxCallDepth else {
         throw error("stack overflow: recursion deeper than \(options.maxCallDepth) calls", span)
       }
+      try checkStack(span)
       let d = f.decl
       let binder = Binder(names: d.params.map(\.name), required: d.params.map { $0.defaultValue == nil }, variadic: nil)
       let (slots, _) = try at(span) {
@@ -562,6 +581,7 @@ public final class Interpreter {
     }
     let resolved = normalizePath(joined)
     if imported.contains(resolved) { return }
+    try checkStack(span)
     guard frames.count < options.maxCallDepth else {
       throw error("imports nested deeper than \(options.maxCallDepth) files", span)
     }

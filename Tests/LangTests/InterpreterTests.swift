@@ -120,6 +120,16 @@ extension LangSuite {
     if case .value(let v) = r { #expect(v == .number(390)) } else { Issue.record("expected a value") }
   }
 
+  @Test func deepRecursionWithDeepExpressionsStaysOnTheStack() {
+    // 400 calls, each evaluating an expression nested as deep as the parser allows.
+    let nested = String(repeating: "1 + (", count: 95) + "f(n - 1)" + String(repeating: ")", count: 95)
+    let e = errorOf("fn f(n) { if n == 0 { 0 } else { \(nested) } }\nf(10000)")
+    #expect(e?.message.hasPrefix("stack overflow: recursion deeper than") == true)
+    let unary = String(repeating: "-", count: 190) + "f(n - 1)"
+    let e2 = errorOf("fn f(n) { if n == 0 { 0 } else { \(unary) } }\nf(10000)")
+    #expect(e2?.message.hasPrefix("stack overflow: recursion deeper than") == true)
+  }
+
   @Test func deepNestingIsASyntaxError() {
     let e = errorOf(String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000))
     #expect(e?.message.contains("nested too deeply") == true)
@@ -177,7 +187,12 @@ extension LangSuite {
   @Test func integerConversionsNeverTrap() {
     for src in ["zeros([1e300])", "range(1e300)", "[1, 2][1e300]", "zeros([0/0])", "round(1, digits: 1e20)",
                 "seed(-1)", "arange(0, 1e30)", "linspace(0, 1, 1e18)", "\"ab\"[-1e19]", "tensor([1])[1e300]",
-                "1..1e300", "for i in 0..1e300 { break }", "x = [1,2][0:1e300]"] {
+                "1..1e300", "for i in 0..1e300 { break }", "x = [1,2][0:1e300]",
+                "arange(0, -1e30)", "arange(-1e38, 1e38)", "arange(0, 1, step: 1e-45)", "reshape(ones(1), [1e10, 1e10])",
+                "reshape(ones(1), [-1, 1e15, 1e15])", "permute(ones([2]), [1e15])", "transpose(ones([2, 2]), 1e15)",
+                "sum(ones(2), axis: 1e15)", "argmax(ones(2), axis: -1e15)", "concat([ones(2)], axis: 1e15)",
+                "stack([ones(2)], axis: 1e15)", "gather(ones(2), [1e15])", "flatten(ones(2), start: 1e15)",
+                "ones(2)[1e15:-1e15:1e15]", "ones([2, 2])[0, 1e15]", "tensor([1e300])", "zeros([1e15, 0])"] {
       var o = Interpreter.Options()
       o.maxSteps = 10_000
       _ = run(src, options: o)  // must return, value or error

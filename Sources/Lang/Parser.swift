@@ -432,7 +432,11 @@ public struct Parser {
       if !match(.comma) { break }
     }
     try expect(.rightParen, "expected ')' to close the call")
-    return .call(callee, args, t.span)
+    // Errors in a call point at the function's name when it has one.
+    switch callee {
+    case .variable(_, let s), .field(_, _, let s): return .call(callee, args, s)
+    default: return .call(callee, args, t.span)
+    }
   }
 
   private mutating func index(_ target: Expr, _ t: Token) throws -> Expr {

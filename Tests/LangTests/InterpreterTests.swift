@@ -39,13 +39,13 @@ extension LangSuite {
     guard let e = errorOf(src) else { Issue.record("expected an error"); return }
     #expect(e.kind == .runtime)
     #expect(e.span.line == 2 && e.span.column == 5)
-    #expect(e.stack == [StackFrame(function: "f", file: "test.lebm", span: SourceSpan(line: 4, column: 2))])
+    #expect(e.stack == [StackFrame(function: "f", file: "test.lebm", span: SourceSpan(line: 4, column: 1))])
     let r = e.rendered(source: src)
     #expect(r == """
       test.lebm:2:5: error: cannot apply '+' to number and string
             x + "a"
               ^
-        in f at test.lebm:4:2
+        in f at test.lebm:4:1
       """)
   }
 

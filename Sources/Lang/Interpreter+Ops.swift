@@ -239,7 +239,7 @@ extension Interpreter {
   /// Follows `a.b.c` through globals for completion; nil if any part is missing.
   func resolvePath(_ path: String) -> Value? {
     let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    guard let first = parts.first, var v = globals.vars[first] else { return nil }
+    guard let first = parts.first, var v = globals[first] else { return nil }
     for p in parts.dropFirst() {
       guard let next = try? field(v, p) else { return nil }
       v = next

@@ -4,15 +4,36 @@ import Engine
 import Glibc
 
 /// A variable scope: one per function call, plus the global one. Blocks do not make scopes.
+///
+/// A function stored in the scope it closes over would form a reference cycle (scope → function →
+/// scope) and leak the scope's variables, tensors included, on every call. So such a function is
+/// stored holding its scope weakly, and made strong again whenever it is read out.
 final class Scope {
-  var vars: [String: Value] = [:]
+  private var vars: [String: Value] = [:]
   let parent: Scope?
   init(parent: Scope?) { self.parent = parent }
+
+  subscript(name: String) -> Value? {
+    get {
+      guard let v = vars[name] else { return nil }
+      if case .function(let c) = v, c.isWeak { return .function(c.strengthened()) }
+      return v
+    }
+    set {
+      if case .function(let c)? = newValue, !c.isWeak, c.scope === self {
+        vars[name] = .function(c.weakened())
+      } else {
+        vars[name] = newValue
+      }
+    }
+  }
+
+  var names: [String] { Array(vars.keys) }
 
   func lookup(_ name: String) -> Value? {
     var s: Scope? = self
     while let c = s {
-      if let v = c.vars[name] { return v }
+      if let v = c[name] { return v }
       s = c.parent
     }
     return nil
@@ -25,7 +46,7 @@ final class Scope {
     if vars[name] != nil || parent == nil { return self }
     var s = parent
     while let c = s, c.parent != nil {
-      if c.vars[name] != nil { return c }
+      if c[name] != nil { return c }
       s = c.parent
     }
     return self
@@ -123,13 +144,13 @@ public final class Interpreter {
       }
       return fields.filter { $0.hasPrefix(rest) }.sorted().map { base + "." + $0 }
     }
-    let names = Set(globals.vars.keys).union(registry.names).union(TokenKind.keywordNames)
+    let names = Set(globals.names).union(registry.names).union(TokenKind.keywordNames)
     return names.filter { $0.hasPrefix(prefix) }.sorted()
   }
 
   /// The keyword names a builtin or script function accepts (for completing `f(x, n` → `n:`).
   public func keywordNames(of name: String) -> [String] {
-    switch globals.vars[name] ?? registry[name].map(Value.builtin) {
+    switch globals[name] ?? registry[name].map(Value.builtin) {
     case .builtin(let b): return b.keywordNames
     case .function(let f): return f.decl.params.map(\.name)
     default: return []
@@ -138,7 +159,7 @@ public final class Interpreter {
 
   /// The signature and doc of a builtin or function, as `help(name)` prints it.
   public func helpText(for name: String) -> String? {
-    switch globals.vars[name] ?? registry[name].map(Value.builtin) {
+    switch globals[name] ?? registry[name].map(Value.builtin) {
     case .builtin(let b): return b.helpText
     case .function(let f): return f.helpText
     default: return nil
@@ -147,13 +168,13 @@ public final class Interpreter {
 
   /// The global variables, sorted by name (for a REPL's `:vars`).
   public var variables: [(name: String, value: Value)] {
-    globals.vars.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    globals.names.sorted().compactMap { n in globals[n].map { (n, $0) } }
   }
 
   /// Reads a global variable.
   public subscript(variable name: String) -> Value? {
-    get { globals.vars[name] }
-    set { globals.vars[name] = newValue }
+    get { globals[name] }
+    set { globals[name] = newValue }
   }
 
   /// Forgets every global variable and import (a REPL's `:reset`).
@@ -269,7 +290,7 @@ public final class Interpreter {
         }
         try assign(target, v, span)
       case .function(let d):
-        scope.vars[d.name ?? "<fn>"] = .function(Closure(decl: d, scope: scope))
+        scope[d.name ?? "<fn>"] = .function(Closure(decl: d, scope: scope))
       case let .forIn(name, seq, body, span):
         let f = try execFor(name, seq, body, span)
         if case .returned = f { return f }
@@ -312,7 +333,7 @@ public final class Interpreter {
   private func execFor(_ name: String, _ seq: Expr, _ body: [Stmt], _ span: SourceSpan) throws -> Flow {
     func step(_ v: Value) throws -> Flow? {
       try tick(span)
-      scope.vars[name] = v
+      scope[name] = v
       switch try execLoopBody(body) {
       case .breakLoop: return .normal(.none)
       case .returned(let r): return .returned(r)
@@ -361,15 +382,15 @@ public final class Interpreter {
   private func assign(_ target: Expr, _ value: Value, _ span: SourceSpan) throws {
     switch target {
     case .variable(let name, _):
-      scope.owner(of: name).vars[name] = value
+      scope.owner(of: name)[name] = value
     case let .index(base, items, ispan):
       let keys = try items.map(evalIndexItem)
       if case .variable(let name, let vspan) = base {
         // Take the value out of its scope so the update is in place (no copy).
         let owner = scope.lookupOwner(name)
-        guard let owner, var cur = owner.vars[name] else { throw undefined(name, vspan) }
-        owner.vars[name] = Value.none
-        defer { owner.vars[name] = cur }
+        guard let owner, var cur = owner[name] else { throw undefined(name, vspan) }
+        owner[name] = Value.none
+        defer { owner[name] = cur }
         try at(ispan) { try setIndex(&cur, keys, value) }
       } else {
         var cur = try eval(base)
@@ -490,9 +511,9 @@ public final class Interpreter {
   }
 
   private func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
-    var candidates = registry.names + Array(globals.vars.keys)
+    var candidates = registry.names + globals.names
     var s: Scope? = scope
-    while let c = s { candidates += c.vars.keys; s = c.parent }
+    while let c = s { candidates += c.names; s = c.parent }
     let hint = suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     return error("undefined variable '\(name)'\(hint)", span)
   }
@@ -553,8 +574,8 @@ public final class Interpreter {
         frames.removeLast()
       }
       for (j, p) in d.params.enumerated() {
-        if let k = slots[j] { callScope.vars[p.name] = all[k] } else if let def = p.defaultValue {
-          callScope.vars[p.name] = try eval(def)
+        if let k = slots[j] { callScope[p.name] = all[k] } else if let def = p.defaultValue {
+          callScope[p.name] = try eval(def)
         }
       }
       let flow: Flow
@@ -613,7 +634,7 @@ extension Scope {
   func lookupOwner(_ name: String) -> Scope? {
     var s: Scope? = self
     while let c = s {
-      if c.vars[name] != nil { return c }
+      if c[name] != nil { return c }
       s = c.parent
     }
     return nil

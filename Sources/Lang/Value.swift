@@ -51,11 +51,29 @@ public struct Record: Equatable {
 /// A function written in the language, with the scope it closes over.
 public final class Closure {
   public let decl: FunctionDecl
-  let scope: Scope
+  private let strongScope: Scope?
+  private weak var weakScope: Scope?
+
   init(decl: FunctionDecl, scope: Scope) {
     self.decl = decl
-    self.scope = scope
+    self.strongScope = scope
   }
+
+  private init(decl: FunctionDecl, weakScope: Scope) {
+    self.decl = decl
+    self.strongScope = nil
+    self.weakScope = weakScope
+  }
+
+  /// The scope the function closes over. (A weak closure lives only inside that scope, so the
+  /// scope is alive whenever the closure can be reached; the fallback is never used.)
+  var scope: Scope { strongScope ?? weakScope ?? Scope(parent: nil) }
+  var isWeak: Bool { strongScope == nil }
+  func weakened() -> Closure { Closure(decl: decl, weakScope: scope) }
+  func strengthened() -> Closure { isWeak ? Closure(decl: decl, scope: scope) : self }
+
+  /// The same function: same code, same captured scope.
+  func isSame(as other: Closure) -> Bool { decl === other.decl && scope === other.scope }
   public var name: String { decl.name ?? "<fn>" }
   /// `fn name(a, b: 2)`.
   public var signature: String {
@@ -125,7 +143,7 @@ extension Value: Equatable {
     case let (.list(x), .list(y)): return x == y
     case let (.record(x), .record(y)): return x == y
     case let (.tensor(x), .tensor(y)): return x.shape == y.shape && x.scalars == y.scalars
-    case let (.function(x), .function(y)): return x === y
+    case let (.function(x), .function(y)): return x.isSame(as: y)
     case let (.builtin(x), .builtin(y)): return x === y
     case let (.opaque(x), .opaque(y)): return x === y
     default: return false

@@ -208,4 +208,36 @@ extension LangSuite {
     #expect(errorOf("zeros([2], shape: [3])")?.message == "zeros: argument 'shape' given twice")
     #expect(errorOf("sum(ones(2), axis: 0.5)")?.message == "sum: 'axis' must be an axis or a list of axes or none, got 0.5")
   }
+
+  @Test func localFunctionsDoNotLeakTheirScope() {
+    final class Probe: OpaqueValue {
+      var typeName: String { "probe" }
+      var summary: String { "<probe>" }
+    }
+    weak var probe: Probe?
+    let interp = Interpreter(output: { _ in })
+    interp.registry.register(BuiltinGroup(name: "probe", summary: "test", builtins: [
+      Builtin("make_probe", params: [], doc: "A probe object.") { _ in
+        let p = Probe()
+        probe = p
+        return .opaque(p)
+      }
+    ]))
+    let src = """
+      fn step(x) {
+        big = make_probe()
+        fn helper(v) { v + x }
+        f = fn(v) { helper(v) * 2 }
+        f(1)
+      }
+      r = step(1)
+      fn counter() { n = 0\n fn inc() { n += 1\n n }\n inc }
+      c = counter()
+      c()
+      [r, c(), c == c]
+      """
+    guard case .value(let v) = interp.run(src) else { Issue.record("expected a value"); return }
+    #expect(v == .list([.number(4), .number(2), .bool(true)]))
+    #expect(probe == nil, "the call's scope (and its locals) must be freed when the call returns")
+  }
 }

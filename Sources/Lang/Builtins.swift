@@ -158,9 +158,6 @@ public struct BuiltinGroup {
     self.summary = summary
     self.builtins = builtins.map { $0.inGroup(name) }
   }
-
-  /// The groups every new interpreter starts with. A new group file adds itself here (one line).
-  public static var standard: [BuiltinGroup] { [.core, .tensor] }
 }
 
 /// The builtins an interpreter knows, by group and by name.

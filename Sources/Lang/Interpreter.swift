@@ -86,6 +86,11 @@ public final class Interpreter {
     /// The value of the last expression statement (`none` if the last statement was not one).
     case value(Value)
     case failure(ScriptError)
+
+    /// The value, or nil on failure.
+    public var value: Value? { if case .value(let v) = self { return v }; return nil }
+    /// The error, or nil on success.
+    public var error: ScriptError? { if case .failure(let e) = self { return e }; return nil }
   }
 
   public var options: Options

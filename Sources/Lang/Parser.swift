@@ -503,6 +503,9 @@ public struct Parser {
           if sub.peek.kind != .eof { throw sub.failure("expected '}' after the interpolated expression", at: sub.peek) }
           parts.append(.expr(e))
         } catch var f as ParseFailure {
+          if f.incomplete, f.message.hasSuffix(", got end of input") {
+            f.message = String(f.message.dropLast(", got end of input".count)) + ", got '}'"
+          }
           f.incomplete = false
           throw f
         }

@@ -1,1 +1,0 @@
-// Lang: see DESIGN.md §2.

@@ -1,0 +1,241 @@
+// Value: what a script computes with. Lists and records have value semantics (assigning copies);
+// tensors are the engine's; functions close over their defining scope; opaque handles carry
+// models, datasets and optimizers added by other builtin groups.
+import Engine
+
+/// A handle to a host object (a model, a dataset, an optimizer) that a script can pass around.
+/// Conform a class to it and wrap instances in ``Value/opaque(_:)``.
+public protocol OpaqueValue: AnyObject {
+  /// The type name `type(x)` reports, e.g. `"latent_ebm"`.
+  var typeName: String { get }
+  /// A one-line summary for echo and `print`.
+  var summary: String { get }
+  /// Fields readable with `x.name`; nil when there is no such field.
+  func field(_ name: String) -> Value?
+  /// The names ``field(_:)`` answers, for completion.
+  var fieldNames: [String] { get }
+}
+
+extension OpaqueValue {
+  public func field(_ name: String) -> Value? { nil }
+  public var fieldNames: [String] { [] }
+}
+
+/// An ordered record: `{a: 1, b: "x"}`. Keys keep their insertion order.
+public struct Record: Equatable {
+  public private(set) var keys: [String] = []
+  private var values: [String: Value] = [:]
+
+  public init() {}
+  public init(_ pairs: [(String, Value)]) { for (k, v) in pairs { self[k] = v } }
+
+  public subscript(key: String) -> Value? {
+    get { values[key] }
+    set {
+      if let newValue {
+        if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+      } else if values.removeValue(forKey: key) != nil {
+        keys.removeAll { $0 == key }
+      }
+    }
+  }
+
+  public var count: Int { keys.count }
+  public var pairs: [(String, Value)] { keys.map { ($0, values[$0]!) } }
+
+  public static func == (a: Record, b: Record) -> Bool {
+    a.keys.count == b.keys.count && a.keys.allSatisfy { k in b[k].map { a[k]! == $0 } ?? false }
+  }
+}
+
+/// A function written in the language, with the scope it closes over.
+public final class Closure {
+  public let decl: FunctionDecl
+  private let strongScope: Scope?
+  private weak var weakScope: Scope?
+
+  init(decl: FunctionDecl, scope: Scope) {
+    self.decl = decl
+    self.strongScope = scope
+  }
+
+  private init(decl: FunctionDecl, weakScope: Scope) {
+    self.decl = decl
+    self.strongScope = nil
+    self.weakScope = weakScope
+  }
+
+  /// The scope the function closes over. (A weak closure lives only inside that scope, so the
+  /// scope is alive whenever the closure can be reached; the fallback is never used.)
+  var scope: Scope { strongScope ?? weakScope ?? Scope(parent: nil) }
+  var isWeak: Bool { strongScope == nil }
+  func weakened() -> Closure { Closure(decl: decl, weakScope: scope) }
+  func strengthened() -> Closure { isWeak ? Closure(decl: decl, scope: scope) : self }
+
+  /// The same function: same code, same captured scope.
+  func isSame(as other: Closure) -> Bool { decl === other.decl && scope === other.scope }
+  public var name: String { decl.name ?? "<fn>" }
+  /// `fn name(a, b: 2)`.
+  public var signature: String {
+    let ps = decl.params.map { p in p.defaultValue.map { "\(p.name): \(ExprPrinter.print($0))" } ?? p.name }
+    return "fn \(decl.name ?? "")(\(ps.joined(separator: ", ")))"
+  }
+  /// What `help` shows for a script function: its signature and where it is defined.
+  public var helpText: String { signature + "\n  defined at \(decl.file):\(decl.span)\n" }
+}
+
+/// A value of the language.
+public enum Value {
+  case number(Double)
+  case string(String)
+  case bool(Bool)
+  case none
+  case list([Value])
+  case record(Record)
+  case tensor(Tensor)
+  case function(Closure)
+  case builtin(Builtin)
+  case opaque(any OpaqueValue)
+
+  /// The name `type(x)` returns.
+  public var typeName: String {
+    switch self {
+    case .number: return "number"
+    case .string: return "string"
+    case .bool: return "bool"
+    case .none: return "none"
+    case .list: return "list"
+    case .record: return "record"
+    case .tensor: return "tensor"
+    case .function, .builtin: return "function"
+    case .opaque(let o): return o.typeName
+    }
+  }
+
+  /// Truthiness for `if`, `while`, `and`, `or`, `not`: false, none, 0, "" and [] are false; a
+  /// one-element tensor is true when non-zero; a larger tensor is an error.
+  func truthy() throws -> Bool {
+    switch self {
+    case .bool(let b): return b
+    case .none: return false
+    case .number(let x): return x != 0
+    case .string(let s): return !s.isEmpty
+    case .list(let l): return !l.isEmpty
+    case .record(let r): return r.count > 0
+    case .tensor(let t):
+      guard t.count == 1 else {
+        throw BuiltinError("the truth value of a tensor with \(t.count) values is ambiguous; use any(t) or all(t)")
+      }
+      return (try t.item()) != 0
+    case .function, .builtin, .opaque: return true
+    }
+  }
+}
+
+extension Value: Equatable {
+  /// Structural equality (tensors: same shape and values; functions and handles: identity).
+  public static func == (a: Value, b: Value) -> Bool {
+    switch (a, b) {
+    case let (.number(x), .number(y)): return x == y
+    case let (.string(x), .string(y)): return x == y
+    case let (.bool(x), .bool(y)): return x == y
+    case (.none, .none): return true
+    case let (.list(x), .list(y)): return x == y
+    case let (.record(x), .record(y)): return x == y
+    case let (.tensor(x), .tensor(y)): return x.shape == y.shape && x.scalars == y.scalars
+    case let (.function(x), .function(y)): return x.isSame(as: y)
+    case let (.builtin(x), .builtin(y)): return x === y
+    case let (.opaque(x), .opaque(y)): return x === y
+    default: return false
+    }
+  }
+}
+
+extension Value: CustomStringConvertible {
+  /// The echo form: strings quoted inside containers, tensors as the engine's summary,
+  /// functions as `<fn name(a, b)>`.
+  public var description: String { format(quoted: true, depth: 0) }
+
+  /// The `print` / `str` / interpolation form: like ``description`` but a top-level string is
+  /// shown without quotes.
+  public var displayString: String { format(quoted: false, depth: 0) }
+
+  func format(quoted: Bool, depth: Int) -> String {
+    if depth > 40 { return "…" }
+    switch self {
+    case .number(let x): return formatNumber(x)
+    case .string(let s): return quoted ? quote(s) : s
+    case .bool(let b): return b ? "true" : "false"
+    case .none: return "none"
+    case .list(let l):
+      let shown = l.prefix(100).map { $0.format(quoted: true, depth: depth + 1) }
+      return "[" + shown.joined(separator: ", ") + (l.count > 100 ? ", … (\(l.count) items)" : "") + "]"
+    case .record(let r):
+      if r.count == 0 { return "{}" }
+      return "{" + r.pairs.map { "\(recordKey($0.0)): \($0.1.format(quoted: true, depth: depth + 1))" }.joined(separator: ", ") + "}"
+    case .tensor(let t): return t.description
+    case .function(let f):
+      return "<fn \(f.decl.name ?? "")(\(f.decl.params.map(\.name).joined(separator: ", ")))>"
+    case .builtin(let b): return "<builtin \(b.name)(\(b.params.map(\.name).joined(separator: ", ")))>"
+    case .opaque(let o): return o.summary
+    }
+  }
+}
+
+/// Numbers print as integers when they are whole and not huge, else in Swift's shortest form.
+public func formatNumber(_ x: Double) -> String {
+  if x.isNaN { return "nan" }
+  if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+  if x == x.rounded(), Swift.abs(x) < 1e15 {
+    return x == 0 ? "0" : String(Int64(x))
+  }
+  return String(x)
+}
+
+/// A record key as written in a literal: bare when it is an identifier, else quoted.
+func recordKey(_ k: String) -> String {
+  let isIdent = !k.isEmpty && !(k.first!.isNumber) && k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    && TokenKind.keywords[k] == nil
+  return isIdent ? k : quote(k)
+}
+
+func quote(_ s: String) -> String {
+  var out = "\""
+  for c in s {
+    switch c {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    case "{": out += "\\{"
+    case "}": out += "\\}"
+    default: out.append(c)
+    }
+  }
+  return out + "\""
+}
+
+/// An integer from a Double, or nil when it is not finite, not whole, or out of range.
+/// Never traps (the check comes before `Int(x)`).
+public func exactInt(_ x: Double) -> Int? {
+  guard x.isFinite, x == x.rounded(), Swift.abs(x) <= 9.0e15 else { return nil }
+  return Int(x)
+}
+
+/// Prints expressions back as source, for default values in signatures.
+enum ExprPrinter {
+  static func print(_ e: Expr) -> String {
+    switch e {
+    case .number(let x, _): return formatNumber(x)
+    case .string(let parts, _):
+      return quote(parts.map { p -> String in if case .text(let s) = p { return s } else { return "…" } }.joined())
+    case .bool(let b, _): return b ? "true" : "false"
+    case .none: return "none"
+    case .variable(let n, _): return n
+    case .list(let items, _): return "[" + items.map(print).joined(separator: ", ") + "]"
+    case .unary(let op, let x, _): return (op == "not" ? "not " : op) + print(x)
+    case .field(let t, let n, _): return print(t) + "." + n
+    default: return "…"
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// Fuzzing: thousands of random and mutated inputs through the parser and the interpreter. Each
+// must come back as a value or an error; a crash fails the whole test process.
+import Foundation
+import Testing
+
+@testable import Lang
+
+/// SplitMix64: small, seeded, reproducible.
+struct SeededRandom {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+  mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
+}
+
+enum Fuzz {
+  static let vocabulary: [String] = [
+    "fn", "if", "else", "for", "in", "while", "break", "continue", "return", "import", "true", "false", "none",
+    "and", "or", "not", "(", ")", "[", "]", "{", "}", ",", ":", ".", "..", "..<", "+", "-", "*", "/", "%", "**",
+    "@", "=", "+=", "-=", "*=", "/=", "==", "!=", "<", "<=", ">", ">=", "\n", "\n", "x", "y", "f", "xs", "t",
+    "0", "1", "2", "-1", "3.5", "1e3", "\"s\"", "\"a{x}b\"", "\"{\"", "#", "zeros", "randn", "grad", "sum",
+    "print", "len", "range", "tensor", "reshape", "help", "map", "shape", "item", "$", "!", "\\", "\"",
+  ]
+
+  static func tokenSoup(_ r: inout SeededRandom) -> String {
+    let n = 1 + r.int(40)
+    var parts: [String] = []
+    for _ in 0..<n { parts.append(r.pick(vocabulary)) }
+    return parts.joined(separator: r.int(4) == 0 ? "" : " ")
+  }
+
+  static func mutate(_ source: String, _ r: inout SeededRandom) -> String {
+    var chars = Array(source)
+    for _ in 0..<(1 + r.int(5)) {
+      guard !chars.isEmpty else { break }
+      let i = r.int(chars.count)
+      switch r.int(6) {
+      case 0: chars.removeSubrange(i..<min(chars.count, i + 1 + r.int(8)))  // delete a run
+      case 1: chars.insert(contentsOf: Array(r.pick(vocabulary)), at: i)  // insert a token
+      case 2: let j = r.int(chars.count); chars.swapAt(i, j)  // swap two characters
+      case 3: chars = Array(chars[..<i])  // truncate
+      case 4:  // duplicate a slice
+        let j = min(chars.count, i + r.int(30))
+        chars.insert(contentsOf: chars[i..<j], at: j)
+      default: chars[i] = r.pick(Array("(){}[]\"#+-*/:,.=<>!$0123456789xy \n"))
+      }
+    }
+    return String(chars)
+  }
+
+  static let pathological: [String] = [
+    String(repeating: "(", count: 10_000),
+    String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000),
+    String(repeating: "{", count: 10_000),
+    "x = " + String(repeating: "-", count: 10_000) + "1",
+    "x = " + String(repeating: "not ", count: 10_000) + "true",
+    String(repeating: "f(", count: 5_000),
+    String(repeating: "if x { ", count: 3_000),
+    String(repeating: "\"{", count: 2_000),
+    "fn f(x) { f(x) }  f(1)",
+    "fn f(x) { f(x) }\nf(1)",
+    "fn f(x) { 1 + f(x + 1) }\nf(1)",
+    "fn f(x) { [f(x)] }\nf(1)",
+    "g = fn(h) { h(h) }\ng(g)",
+    "while true { }",
+    "for i in 1..1e300 { }",
+    "x = []\nwhile true { x = [x] }",
+    "s = \"a\"\nwhile true { s = s + s }",
+    "xs = 1..1e12",
+    "zeros([1e9, 1e9])",
+    "t = zeros([2, 2])\nt[0, 0, 0, 0]",
+    "grad(fn(v) { grad(fn(w) { sum(w) }, v) }, ones(2))",
+    "import \"import_self.lebm\"",
+    "x = 1" + String(repeating: " + 1", count: 100_000),
+    "a.b.c.d.e = 1",
+    "[1, 2][0:0:0]",
+    "help(help)",
+  ]
+}
+
+extension LangSuite {
+  @Test func fuzzNeverCrashes() throws {
+    var r = SeededRandom(state: 20_201_207)
+    let corpus = try Scripts.all().map(\.source)
+    var options = Interpreter.Options()
+    options.maxSteps = 3_000
+    options.maxListLength = 100_000
+    options.maxTensorElements = 1 << 16
+    let registry = BuiltinRegistry()
+    var inputs = Fuzz.pathological
+    for i in 0..<5_000 {
+      inputs.append(i % 2 == 0 || corpus.isEmpty ? Fuzz.tokenSoup(&r) : Fuzz.mutate(r.pick(corpus), &r))
+    }
+    var values = 0, errors = 0, incomplete = 0
+    let start = Date()
+    let trace = ProcessInfo.processInfo.environment["LEBM_FUZZ_TRACE"] != nil
+    for (n, src) in inputs.enumerated() {
+      if trace { FileHandle.standardError.write("#\(n): \(src.prefix(200).debugDescription)\n".data(using: .utf8)!) }
+      if case .incomplete = Parser.check(src) { incomplete += 1 }
+      let interp = Interpreter(options: options, registry: registry, output: { _ in })
+      switch interp.run(src, file: "fuzz.lebm") {
+      case .value: values += 1
+      case .failure(let e):
+        errors += 1
+        _ = e.rendered(source: src)
+      }
+    }
+    #expect(values + errors == inputs.count)
+    #expect(values > 100 && errors > 100, "values \(values), errors \(errors), incomplete \(incomplete)")
+    #expect(Date().timeIntervalSince(start) < 60)
+  }
+}
+
+extension LangSuite {
+  /// Every builtin called with edge-case arguments (empty tensors, huge or negative numbers, wrong
+  /// types): each call must return a value or an error.
+  @Test func builtinsSurviveEdgeArguments() {
+    let edge = [
+      "[]", "zeros([0])", "zeros([0, 3])", "zeros([3, 0])", "tensor(0)", "-1", "0", "1e15", "-1e15", "0.5",
+      "0/0", "\"s\"", "none", "true", "[[1, 2], [3]]", "fn(x) { x }", "fn() { 1 }", "ones([2, 3])",
+      "ones([2, 3, 4])", "[0, -1]", "[1e15]", "{a: 1}", "randn([1, 1])", "tensor([0/0, 1/0])", "print",
+    ]
+    var r = SeededRandom(state: 7)
+    var options = Interpreter.Options()
+    options.maxSteps = 2_000
+    options.maxListLength = 10_000
+    options.maxTensorElements = 1 << 16
+    let registry = BuiltinRegistry()
+    var calls: [String] = []
+    for b in registry.all {
+      for _ in 0..<40 {
+        let n = r.int(b.params.count + 2)
+        var args = (0..<n).map { _ in r.pick(edge) }
+        if r.int(3) == 0, let p = b.params.filter({ !$0.variadic }).randomElement(using: &r) {
+          args.append("\(p.name): \(r.pick(edge))")
+        }
+        calls.append("\(b.name)(\(args.joined(separator: ", ")))")
+      }
+    }
+    var values = 0
+    for c in calls {
+      let interp = Interpreter(options: options, registry: registry, output: { _ in })
+      if case .value = interp.run(c) { values += 1 }
+    }
+    #expect(values > 0)
+  }
+}
+
+extension SeededRandom: RandomNumberGenerator {}

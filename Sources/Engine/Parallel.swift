@@ -56,7 +56,7 @@ public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) thro
     try a(); try b()
     return
   }
-  let interruptible = Interrupt.isInterruptible
+  let flag = Interrupt.current
   var errors: [Error?] = [nil, nil]
   openblas_set_num_threads(1)
   defer { openblas_set_num_threads(Int32(Threads.count)) }
@@ -66,9 +66,9 @@ public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) thro
         DispatchQueue.concurrentPerform(iterations: 2) { i in
           let work = i == 0 ? a : b
           do {
-            if interruptible { try Interrupt.interruptible(work) } else { try work() }
+            if let flag { try Interrupt.interruptible(flag, work) } else { try work() }
           } catch {
-            if error is Interrupted { Interrupt.request() }  // stop the other one as well
+            if error is Interrupted { flag?.request() }  // stop the other one as well
             errs[i] = error
           }
         }
@@ -76,7 +76,7 @@ public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) thro
     }
   }
   if errors.contains(where: { $0 is Interrupted }) {
-    Interrupt.clear()
+    flag?.clear()
     throw Interrupted()
   }
   if let e = errors.compactMap({ $0 }).first { throw e }

@@ -64,22 +64,3 @@ extension BigStack.Box: Runnable {
     BigStack.register(me, false)
   }
 }
-
-/// The interruption flag (Ctrl-C). A REPL's SIGINT handler calls ``request()``; loops, calls and
-/// long builtins poll ``requested`` and stop with an "interrupted" error, clearing it.
-public enum Interrupt {
-  /// The flag itself; safe to set from a signal handler (lock-free).
-  public static let requested = Atomic<Bool>(false)
-
-  /// Asks the running script to stop at its next check.
-  public static func request() { requested.store(true, ordering: .relaxed) }
-
-  /// Clears a pending request (e.g. before running a new cell).
-  public static func clear() { requested.store(false, ordering: .relaxed) }
-
-  /// Whether an interruption is pending; if so clears it and returns true.
-  public static func consume() -> Bool {
-    guard requested.load(ordering: .relaxed) else { return false }
-    return requested.exchange(false, ordering: .relaxed)
-  }
-}

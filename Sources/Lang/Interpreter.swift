@@ -127,9 +127,13 @@ public final class Interpreter {
   /// Parses and runs `source` (a file, a cell, a REPL line). `file` names it in errors and is the
   /// base for relative imports. Runs on a thread with a big stack; clears any stale interrupt first.
   public func run(_ source: String, file: String = "<input>") -> Outcome {
-    Interrupt.clear()
-    return BigStack.run { self.runHere(source, file: file) }
+    let flag = interruptFlag
+    return BigStack.run { Interrupt.interruptible(flag) { self.runHere(source, file: file) } }
   }
+
+  /// The flag that stops this interpreter's work (loops, samplers, training) between steps:
+  /// ``Interrupt/shared`` (Ctrl-C) unless another is set.
+  public var interruptFlag: InterruptFlag = Interrupt.shared
 
   /// Whether `source` is complete, needs more lines, or is invalid. See ``Parser/check(_:)``.
   public static func check(_ source: String) -> Completeness { Parser.check(source) }
@@ -245,6 +249,8 @@ public final class Interpreter {
       throw error(e.message, span)
     } catch let e as TensorError {
       throw error(e.description, span)
+    } catch is Interrupted {
+      throw error("interrupted", span, kind: .interrupted)
     } catch {
       throw self.error("\(error)", span)
     }

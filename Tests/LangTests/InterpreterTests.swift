@@ -139,16 +139,18 @@ extension LangSuite {
 
   @Test func interruptStopsALoopAndClears() {
     let interp = Interpreter(output: { _ in })
+    let flag = InterruptFlag()
+    interp.interruptFlag = flag
     _ = interp.run("n = 0")
     // A builtin that requests the interrupt, as the REPL's SIGINT handler would.
     interp.registry.register(BuiltinGroup(name: "test", summary: "test helpers", builtins: [
-      Builtin("ctrl_c", params: [], doc: "Requests an interrupt.") { _ in Interrupt.request(); return .none }
+      Builtin("ctrl_c", params: [], doc: "Requests an interrupt.") { _ in flag.request(); return .none }
     ]))
     let r = interp.run("for i in 1..1000000 { n = i\n if i == 10 { ctrl_c() } }")
     guard case .failure(let e) = r else { Issue.record("expected an interruption"); return }
     #expect(e.kind == .interrupted)
     #expect(e.message == "interrupted")
-    #expect(Interrupt.requested.load(ordering: .relaxed) == false)
+    #expect(!flag.isRequested)
     #expect(interp[variable: "n"] == .number(10))
   }
 

@@ -8,6 +8,7 @@ extension BuiltinGroup {
     [
       .core,
       .tensor,
+      .model,
     ]
   }
 }

@@ -329,10 +329,19 @@ func conform(_ v: Value, to type: ParamType) -> Value? {
   }
 }
 
+/// A failure met while iterating a handle, passed as the iterator's value and thrown by the loop.
+public final class IterationError: OpaqueValue {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var typeName: String { "error" }
+  public var summary: String { message }
+}
+
 /// A tensor from a tensor, a number, or a rectangular nested list of numbers.
 func tensorFrom(_ v: Value) throws -> Tensor {
   switch v {
   case .tensor(let t): return t
+  case .opaque(let o) where o.tensorView != nil: return o.tensorView!
   case .number(let x): return Tensor(scalar: Float(x))
   case .bool(let b): return Tensor(scalar: b ? 1 : 0)
   case .list(let items):

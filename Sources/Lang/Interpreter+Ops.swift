@@ -114,6 +114,7 @@ extension Interpreter {
   func index(_ v: Value, _ keys: [IndexKey]) throws -> Value {
     switch v {
     case .tensor(let t): return .tensor(try tensorIndex(t, keys))
+    case .opaque(let o) where o.tensorView != nil: return .tensor(try tensorIndex(o.tensorView!, keys))
     case .list(let l):
       guard keys.count == 1 else { throw BuiltinError("a list takes one index, got \(keys.count)") }
       switch keys[0] {

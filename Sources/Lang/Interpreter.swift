@@ -131,6 +131,21 @@ public final class Interpreter {
     return BigStack.run { Interrupt.interruptible(flag) { self.runHere(source, file: file) } }
   }
 
+  /// PNG files written by plotting builtins since the host last took them (see ``takeFigures()``),
+  /// so a REPL or notebook can show them.
+  public var figures: [String] = []
+
+  /// The figures written since the last call, forgetting them.
+  public func takeFigures() -> [String] {
+    defer { figures = [] }
+    return figures
+  }
+
+  /// Arguments the script was started with (`lebm run FILE args…`), as the global `args`.
+  public var arguments: [String] = [] {
+    didSet { globals["args"] = .list(arguments.map { .string($0) }) }
+  }
+
   /// The flag that stops this interpreter's work (loops, samplers, training) between steps:
   /// ``Interrupt/shared`` (Ctrl-C) unless another is set.
   public var interruptFlag: InterruptFlag = Interrupt.shared
@@ -374,11 +389,21 @@ public final class Interpreter {
         let row = try at(seq.span) { try tensorIndex(t, [.index(.number(Double(i)))]) }
         if let f = try step(.tensor(row)) { return f }
       }
+    case .opaque(let o) where o.makeIterator() != nil:
+      let it = o.makeIterator()!
+      while let item = try at(seq.span, { try nextItem(it) }) { if let f = try step(item) { return f } }
     default:
       let hint = v.typeName == "number" ? " (did you mean 1..n?)" : ""
       throw error("cannot iterate over a \(v.typeName)\(hint)", seq.span)
     }
     return .normal(.none)
+  }
+
+  /// The next value of a handle's iterator; iterators report their own errors as error values.
+  private func nextItem(_ it: AnyIterator<Value>) throws -> Value? {
+    let v = it.next()
+    if case .opaque(let o)? = v, let e = o as? IterationError { throw BuiltinError(e.message) }
+    return v
   }
 
   private func rangeBounds(_ lo: Expr, _ hi: Expr, _ span: SourceSpan) throws -> (Double, Double) {

@@ -14,11 +14,18 @@ public protocol OpaqueValue: AnyObject {
   func field(_ name: String) -> Value?
   /// The names ``field(_:)`` answers, for completion.
   var fieldNames: [String] { get }
+  /// The tensor this handle stands for in indexing (`data[0:100]`) and tensor arguments — a
+  /// dataset's examples; nil for handles that are not tensor-like.
+  var tensorView: Tensor? { get }
+  /// The values `for v in handle` visits (mini-batches, say); nil when the handle is not iterable.
+  func makeIterator() -> AnyIterator<Value>?
 }
 
 extension OpaqueValue {
   public func field(_ name: String) -> Value? { nil }
   public var fieldNames: [String] { [] }
+  public var tensorView: Tensor? { nil }
+  public func makeIterator() -> AnyIterator<Value>? { nil }
 }
 
 /// An ordered record: `{a: 1, b: "x"}`. Keys keep their insertion order.

@@ -54,6 +54,8 @@ public struct TrainStats: Equatable, Sendable {
   /// Per-pixel mean squared reconstruction error of g(z⁺).
   public var mse: Float = 0
 
+  public init() {}
+
   /// The statistics as named values, in a fixed order (for histories, printing and plots).
   public var values: [(String, Float)] {
     [("loss_g", lossG), ("loss_e", lossE), ("en_pos", enPos), ("en_neg", enNeg), ("grad_g", gradNormG),
@@ -75,6 +77,21 @@ public final class Trainer {
   public internal(set) var epoch = 0
   /// The persistent prior chains, when on.
   public internal(set) var persistent: Tensor?
+
+  /// A trainer with new settings that continues this one: the same model, optimizer moments,
+  /// step, epoch, chains and random stream (Adam's betas come from the new settings).
+  public func reconfigured(_ c: TrainConfig) throws -> Trainer {
+    let t = try Trainer(model: model, config: c)
+    t.rng = rng; t.step = step; t.epoch = epoch; t.persistent = persistent
+    try t.optimizerG.restore(firstMoments: optimizerG.firstMoments, secondMoments: optimizerG.secondMoments, stepCount: optimizerG.stepCount)
+    if let e = optimizerE, let te = t.optimizerE {
+      try te.restore(firstMoments: e.firstMoments, secondMoments: e.secondMoments, stepCount: e.stepCount)
+    }
+    let f = Float(pow(Double(c.lrDecay), Double(epoch)))
+    t.optimizerG.learningRate = c.lrG * f
+    t.optimizerE?.learningRate = c.lrE * f
+    return t
+  }
 
   public init(model: LatentEBM, config: TrainConfig = TrainConfig(), seed: UInt64 = 0) throws {
     try config.prior.validate("train: prior")

@@ -451,7 +451,9 @@ public final class Interpreter {
       for p in parts {
         switch p {
         case .text(let t): s += t
-        case .expr(let x): s += try eval(x).displayString
+        case let .expr(x, format):
+          let v = try eval(x)
+          if let format { s += try at(x.span) { try FormatSpec.format(v, format) } } else { s += v.displayString }
         }
       }
       return .string(s)

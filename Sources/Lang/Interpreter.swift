@@ -197,6 +197,9 @@ public final class Interpreter {
   // MARK: - Running
 
   private func runHere(_ source: String, file: String) -> Outcome {
+    // A builtin may call `run` again (loading a file); the outer run's state comes back after.
+    let saved = (frames, steps, currentFile, scope, importing, stackLimit)
+    defer { (frames, steps, currentFile, scope, importing, stackLimit) = saved }
     var marker: UInt8 = 0
     let base = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     let usable = UInt(BigStack.stackSize - BigStack.stackMargin)

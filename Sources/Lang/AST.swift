@@ -74,7 +74,8 @@ public indirect enum Expr: Sendable {
 /// A piece of a string literal after parsing.
 public enum InterpolatedPart: Sendable {
   case text(String)
-  case expr(Expr)
+  /// An interpolated expression and its format spec (`.4f`, `8.2e`, `d`, …), if any.
+  case expr(Expr, format: String?)
 }
 
 /// Assignment operators.

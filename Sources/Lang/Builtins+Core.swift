@@ -24,7 +24,7 @@ extension BuiltinGroup {
         case let v: throw a.fail("'x' must be a list, string, record or tensor, got \(shown(v))")
         }
       },
-      Builtin("range", params: [Param("start", .int), Param("end", .optional(.int), default: Value.none), Param("step", .int, default: .number(1))],
+      Builtin("range", params: [Param("start", .int), Param("end", .optional(.int), default: .none), Param("step", .int, default: .number(1))],
               doc: "The list start, start+step, … up to but not including end; range(n) is 0, 1, …, n−1.\nFor loops, `a..b` (inclusive) and `a..<b` (exclusive) avoid building the list.") { a in
         var lo = try a.int("start"), hi = 0
         if a.isNone("end") { hi = lo; lo = 0 } else { hi = try a.int("end") }
@@ -114,7 +114,7 @@ extension BuiltinGroup {
       Builtin("error", params: [Param("message", .string)], doc: "Stops the script with an error carrying `message`.") { a in
         throw BuiltinError(try a.string("message"))
       },
-      Builtin("help", params: [Param("name", .any, default: Value.none)],
+      Builtin("help", params: [Param("name", .any, default: .none)],
               doc: "help(name) shows a builtin's signature, defaults and doc (name as a string or the builtin itself);\nhelp() lists every builtin by group.") { a in
         let interp = a.interpreter
         switch a["name"] {

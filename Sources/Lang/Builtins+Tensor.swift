@@ -28,7 +28,7 @@ extension BuiltinGroup {
       Builtin("full", params: [Param("shape", .shape), Param("value", .number)], doc: "A tensor of the given shape filled with `value`.") { a in
         .tensor(try Tensor.full(try checkedShape(a), try a.float("value")))
       },
-      Builtin("arange", params: [Param("start", .number), Param("end", .optional(.number), default: Value.none), Param("step", .number, default: .number(1))],
+      Builtin("arange", params: [Param("start", .number), Param("end", .optional(.number), default: .none), Param("step", .number, default: .number(1))],
               doc: "start, start+step, … below end (numpy.arange); arange(n) is 0 … n−1.") { a in
         var lo = try a.number("start"), hi = 0.0
         if a.isNone("end") { hi = lo; lo = 0 } else { hi = try a.number("end") }
@@ -150,7 +150,7 @@ extension BuiltinGroup {
   /// One row per engine reduction, plus norm and variance.
   static var reductionRows: [Builtin] {
     func axes(_ a: Args) throws -> [Int]? { try a.ints("axis") }
-    let common = [Param("x", .tensor), Param("axis", .optional(.axes), default: Value.none), Param("keepdims", .bool, default: .bool(false))]
+    let common = [Param("x", .tensor), Param("axis", .optional(.axes), default: .none), Param("keepdims", .bool, default: .bool(false))]
     let rows: [Builtin] = ReduceOp.allCases.map { op in
       Builtin(op.rawValue, params: common,
               doc: "\(op.doc): over all values, or over `axis` (an axis or a list; negative counts from the end).\nkeepdims: true keeps reduced axes with size 1.") { a in

@@ -82,11 +82,18 @@ public struct Param {
   public var defaultValue: Value?
   public var variadic: Bool
 
-  public init(_ name: String, _ type: ParamType = .any, default defaultValue: Value? = nil) {
+  /// A required parameter.
+  public init(_ name: String, _ type: ParamType = .any) {
     self.name = name
     self.type = type
-    self.defaultValue = defaultValue
+    self.defaultValue = nil
     self.variadic = false
+  }
+
+  /// An optional parameter with its default (`default: .none` means the value `none`).
+  public init(_ name: String, _ type: ParamType = .any, default defaultValue: Value) {
+    self.init(name, type)
+    self.defaultValue = defaultValue
   }
 
   /// A parameter that collects all remaining positional arguments.

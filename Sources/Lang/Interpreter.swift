@@ -216,6 +216,9 @@ public final class Interpreter {
   // MARK: - Running
 
   private func runHere(_ source: String, file: String) -> Outcome {
+    // A builtin may call `run` again (loading a file); the outer run's state comes back after.
+    let saved = (frames, steps, currentFile, scope, importing, stackLimit)
+    defer { (frames, steps, currentFile, scope, importing, stackLimit) = saved }
     var marker: UInt8 = 0
     let base = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     let usable = UInt(BigStack.stackSize - BigStack.stackMargin)
@@ -482,7 +485,9 @@ public final class Interpreter {
       for p in parts {
         switch p {
         case .text(let t): s += t
-        case .expr(let x): s += try eval(x).displayString
+        case let .expr(x, format):
+          let v = try eval(x)
+          if let format { s += try at(x.span) { try FormatSpec.format(v, format) } } else { s += v.displayString }
         }
       }
       return .string(s)

@@ -29,7 +29,8 @@ public enum TokenKind: String, Sendable {
 /// A piece of a string literal: literal text, or the source of an interpolated `{expr}`.
 public enum StringPart: Equatable, Sendable {
   case text(String)
-  case code(String, SourceSpan)
+  /// Interpolated code, its position, and the format spec after a top-level `:` (`{x:.4f}`).
+  case code(String, SourceSpan, format: String?)
 }
 
 /// One token with its position.
@@ -201,13 +202,20 @@ public struct Lexer {
         let codeStart = SourceSpan(line: line, column: col)
         var depth = 0
         var code = ""
+        var format: String? = nil
         while true {
           guard let d = peek(), d != "\n" else {
             return Token(kind: .error, text: "unterminated '{' in string interpolation", span: start)
           }
           if d == "}" && depth == 0 { advance(); break }
-          if d == "{" { depth += 1 }
-          if d == "}" { depth -= 1 }
+          if d == ":" && depth == 0 && format == nil {  // `{x:.4f}`: the rest is a format spec
+            advance()
+            format = ""
+            continue
+          }
+          if format != nil { format!.append(advance()); continue }
+          if d == "{" || d == "(" || d == "[" { depth += 1 }
+          if d == "}" || d == ")" || d == "]" { depth -= 1 }
           if d == "\"" {  // a string inside the interpolated code
             code.append(advance())
             while let e = peek(), e != "\"", e != "\n" {
@@ -220,7 +228,7 @@ public struct Lexer {
           code.append(advance())
         }
         if !text.isEmpty { parts.append(.text(text)); text = "" }
-        parts.append(.code(code, codeStart))
+        parts.append(.code(code, codeStart, format: format))
         continue
       }
       text.append(advance())

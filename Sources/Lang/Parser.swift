@@ -491,7 +491,11 @@ public struct Parser {
     for p in t.parts {
       switch p {
       case .text(let s): parts.append(.text(s))
-      case let .code(code, span):
+      case let .code(code, span, format):
+        if let format, !FormatSpec.isValid(format) {
+          throw ParseFailure(
+            message: "bad format spec '\(format)' (use e.g. .4f, .3e, 8.2f, d or g)", span: span, incomplete: false)
+        }
         var sub = Parser(tokens: Lexer.tokenize(code, line: span.line, column: span.column), file: file, depth: depth + 1)
         sub.skipNewlines()
         if sub.peek.kind == .eof {
@@ -501,7 +505,7 @@ public struct Parser {
           let e = try sub.expression()
           sub.skipNewlines()
           if sub.peek.kind != .eof { throw sub.failure("expected '}' after the interpolated expression", at: sub.peek) }
-          parts.append(.expr(e))
+          parts.append(.expr(e, format: format))
         } catch var f as ParseFailure {
           if f.incomplete, f.message.hasSuffix(", got end of input") {
             f.message = String(f.message.dropLast(", got end of input".count)) + ", got '}'"

@@ -242,4 +242,20 @@ extension LangSuite {
     #expect(v == .list([.number(4), .number(2), .bool(true)]))
     #expect(probe == nil, "the call's scope (and its locals) must be freed when the call returns")
   }
+
+  @Test func nestedRunFromABuiltinKeepsTheOuterState() {
+    let interp = Interpreter(output: { _ in })
+    interp.registry.register(BuiltinGroup(name: "nested", summary: "test", builtins: [
+      Builtin("run_code", params: [Param("code", .string)], doc: "Runs code in the same session.") { a in
+        switch a.interpreter.run(try a.string("code"), file: "inner.lebm") {
+        case .value(let v): return v
+        case .failure(let e): throw BuiltinError(e.message)
+        }
+      }
+    ]))
+    let src = "fn f(x) {\n  y = run_code(\"z = 5\\nz * 2\")\n  x + y\n}\nf(1) + z"
+    #expect(interp.run(src, file: "outer.lebm").value == .number(16))
+    let e = interp.run("fn g() { run_code(\"1 + \\\"a\\\"\") }\ng()", file: "outer.lebm").error
+    #expect(e?.file == "outer.lebm" && e?.span.line == 1 && e?.stack.count == 1)
+  }
 }

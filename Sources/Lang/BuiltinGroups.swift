@@ -9,6 +9,8 @@ extension BuiltinGroup {
       .core,
       .tensor,
       .model,
+      .data,
+      .plot,
     ]
   }
 }

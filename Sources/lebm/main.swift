@@ -1,19 +1,7 @@
-// The `lebm` command. For now it answers --version and --help; the REPL, `run`, `notebook`,
-// `tutorial` and `bench` arrive with their issues.
+// The `lebm` command: everything lives in the REPL module (`CLI.main`), so tests can drive it.
 import Glibc
+import REPL
 
-let version = "0.1.0"
-let usage = """
-  lebm \(version): latent space energy-based prior models, interactively.
-
-  usage: lebm [--version] [--help]
-  """
-
-let args = Array(CommandLine.arguments.dropFirst())
-switch args.first {
-case "--version", "-V": print("lebm \(version)")
-case "--help", "-h", nil: print(usage)
-default:
-  fputs("lebm: unknown argument '\(args[0])'\n\(usage)\n", stderr)
-  exit(64)
-}
+let status = CLI.main(Array(CommandLine.arguments.dropFirst()))
+fflush(stdout)
+exit(status)

@@ -22,7 +22,17 @@ public final class EditLineReader: LineReader {
   public init(historyPath: String? = HistoryFile.defaultPath(), completer: Completer? = nil) {
     history = historyPath.map { HistoryFile(path: $0) }
     EditLineState.completer = completer
+    // libedit edits wide characters and converts with the C locale's codeset: without a UTF-8
+    // LC_CTYPE, "é" is dropped. Only LC_CTYPE changes, so number formatting is untouched.
+    setlocale(LC_CTYPE, "")
+    if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
+    // What `rl_initialize` reads must be set first: `using_history` runs it.
     rl_readline_name = UnsafePointer(EditLineState.appName)
+    // Ctrl-C: libedit's own handler would switch the terminal to cooked mode and re-raise the
+    // signal to the whole process group, and its read loop retries after the first EINTR. So
+    // libedit catches nothing and reads through `readKey`, which watches the handler's flag.
+    rl_catch_signals = 0
+    rl_getc_function = { stream in EditLineState.readKey(fd: stream.map { fileno($0) } ?? 0) }
     using_history()
     rl_attempted_completion_function = { text, start, end in
       EditLineState.complete(text: text, start: start, end: end)
@@ -31,11 +41,6 @@ public final class EditLineReader: LineReader {
     // strings reach the completer whole (the completer re-splits, see `complete`).
     rl_basic_word_break_characters = UnsafePointer(EditLineState.wordBreaks)
     rl_completion_append_character = 0
-    // Ctrl-C: libedit's own handler would switch the terminal to cooked mode and re-raise the
-    // signal to the whole process group, and its read loop retries after the first EINTR. So
-    // libedit catches nothing and reads through `readKey`, which watches the handler's flag.
-    rl_catch_signals = 0
-    rl_getc_function = { stream in EditLineState.readKey(fd: stream.map { fileno($0) } ?? 0) }
     if let history {
       for entry in history.load() {
         add_history(entry)

@@ -253,10 +253,37 @@ extension REPLSuites {
       quit(t)
     }
 
+    @Test func nonASCIIInputSurvivesEditing() {
+      defer { unlink(history) }
+      let t = start()
+      #expect(t.prompt())
+      t.send("\"héllo ✓\"\r")
+      #expect(t.expect("\r\n\"héllo ✓\"\r\n"), "output: \(t.all.debugDescription)")
+      quit(t)
+    }
+
     @Test func ctrlDQuits() {
       defer { unlink(history) }
       let t = start()
       quit(t)
+    }
+  }
+}
+
+extension REPLSuites {
+  /// A manual check on a real terminal (tmux): runs the fake-backend REPL on this process's
+  /// terminal. Enabled only when `LEBM_REPL_DEMO` is set, e.g.
+  /// `LEBM_REPL_DEMO=1 .build/debug/lebmPackageTests.xctest --testing-library swift-testing --filter interactiveDemo`.
+  @Suite struct ManualTests {
+    @Test(.enabled(if: getenv("LEBM_REPL_DEMO") != nil))
+    func interactiveDemo() {
+      InterruptSignal.install()
+      let backend = FakeBackend()
+      let reader = EditLineReader(completer: { backend.completions(for: $0, cursor: $1) })
+      let session = Session(
+        backend: backend, reader: reader, console: .standard(flushEachWrite: true),
+        images: ImageProtocol.current())
+      session.run()
     }
   }
 }

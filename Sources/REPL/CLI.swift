@@ -36,7 +36,9 @@ public enum CLI {
   }
 
   /// Runs the command with `arguments` (without the program name) and returns the exit status.
-  /// `backend` makes the language; `console` receives the output.
+  /// `backend` makes the language; `console` receives the output. The program calls
+  /// `InterruptSignal.install()` first, so Ctrl-C stops scripts between steps (exit 130); tests
+  /// leave the process's SIGINT alone.
   public static func main(
     _ arguments: [String], backend: () -> REPLBackend = makeBackend,
     console: Console = .standard(flushEachWrite: false)
@@ -91,7 +93,6 @@ public enum CLI {
   /// `lebm` with stdin not a terminal: the REPL loop without prompts, history or escapes. Every
   /// entry runs (values are echoed, errors reported); the status is that of the first error.
   public static func stdinSession(_ backend: REPLBackend, console: Console) -> Int32 {
-    InterruptSignal.install()
     let session = Session(
       backend: backend, reader: StdinReader(), console: console, images: .none)
     return session.run()
@@ -122,7 +123,6 @@ public enum CLI {
   static func evaluateScript(
     _ source: String, file: String, backend: REPLBackend, console: Console, echo: Bool = false
   ) -> Int32 {
-    InterruptSignal.install()
     backend.output = { console.out($0) }
     let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
     let session = Session(

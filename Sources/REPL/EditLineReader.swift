@@ -32,6 +32,8 @@ public final class EditLineReader: LineReader {
     // signal to the whole process group, and its read loop retries after the first EINTR. So
     // libedit catches nothing and reads through `readKey`, which watches the handler's flag.
     rl_catch_signals = 0
+    // Prompts and editing go to the terminal even when stdout is redirected (`lebm > log`).
+    if isatty(1) == 0, isatty(2) != 0 { rl_outstream = stderr }
     rl_getc_function = { stream in EditLineState.readKey(fd: stream.map { fileno($0) } ?? 0) }
     using_history()
     rl_attempted_completion_function = { text, start, end in
@@ -73,6 +75,24 @@ enum EditLineState {
   nonisolated(unsafe) static var pending: [String] = []
   static let appName: UnsafeMutablePointer<CChar> = strdup("lebm")!
   static let wordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n\"'`@$><=;|&{}()[],+-*%!^~:")!
+
+  /// Turns candidates for ``CompletionWord``'s word into replacements for libedit's word (which
+  /// ends at the cursor too, so one is a suffix of the other), keeping those that extend it.
+  static func replacements(
+    for candidates: [String], line: String, cursor: Int, libeditWord theirs: String
+  ) -> [String] {
+    let ours = CompletionWord.find(in: line, cursor: cursor).word
+    var out: [String] = []
+    for candidate in candidates {
+      if theirs.hasSuffix(ours) {
+        out.append(String(theirs.dropLast(ours.count)) + candidate)
+      } else if ours.hasSuffix(theirs) {
+        let extra = ours.dropLast(theirs.count)
+        if candidate.hasPrefix(extra) { out.append(String(candidate.dropFirst(extra.count))) }
+      }
+    }
+    return out.filter { $0.hasPrefix(theirs) }
+  }
 
   /// Reads one key for libedit as a Unicode scalar (libedit's readline layer does not decode
   /// UTF-8 from a custom reader), or -1 (end of input) when Ctrl-C was pressed at the prompt.
@@ -118,18 +138,9 @@ enum EditLineState {
     let bytes = Array(line.utf8)
     let point = min(max(0, Int(rl_point)), bytes.count)
     let cursor = String(decoding: bytes[0..<point], as: UTF8.self).count
-    let ours = CompletionWord.find(in: line, cursor: cursor).word
     let theirs = String(cString: text)
-    var replacements: [String] = []
-    for candidate in completer(line, cursor) {
-      if theirs.hasSuffix(ours) {
-        replacements.append(String(theirs.dropLast(ours.count)) + candidate)
-      } else if ours.hasSuffix(theirs) {
-        let extra = ours.dropLast(theirs.count)
-        if candidate.hasPrefix(extra) { replacements.append(String(candidate.dropFirst(extra.count))) }
-      }
-    }
-    replacements = replacements.filter { $0.hasPrefix(theirs) }
+    let replacements = Self.replacements(
+      for: completer(line, cursor), line: line, cursor: cursor, libeditWord: theirs)
     guard !replacements.isEmpty else { return nil }
     pending = replacements
     return rl_completion_matches(text) { _, state in

@@ -120,7 +120,11 @@ func readFileBytes(_ path: String, limit: Int = Int.max) -> [UInt8]? {
   guard fd >= 0 else { return nil }
   defer { close(fd) }
   var st = stat()
-  guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR else { return nil }
+  guard fstat(fd, &st) == 0 else { return nil }
+  guard (st.st_mode & S_IFMT) != S_IFDIR else {
+    errno = EISDIR
+    return nil
+  }
   var bytes: [UInt8] = []
   var chunk = [UInt8](repeating: 0, count: 65536)
   while bytes.count < limit {

@@ -2,6 +2,7 @@
 import Glibc
 import REPL
 
+InterruptSignal.install()
 let status = CLI.main(Array(CommandLine.arguments.dropFirst()))
 fflush(stdout)
 exit(status)

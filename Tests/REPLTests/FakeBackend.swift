@@ -104,7 +104,11 @@ final class FakeBackend: REPLBackend {
 
   func completions(for line: String, cursor: Int) -> [String] {
     let (word, _, kind) = CompletionWord.find(in: line, cursor: cursor)
-    guard kind == .identifier else { return [] }
+    switch kind {
+    case .field: return ["loss_e", "loss_g"].filter { $0.hasPrefix(word) }
+    case .string: return ["data/test.csv", "data/train.csv"].filter { $0.hasPrefix(word) }
+    case .identifier: break
+    }
     return (Self.builtins + vars.keys.sorted() + functions.keys.sorted()).filter { $0.hasPrefix(word) }
   }
 

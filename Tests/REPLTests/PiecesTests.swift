@@ -133,6 +133,23 @@ extension REPLSuites {
 }
 
 extension REPLSuites {
+@Suite struct EditLineCompletionTests {
+  @Test func candidatesAreMappedOntoLibeditsWord() {
+    // libedit's word is longer ("s.lo": '.' does not break words): keep its head.
+    #expect(EditLineState.replacements(
+      for: ["loss_e", "loss_g"], line: "s.lo", cursor: 4, libeditWord: "s.lo") == ["s.loss_e", "s.loss_g"])
+    // Same word.
+    #expect(EditLineState.replacements(
+      for: ["energy", "energy_net"], line: "x = ene", cursor: 7, libeditWord: "ene") == ["energy", "energy_net"])
+    // libedit's word is shorter (a space inside a string breaks it): drop our extra head.
+    #expect(EditLineState.replacements(
+      for: ["my data/a.csv", "other.csv"], line: "load(\"my da", cursor: 11, libeditWord: "da") == ["data/a.csv"])
+    #expect(EditLineState.replacements(for: [], line: "zz", cursor: 2, libeditWord: "zz") == [])
+  }
+}
+}
+
+extension REPLSuites {
 @Suite struct FormattingTests {
   @Test func durations() {
     #expect(formatDuration(0.000_812) == "812 µs")
@@ -230,4 +247,62 @@ extension REPLSuites {
     #expect(b.evaluate("1+1", file: "-e").error == "-e: error: the language is not wired yet")
   }
 }
+}
+
+extension REPLSuites {
+  /// The built `lebm` executable (next to the test bundle), run as a child process.
+  @Suite struct ExecutableTests {
+    static let binary: String? = {
+      let me = CommandLine.arguments[0]
+      guard let slash = me.lastIndex(of: "/") else { return nil }
+      var dir = String(me[..<slash])
+      if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
+      let path = dir + "/lebm"
+      return access(path, X_OK) == 0 ? path : nil
+    }()
+
+    /// Runs `lebm args…` with stdin from /dev/null; its exit status and stdout.
+    func run(_ args: [String]) -> (Int32, String) {
+      guard let binary = Self.binary else { return (-1, "") }
+      var fds: [Int32] = [0, 0]
+      pipe(&fds)
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+      var pid = pid_t()
+      let argv = ([binary] + args).map { strdup($0) } + [nil]
+      defer { argv.forEach { free($0) } }
+      posix_spawn(&pid, binary, &actions, nil, argv, environ)
+      posix_spawn_file_actions_destroy(&actions)
+      close(fds[1])
+      var out: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, 4096) }
+        if n <= 0 { break }
+        out += buffer[0..<n]
+      }
+      close(fds[0])
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+      return ((status >> 8) & 0xff, String(decoding: out, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: binary != nil)) func versionStartsQuickly() {
+      _ = run(["--version"])  // warm the page cache
+      let start = monotonicSeconds()
+      let (status, out) = run(["--version"])
+      let elapsed = monotonicSeconds() - start
+      #expect(status == 0)
+      #expect(out == "lebm \(CLI.version)\n")
+      #expect(elapsed < 0.5, "start-up took \(formatDuration(elapsed))")  // ~10 ms here; loose for busy machines
+    }
+
+    @Test(.enabled(if: binary != nil)) func reservedSubcommandExitsUnavailable() {
+      #expect(run(["bench"]).0 == 69)
+      #expect(run(["--no-such-option"]).0 == 64)
+    }
+  }
 }

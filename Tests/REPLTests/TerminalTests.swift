@@ -138,6 +138,9 @@ extension REPLSuites {
     let history = temporaryPath("pty-history-\(UInt32.random(in: 0...UInt32.max))")
 
     func start() -> PseudoTerminal {
+      // Instantiate the session's types before forking: the child of a multithreaded process
+      // should not need runtime locks another thread might have held at the fork.
+      _ = runSession(["fn w(a) {", "a", "}", "w(1)", "nope", ":vars"])
       let history = self.history
       return PseudoTerminal { replChild(history: history) }
     }
@@ -161,6 +164,16 @@ extension REPLSuites {
       #expect(t.expect("ariable"), "variable completed: \(t.sinceMark)")
       t.send(" + 1)\r")
       #expect(t.expect("\r\n43\r\n"), "output: \(t.sinceMark)")
+      #expect(t.prompt())
+      t.send("myvariable.loss_\t")  // two fields: a second Tab lists them
+      #expect(t.prompt("myvariable.loss_"))
+      t.send("\t")
+      #expect(t.expect("loss_e"), "fields listed: \(t.sinceMark.debugDescription)")
+      #expect(t.expect("loss_g"))
+      t.send("\u{15}print(\"data/tr\t")  // Ctrl-U clears the line first
+      #expect(t.expect("ain.csv"), "path completed: \(t.sinceMark.debugDescription)")
+      t.send("\")\r")
+      #expect(t.expect("\r\ndata/train.csv\r\n"), "output: \(t.sinceMark.debugDescription)")
       quit(t)
     }
 

@@ -84,10 +84,12 @@ public final class StdinReader: LineReader {
     defer { free(buffer) }
     let n = getline(&buffer, &capacity, file)
     guard n >= 0, let buffer else { return .end }
-    var line = String(cString: buffer)
-    if line.hasSuffix("\n") { line.removeLast() }  // also removes a "\r\n" grapheme
-    if line.hasSuffix("\r") { line.removeLast() }
-    return .line(line)
+    // Drop the line ending ("\n" or "\r\n"), byte-wise: "\r\n" is one Character in Swift.
+    var count = n
+    if count > 0, buffer[count - 1] == 0x0A { count -= 1 }
+    if count > 0, buffer[count - 1] == 0x0D { count -= 1 }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
+    return .line(String(decoding: bytes, as: UTF8.self))
   }
 
   public func addHistory(_ entry: String) {}

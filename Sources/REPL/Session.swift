@@ -50,7 +50,11 @@ public final class Session {
   @discardableResult
   public func run() -> Int32 {
     let console = self.console
-    backend.output = { console.out($0) }
+    let tracker = self.outputTracker
+    backend.output = { text in
+      if let last = text.utf8.last { tracker.endsWithNewline = last == UInt8(ascii: "\n") }
+      console.out(text)
+    }
     while true {
       switch readEntry() {
       case .end:
@@ -125,8 +129,17 @@ public final class Session {
     return result
   }
 
+  /// Whether the program's own output ended with a newline (so the echo and the next prompt
+  /// start a line of their own).
+  final class OutputTracker { var endsWithNewline = true }
+  let outputTracker = OutputTracker()
+
   /// Prints a result: the error (or "interrupted") to the error sink, else the echo; then figures.
   public func show(_ result: EvalResult) {
+    if !outputTracker.endsWithNewline {
+      console.out("\n")
+      outputTracker.endsWithNewline = true
+    }
     if result.interrupted {
       console.err("interrupted\n")
     } else if let error = result.error {

@@ -14,6 +14,8 @@ public enum InterruptSignal {
   private static let busy = Atomic<Bool>(false)
   private static let presses = Atomic<Int>(0)
   private static let installed = Atomic<Bool>(false)
+  private static let quitMessage: UnsafeMutablePointer<CChar> =
+    strdup("\nlebm: the running work does not stop; quitting on the third Ctrl-C\n")!
 
   /// Installs the SIGINT handler (once) and unblocks SIGINT on the calling thread, which may have
   /// inherited a mask that blocks it (threads started by libdispatch block every signal).
@@ -23,6 +25,9 @@ public enum InterruptSignal {
     sigaddset(&set, SIGINT)
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
     guard !installed.exchange(true, ordering: .relaxed) else { return }
+    // Initialise every static the handler reads now, not lazily inside the handler.
+    _ = (promptFlag.load(ordering: .relaxed), busy.load(ordering: .relaxed),
+         presses.load(ordering: .relaxed), quitMessage, Interrupt.isRequested)
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { _ in InterruptSignal.handle() }
     sigemptyset(&action.sa_mask)
@@ -35,6 +40,7 @@ public enum InterruptSignal {
     if busy.load(ordering: .relaxed) {
       Interrupt.request()
       if presses.add(1, ordering: .relaxed).newValue >= 3 {
+        _ = write(2, quitMessage, strlen(quitMessage))
         signal(SIGINT, SIG_DFL)
         raise(SIGINT)
       }

@@ -241,6 +241,15 @@ final class FakeBackend: REPLBackend {
           usleep(10_000)
         }
         return .int(n)
+      case "spin":  // like loop, but never polls: only the third Ctrl-C ends it
+        guard case .int(let n)? = args.first else { throw Failure(message: "spin(n)", column: column, syntax: false) }
+        backend.output("spinning\n")
+        for _ in 0..<n { usleep(10_000) }
+        return .int(n)
+      case "write":  // output without a newline
+        guard case .string(let text)? = args.first else { throw Failure(message: "write(s)", column: column, syntax: false) }
+        backend.output(text)
+        return .int(text.count)
       case "fig":
         guard case .string(let path)? = args.first else { throw Failure(message: "fig(path)", column: column, syntax: false) }
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]

@@ -36,6 +36,25 @@ extension REPLSuites {
     #expect(status == 0)
   }
 
+  @Test func echoStartsOnANewLineAfterUnfinishedOutput() {
+    let (text, _, _) = runSession(["write(\"abc\")", "print(\"de\")"])
+    #expect(text.out == "abc\n3\nde\n0\n\n")
+  }
+
+  @Test func stdinReaderReadsAPipePlainly() {
+    var fds: [Int32] = [0, 0]
+    pipe(&fds)
+    writeAll(fds[1], "x = 4\r\nfn f(a) {\na * x\n}\n\nf(2)")  // CRLF, a blank line, no final newline
+    close(fds[1])
+    let file = fdopen(fds[0], "r")!
+    defer { fclose(file) }
+    let (console, captured) = Console.capturing()
+    let session = Session(backend: FakeBackend(), reader: StdinReader(file: file), console: console)
+    #expect(session.fileName == "<stdin>")
+    #expect(session.run() == 0)
+    #expect(captured.all == "8\n")  // no prompts, no trailing newline at the end
+  }
+
   @Test func multiLineFunctionBlockIsOneEntry() {
     let backend = FakeBackend()
     let (text, reader, _) = runSession(["fn f(a) {", "a * 10", "}", "f(4)"], backend: backend)

@@ -103,6 +103,20 @@ final class PseudoTerminal {
     return nil
   }
 
+  /// Waits for the child to die by a signal; the signal, or nil.
+  func waitSignal(timeout: Double = 8) -> Int32? {
+    let deadline = monotonicSeconds() + timeout
+    while monotonicSeconds() < deadline {
+      var status: Int32 = 0
+      if waitpid(pid, &status, WNOHANG) == pid {
+        exited = status
+        return (status & 0x7f) != 0 ? status & 0x7f : nil
+      }
+      pump(timeout: 0.05)
+    }
+    return nil
+  }
+
   private func hasMoreInput() -> Bool {
     var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
     return poll(&pfd, 1, 0) > 0 && (pfd.revents & Int16(POLLIN)) != 0
@@ -250,6 +264,20 @@ extension REPLSuites {
       t.send("kept * 2\r")
       #expect(t.expect("\r\n10\r\n"), "output: \(t.all)")
       quit(t)
+    }
+
+    @Test func thirdCtrlCEndsWorkThatNeverPolls() {
+      defer { unlink(history) }
+      let t = start()
+      #expect(t.prompt())
+      t.send("spin(1000)\r")
+      #expect(t.expect("spinning"))
+      for _ in 0..<3 {
+        usleep(50_000)
+        t.send("\u{03}")
+      }
+      #expect(t.expect("quitting on the third Ctrl-C"), "output: \(t.all.debugDescription)")
+      #expect(t.waitSignal() == SIGINT)
     }
 
     @Test func ctrlCAtThePromptClearsTheLine() {

@@ -71,9 +71,10 @@ public struct HistoryFile: Sendable {
     if ok { rename(tmp, path) } else { unlink(tmp) }
   }
 
-  /// One entry as one line: `\` → `\\`, newline → `\n`, carriage return → `\r`.
+  /// One entry as one line: `\` → `\\`, newline → `\n`, carriage return → `\r`, and a
+  /// leading `#` (a comment typed at the prompt) → `\#`, since `#` lines are the file's own.
   static func encode(_ entry: String) -> String {
-    var out = ""
+    var out = entry.hasPrefix("#") ? "\\" : ""
     for c in entry.unicodeScalars {
       switch c {
       case "\\": out += "\\\\"

@@ -90,7 +90,9 @@ extension REPLSuites {
     h.append("x = 1")
     h.append("fn f(a) {\n  a \\ 2\n}")
     h.append("s = \"a\\nb\"")
-    #expect(HistoryFile(path: path).load() == ["x = 1", "fn f(a) {\n  a \\ 2\n}", "s = \"a\\nb\""])
+    h.append("# a comment")
+    #expect(HistoryFile(path: path).load()
+      == ["x = 1", "fn f(a) {\n  a \\ 2\n}", "s = \"a\\nb\"", "# a comment"])
     #expect(readWholeFile(path)!.hasPrefix("#lebm-history-v1\nx = 1\nfn f(a) {\\n  a \\\\ 2\\n}\n"))
   }
 

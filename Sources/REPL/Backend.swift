@@ -1,0 +1,151 @@
+// The REPL's view of the language: a small protocol the interpreter implements (IPython's
+// `run_cell`/`check_complete` split, Lua's `lua.c` as an API client). Only `makeBackend()` below
+// knows which implementation the `lebm` command uses.
+
+/// What the parser says about a piece of input.
+public enum Completeness: Equatable, Sendable {
+  /// It parses: run it.
+  case complete
+  /// It ends inside an open construct (an unclosed bracket, brace or string): read another line.
+  case incomplete
+  /// It cannot become valid by adding lines: run it anyway so the error is reported.
+  case invalid
+}
+
+/// The outcome of evaluating one piece of input. Errors are values, already rendered.
+public struct EvalResult: Equatable, Sendable {
+  /// A summary of the value to print, or nil when there is nothing to show (an assignment, `none`).
+  public var echo: String?
+  /// The rendered error, e.g. `"file:3:7: error: msg\n x = y +\n       ^"`; nil on success.
+  public var error: String?
+  /// Whether the error was found before running anything (lexer or parser): `lebm run` exits 65
+  /// for these and 70 for runtime errors.
+  public var isSyntaxError: Bool
+  /// Whether the work stopped because of `Interrupt.request()` (Ctrl-C).
+  public var interrupted: Bool
+  /// PNG files the evaluation wrote, in order; the REPL shows or lists each one.
+  public var figures: [String]
+
+  /// Creates a result; every field defaults to "nothing happened".
+  public init(
+    echo: String? = nil, error: String? = nil, isSyntaxError: Bool = false,
+    interrupted: Bool = false, figures: [String] = []
+  ) {
+    self.echo = echo
+    self.error = error
+    self.isSyntaxError = isSyntaxError
+    self.interrupted = interrupted
+    self.figures = figures
+  }
+
+  /// Whether the evaluation failed (an error or an interruption).
+  public var failed: Bool { error != nil || interrupted }
+}
+
+/// The language as the REPL and the command line use it.
+///
+/// The REPL calls ``evaluate(_:file:)`` inside `Interrupt.interruptible { … }` after clearing any
+/// pending request, so loops that call `Interrupt.check()` between steps stop on Ctrl-C; the
+/// backend turns the thrown `Interrupted` into `EvalResult(interrupted: true)`. A backend never
+/// exits the process, never traps on user input, and writes program output only through
+/// ``output``.
+public protocol REPLBackend: AnyObject {
+  /// Whether `source` is complete, needs more lines, or can never parse. Must be cheap: it is
+  /// called after every line typed in a block.
+  func check(_ source: String) -> Completeness
+  /// Runs `source`, keeping variables for later calls. `file` names it in error messages
+  /// (`"<repl>"`, `"<stdin>"`, `"-e"`, or a path).
+  func evaluate(_ source: String, file: String) -> EvalResult
+  /// Full candidates for the word before the cursor. `cursor` counts Characters:
+  /// `line.prefix(cursor)` is what precedes it. The word is the one ``CompletionWord/find(in:cursor:)``
+  /// returns: an identifier (`ener` → `energy`, `energy_net`), a field after `.` (`s.lo` →
+  /// `loss_g`: the field only), a keyword name inside a call (`toy("x", n` → `n`), or the text of
+  /// a string literal up to the cursor (`load("data/tr` → `data/train.csv`).
+  func completions(for line: String, cursor: Int) -> [String]
+  /// Help text for a builtin, variable or topic; an overview when `topic` is nil.
+  func help(_ topic: String?) -> String
+  /// The user's variables with a one-line summary each, in a stable order.
+  func variables() -> [(name: String, summary: String)]
+  /// Forgets every user variable (`:reset`).
+  func reset()
+  /// Where the program's own output (`print`) goes; the REPL sets it before the first call.
+  var output: (String) -> Void { get set }
+  /// The script's command-line arguments (`lebm run FILE a b` → `["a", "b"]`); empty in the REPL.
+  var arguments: [String] { get set }
+}
+
+/// The backend the `lebm` command runs.
+///
+public func makeBackend() -> REPLBackend { LangBackend() }
+
+/// Stands in for the interpreter until `Lang` is wired in: parses nothing, runs nothing.
+final class PlaceholderBackend: REPLBackend {
+  var output: (String) -> Void = { _ in }
+  var arguments: [String] = []
+  private let message = "the language is not wired yet"
+
+  func check(_ source: String) -> Completeness { .complete }
+  func evaluate(_ source: String, file: String) -> EvalResult {
+    EvalResult(error: "\(file): error: \(message)")
+  }
+  func completions(for line: String, cursor: Int) -> [String] { [] }
+  func help(_ topic: String?) -> String { "lebm: \(message)." }
+  func variables() -> [(name: String, summary: String)] { [] }
+  func reset() {}
+}
+
+// MARK: - Completion words
+
+/// The word the REPL completes. The line editor and backends share this definition, so both
+/// agree on which characters a candidate replaces.
+public enum CompletionWord {
+  /// What kind of word the cursor is in.
+  public enum Kind: Equatable, Sendable {
+    /// An identifier (a builtin, variable or keyword-argument name).
+    case identifier
+    /// A field name after `expression.`; `base` is the text before the dot (`s` in `s.lo`).
+    case field(base: String)
+    /// The contents of an unclosed string literal up to the cursor (a path).
+    case string
+  }
+
+  /// The word before `cursor` in `line`: its text, its start (a Character offset) and its kind.
+  ///
+  /// Inside an unclosed string literal the word is everything after the opening quote; otherwise
+  /// it is the run of letters, digits and `_` before the cursor.
+  public static func find(in line: String, cursor: Int) -> (word: String, start: Int, kind: Kind) {
+    let chars = Array(line.prefix(max(0, cursor)))
+    var quote: Character? = nil
+    var quoteStart = 0
+    var i = 0
+    scan: while i < chars.count {
+      let c = chars[i]
+      if let q = quote {
+        if c == "\\" { i += 1 } else if c == q { quote = nil }
+      } else if c == "#" {
+        break scan  // a comment: nothing after it is code
+      } else if c == "\"" || c == "'" {
+        quote = c
+        quoteStart = i + 1
+      }
+      i += 1
+    }
+    if quote != nil {
+      return (String(chars[quoteStart...]), quoteStart, .string)
+    }
+    var start = chars.count
+    while start > 0, isIdentifierCharacter(chars[start - 1]) { start -= 1 }
+    let word = String(chars[start...])
+    if start > 0, chars[start - 1] == "." {
+      var b = start - 1
+      while b > 0, isIdentifierCharacter(chars[b - 1]) || chars[b - 1] == "." { b -= 1 }
+      let base = String(chars[b..<(start - 1)])
+      if let first = base.first, !first.isNumber { return (word, start, .field(base: base)) }
+    }
+    return (word, start, .identifier)
+  }
+
+  static func isIdentifierCharacter(_ c: Character) -> Bool {
+    c == "_" || c.isLetter || c.isNumber
+  }
+}

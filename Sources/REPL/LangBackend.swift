@@ -1,0 +1,176 @@
+// The REPL's backend: the lebm interpreter with every builtin group.
+import Glibc
+import Engine
+import Lang
+
+/// ``REPLBackend`` on the real interpreter.
+public final class LangBackend: REPLBackend {
+  public let interpreter: Interpreter
+  public var output: (String) -> Void {
+    get { interpreter.output }
+    set { interpreter.output = newValue }
+  }
+  public var arguments: [String] {
+    get { interpreter.arguments }
+    set { interpreter.arguments = newValue }
+  }
+
+  public init(output: @escaping (String) -> Void = { print($0, terminator: "") }) {
+    interpreter = Interpreter(output: output)
+    interpreter.arguments = []
+    Stdlib.load(into: interpreter)
+  }
+
+  public func check(_ source: String) -> Completeness {
+    switch Interpreter.check(source) {
+    case .complete: return .complete
+    case .incomplete: return .incomplete
+    case .invalid: return .invalid
+    }
+  }
+
+  public func evaluate(_ source: String, file: String) -> EvalResult {
+    let outcome = interpreter.run(source, file: file)
+    let figures = interpreter.takeFigures()
+    switch outcome {
+    case .value(let v):
+      if case .none = v { return EvalResult(figures: figures) }
+      return EvalResult(echo: v.description, figures: figures)
+    case .failure(let e):
+      if e.kind == .interrupted { return EvalResult(interrupted: true, figures: figures) }
+      return EvalResult(error: e.rendered(source: source), isSyntaxError: e.kind == .syntax, figures: figures)
+    }
+  }
+
+  public func completions(for line: String, cursor: Int) -> [String] {
+    let (word, _, kind) = CompletionWord.find(in: line, cursor: cursor)
+    switch kind {
+    case .identifier:
+      var names = interpreter.completions(prefix: word)
+      // Keyword names of the call the cursor is in: `toy("x", n` → `n`.
+      if let callee = CompletionWord.enclosingCall(in: line, cursor: cursor) {
+        names += interpreter.keywordNames(of: callee).filter { $0.hasPrefix(word) }
+      }
+      return Array(Set(names)).sorted()
+    case .field(let base):
+      return interpreter.completions(prefix: base + "." + word).map { String($0.split(separator: ".").last ?? "") }
+    case .string:
+      return PathCompletion.candidates(for: word)
+    }
+  }
+
+  public func help(_ topic: String?) -> String {
+    guard let t = topic, !t.isEmpty else { return interpreter.registry.index }
+    return interpreter.helpText(for: t) ?? "no builtin or function named '\(t)'\n"
+  }
+
+  public func variables() -> [(name: String, summary: String)] {
+    interpreter.variables.filter { !Stdlib.names.contains($0.name) }.map { ($0.name, $0.value.description) }
+  }
+
+  public func reset() {
+    interpreter.reset()
+    Stdlib.load(into: interpreter)
+  }
+}
+
+extension CompletionWord {
+  /// The name of the call whose parentheses hold the cursor, if any: `train(m, data, ep` → `train`.
+  public static func enclosingCall(in line: String, cursor: Int) -> String? {
+    let chars = Array(line.prefix(max(0, cursor)))
+    var depth = 0, inString = false
+    var i = chars.count - 1
+    while i >= 0 {
+      let c = chars[i]
+      if c == "\"" { inString.toggle() } else if !inString {
+        if c == ")" || c == "]" { depth += 1 } else if c == "[" { depth = max(0, depth - 1) } else if c == "(" {
+          if depth == 0 {
+            var j = i - 1
+            while j >= 0 && isIdentifierCharacter(chars[j]) { j -= 1 }
+            return j + 1 < i ? String(chars[(j + 1)..<i]) : nil
+          }
+          depth -= 1
+        }
+      }
+      i -= 1
+    }
+    return nil
+  }
+}
+
+/// File-name completion inside string literals.
+public enum PathCompletion {
+  /// Paths that start with `prefix` (folders end in `/`), sorted.
+  public static func candidates(for prefix: String) -> [String] {
+    let slash = prefix.lastIndex(of: "/")
+    let dir = slash.map { String(prefix[...$0]) } ?? ""
+    let stem = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+    guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
+    defer { closedir(d) }
+    var out: [String] = []
+    while let e = readdir(d) {
+      let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      guard name != ".", name != "..", name.hasPrefix(stem), !(name.hasPrefix(".") && !stem.hasPrefix(".")) else { continue }
+      let isDir = e.pointee.d_type == UInt8(DT_DIR)
+      out.append(dir + name + (isDir ? "/" : ""))
+    }
+    return out.sorted()
+  }
+}
+
+/// The lebm code loaded at start-up: every `stdlib/*.lebm` file, found beside the executable (or
+/// in `LEBM_STDLIB`), run in order of name.
+public enum Stdlib {
+  /// The folder holding the start-up files and the tutorial, if found.
+  public static let folder: String? = {
+    if let e = getenv("LEBM_STDLIB") { return String(cString: e) }
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { return nil }
+    var dir = String(cString: buf)
+    for _ in 0..<6 {
+      guard let slash = dir.lastIndex(of: "/") else { break }
+      dir = String(dir[..<slash])
+      for candidate in [dir + "/stdlib", dir + "/share/lebm/stdlib"] where access(candidate + "/prelude.lebm", R_OK) == 0 {
+        return candidate
+      }
+    }
+    return access("stdlib/prelude.lebm", R_OK) == 0 ? "stdlib" : nil
+  }()
+
+  /// Names the start-up files define (kept out of `:vars`).
+  nonisolated(unsafe) public private(set) static var names: Set<String> = []
+
+  /// Runs the start-up files in `interpreter`; a failing file reports its error through the output.
+  public static func load(into interpreter: Interpreter) {
+    guard let folder, let d = opendir(folder) else { return }
+    var files: [String] = []
+    while let e = readdir(d) {
+      let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      if name.hasSuffix(".lebm") { files.append(name) }
+    }
+    closedir(d)
+    let before = Set(interpreter.variables.map(\.name))
+    for f in files.sorted() {
+      let path = folder + "/" + f
+      guard let source = readText(path) else { continue }
+      if case .failure(let e) = interpreter.run(source, file: path) {
+        interpreter.output("lebm: error in the start-up file \(path):\n\(e.rendered(source: source))\n")
+      }
+    }
+    names = Set(interpreter.variables.map(\.name)).subtracting(before)
+  }
+
+  static func readText(_ path: String) -> String? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = fread(&chunk, 1, chunk.count, f)
+      if n == 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

@@ -1,1 +1,0 @@
-// REPL: see DESIGN.md §2.

@@ -66,7 +66,6 @@ public final class Session {
         reader.addHistory(source)
         run(source, file: fileName)
       case .command(let line):
-        reader.addHistory(line)
         if !command(line) { return status }
       }
     }
@@ -165,6 +164,8 @@ public final class Session {
     let body = line.dropFirst()
     let name = String(body.prefix { !$0.isWhitespace })
     let argument = trimmed(String(body.dropFirst(name.count)))
+    var historyEntry = line  // what Up recalls; `:time` extends it, `:paste` replaces it
+    defer { reader.addHistory(historyEntry) }
     switch name {
     case "q", "quit", "exit":
       return false
@@ -196,6 +197,7 @@ public final class Session {
         console.out("\n")
         return true
       }
+      historyEntry = ":time " + source
       let start = monotonicSeconds()
       run(source, file: fileName)
       console.out("time: \(formatDuration(monotonicSeconds() - start))\n")
@@ -239,10 +241,8 @@ public final class Session {
         }
       }
       let source = lines.joined(separator: "\n")
-      if !trimmed(source).isEmpty {
-        reader.addHistory(source)
-        run(source, file: fileName)
-      }
+      historyEntry = source
+      if !trimmed(source).isEmpty { run(source, file: fileName) }
     case "reset":
       backend.reset()
       transcript.removeAll()

@@ -78,7 +78,7 @@ final class ModelHandle: OpaqueValue {
   func record(_ s: TrainStats) {
     if history.isEmpty { history = [("step", [])] + s.values.map { ($0.0, []) } }
     history[0].1.append(Double(s.step))
-    for (i, (_, v)) in s.values.enumerated() { history[i + 1].1.append(Double(v)) }
+    for (i, (_, v)) in s.values.enumerated() { history[i + 1].1.append(Double("\(v)") ?? Double(v)) }
   }
 
   var historyValue: Value {
@@ -93,8 +93,8 @@ final class ModelHandle: OpaqueValue {
   func field(_ name: String) -> Value? {
     switch name {
     case "latent": return .number(Double(model.latent))
-    case "sigma": return .number(Double(model.sigma))
-    case "prior_sigma": return .number(Double(model.priorSigma))
+    case "sigma": return num(model.sigma)
+    case "prior_sigma": return num(model.priorSigma)
     case "steps": return .number(Double(trainer?.step ?? 0))
     case "epochs": return .number(Double(trainer?.epoch ?? 0))
     case "history": return historyValue
@@ -113,14 +113,14 @@ extension String {
 
 func configRecord(_ c: TrainConfig) -> Record {
   var r = Record()
-  r["lr_g"] = .number(Double(c.lrG)); r["lr_e"] = .number(Double(c.lrE))
-  r["beta1"] = .number(Double(c.beta1)); r["beta2"] = .number(Double(c.beta2))
-  r["lr_decay"] = .number(Double(c.lrDecay)); r["energy_penalty"] = .number(Double(c.energyPenalty))
-  r["clip_g"] = c.clipG.map { .number(Double($0)) } ?? .none
-  r["clip_e"] = c.clipE.map { .number(Double($0)) } ?? .none
+  r["lr_g"] = num(c.lrG); r["lr_e"] = num(c.lrE)
+  r["beta1"] = num(c.beta1); r["beta2"] = num(c.beta2)
+  r["lr_decay"] = num(c.lrDecay); r["energy_penalty"] = num(c.energyPenalty)
+  r["clip_g"] = c.clipG.map(num) ?? .none
+  r["clip_e"] = c.clipE.map(num) ?? .none
   r["persistent"] = .number(Double(c.persistentChains))
-  r["prior_steps"] = .number(Double(c.prior.steps)); r["prior_step"] = .number(Double(c.prior.stepSize))
-  r["posterior_steps"] = .number(Double(c.posterior.steps)); r["posterior_step"] = .number(Double(c.posterior.stepSize))
+  r["prior_steps"] = .number(Double(c.prior.steps)); r["prior_step"] = num(c.prior.stepSize)
+  r["posterior_steps"] = .number(Double(c.posterior.steps)); r["posterior_step"] = num(c.posterior.stepSize)
   r["noise"] = .bool(c.prior.noise)
   return r
 }
@@ -208,9 +208,12 @@ func langevinParams(steps: Int, step: Double) -> [Param] {
    Param("noise", .bool, default: .bool(true)), Param("init_std", .number, default: .number(1))]
 }
 
+/// A Float as a script number with the digits it prints with (0.2, not 0.20000000298023224).
+func num(_ x: Float) -> Value { .number(Double("\(x)") ?? Double(x)) }
+
 /// Statistics as a record.
 func statsRecord(_ s: TrainStats) -> Value {
-  .record(Record([("step", .number(Double(s.step)))] + s.values.map { ($0.0, .number(Double($0.1))) }))
+  .record(Record([("step", .number(Double(s.step)))] + s.values.map { ($0.0, num($0.1)) }))
 }
 
 /// z as an [N, latent] tensor: a count of chains to start from N(0, init_std²), or given z.

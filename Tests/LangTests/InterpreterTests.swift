@@ -92,7 +92,7 @@ extension LangSuite {
   @Test func completionsCoverBuiltinsVariablesKeywordsAndFields() {
     let interp = Interpreter(output: { _ in })
     _ = interp.run("samples = 1\ncfg = {steps: 60, step: 0.4, lr: 1}")
-    #expect(interp.completions(prefix: "sam") == ["samples"])
+    #expect(interp.completions(prefix: "sampl") == ["sample_posterior", "sample_prior", "samples"])
     #expect(interp.completions(prefix: "rand").contains("randn_like"))
     #expect(interp.completions(prefix: "whi") == ["while"])
     #expect(interp.completions(prefix: "cfg.st") == ["cfg.step", "cfg.steps"])

@@ -236,17 +236,32 @@ extension REPLSuites {
   }
 
   @Test func reservedSubcommandsAreNotYetAvailable() {
-    for name in ["notebook", "tutorial", "bench"] {
+    for name in ["notebook", "tutorial"] {
       let (status, text) = cli([name, "x"])
       #expect(status == 69)
       #expect(text.err == "lebm \(name): not yet available\n")
     }
   }
 
-  @Test func placeholderBackendSaysTheLanguageIsNotWired() {
+  @Test func benchRejectsUnknownConfigurations() {
+    let (status, text) = cli(["bench", "nope", "--iters", "1"])
+    #expect(status == 1)
+    #expect(text.err.contains("unknown configuration 'nope'"))
+  }
+
+  @Test func theRealBackendRunsTheLanguage() {
     let b = makeBackend()
-    #expect(b.check("x") == .complete)
-    #expect(b.evaluate("1+1", file: "-e").error == "-e: error: the language is not wired yet")
+    #expect(b.check("fn f(x) {") == .incomplete)
+    #expect(b.check("x = 1") == .complete)
+    #expect(b.evaluate("1+1", file: "-e").echo == "2")
+    let e = b.evaluate("zeros([2, 2]) @ ones([3, 1])", file: "-e")
+    #expect(e.error?.contains("-e:1:") == true)
+    #expect(e.error?.contains("matmul: shapes [2, 2] and [3, 1] do not match") == true)
+    #expect(b.completions(for: "energy_n", cursor: 8) == ["energy_net"])
+    _ = b.evaluate("tiny_x = 1", file: "<repl>")
+    #expect(b.completions(for: "tiny_", cursor: 5) == ["tiny_x"])
+    #expect(b.completions(for: "toy(\"8gaussians\", s", cursor: 18).contains("seed"))
+    #expect(b.help("sample_prior").contains("short-run Langevin"))
   }
 }
 }
@@ -303,7 +318,7 @@ extension REPLSuites {
     }
 
     @Test(.enabled(if: binary != nil)) func reservedSubcommandExitsUnavailable() {
-      #expect(run(["bench"]).0 == 69)
+      #expect(run(["notebook"]).0 == 69)
       #expect(run(["--no-such-option"]).0 == 64)
     }
   }

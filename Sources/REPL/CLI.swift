@@ -19,6 +19,7 @@ public enum CLI {
         lebm run FILE [ARGS…]     the same
         lebm -e CODE [ARGS…]      run CODE and print its value
         lebm -                    run standard input as a script
+        lebm --quick …            any of these with the language's `quick` set (small budgets)
 
       """
     for c in Commands.all where c.name != "run" {
@@ -43,6 +44,13 @@ public enum CLI {
     _ arguments: [String], backend: () -> REPLBackend = makeBackend,
     console: Console = .standard(flushEachWrite: false)
   ) -> Int32 {
+    var arguments = arguments
+    // `--quick` (anywhere before the script) sets the language's `quick` flag: examples and
+    // lessons shrink their budgets. The environment variable LEBM_QUICK=1 does the same.
+    if let q = arguments.firstIndex(of: "--quick"), !arguments[..<q].contains(where: { $0.hasSuffix(".lebm") }) {
+      arguments.remove(at: q)
+      setenv("LEBM_QUICK", "1", 1)
+    }
     guard let first = arguments.first else {
       return isatty(0) != 0 ? repl(backend(), console: Console.standard(flushEachWrite: true))
         : stdinSession(backend(), console: console)

@@ -19,6 +19,13 @@ public final class LangBackend: REPLBackend {
     interpreter = Interpreter(output: output)
     interpreter.arguments = []
     Stdlib.load(into: interpreter)
+    setQuick()
+  }
+
+  /// The global `quick`: true under `--quick` or LEBM_QUICK=1, for scripts that shrink their budgets.
+  private func setQuick() {
+    let q = getenv("LEBM_QUICK").map { String(cString: $0) }
+    interpreter[variable: "quick"] = .bool(q == "1" || q == "true")
   }
 
   public func check(_ source: String) -> Completeness {
@@ -65,12 +72,13 @@ public final class LangBackend: REPLBackend {
   }
 
   public func variables() -> [(name: String, summary: String)] {
-    interpreter.variables.filter { !Stdlib.names.contains($0.name) }.map { ($0.name, $0.value.description) }
+    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.description) }
   }
 
   public func reset() {
     interpreter.reset()
     Stdlib.load(into: interpreter)
+    setQuick()
   }
 }
 

@@ -452,6 +452,7 @@ extension BuiltinGroup {
       Builtin("save", params: [Param("model"), Param("path", .string)],
               doc: "Writes the model and its training state to a safetensors checkpoint (atomically).") { a in
         let m = try a.model("model")
+        makeParentFolders(try a.string("path"))
         try Checkpoint.save(m.model, trainer: m.trainer, to: try a.string("path"))
         return .string(try a.string("path"))
       },

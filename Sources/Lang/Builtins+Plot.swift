@@ -1,5 +1,6 @@
 // Figures as builtins: each writes a PNG, reports it to the host (REPL, notebook) and returns its path.
 import Engine
+import Glibc
 import LatentEBM
 import Plot
 
@@ -7,6 +8,7 @@ extension Args {
   /// Saves a figure to the `path` argument, prints its warnings, records it; returns the path.
   func save(_ figure: Figure) throws -> Value {
     let path = try string("path")
+    makeParentFolders(path)
     let r = try figure.save(to: path)
     for w in r.warnings { write("warning: \(w)\n") }
     interpreter.figures.append(r.path)
@@ -50,6 +52,17 @@ extension Args {
     let m = try model(p)
     guard m.model.latent == 2 else { throw fail("needs a model with a 2-D latent, this one has \(m.model.latent)") }
     return m
+  }
+}
+
+/// Creates the folders above `path` that are missing (`mkdir -p` of its parent); a failure is left
+/// for the write that follows to report.
+func makeParentFolders(_ path: String) {
+  var prefix = ""
+  let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+  for (i, part) in parts.enumerated() {
+    prefix += (i == 0 ? "" : "/") + part
+    if !prefix.isEmpty { mkdir(prefix, 0o755) }
   }
 }
 

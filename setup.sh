@@ -15,3 +15,4 @@ fi
 [ "${1:-}" = "--deps-only" ] && exit 0
 swift build -c release
 .build/release/lebm --version
+.build/release/lebm examples/quickstart.lebm

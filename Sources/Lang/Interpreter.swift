@@ -695,7 +695,7 @@ func normalizePath(_ path: String) -> String {
 }
 
 /// Reads a whole text file, or nil.
-func readTextFile(_ path: String) -> String? {
+public func readTextFile(_ path: String) -> String? {
   guard let f = fopen(path, "rb") else { return nil }
   defer { fclose(f) }
   var bytes: [UInt8] = []

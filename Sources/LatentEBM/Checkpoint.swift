@@ -80,8 +80,7 @@ public enum Checkpoint {
     guard let energyOK = Optional(model.energyNet == nil || model.energyNet is EnergyNet), energyOK else {
       throw LatentEBMError.invalidArgument("save: a custom energy function cannot be saved; only energy_net(...) models")
     }
-    var tensors: [(String, Tensor)] = model.generator.net.namedParameters.map { ("generator.\($0.0)", $0.1) }
-    if let e = model.energyNet as? EnergyNet { tensors += e.net.namedParameters.map { ("energy.\($0.0)", $0.1) } }
+    var tensors = weights(of: model)
     var meta: [String: String] = ["format": format]
     meta["model"] = try json(modelRecord(model))
     if let t = trainer {
@@ -260,9 +259,7 @@ public enum Checkpoint {
     } catch let e as LatentEBMError where !(e.description.hasPrefix(path)) {
       throw fail("the configuration does not describe a valid model (\(e))")
     }
-    var named: [(String, Tensor)] = model.generator.net.namedParameters.map { ("generator.\($0.0)", $0.1) }
-    if let e = model.energyNet as? EnergyNet { named += e.net.namedParameters.map { ("energy.\($0.0)", $0.1) } }
-    try copyTensors(named, from: tensors, path: path)
+    try copyTensors(weights(of: model), from: tensors, path: path)
 
     guard let trainJSON = meta["train"] else { return (model, nil) }
     let t: TrainRecord
@@ -296,6 +293,12 @@ public enum Checkpoint {
     return (model, trainer)
   }
 
+  /// The model's parameters named as in PyTorch's state_dict: `generator.0.weight`, `energy.2.bias`, ….
+  static func weights(of model: LatentEBM) -> [(String, Tensor)] {
+    model.generator.net.namedParameters.map { ("generator.\($0.0)", $0.1) }
+      + ((model.energyNet as? EnergyNet)?.net.namedParameters.map { ("energy.\($0.0)", $0.1) } ?? [])
+  }
+
   /// Checks every named parameter against the file first, then copies; nothing changes on error.
   static func copyTensors(_ named: [(String, Tensor)], from tensors: [String: Tensor], path: String) throws {
     for (name, p) in named {
@@ -311,8 +314,6 @@ public enum Checkpoint {
   /// model is untouched if anything is missing or mismatched.
   public static func loadWeights(_ path: String, into model: LatentEBM) throws {
     let (tensors, _) = try readSafetensors(path)
-    var named: [(String, Tensor)] = model.generator.net.namedParameters.map { ("generator.\($0.0)", $0.1) }
-    if let e = model.energyNet as? EnergyNet { named += e.net.namedParameters.map { ("energy.\($0.0)", $0.1) } }
-    try copyTensors(named, from: tensors, path: path)
+    try copyTensors(weights(of: model), from: tensors, path: path)
   }
 }

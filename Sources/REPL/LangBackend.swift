@@ -161,24 +161,11 @@ public enum Stdlib {
     let before = Set(interpreter.variables.map(\.name))
     for f in files.sorted() {
       let path = folder + "/" + f
-      guard let source = readText(path) else { continue }
+      guard let source = readTextFile(path) else { continue }
       if case .failure(let e) = interpreter.run(source, file: path) {
         interpreter.output("lebm: error in the start-up file \(path):\n\(e.rendered(source: source))\n")
       }
     }
     names = Set(interpreter.variables.map(\.name)).subtracting(before)
-  }
-
-  static func readText(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = fread(&chunk, 1, chunk.count, f)
-      if n == 0 { break }
-      bytes += chunk[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }

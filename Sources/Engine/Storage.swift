@@ -30,7 +30,7 @@ final class BufferPool: @unchecked Sendable {
   static let shared = BufferPool()
   private let free = Mutex<[Int: [UnsafeMutablePointer<Float>]]>([:])
   private let held = Atomic<Int>(0)
-  var limitBytes = 256 << 20
+  var limitBytes = 128 << 20
 
   func take(_ count: Int) -> UnsafeMutablePointer<Float> {
     let n = max(count, 1)

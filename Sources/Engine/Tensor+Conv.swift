@@ -10,31 +10,37 @@ struct ConvGeometry: Equatable {
   let channels: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, oh: Int, ow: Int
 }
 
+/// The output columns `ox` whose input column `ox·s − p + kx` lies inside `0..<w`.
+@inline(__always)
+func validColumns(_ g: ConvGeometry, _ kx: Int) -> Range<Int> {
+  // ox·s − p + kx ≥ 0  ⇔  ox ≥ ⌈(p − kx)/s⌉;   ox·s − p + kx ≤ w − 1  ⇔  ox ≤ ⌊(w − 1 + p − kx)/s⌋.
+  let a = g.padding - kx, b = g.w - 1 + g.padding - kx
+  let lo = a <= 0 ? 0 : (a + g.stride - 1) / g.stride
+  let hi = b < 0 ? 0 : Swift.min(g.ow, b / g.stride + 1)
+  return lo..<Swift.max(lo, hi)
+}
+
 /// cols[(c·k + ky)·k + kx, (n·oh + oy)·ow + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx] (0 outside).
 func im2col(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
-  let plane = g.oh * g.ow, rowLen = batch * plane
+  let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels * g.k * g.k, work: g.channels * g.k * g.k * rowLen) { r in
     let c = r / (g.k * g.k), ky = (r / g.k) % g.k, kx = r % g.k
     let dst = cols + r * rowLen
+    let valid = validColumns(g, kx), shift = kx - g.padding
     for n in 0..<batch {
       let src = x + (n * g.channels + c) * g.h * g.w
       for oy in 0..<g.oh {
-        let iy = oy * g.stride - g.padding + ky
+        let iy = oy * s - g.padding + ky
         let row = dst + n * plane + oy * g.ow
         if iy < 0 || iy >= g.h { row.update(repeating: 0, count: g.ow); continue }
-        let srow = src + iy * g.w
-        if g.stride == 1 {
-          // Contiguous run: zeros at the edges, a copy in the middle.
-          let lo = Swift.max(0, g.padding - kx), hi = Swift.min(g.ow, g.w + g.padding - kx)
-          for ox in 0..<Swift.min(lo, g.ow) { row[ox] = 0 }
-          if hi > lo { (row + lo).update(from: srow + lo - g.padding + kx, count: hi - lo) }
-          for ox in Swift.max(hi, 0)..<g.ow { row[ox] = 0 }
+        let srow = src + iy * g.w + shift
+        if valid.lowerBound > 0 { row.update(repeating: 0, count: valid.lowerBound) }
+        if s == 1 {
+          (row + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
         } else {
-          for ox in 0..<g.ow {
-            let ix = ox * g.stride - g.padding + kx
-            row[ox] = (ix >= 0 && ix < g.w) ? srow[ix] : 0
-          }
+          for ox in valid { row[ox] = srow[ox * s] }
         }
+        if valid.upperBound < g.ow { (row + valid.upperBound).update(repeating: 0, count: g.ow - valid.upperBound) }
       }
     }
   }
@@ -42,26 +48,24 @@ func im2col(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: Un
 
 /// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it.
 func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
-  let plane = g.oh * g.ow, rowLen = batch * plane
+  let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels, work: g.channels * g.k * g.k * rowLen) { c in
     for n in 0..<batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w) }
     for ky in 0..<g.k {
       for kx in 0..<g.k {
         let src = cols + ((c * g.k + ky) * g.k + kx) * rowLen
+        let valid = validColumns(g, kx), shift = kx - g.padding
+        if valid.isEmpty { continue }
         for n in 0..<batch {
           let dst = x + (n * g.channels + c) * g.h * g.w
           for oy in 0..<g.oh {
-            let iy = oy * g.stride - g.padding + ky
+            let iy = oy * s - g.padding + ky
             if iy < 0 || iy >= g.h { continue }
-            let srow = src + n * plane + oy * g.ow, drow = dst + iy * g.w
-            if g.stride == 1 {
-              let lo = Swift.max(0, g.padding - kx), hi = Swift.min(g.ow, g.w + g.padding - kx)
-              if hi > lo { let d = drow + lo - g.padding + kx; for ox in lo..<hi { d[ox - lo] += srow[ox] } }
+            let srow = src + n * plane + oy * g.ow, drow = dst + iy * g.w + shift
+            if s == 1 {
+              for ox in valid { drow[ox] += srow[ox] }
             } else {
-              for ox in 0..<g.ow {
-                let ix = ox * g.stride - g.padding + kx
-                if ix >= 0 && ix < g.w { drow[ix] += srow[ox] }
-              }
+              for ox in valid { drow[ox * s] += srow[ox] }
             }
           }
         }

@@ -177,8 +177,8 @@ public enum Commands {
       }
       return CLI.runFile(file, arguments: Array(args.dropFirst()), backend: backend(), console: console)
     },
-    Command(name: "notebook", summary: "run a notebook's cells into HTML or Markdown (not yet)") {
-      _, _, console in notYet("notebook", console)
+    Command(name: "notebook", summary: "notebook FILE [-o OUT.html|OUT.md] [--stop-on-error]: run its cells into a page") {
+      args, backend, console in NotebookCommand.run(args, backend: backend, console: console)
     },
     Command(name: "tutorial", summary: "learn latent EBMs step by step (not yet)") {
       _, _, console in notYet("tutorial", console)

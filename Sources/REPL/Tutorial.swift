@@ -355,6 +355,7 @@ public final class TutorialPlayer {
   }
 
   private var atEnd = false
+  private var loaded = false
 
   func firstLine(_ step: TutorialStep) -> String {
     for line in step.text.split(separator: "\n") {
@@ -377,8 +378,9 @@ public final class TutorialPlayer {
     ran = []
     lastRun = nil
     atEnd = false
-    console.out(style.rule("Lesson \(lesson.number.map(String.init) ?? String(i + 1)): \(Tutorial.title(of: lesson))") + "\n")
+    console.out((loaded ? "\n" : "") + style.rule("Lesson \(lesson.number.map(String.init) ?? String(i + 1)): \(Tutorial.title(of: lesson))") + "\n")
     if steps.isEmpty { console.out(style.dim("(this lesson is empty)") + "\n") }
+    loaded = true
     return true
   }
 

@@ -599,6 +599,16 @@ public enum NotebookHTML {
     let codeCells = outcomes.filter { $0.cell.kind == .code }
     let total = codeCells.reduce(0) { $0 + $1.seconds }
     let failures = outcomes.filter(\.failed).count
+    // A notebook that opens with its own `# Heading` names the page; the file name goes small.
+    var heading: String?
+    if let first = outcomes.first?.cell, first.kind == .markdown, first.title.isEmpty,
+      let line = first.source.split(separator: "\n").first, let (level, text) = MarkdownHTML.heading(String(line)), level == 1
+    {
+      heading = text
+    }
+    let pageTitle = heading.map { "\($0) — \(title)" } ?? title
+    let titleLine = heading == nil ? "<h1 class=\"nb-title\">\(htmlEscape(title))</h1>\n" : ""
+    let fileNote = heading == nil ? "" : "<span class=\"nb-file\">\(htmlEscape(title))</span> · "
     var html = """
       <!DOCTYPE html>
       <html lang="en">
@@ -606,7 +616,7 @@ public enum NotebookHTML {
       <meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <meta name="generator" content="lebm \(CLI.version)">
-      <title>\(htmlEscape(title))</title>
+      <title>\(htmlEscape(pageTitle))</title>
       <style>
       \(stylesheet)
       </style>
@@ -614,8 +624,7 @@ public enum NotebookHTML {
       <body>
       <main>
       <header class="nb-header">
-      <h1 class="nb-title">\(htmlEscape(title))</h1>
-      <p class="nb-meta">\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s") · \(htmlEscape(formatDuration(total))) in all\(failures > 0 ? " · <span class=\"nb-failed\">\(failures) failed</span>" : "")\(quickNote) · lebm \(CLI.version)</p>
+      \(titleLine)<p class="nb-meta">\(fileNote)\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s") · \(htmlEscape(formatDuration(total))) in all\(failures > 0 ? " · <span class=\"nb-failed\">\(failures) failed</span>" : "")\(quickNote) · lebm \(CLI.version)</p>
       </header>
 
       """
@@ -687,6 +696,7 @@ public enum NotebookHTML {
     .nb-header { border-bottom: 1px solid var(--line); margin-bottom: 1.5rem; }
     .nb-title { margin: 0 0 .25rem; font-size: 1.9rem; }
     .nb-meta { margin: 0 0 1rem; color: var(--muted); font-size: .9rem; }
+    .nb-file { font-family: ui-monospace, Menlo, monospace; }
     .nb-failed { color: var(--err); font-weight: 600; }
     pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .875rem; }
     .cell { margin: 1.25rem 0; }

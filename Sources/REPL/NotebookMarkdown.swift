@@ -42,7 +42,9 @@ public enum NotebookMarkdown {
       for f in outcome.figures {
         figure += 1
         if f.png != nil {
-          md += "![figure \(figure): \(f.path)](\(figureLink(figure)))\n\n"
+          let alt = "figure \(figure): \(f.path)".filter { $0 != "[" && $0 != "]" }
+          let link = figureLink(figure)
+          md += "![\(alt)](\(link.contains(" ") ? "<\(link)>" : link))\n\n"
         } else {
           md += fenced(figureLine(f.path), info: "text")
         }

@@ -217,6 +217,18 @@ extension REPLSuites {
       #expect(!html.contains("cell code error"))
     }
 
+    @Test func importsResolveAgainstTheNotebook() {
+      let dir = temporaryFolder("nb-import")
+      defer { removeFolder(dir) }
+      mkdir(dir + "/sub", 0o755)
+      writeText(dir + "/sub/lib.lebm", "fn helper() { 41 + 1 }\n")
+      writeText(dir + "/sub/nb.lebm", "# %%\nimport \"lib.lebm\"\nhelper()\n")
+      let (console, captured) = Console.capturing()
+      let status = CLI.main(["notebook", dir + "/sub/nb.lebm"], backend: { LangBackend() }, console: console)
+      #expect(status == 0, "\(captured.all)")
+      #expect((readWholeFile(dir + "/sub/nb.html") ?? "").contains("<pre class=\"output value\">42</pre>"))
+    }
+
     @Test func usageErrors() {
       let (console, captured) = Console.capturing()
       #expect(CLI.main(["notebook"], backend: { FakeBackend() }, console: console) == 64)

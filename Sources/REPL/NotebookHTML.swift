@@ -623,7 +623,7 @@ public enum NotebookHTML {
       </head>
       <body>
       <main>
-      <header class="nb-header">
+      <header class="nb-header\(heading == nil ? "" : " compact")">
       \(titleLine)<p class="nb-meta">\(fileNote)\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s") · \(htmlEscape(formatDuration(total))) in all\(failures > 0 ? " · <span class=\"nb-failed\">\(failures) failed</span>" : "")\(quickNote) · lebm \(CLI.version)</p>
       </header>
 
@@ -694,6 +694,8 @@ public enum NotebookHTML {
       font: 16px/1.6 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
     main { max-width: 920px; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
     .nb-header { border-bottom: 1px solid var(--line); margin-bottom: 1.5rem; }
+    .nb-header.compact { border-bottom: none; margin-bottom: 0; }
+    .nb-header.compact .nb-meta { margin: 0; }
     .nb-title { margin: 0 0 .25rem; font-size: 1.9rem; }
     .nb-meta { margin: 0 0 1rem; color: var(--muted); font-size: .9rem; }
     .nb-file { font-family: ui-monospace, Menlo, monospace; }

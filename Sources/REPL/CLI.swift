@@ -165,8 +165,7 @@ public struct Command: Sendable {
   }
 }
 
-/// The subcommands, one row each. `notebook`, `tutorial` and `bench` are reserved until their
-/// issues land: each prints that it is not yet available and exits 69.
+/// The subcommands, one row each.
 public enum Commands {
   /// Every subcommand.
   public static let all: [Command] = [
@@ -177,11 +176,11 @@ public enum Commands {
       }
       return CLI.runFile(file, arguments: Array(args.dropFirst()), backend: backend(), console: console)
     },
-    Command(name: "notebook", summary: "run a notebook's cells into HTML or Markdown (not yet)") {
-      _, _, console in notYet("notebook", console)
+    Command(name: "notebook", summary: "notebook FILE [-o OUT.html|OUT.md] [--stop-on-error]: run its cells into a page") {
+      args, backend, console in NotebookCommand.run(args, backend: backend, console: console)
     },
-    Command(name: "tutorial", summary: "learn latent EBMs step by step (not yet)") {
-      _, _, console in notYet("tutorial", console)
+    Command(name: "tutorial", summary: "tutorial [LESSON] [--list]: learn latent EBMs step by step") {
+      args, backend, console in Tutorial.command(args, backend: backend, console: console)
     },
     Command(name: "bench", summary: "bench [toy2d|mlp784|svhn…] [--iters N] [--threads T]: time training iterations") {
       args, _, console in BenchCommand.run(args, console: console)

@@ -42,6 +42,7 @@ public final class Session {
       :save FILE      write the entries that ran without error to FILE
       :paste          read lines until one that is just `--`, then run them as one block
       :reset          forget all variables
+      :tutorial [N]   play tutorial lesson N (a number or name) step by step, in this session
       :quit           leave (Ctrl-D too)
     Ctrl-C stops a running loop between steps; at the prompt it clears the line.
     """
@@ -243,6 +244,10 @@ public final class Session {
       let source = lines.joined(separator: "\n")
       historyEntry = source
       if !trimmed(source).isEmpty { run(source, file: fileName) }
+    case "tutorial":
+      let saved = backend.output
+      Tutorial.fromREPL(argument, backend: backend, reader: reader, console: console, images: images)
+      backend.output = saved
     case "reset":
       backend.reset()
       transcript.removeAll()

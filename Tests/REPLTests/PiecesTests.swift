@@ -235,12 +235,11 @@ extension REPLSuites {
     #expect(cli(["run"]).0 == 64)
   }
 
-  @Test func reservedSubcommandsAreNotYetAvailable() {
-    for name in ["notebook", "tutorial"] {
-      let (status, text) = cli([name, "x"])
-      #expect(status == 69)
-      #expect(text.err == "lebm \(name): not yet available\n")
-    }
+  @Test func notebookAndTutorialReportMissingInput() {
+    let (status, text) = cli(["notebook", "x"])
+    #expect(status == 66)
+    #expect(text.err == "lebm notebook: cannot read 'x': No such file or directory\n")
+    #expect(cli(["tutorial", "--no-such-flag"]).0 == 64)
   }
 
   @Test func benchRejectsUnknownConfigurations() {
@@ -317,8 +316,8 @@ extension REPLSuites {
       #expect(elapsed < 0.5, "start-up took \(formatDuration(elapsed))")  // ~10 ms here; loose for busy machines
     }
 
-    @Test(.enabled(if: binary != nil)) func reservedSubcommandExitsUnavailable() {
-      #expect(run(["notebook"]).0 == 69)
+    @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {
+      #expect(run(["notebook"]).0 == 64)
       #expect(run(["--no-such-option"]).0 == 64)
     }
   }

@@ -1,0 +1,306 @@
+// Notebooks: `.lebm` files split into cells by `# %%` markers (Jupytext's percent format). The
+// runner evaluates the code cells in order in one backend and keeps, per cell, what it printed,
+// its value, its figures (the PNG bytes, read at once: a later cell may overwrite the file), its
+// wall time and its error. `lebm notebook` writes the result as one HTML page or as Markdown;
+// `lebm tutorial` plays the same cells one step at a time.
+import Glibc
+
+/// One cell of a percent-format notebook.
+public struct NotebookCell: Equatable, Sendable {
+  /// Code runs; markdown is shown.
+  public enum Kind: Equatable, Sendable { case code, markdown }
+
+  public var kind: Kind
+  /// The text after `# %%` (without `[markdown]`), e.g. `Train the model`; empty when none.
+  public var title: String
+  /// The cell's text without its marker: code as written, markdown with the `# ` prefixes
+  /// removed; leading and trailing blank lines dropped.
+  public var source: String
+  /// The 1-based line of the notebook file where `source` starts (for error positions).
+  public var line: Int
+
+  public init(kind: Kind, title: String = "", source: String, line: Int) {
+    self.kind = kind
+    self.title = title
+    self.source = source
+    self.line = line
+  }
+}
+
+/// A parsed notebook.
+public struct Notebook: Equatable, Sendable {
+  public var cells: [NotebookCell]
+
+  public init(cells: [NotebookCell]) { self.cells = cells }
+
+  /// Whether `line` is a cell marker: `# %%` (or `#%%`) followed by nothing, a space, or `[`.
+  static func isMarker(_ line: String) -> Bool {
+    for prefix in ["# %%", "#%%"] where line.hasPrefix(prefix) {
+      let rest = line.dropFirst(prefix.count)
+      if rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "[" { return true }
+    }
+    return false
+  }
+
+  /// Splits `text` into cells. Text before the first marker is a code cell unless it is blank;
+  /// a leading `#!` line is ignored. Cells that are blank after their marker are dropped.
+  public static func parse(_ text: String) -> Notebook {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+      $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+    }
+    if lines.last == "" { lines.removeLast() }
+    if let first = lines.first, first.hasPrefix("#!") { lines[0] = "" }
+
+    var cells: [NotebookCell] = []
+    var kind = NotebookCell.Kind.code
+    var title = ""
+    var body: [String] = []
+    var bodyStart = 1  // the file line of body[0]
+
+    func flush() {
+      var start = 0, end = body.count
+      while start < end, trimmed(body[start]).isEmpty { start += 1 }
+      while end > start, trimmed(body[end - 1]).isEmpty { end -= 1 }
+      let kept = Array(body[start..<end])
+      if kind == .code {
+        guard !kept.isEmpty || !title.isEmpty else { return }
+        cells.append(NotebookCell(kind: .code, title: title, source: kept.joined(separator: "\n"), line: bodyStart + start))
+      } else {
+        let text = kept.map(uncomment).joined(separator: "\n")
+        guard !trimmed(text).isEmpty || !title.isEmpty else { return }
+        cells.append(NotebookCell(kind: .markdown, title: title, source: text, line: bodyStart + start))
+      }
+    }
+
+    for (i, line) in lines.enumerated() {
+      if isMarker(line) {
+        flush()
+        (kind, title) = header(line)
+        body = []
+        bodyStart = i + 2
+      } else {
+        body.append(line)
+      }
+    }
+    flush()
+    return Notebook(cells: cells)
+  }
+
+  /// The kind and title of a marker line: `# %% Title [markdown]`, `# %% [md] Title`.
+  static func header(_ line: String) -> (NotebookCell.Kind, String) {
+    var rest = String(line.drop { $0 != "%" }.dropFirst(2))
+    var kind = NotebookCell.Kind.code
+    for tag in ["[markdown]", "[md]"] {
+      if let r = rest.firstRange(of: tag) {
+        kind = .markdown
+        rest.removeSubrange(r)
+        break
+      }
+    }
+    return (kind, trimmed(rest))
+  }
+
+  /// A markdown line without its comment prefix: `# text` → `text`, `#` → ``.
+  static func uncomment(_ line: String) -> String {
+    if line.hasPrefix("# ") { return String(line.dropFirst(2)) }
+    if line == "#" { return "" }
+    return line
+  }
+}
+
+// MARK: - Running
+
+/// A figure a cell produced: where it was written and its bytes at the time.
+public struct NotebookFigure: Equatable, Sendable {
+  public var path: String
+  /// The PNG's bytes, read right after the cell ran; nil when the file could not be read.
+  public var png: [UInt8]?
+}
+
+/// What running one cell gave.
+public struct CellOutcome: Equatable, Sendable {
+  public var cell: NotebookCell
+  /// Whether the cell ran (markdown cells and cells after a `--stop-on-error` stop do not).
+  public var ran: Bool = false
+  /// What the cell printed.
+  public var output: String = ""
+  /// The value of its last expression, when there is one to show.
+  public var echo: String?
+  /// The rendered error, or `"interrupted"`.
+  public var error: String?
+  public var interrupted: Bool = false
+  public var figures: [NotebookFigure] = []
+  /// Wall time in seconds.
+  public var seconds: Double = 0
+
+  public var failed: Bool { error != nil || interrupted }
+}
+
+/// Runs notebooks cell by cell in one backend.
+public enum NotebookRunner {
+  /// Evaluates one code cell in `backend`, naming it `file` in messages. The source is preceded
+  /// by blank lines so error positions are the notebook's lines.
+  public static func run(_ cell: NotebookCell, in backend: REPLBackend, file: String) -> CellOutcome {
+    var outcome = CellOutcome(cell: cell)
+    guard cell.kind == .code else { return outcome }
+    final class Sink { var text = "" }
+    let sink = Sink()
+    backend.output = { sink.text += $0 }
+    let source = String(repeating: "\n", count: max(0, cell.line - 1)) + cell.source
+    let start = monotonicSeconds()
+    let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
+    outcome.seconds = monotonicSeconds() - start
+    outcome.ran = true
+    outcome.output = sink.text
+    outcome.echo = result.echo
+    outcome.error = result.interrupted ? "interrupted" : result.error
+    outcome.interrupted = result.interrupted
+    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: readFileBytes($0)) }
+    return outcome
+  }
+
+  /// Runs every code cell of `notebook` in order. After a failure the rest still run unless
+  /// `stopOnError`; an interruption (Ctrl-C) always stops. `progress` hears about each cell
+  /// before (`nil` outcome) and after it runs.
+  public static func run(
+    _ notebook: Notebook, in backend: REPLBackend, file: String, stopOnError: Bool = false,
+    progress: (Int, CellOutcome?) -> Void = { _, _ in }
+  ) -> [CellOutcome] {
+    var outcomes: [CellOutcome] = []
+    var stopped = false
+    for (i, cell) in notebook.cells.enumerated() {
+      guard cell.kind == .code, !stopped else {
+        outcomes.append(CellOutcome(cell: cell))
+        continue
+      }
+      progress(i, nil)
+      let outcome = run(cell, in: backend, file: file)
+      progress(i, outcome)
+      outcomes.append(outcome)
+      if outcome.interrupted || (stopOnError && outcome.failed) { stopped = true }
+    }
+    return outcomes
+  }
+}
+
+// MARK: - The command
+
+/// `lebm notebook FILE [-o OUT.html|OUT.md] [--stop-on-error] [--quick]`.
+public enum NotebookCommand {
+  public static let usage = """
+    usage: lebm notebook FILE.lebm [-o OUT.html|OUT.md] [--stop-on-error] [--quick]
+      Runs the cells of FILE (split by `# %%` lines; `# %% [markdown]` cells hold text in `#`
+      comments) in one session and writes a page with each cell's output, value, figures, time
+      and error. OUT defaults to FILE with .html; with .md, figures go to OUT_files/.
+      Exit status: 0 when every cell ran, 70 when one failed (the page is written anyway).
+
+    """
+
+  public static func run(_ arguments: [String], backend makeBackend: () -> REPLBackend, console: Console) -> Int32 {
+    var input: String?
+    var outputPath: String?
+    var stopOnError = false
+    var i = 0
+    while i < arguments.count {
+      let a = arguments[i]
+      switch a {
+      case "-o", "--output":
+        guard i + 1 < arguments.count else {
+          console.err("lebm notebook: \(a) needs a path\n" + usage)
+          return 64
+        }
+        outputPath = arguments[i + 1]
+        i += 1
+      case "--stop-on-error": stopOnError = true
+      case "--quick": setenv("LEBM_QUICK", "1", 1)
+      case "-h", "--help":
+        console.out(usage)
+        return 0
+      default:
+        if a.hasPrefix("-o"), a.count > 2 {
+          outputPath = String(a.dropFirst(2))
+        } else if a.hasPrefix("-") || input != nil {
+          console.err("lebm notebook: unexpected argument '\(a)'\n" + usage)
+          return 64
+        } else {
+          input = a
+        }
+      }
+      i += 1
+    }
+    guard let input else {
+      console.err(usage)
+      return 64
+    }
+    guard let text = readWholeFile(input) else {
+      console.err("lebm notebook: cannot read '\(input)': \(errnoMessage())\n")
+      return 66
+    }
+    let out = outputPath ?? defaultOutput(for: input)
+    let notebook = Notebook.parse(text)
+    let backend = makeBackend()
+    let codeCells = notebook.cells.filter { $0.kind == .code }.count
+    var number = 0
+    let outcomes = NotebookRunner.run(notebook, in: backend, file: input, stopOnError: stopOnError) { _, outcome in
+      guard let outcome else {
+        number += 1
+        return
+      }
+      let label = outcome.cell.title.isEmpty ? "" : " " + outcome.cell.title
+      let status = outcome.interrupted ? "interrupted" : outcome.failed ? "error" : "ok"
+      console.err("[\(number)/\(codeCells)]\(label): \(status) (\(formatDuration(outcome.seconds)))\n")
+      if let e = outcome.error, !outcome.interrupted { console.err(ensureNewline(e)) }
+    }
+    let title = baseName(input)
+    let written: Bool
+    if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
+      written = NotebookMarkdown.write(outcomes, title: title, to: out)
+    } else {
+      let page = NotebookHTML.page(outcomes, title: title, builtins: builtinNames(backend))
+      written = writeFile(out, Array(page.utf8))
+    }
+    guard written else {
+      console.err("lebm notebook: cannot write '\(out)': \(errnoMessage())\n")
+      return 73
+    }
+    let failures = outcomes.filter(\.failed).count
+    console.err("wrote \(out)" + (failures > 0 ? " (\(failures) cell\(failures == 1 ? "" : "s") failed)" : "") + "\n")
+    if outcomes.contains(where: \.interrupted) { return 130 }
+    return failures > 0 ? 70 : 0
+  }
+
+  /// `dir/name.lebm` → `dir/name.html`.
+  public static func defaultOutput(for input: String) -> String {
+    let name = baseName(input)
+    let stem = name.hasSuffix(".lebm") ? String(input.dropLast(5)) : input
+    return stem + ".html"
+  }
+
+  /// Builtin and prelude names, for highlighting: the real interpreter's, else none.
+  static func builtinNames(_ backend: REPLBackend) -> Set<String> {
+    guard let lang = backend as? LangBackend else { return [] }
+    return Set(lang.interpreter.registry.names).union(Stdlib.names)
+  }
+}
+
+/// The last path component.
+func baseName(_ path: String) -> String {
+  path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+}
+
+/// Writes `bytes` to `path` (created or truncated); false on failure (errno says why).
+func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+  guard fd >= 0 else { return false }
+  defer { close(fd) }
+  var offset = 0
+  while offset < bytes.count {
+    let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      return false
+    }
+    offset += n
+  }
+  return true
+}

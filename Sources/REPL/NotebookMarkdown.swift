@@ -1,0 +1,93 @@
+// A notebook as Markdown: markdown cells as written, code in ```lebm fences, outputs in plain
+// fences, figures copied to `OUT_files/figN.png` beside the page and linked.
+import Glibc
+
+public enum NotebookMarkdown {
+  /// The folder for `out`'s figures: `page.md` → `page_files`.
+  public static func filesFolder(for out: String) -> String {
+    for ext in [".md", ".markdown"] where out.hasSuffix(ext) {
+      return String(out.dropLast(ext.count)) + "_files"
+    }
+    return out + "_files"
+  }
+
+  /// The page text; `figureLink(n)` is the relative link of the n-th figure (1-based).
+  public static func text(_ outcomes: [CellOutcome], title: String, figureLink: (Int) -> String) -> String {
+    var md = "# \(title)\n\n"
+    let codeCells = outcomes.filter { $0.cell.kind == .code }
+    let failures = outcomes.filter(\.failed).count
+    md += "_\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s"), \(formatDuration(codeCells.reduce(0) { $0 + $1.seconds })) in all"
+    md += (failures > 0 ? ", \(failures) failed" : "") + "; lebm \(CLI.version)_\n\n"
+    var number = 0
+    var figure = 0
+    for outcome in outcomes {
+      let cell = outcome.cell
+      if cell.kind == .markdown {
+        if !cell.title.isEmpty { md += "## \(cell.title)\n\n" }
+        md += ensureNewline(cell.source) + "\n"
+        continue
+      }
+      number += 1
+      var head = "**[\(number)]**"
+      if !cell.title.isEmpty { head += " \(cell.title)" }
+      if !outcome.ran {
+        head += " · _not run_"
+      } else {
+        if outcome.failed { head += " · **\(outcome.interrupted ? "interrupted" : "error")**" }
+        head += " · \(formatDuration(outcome.seconds))"
+      }
+      md += head + "\n\n"
+      md += fenced(cell.source, info: "lebm")
+      if !outcome.output.isEmpty { md += fenced(outcome.output, info: "text") }
+      for f in outcome.figures {
+        figure += 1
+        if f.png != nil {
+          let alt = "figure \(figure): \(f.path)".filter { $0 != "[" && $0 != "]" }
+          let link = figureLink(figure)
+          md += "![\(alt)](\(link.contains(" ") ? "<\(link)>" : link))\n\n"
+        } else {
+          md += fenced(figureLine(f.path), info: "text")
+        }
+      }
+      if let echo = outcome.echo { md += fenced(echo, info: "text") }
+      if let error = outcome.error { md += "> **Error**\n\n" + fenced(error, info: "text") }
+    }
+    return md
+  }
+
+  /// Writes the page to `out` and its figures to ``filesFolder(for:)``; false on failure.
+  public static func write(_ outcomes: [CellOutcome], title: String, to out: String) -> Bool {
+    let folder = filesFolder(for: out)
+    let folderName = baseName(folder)
+    let pngs = outcomes.flatMap(\.figures).compactMap(\.png)
+    if !pngs.isEmpty {
+      if mkdir(folder, 0o755) != 0 && errno != EEXIST { return false }
+      for (i, png) in pngs.enumerated() where !writeFile(folder + "/fig\(i + 1).png", png) {
+        return false
+      }
+    }
+    // Figures without bytes are not numbered in the folder: map page numbers to file numbers.
+    var fileNumber: [Int: Int] = [:]
+    var n = 0, k = 0
+    for f in outcomes.flatMap(\.figures) {
+      n += 1
+      if f.png != nil {
+        k += 1
+        fileNumber[n] = k
+      }
+    }
+    let page = text(outcomes, title: title) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
+    return writeFile(out, Array(page.utf8))
+  }
+
+  /// `text` in a fence longer than any run of backticks inside it.
+  static func fenced(_ text: String, info: String) -> String {
+    var longest = 0, run = 0
+    for c in text {
+      run = c == "`" ? run + 1 : 0
+      longest = max(longest, run)
+    }
+    let fence = String(repeating: "`", count: max(3, longest + 1))
+    return fence + info + "\n" + ensureNewline(text) + fence + "\n\n"
+  }
+}

@@ -1,0 +1,245 @@
+// `lebm notebook`: percent-format parsing, the HTML page and the Markdown output, run on the real
+// interpreter (a real plot builtin makes the figure) in a temporary folder.
+import Glibc
+import Testing
+
+@testable import REPL
+
+/// A fresh temporary folder.
+func temporaryFolder(_ name: String) -> String {
+  let path = temporaryPath("\(name)-\(UInt32.random(in: 0...UInt32.max))")
+  mkdir(path, 0o755)
+  return path
+}
+
+/// Removes a folder and the files (and one level of folders) in it.
+func removeFolder(_ path: String) {
+  guard let d = opendir(path) else { return }
+  while let e = readdir(d) {
+    let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    if name == "." || name == ".." { continue }
+    if e.pointee.d_type == UInt8(DT_DIR) { removeFolder(path + "/" + name) } else { unlink(path + "/" + name) }
+  }
+  closedir(d)
+  rmdir(path)
+}
+
+func writeText(_ path: String, _ text: String) {
+  #expect(writeFile(path, Array(text.utf8)))
+}
+
+extension REPLSuites {
+  @Suite struct NotebookTests {
+    @Test func parsesPercentCells() {
+      let nb = Notebook.parse("""
+        #!/usr/bin/env lebm
+        x = 1
+
+        # %% [markdown]
+        # # Title
+        #
+        # Some *text*.
+        # %% Train the model
+        y = x + 1
+
+        # %% Notes [markdown]
+        # more
+        #%%
+        z = 3
+        # %%
+
+
+        """)
+      #expect(nb.cells.map(\.kind) == [.code, .markdown, .code, .markdown, .code])
+      #expect(nb.cells[0].source == "x = 1" && nb.cells[0].line == 2)
+      #expect(nb.cells[1].source == "# Title\n\nSome *text*.")
+      #expect(nb.cells[2].title == "Train the model" && nb.cells[2].source == "y = x + 1" && nb.cells[2].line == 9)
+      #expect(nb.cells[3].title == "Notes" && nb.cells[3].source == "more")
+      #expect(nb.cells[4].source == "z = 3")
+      // blank text before the first marker is no cell; `# %%x` is not a marker
+      let blank = Notebook.parse("\n\n# %%\na = 1\n# %%x\n")
+      #expect(blank.cells.count == 1 && blank.cells[0].source == "a = 1\n# %%x")
+    }
+
+    @Test func markdownConverterEscapesAndFormats() {
+      let html = MarkdownHTML.render("""
+        # A <b>title</b>
+
+        Some **bold**, *em*, _em too_, `x < 1` and loss_g_e kept; a [link](https://e.com/?a=1&b=2).
+        <script>alert(1)</script>
+
+        - one
+        - two
+          more
+
+        1. first
+        2. second
+
+        ```
+        x = randn([2])  # hi
+        ```
+
+        > quoted
+
+        | a | b |
+        |---|--:|
+        | 1 | 2 |
+        """, builtins: ["randn"])
+      #expect(html.contains("<h1>A &lt;b&gt;title&lt;/b&gt;</h1>"))
+      #expect(html.contains("<strong>bold</strong>, <em>em</em>, <em>em too</em>, <code>x &lt; 1</code> and loss_g_e kept"))
+      #expect(html.contains("<a href=\"https://e.com/?a=1&amp;b=2\">link</a>"))
+      #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"))
+      #expect(html.contains("<ul>\n<li>one</li>\n<li>two\nmore</li>\n</ul>"))
+      #expect(html.contains("<ol>\n<li>first</li>\n<li>second</li>\n</ol>"))
+      #expect(html.contains("<span class=\"b\">randn</span>([<span class=\"n\">2</span>])"))
+      #expect(html.contains("<span class=\"c\"># hi</span>"))
+      #expect(html.contains("<blockquote>\n<p>quoted</p>\n</blockquote>"))
+      #expect(html.contains("<th>a</th><th style=\"text-align:right\">b</th>") && html.contains("<td>1</td>"))
+      #expect(MarkdownHTML.inline("[x](javascript:alert(1))") == "<a href=\"#\">x</a>")
+    }
+
+    @Test func highlighterClassifiesTokens() {
+      let html = LebmHighlighter.html(
+        "fn f(a, k: 1.5e-3) { if a > 0 { print(\"a{a}\") } else { none } }  # done\nfor i in 1..10 {}",
+        builtins: ["print"])
+      #expect(html.contains("<span class=\"k\">fn</span> <span class=\"f\">f</span>(a, k: <span class=\"n\">1.5e-3</span>)"))
+      #expect(html.contains("<span class=\"b\">print</span>(<span class=\"s\">&quot;a{a}&quot;</span>)"))
+      #expect(html.contains("<span class=\"kc\">none</span>") && html.contains("<span class=\"c\"># done</span>"))
+      #expect(html.contains("<span class=\"n\">1</span>..<span class=\"n\">10</span>"))
+      // the pieces give the source back
+      let source = "x = \"a # not a comment\" # comment\ny = 3"
+      #expect(LebmHighlighter.tokens(source).map(\.1).joined() == source)
+    }
+
+    /// The notebook the page tests run: markdown, output, a figure, an error, a later cell.
+    func writeDemo(in dir: String) -> String {
+      let path = dir + "/demo.lebm"
+      writeText(path, """
+        # %% [markdown]
+        # # Histogram demo
+        #
+        # We draw a **histogram** of `randn([100])`.
+
+        # %% Setup
+        seed(1)
+        x = randn([100])
+        print("first output line")
+
+        # %% Plot
+        plot_hist(x, "\(dir)/hist.png", title: "randn")
+        len([1, 2, 3])
+
+        # %% Broken
+        y = x + "oops"
+
+        # %%
+        print("after the error: {len([1, 2])}")
+        "last value"
+        """)
+      return path
+    }
+
+    @Test func rendersAPageWithOutputsFiguresAndErrors() {
+      let dir = temporaryFolder("nb-html")
+      defer { removeFolder(dir) }
+      let path = writeDemo(in: dir)
+      let (console, captured) = Console.capturing()
+      let status = CLI.main(["notebook", path], backend: { LangBackend() }, console: console)
+      #expect(status == 70, "\(captured.all)")
+      guard let html = readWholeFile(dir + "/demo.html") else {
+        Issue.record("no page written: \(captured.all)")
+        return
+      }
+      #expect(html.hasPrefix("<!DOCTYPE html>"))
+      #expect(html.contains("<h1>Histogram demo</h1>"))
+      #expect(html.contains("We draw a <strong>histogram</strong> of <code>randn([100])</code>."))
+      #expect(html.contains("<pre class=\"output stdout\">first output line</pre>"))
+      #expect(html.contains("<img src=\"data:image/png;base64,iVBORw0KGgo"))
+      #expect(html.contains("<pre class=\"output value\">3</pre>"))
+      // the error sits in the cell that raised it, at the notebook's line
+      #expect(html.contains("<section class=\"cell code error\" id=\"cell-3\">"))
+      #expect(html.contains("<pre class=\"output error\">\(path):16:7: error: cannot apply &#39;+&#39;"), "\(html)")
+      // later cells still ran
+      #expect(html.contains("<pre class=\"output stdout\">after the error: 2</pre>"))
+      #expect(html.contains("<pre class=\"output value\">&quot;last value&quot;</pre>"))
+      #expect(html.contains("<span class=\"cell-title\">Setup</span>"))
+      #expect(html.contains("class=\"cell-time\""))
+      #expect(html.components("<section class=\"cell code\"").count == 4)
+      #expect(captured.err.contains("wrote \(dir)/demo.html (1 cell failed)"))
+    }
+
+    @Test func stopOnErrorSkipsTheRest() {
+      let dir = temporaryFolder("nb-stop")
+      defer { removeFolder(dir) }
+      let path = writeDemo(in: dir)
+      let (console, _) = Console.capturing()
+      let status = CLI.main(["notebook", path, "--stop-on-error", "-o", dir + "/page.html"], backend: { LangBackend() }, console: console)
+      #expect(status == 70)
+      let html = readWholeFile(dir + "/page.html") ?? ""
+      #expect(html.contains("<section class=\"cell code skipped\" id=\"cell-4\">"))
+      #expect(!html.contains("after the error"  + ": 2</pre>"))
+    }
+
+    @Test func writesMarkdownWithFiguresBesideIt() {
+      let dir = temporaryFolder("nb-md")
+      defer { removeFolder(dir) }
+      let path = writeDemo(in: dir)
+      let (console, captured) = Console.capturing()
+      let status = CLI.main(["notebook", path, "-o", dir + "/out.md"], backend: { LangBackend() }, console: console)
+      #expect(status == 70, "\(captured.all)")
+      let md = readWholeFile(dir + "/out.md") ?? ""
+      #expect(md.hasPrefix("# demo.lebm\n"))
+      #expect(md.contains("# Histogram demo\n\nWe draw a **histogram**"))
+      #expect(md.contains("**[1]** Setup · "))
+      #expect(md.contains("```lebm\nseed(1)\nx = randn([100])\n"))
+      #expect(md.contains("```text\nfirst output line\n```"))
+      #expect(md.contains("![figure 1: \(dir)/hist.png](out_files/fig1.png)"))
+      #expect(md.contains("**[3]** Broken · **error**"))
+      #expect(md.contains("after the error: 2"))
+      let png = readFileBytes(dir + "/out_files/fig1.png") ?? []
+      #expect(FigureInfo.pngSize(Array(png.prefix(24))) != nil, "a PNG beside the page")
+    }
+
+    @Test func allCellsPassingExitsZeroAndQuickIsSet() {
+      let dir = temporaryFolder("nb-ok")
+      defer {
+        removeFolder(dir)
+        unsetenv("LEBM_QUICK")
+      }
+      let path = dir + "/ok.lebm"
+      writeText(path, "# %%\nquick\n# %%\nprint(\"<tag> & done\")\n")
+      let (console, _) = Console.capturing()
+      let status = CLI.main(["notebook", "--quick", path, "-o", dir + "/ok.html"], backend: { LangBackend() }, console: console)
+      #expect(status == 0)
+      let html = readWholeFile(dir + "/ok.html") ?? ""
+      #expect(html.contains("<pre class=\"output value\">true</pre>"))
+      #expect(html.contains("&lt;tag&gt; &amp; done"))
+      #expect(!html.contains("cell code error"))
+    }
+
+    @Test func importsResolveAgainstTheNotebook() {
+      let dir = temporaryFolder("nb-import")
+      defer { removeFolder(dir) }
+      mkdir(dir + "/sub", 0o755)
+      writeText(dir + "/sub/lib.lebm", "fn helper() { 41 + 1 }\n")
+      writeText(dir + "/sub/nb.lebm", "# %%\nimport \"lib.lebm\"\nhelper()\n")
+      let (console, captured) = Console.capturing()
+      let status = CLI.main(["notebook", dir + "/sub/nb.lebm"], backend: { LangBackend() }, console: console)
+      #expect(status == 0, "\(captured.all)")
+      #expect((readWholeFile(dir + "/sub/nb.html") ?? "").contains("<pre class=\"output value\">42</pre>"))
+    }
+
+    @Test func usageErrors() {
+      let (console, captured) = Console.capturing()
+      #expect(CLI.main(["notebook"], backend: { FakeBackend() }, console: console) == 64)
+      #expect(CLI.main(["notebook", "/nonexistent/x.lebm"], backend: { FakeBackend() }, console: console) == 66)
+      #expect(captured.err.contains("cannot read '/nonexistent/x.lebm'"))
+      #expect(NotebookCommand.defaultOutput(for: "a/b.c/nb.lebm") == "a/b.c/nb.html")
+    }
+  }
+}
+
+extension String {
+  /// Pieces of `self` between occurrences of `separator` (a count helper for tests).
+  func components(_ separator: String) -> [Substring] { split(separator: separator, omittingEmptySubsequences: false) }
+}

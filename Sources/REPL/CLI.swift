@@ -189,9 +189,4 @@ public enum Commands {
 
   /// The subcommand called `name`, if any.
   public static func named(_ name: String) -> Command? { all.first { $0.name == name } }
-
-  static func notYet(_ name: String, _ console: Console) -> Int32 {
-    console.err("lebm \(name): not yet available\n")
-    return 69
-  }
 }

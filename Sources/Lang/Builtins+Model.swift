@@ -81,9 +81,7 @@ final class ModelHandle: OpaqueValue {
     for (i, (_, v)) in s.values.enumerated() { history[i + 1].1.append(Double("\(v)") ?? Double(v)) }
   }
 
-  var historyValue: Value {
-    .record(Record(history.map { ($0.0, .list($0.1.map { .number($0) })) }))
-  }
+  var historyValue: Value { .opaque(HistoryHandle(history)) }
 
   var typeName: String { "latent_ebm" }
   var summary: String {
@@ -123,6 +121,25 @@ func configRecord(_ c: TrainConfig) -> Record {
   r["posterior_steps"] = .number(Double(c.posterior.steps)); r["posterior_step"] = num(c.posterior.stepSize)
   r["noise"] = .bool(c.prior.noise)
   return r
+}
+
+/// A training history: one list per statistic (`h.loss_g`), with a short summary for echo.
+final class HistoryHandle: OpaqueValue {
+  let columns: [(String, [Double])]
+  init(_ columns: [(String, [Double])]) { self.columns = columns }
+  var typeName: String { "history" }
+  var steps: Int { columns.first?.1.count ?? 0 }
+  var summary: String {
+    guard steps > 0 else { return "<history: no steps yet>" }
+    let last = columns.dropFirst().prefix(4).map { "\($0.0)=\(formatScalar(Float($0.1.last ?? .nan)))" }.joined(separator: " ")
+    return "<history: \(steps) steps; last \(last); fields \(fieldNames.joined(separator: ", "))>"
+  }
+  func field(_ name: String) -> Value? {
+    columns.first { $0.0 == name }.map { .list($0.1.map { .number($0) }) }
+  }
+  var fieldNames: [String] { columns.map(\.0) }
+  /// The history as a record of lists.
+  var record: Record { Record(columns.map { ($0.0, .list($0.1.map { .number($0) })) }) }
 }
 
 // MARK: - Argument helpers
@@ -408,7 +425,7 @@ extension BuiltinGroup {
                 Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
                 `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. The learning rates
                 decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
-                Returns the statistics history {step: [...], loss_g: [...], ...} (also in model.history).
+                Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
                 """ + "\n" + trainParamsDoc) { a in
         let m = try a.model("model")
         let c = try a.trainConfig(m.config)

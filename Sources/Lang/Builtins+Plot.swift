@@ -182,9 +182,8 @@ extension BuiltinGroup {
         var rec: Record
         switch a["history"] {
         case .record(let r): rec = r
-        case .opaque(let o as ModelHandle):
-          guard case .record(let r) = o.historyValue else { throw a.fail("the model has no history") }
-          rec = r
+        case .opaque(let o as HistoryHandle): rec = o.record
+        case .opaque(let o as ModelHandle): rec = HistoryHandle(o.history).record
         default: throw a.fail("'history' must be a model or a history record, got \(shown(a["history"]))")
         }
         let steps = try rec["step"].map { try a.numbers($0, "'step'") }

@@ -48,9 +48,18 @@ func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
   DispatchQueue.concurrentPerform(iterations: n, execute: body)
 }
 
-/// Runs two pieces of work at once, one per core, with OpenBLAS on one thread each (on one
-/// thread in order when only one is set). Interruptible callers get interruptible workers; an
-/// interruption in one stops the other too. Rethrows the first error.
+/// Runs `body` with OpenBLAS on one thread, restoring ``Threads/count`` after. Work that keeps both
+/// cores busy itself (two chains at once) uses it so OpenBLAS's own worker does not compete.
+public func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+  openblas_set_num_threads(1)
+  defer { openblas_set_num_threads(Int32(Threads.count)) }
+  return try body()
+}
+
+/// Runs two pieces of work at once, one per core (one after the other when one thread is set).
+/// Call it inside ``withSingleThreadedBLAS(_:)`` so each product runs on its own core.
+/// Interruptible callers get interruptible workers; an interruption in one stops the other too.
+/// Rethrows the first error.
 public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) throws {
   if Threads.count < 2 {
     try a(); try b()
@@ -58,8 +67,6 @@ public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) thro
   }
   let flag = Interrupt.current
   var errors: [Error?] = [nil, nil]
-  openblas_set_num_threads(1)
-  defer { openblas_set_num_threads(Int32(Threads.count)) }
   withoutActuallyEscaping(a) { a in
     withoutActuallyEscaping(b) { b in
       errors.withUnsafeMutableBufferPointer { errs in

@@ -124,6 +124,15 @@ public final class Trainer {
   /// - Throws: ``LatentEBMError/diverged(_:)`` before changing the model if the chains or the
   ///   gradients are not finite, or the chains run off past `divergenceNorm`.
   public func step(_ x: Tensor, start: Tensor? = nil) throws -> TrainStats {
+    // With the two chains on two cores, OpenBLAS stays on one thread for the whole step: its idle
+    // worker would otherwise spin against them.
+    if Threads.count > 1 && (config.parallelChains ?? balancedChains) {
+      return try withSingleThreadedBLAS { try iterate(x, start: start, parallel: true) }
+    }
+    return try iterate(x, start: start, parallel: false)
+  }
+
+  private func iterate(_ x: Tensor, start: Tensor?, parallel: Bool) throws -> TrainStats {
     try model.checkData(x, "train_step")
     let n = x.shape[0]
     guard n > 0 else { throw LatentEBMError.invalidArgument("train_step: the batch is empty") }
@@ -147,7 +156,7 @@ public final class Trainer {
     }
     let posterior = { zq = try self.model.samplePosterior(xb, from: zq0, config: self.config.posterior, using: &rngQ) }
     let prior = { if hasPrior { zp = try self.model.samplePrior(from: zp0, config: self.config.prior, using: &rngP) } }
-    if config.parallelChains ?? balancedChains {
+    if parallel {
       try runConcurrently(posterior, prior)
     } else {
       try posterior(); try prior()

@@ -37,6 +37,11 @@ import Testing
       try Conv2d(3, 2, kernelSize: 3, stride: 2, padding: 1, using: &rng),
     ])
     try compare(gen, input: try Tensor.randn([4, 6], using: &rng), "conv net")
+    // The same with the batch cut into chunks of one to three images.
+    let saved = ConvKernel.chunkFloats
+    defer { ConvKernel.chunkFloats = saved }
+    ConvKernel.chunkFloats = 300
+    try compare(gen, input: try Tensor.randn([5, 6], using: &rng), "conv net in chunks")
   }
 
   @Test func unsupportedLayersAreErrors() throws {

@@ -172,13 +172,18 @@ final class ReshapeKernel: LayerKernel {
   }
 }
 
-/// Conv2d or ConvTranspose2d as one GEMM over the batch, with its scratch buffers kept.
+/// Conv2d or ConvTranspose2d as GEMMs over chunks of the batch, with its scratch buffers kept.
+///
+/// The column buffer of a whole batch is large (52 MB for the SVHN generator's third layer), so the
+/// batch is cut into chunks whose columns fit in cache (about 8 MB): im2col writes and col2im reads
+/// hit cache instead of memory, and the GEMMs stay wide (N = chunk·H·W ≥ 512).
 final class ConvKernel: LayerKernel {
   let transposed: Bool, w: Tensor, b: Tensor?
   let n: Int, cin: Int, cout: Int, k: Int
   let geometry: ConvGeometry
   let outputShape: [Int]
-  let plane: Int, ck: Int
+  let plane: Int, ck: Int, chunk: Int
+  let inCount: Int, outCount: Int
   let cn: UnsafeMutablePointer<Float>, cols: UnsafeMutablePointer<Float>
 
   init(transposed: Bool, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int, outputPadding op: Int, input: [Int]) throws {
@@ -206,19 +211,35 @@ final class ConvKernel: LayerKernel {
       plane = oh * ow; ck = cin * k * k
       cn = .allocate(capacity: cout * n * plane)
     }
-    cols = .allocate(capacity: ck * n * plane)
+    inCount = input[1] * h * wd
+    outCount = outputShape[1] * outputShape[2] * outputShape[3]
+    chunk = Swift.max(1, Swift.min(n, ConvKernel.chunkFloats / Swift.max(1, ck * plane)))
+    cols = .allocate(capacity: ck * chunk * plane)
   }
   deinit { cn.deallocate(); cols.deallocate() }
 
+  /// The size of one chunk's column buffer, in floats (2M = 8 MB; tests make it small to force chunks).
+  nonisolated(unsafe) static var chunkFloats = 2 << 20
+
+  /// Calls `body(first, count)` for each chunk of the batch.
+  @inline(__always) private func chunks(_ body: (Int, Int) -> Void) {
+    var n0 = 0
+    while n0 < n { let c = Swift.min(chunk, n - n0); body(n0, c); n0 += c }
+  }
+
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    let wp = w.storage.pointer
+    let wp = w.storage.pointer, ld = n * plane
     if transposed {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
-      sgemm(true, false, m: ck, n: n * plane, k: cin, wp, lda: ck, cn, ldb: n * plane, cols, ldc: n * plane)
-      col2im(cols, batch: n, geometry, y)
+      chunks { n0, c in
+        sgemm(true, false, m: ck, n: c * plane, k: cin, wp, lda: ck, cn + n0 * plane, ldb: ld, cols, ldc: c * plane)
+        col2im(cols, batch: c, geometry, y + n0 * outCount)
+      }
     } else {
-      im2col(x, batch: n, geometry, cols)
-      sgemm(false, false, m: cout, n: n * plane, k: ck, wp, lda: ck, cols, ldb: n * plane, cn, ldc: n * plane)
+      chunks { n0, c in
+        im2col(x + n0 * inCount, batch: c, geometry, cols)
+        sgemm(false, false, m: cout, n: c * plane, k: ck, wp, lda: ck, cols, ldb: c * plane, cn + n0 * plane, ldc: ld)
+      }
       swapBatchChannels(cn, n: cout, c: n, plane: plane, y)
     }
     if let b {
@@ -228,15 +249,19 @@ final class ConvKernel: LayerKernel {
   }
 
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-    let wp = w.storage.pointer
+    let wp = w.storage.pointer, ld = n * plane
     if transposed {
-      im2col(dy, batch: n, geometry, cols)
-      sgemm(false, false, m: cin, n: n * plane, k: ck, wp, lda: ck, cols, ldb: n * plane, cn, ldc: n * plane)
+      chunks { n0, c in
+        im2col(dy + n0 * outCount, batch: c, geometry, cols)
+        sgemm(false, false, m: cin, n: c * plane, k: ck, wp, lda: ck, cols, ldb: c * plane, cn + n0 * plane, ldc: ld)
+      }
       swapBatchChannels(cn, n: cin, c: n, plane: plane, dx)
     } else {
       swapBatchChannels(dy, n: n, c: cout, plane: plane, cn)
-      sgemm(true, false, m: ck, n: n * plane, k: cout, wp, lda: ck, cn, ldb: n * plane, cols, ldc: n * plane)
-      col2im(cols, batch: n, geometry, dx)
+      chunks { n0, c in
+        sgemm(true, false, m: ck, n: c * plane, k: cout, wp, lda: ck, cn + n0 * plane, ldb: ld, cols, ldc: c * plane)
+        col2im(cols, batch: c, geometry, dx + n0 * inCount)
+      }
     }
   }
 }

@@ -5,15 +5,20 @@ extension LatentEBM {
   /// With the Gaussian prior (no energy net) z is drawn exactly from N(0, σ0² I).
   public func generate(_ n: Int, config: LangevinConfig = .prior, using rng: inout RandomGenerator) throws -> Tensor {
     guard n > 0 else { throw LatentEBMError.invalidArgument("generate: 'n' must be a positive integer, got \(n)") }
-    let z = energyNet == nil
-      ? try initialLatents(n, std: priorSigma, using: &rng)
-      : try samplePrior(from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
-    return try withoutGradients { try generator(z) }
+    let z0 = try initialLatents(n, std: energyNet == nil ? priorSigma : config.initStd, using: &rng)
+    return try inBlocks(z0) { block in
+      let z = energyNet == nil ? block : try samplePrior(from: block, config: config, using: &rng)
+      return try withoutGradients { try generator(z) }
+    }
   }
 
-  /// Reconstructions g(z⁺) with z⁺ from posterior chains on x.
+  /// Reconstructions g(z⁺) with z⁺ from posterior chains on x (500 rows at a time).
   public func reconstruct(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
     try checkData(x, "reconstruct")
+    return try inBlocks(x) { try reconstructBlock($0, config: config, using: &rng) }
+  }
+
+  private func reconstructBlock(_ x: Tensor, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
     let z = try samplePosterior(x, from: initialLatents(x.shape[0], std: config.initStd, using: &rng), config: config, using: &rng)
     return try withoutGradients { try generator(z).reshaped(x.shape) }
   }
@@ -33,10 +38,27 @@ extension LatentEBM {
     return Float(total / Double(x.count))
   }
 
+  /// Runs `body` on row blocks of at most `size` rows of x and concatenates the results, so large
+  /// inputs do not make chain buffers for the whole set at once.
+  func inBlocks(_ x: Tensor, size: Int = 500, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    guard x.shape[0] > size else { return try body(x) }
+    var parts: [Tensor] = []
+    var start = 0
+    while start < x.shape[0] {
+      parts.append(try body(x.slice(axis: 0, start: start, end: Swift.min(x.shape[0], start + size))))
+      start += size
+    }
+    return try Tensor.concatenate(parts, axis: 0)
+  }
+
   /// The anomaly score of DESIGN.md §8, per row of x (higher = more anomalous), with z from
-  /// posterior chains:  `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`.
+  /// posterior chains:  `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`. Runs 500 rows at a time.
   public func anomalyScore(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
     try checkData(x, "anomaly_score")
+    return try inBlocks(x) { try anomalyScoreBlock($0, config: config, using: &rng) }
+  }
+
+  private func anomalyScoreBlock(_ x: Tensor, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
     let n = x.shape[0]
     let xb = try x.reshaped([n] + generator.outputShape)
     let z = try samplePosterior(xb, from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)

@@ -57,7 +57,7 @@ extension Args {
   }
 
   func seedValue(_ p: String) throws -> UInt64 {
-    if isNone(p) { return defaultGenerator.next() }
+    if isNone(p) { return interpreter.rng.next() }
     let s = try int(p)
     guard s >= 0 else { throw fail("'\(p)' must be a non-negative integer, got \(s)") }
     return UInt64(s)

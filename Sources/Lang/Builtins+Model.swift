@@ -60,11 +60,11 @@ final class ModelHandle: OpaqueValue {
     if let t = trainer { config = t.config }
   }
 
-  /// The trainer, made on first use with the current configuration (seeded from the default
+  /// The trainer, made on first use with the current configuration (seeded from the script's
   /// generator, so `seed(n)` makes training reproducible).
-  func activeTrainer() throws -> Trainer {
+  func activeTrainer(seed: @autoclosure () -> UInt64) throws -> Trainer {
     if let t = trainer { return t }
-    let t = try Trainer(model: model, config: config, seed: defaultGenerator.next())
+    let t = try Trainer(model: model, config: config, seed: seed())
     trainer = t
     return t
   }
@@ -238,7 +238,7 @@ func startLatents(_ a: Args, _ m: ModelHandle, _ p: String) throws -> Tensor {
   if case .number = a[p] {
     let n = try a.int(p)
     guard n >= 1 else { throw a.fail("'\(p)' must be a positive integer or a tensor of z, got \(n)") }
-    return try m.model.initialLatents(n, std: try a.float("init_std"), using: &defaultGenerator)
+    return try m.model.initialLatents(n, std: try a.float("init_std"), using: &a.interpreter.rng)
   }
   return try a.tensor(p)
 }
@@ -277,7 +277,7 @@ extension BuiltinGroup {
           throw a.fail("'form' must be one of \(EnergyForm.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(formName)\"")
         }
         let net = try EnergyNet(latent: try a.int("latent"), hidden: hidden, activation: try a.activation("act", slope: try a.float("slope")),
-                                form: form, using: &defaultGenerator)
+                                form: form, using: &a.interpreter.rng)
         return .opaque(EnergyNetHandle(net))
       },
       Builtin("generator", params: [Param("latent", .positiveInt), Param("hidden", .intList, default: .list([.number(128), .number(128)])),
@@ -287,7 +287,7 @@ extension BuiltinGroup {
         let hidden = try a.ints("hidden") ?? []
         guard hidden.allSatisfy({ $0 >= 1 }) else { throw a.fail("'hidden' sizes must be positive, got \(hidden)") }
         let g = try Generator(latent: try a.int("latent"), hidden: hidden, output: try a.int("out"),
-                              activation: try a.activation("act", slope: try a.float("slope")), using: &defaultGenerator)
+                              activation: try a.activation("act", slope: try a.float("slope")), using: &a.interpreter.rng)
         return .opaque(GeneratorHandle(g))
       },
       Builtin("conv_generator", params: [Param("latent", .positiveInt), Param("size", .positiveInt, default: .number(32)),
@@ -298,7 +298,7 @@ extension BuiltinGroup {
                 size 28: ConvT(k7) → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
                 """) { a in
         let g = try Generator(latent: try a.int("latent"), imageSize: try a.int("size"), channels: try a.int("channels"),
-                              ngf: try a.int("ngf"), using: &defaultGenerator)
+                              ngf: try a.int("ngf"), using: &a.interpreter.rng)
         return .opaque(GeneratorHandle(g))
       },
       Builtin("latent_ebm", params: [Param("energy"), Param("generator"), Param("sigma", .number, default: .number(0.3)),
@@ -336,7 +336,7 @@ extension BuiltinGroup {
         let m = try a.model("model")
         let z0 = try startLatents(a, m, "n")
         let trace = try a.bool("trace") ? LangevinTrace() : nil
-        let z = try m.model.samplePrior(from: z0, config: try a.langevin(.prior), using: &defaultGenerator, trace: trace)
+        let z = try m.model.samplePrior(from: z0, config: try a.langevin(.prior), using: &a.interpreter.rng, trace: trace)
         if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
         return .tensor(z)
       },
@@ -350,26 +350,26 @@ extension BuiltinGroup {
         let m = try a.model("model")
         let x = try a.tensor("x")
         guard x.rank >= 1 else { throw a.fail("'x' must have a batch axis, got a scalar") }
-        let z0 = a.isNone("init") ? try m.model.initialLatents(x.shape[0], std: try a.float("init_std"), using: &defaultGenerator) : try a.tensor("init")
+        let z0 = a.isNone("init") ? try m.model.initialLatents(x.shape[0], std: try a.float("init_std"), using: &a.interpreter.rng) : try a.tensor("init")
         let trace = try a.bool("trace") ? LangevinTrace() : nil
-        let z = try m.model.samplePosterior(x, from: z0, config: try a.langevin(.posterior), using: &defaultGenerator, trace: trace)
+        let z = try m.model.samplePosterior(x, from: z0, config: try a.langevin(.posterior), using: &a.interpreter.rng, trace: trace)
         if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
         return .tensor(z)
       },
       Builtin("generate", params: [Param("model"), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4),
               doc: "Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior).") { a in
         let m = try a.model("model")
-        return .tensor(try m.model.generate(try a.int("n"), config: try a.langevin(.prior), using: &defaultGenerator))
+        return .tensor(try m.model.generate(try a.int("n"), config: try a.langevin(.prior), using: &a.interpreter.rng))
       },
       Builtin("reconstruct", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
               doc: "Reconstructions g_β(z⁺) with z⁺ from posterior Langevin on x.") { a in
         let m = try a.model("model")
-        return .tensor(try m.model.reconstruct(try a.tensor("x"), config: try a.langevin(.posterior), using: &defaultGenerator))
+        return .tensor(try m.model.reconstruct(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
       },
       Builtin("reconstruction_error", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
               doc: "Per-pixel mean squared error ‖x − g(z⁺)‖² / (N·D) with z⁺ from posterior Langevin (DESIGN.md §8).") { a in
         let m = try a.model("model")
-        return .number(Double(try m.model.reconstructionError(try a.tensor("x"), config: try a.langevin(.posterior), using: &defaultGenerator)))
+        return .number(Double(try m.model.reconstructionError(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng)))
       },
       Builtin("anomaly_score", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
               doc: """
@@ -377,7 +377,7 @@ extension BuiltinGroup {
                   ‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²).
                 """) { a in
         let m = try a.model("model")
-        return .tensor(try m.model.anomalyScore(try a.tensor("x"), config: try a.langevin(.posterior), using: &defaultGenerator))
+        return .tensor(try m.model.anomalyScore(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
       },
       Builtin("auprc", params: [Param("scores", .tensor), Param("labels", .any)],
               doc: "Area under the precision–recall curve of scores (higher = positive) against labels (true/1 = positive).") { a in
@@ -414,7 +414,7 @@ extension BuiltinGroup {
         let m = try a.model("model")
         let c = try a.trainConfig(m.config)
         if c != m.config { try m.reconfigure(c) }
-        let s = try m.activeTrainer().step(try a.tensor("x"))
+        let s = try m.activeTrainer(seed: a.interpreter.rng.next()).step(try a.tensor("x"))
         m.record(s)
         return statsRecord(s)
       },
@@ -430,7 +430,7 @@ extension BuiltinGroup {
         let m = try a.model("model")
         let c = try a.trainConfig(m.config)
         if c != m.config { try m.reconfigure(c) }
-        let t = try m.activeTrainer()
+        let t = try m.activeTrainer(seed: a.interpreter.rng.next())
         let data = try a.tensor("data")
         guard data.rank >= 2, data.shape[0] > 0 else { throw a.fail("'data' must be a non-empty batch [N, …], got shape \(formatShape(data.shape))") }
         let epochs = try a.int("epochs"), size = try a.int("batch"), every = try a.int("every")
@@ -438,7 +438,7 @@ extension BuiltinGroup {
         let t0 = monotonicSeconds()
         do {
           for e in 1...epochs {
-            let order = try a.bool("shuffle") ? defaultGenerator.permutation(n) : Array(0..<n)
+            let order = try a.bool("shuffle") ? a.interpreter.rng.permutation(n) : Array(0..<n)
             var last = TrainStats(), sums = [Double](repeating: 0, count: last.values.count), count = 0
             var start = 0
             while start < n {

@@ -151,12 +151,12 @@ extension BuiltinGroup {
               doc: "n prior Langevin chains of a 2-D latent drawn over the energy landscape, with start and end markers.") { a in
         let m = try a.model2D("model")
         let n = try a.int("n"), k = try a.int("steps")
-        var z = try m.model.initialLatents(n, using: &defaultGenerator)
+        var z = try m.model.initialLatents(n, using: &a.interpreter.rng)
         var path = [z]
         let cfg = LangevinConfig(steps: 1, stepSize: try a.positive("step"))
         for _ in 0..<k {
           try a.checkInterrupt()
-          z = try m.model.samplePrior(from: z, config: cfg, using: &defaultGenerator)
+          z = try m.model.samplePrior(from: z, config: cfg, using: &a.interpreter.rng)
           path.append(z)
         }
         let chains = try Tensor.stack(path, axis: 1)
@@ -173,8 +173,8 @@ extension BuiltinGroup {
               doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x.") { a in
         let m = try a.model("model")
         let x = try a.tensor("x")
-        let zq = try m.model.samplePosterior(x, from: try m.model.initialLatents(x.shape.first ?? 0, using: &defaultGenerator), config: m.config.posterior, using: &defaultGenerator)
-        let zp = try m.model.samplePrior(from: try m.model.initialLatents(x.shape.first ?? 0, using: &defaultGenerator), config: m.config.prior, using: &defaultGenerator)
+        let zq = try m.model.samplePosterior(x, from: try m.model.initialLatents(x.shape.first ?? 0, using: &a.interpreter.rng), config: m.config.posterior, using: &a.interpreter.rng)
+        let zp = try m.model.samplePrior(from: try m.model.initialLatents(x.shape.first ?? 0, using: &a.interpreter.rng), config: m.config.prior, using: &a.interpreter.rng)
         return try a.save(try Figure.priorPosterior(prior: zp, posterior: zq, title: try a.title()))
       },
       Builtin("plot_stats", params: [Param("history"), Param("path", .string)] + common,

@@ -47,16 +47,16 @@ extension BuiltinGroup {
       },
       Builtin("randn", params: [Param("shape", .shape), Param("std", .number, default: .number(1))],
               doc: "Normal random values: each entry ~ N(0, std²), from the seeded default generator (see seed).") { a in
-        let t = try Tensor.randn(try checkedShape(a))
+        let t = try Tensor.randn(try checkedShape(a), using: &a.interpreter.rng)
         let s = try a.float("std")
         return .tensor(s == 1 ? t : try t * s)
       },
       Builtin("rand", params: [Param("shape", .shape), Param("lo", .number, default: .number(0)), Param("hi", .number, default: .number(1))],
               doc: "Uniform random values in [lo, hi), from the seeded default generator.") { a in
-        .tensor(try Tensor.rand(try checkedShape(a), lo: try a.float("lo"), hi: try a.float("hi")))
+        .tensor(try Tensor.rand(try checkedShape(a), lo: try a.float("lo"), hi: try a.float("hi"), using: &a.interpreter.rng))
       },
       Builtin("randn_like", params: [Param("x", .tensor)], doc: "Standard normal values N(0, 1) with the shape of x.") { a in
-        .tensor(try Tensor.randn(try a.tensor("x").shape))
+        .tensor(try Tensor.randn(try a.tensor("x").shape, using: &a.interpreter.rng))
       },
       Builtin("zeros_like", params: [Param("x", .tensor)], doc: "Zeros with the shape of x.") { a in
         .tensor(try Tensor.zeros(try a.tensor("x").shape))
@@ -65,8 +65,8 @@ extension BuiltinGroup {
         .tensor(try Tensor.ones(try a.tensor("x").shape))
       },
       Builtin("seed", params: [Param("n", .nonNegativeInt)],
-              doc: "Reseeds the default random generator (xoshiro256**): the same seed gives the same numbers everywhere.") { a in
-        Engine.seed(UInt64(try a.int("n")))
+              doc: "Reseeds the script's random generator (xoshiro256**): the same seed gives the same numbers everywhere.") { a in
+        a.interpreter.rng = RandomGenerator(seed: UInt64(try a.int("n")))
         return .none
       },
     ]

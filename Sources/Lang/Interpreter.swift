@@ -131,6 +131,11 @@ public final class Interpreter {
     return BigStack.run { Interrupt.interruptible(flag) { self.runHere(source, file: file) } }
   }
 
+  /// The script's random stream: `seed(n)` resets it; `randn`, samplers, initialisers and
+  /// shuffles draw from it. Each interpreter has its own, so concurrent scripts do not disturb
+  /// each other's sequences.
+  public var rng = RandomGenerator(seed: 0)
+
   /// PNG files written by plotting builtins since the host last took them (see ``takeFigures()``),
   /// so a REPL or notebook can show them.
   public var figures: [String] = []

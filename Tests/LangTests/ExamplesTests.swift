@@ -1,0 +1,128 @@
+// Runs every example (examples/*.lebm) and tutorial lesson (stdlib/tutorial/*.lebm) in quick mode
+// with the built `lebm`, each in a fresh temporary working directory, and checks that it exits 0
+// and that every figure it reports (`[figure] path (…)` lines, or printed paths ending in .png)
+// exists.
+import Foundation
+import Testing
+
+enum ExampleFiles {
+  /// The repository root: three levels above this file (Tests/LangTests/ExamplesTests.swift).
+  static let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  /// `lebm` next to the test bundle (swift build puts both in .build/<config>/).
+  static let binary: String? = {
+    let me = CommandLine.arguments[0]
+    guard let slash = me.lastIndex(of: "/") else { return nil }
+    var dir = String(me[..<slash])
+    if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
+    let path = dir + "/lebm"
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }()
+
+  static func scripts(in folder: String) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []
+    return names.filter { $0.hasSuffix(".lebm") }.sorted().map { folder + "/" + $0 }
+  }
+
+  /// Every runnable script, relative to the root.
+  static let all: [String] = scripts(in: "examples") + scripts(in: "stdlib/tutorial")
+
+  /// The `out/…` folders a script names in string literals, so that a build whose plot builtins do
+  /// not create missing folders still runs it.
+  static func outputFolders(_ source: String) -> [String] {
+    var folders: Set<String> = []
+    var rest = Substring(source)
+    while let r = rest.range(of: "\"out/") {
+      let tail = rest[r.upperBound...]
+      let name = tail.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+      if !name.isEmpty { folders.insert("out/" + name) }
+      rest = tail
+    }
+    return folders.sorted()
+  }
+
+  /// Runs `lebm run --quick script` in `directory`; the exit status and stdout + stderr.
+  static func run(_ script: String, in directory: String) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary!)
+    p.arguments = ["run", "--quick", root + "/" + script]
+    p.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var env = ProcessInfo.processInfo.environment
+    env["LEBM_IMAGES"] = "off"
+    p.environment = env
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  /// The PNG paths a run reported: `[figure] PATH (…)` lines and printed lines that are a .png path.
+  static func figures(in output: String) -> [String] {
+    var paths: [String] = []
+    for line in output.split(separator: "\n").map(String.init) {
+      if line.hasPrefix("[figure] ") {
+        let rest = line.dropFirst("[figure] ".count)
+        let path = rest.range(of: " (").map { String(rest[..<$0.lowerBound]) } ?? String(rest)
+        paths.append(path)
+      } else if line.hasSuffix(".png"), !line.contains(" ") {
+        paths.append(line)
+      }
+    }
+    return paths
+  }
+}
+
+@Suite struct ExamplesTests {
+  @Test func examplesAndLessonsArePresent() {
+    let lessons = ExampleFiles.scripts(in: "stdlib/tutorial")
+    #expect(lessons.count == 8, "lessons: \(lessons)")
+    for (i, lesson) in lessons.enumerated() {
+      #expect(lesson.hasPrefix(String(format: "stdlib/tutorial/%02d-", i + 1)), "\(lesson) is out of order")
+    }
+    let examples = Set(ExampleFiles.scripts(in: "examples"))
+    for name in ["langevin_by_hand", "gaussian_vs_ebm", "fashion_mnist", "anomaly", "langevin_steps"] {
+      #expect(examples.contains("examples/\(name).lebm"), "examples/\(name).lebm is missing")
+    }
+  }
+
+  /// Lessons are percent-format notebooks of 4–8 steps, each step text then code.
+  @Test(arguments: ExampleFiles.scripts(in: "stdlib/tutorial"))
+  func lessonHasStepsOfTextAndCode(_ lesson: String) throws {
+    let source = try String(contentsOfFile: ExampleFiles.root + "/" + lesson, encoding: .utf8)
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let markdown = lines.filter { $0.hasPrefix("# %% [markdown]") }.count
+    let code = lines.filter { $0 == "# %%" }.count
+    #expect(lines.first?.hasPrefix("# %% [markdown]") == true, "\(lesson) should open with a markdown cell")
+    #expect((4...8).contains(code), "\(lesson): \(code) code cells")
+    #expect(markdown >= code - 1, "\(lesson): \(markdown) text cells for \(code) code cells")
+  }
+
+  @Test(.enabled(if: ExampleFiles.binary != nil), arguments: ExampleFiles.all)
+  func runsInQuickMode(_ script: String) throws {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("lebm-example-\(UUID().uuidString)").path
+    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: dir) }
+    let source = try String(contentsOfFile: ExampleFiles.root + "/" + script, encoding: .utf8)
+    for folder in ExampleFiles.outputFolders(source) {
+      try fm.createDirectory(atPath: dir + "/" + folder, withIntermediateDirectories: true)
+    }
+    let (status, output) = try ExampleFiles.run(script, in: dir)
+    #expect(status == 0, "\(script) exited with \(status):\n\(output)")
+    let figures = ExampleFiles.figures(in: output)
+    #expect(!figures.isEmpty, "\(script) reported no figures:\n\(output)")
+    for path in figures {
+      let full = path.hasPrefix("/") ? path : dir + "/" + path
+      #expect(fm.fileExists(atPath: full), "\(script): figure \(path) was not written")
+      #expect(path.hasPrefix("out/"), "\(script): figure \(path) is not under out/")
+    }
+  }
+}

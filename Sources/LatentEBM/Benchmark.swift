@@ -78,6 +78,44 @@ public enum Benchmark {
   }
 }
 
+extension Benchmark {
+  /// GFLOP/s of each ConvTranspose2d of the SVHN generator (batch 100), forward and
+  /// input-gradient, through the planned kernels the Langevin chains use; and of `cblas_sgemm` on
+  /// square 1024 matrices for comparison. One line each.
+  public static func kernels(threads: Int = 2, repeats: Int = 5) throws -> [String] {
+    Threads.set(threads)
+    var rng = RandomGenerator(seed: 0)
+    func best(_ body: () throws -> Void) rethrows -> Double {
+      try body()
+      var t = Double.infinity
+      for _ in 0..<repeats { let t0 = monotonicSeconds(); try body(); t = Swift.min(t, monotonicSeconds() - t0) }
+      return t
+    }
+    func f(_ x: Double) -> String { String((x * 10).rounded() / 10) }
+    var lines: [String] = []
+    let a = try Tensor.randn([1024, 1024], using: &rng), b = try Tensor.randn([1024, 1024], using: &rng)
+    let tg = try best { _ = try Tensor.matmul(a, b) }
+    lines.append("sgemm 1024x1024x1024: \(f(2 * 1024 * 1024 * 1024 / tg / 1e9)) GFLOP/s")
+    // (in, out, kernel, stride, padding, input size) of the reference SVHN generator, ngf = 64.
+    let layers = [(100, 512, 4, 1, 0, 1), (512, 256, 4, 2, 1, 4), (256, 128, 4, 2, 1, 8), (128, 3, 4, 2, 1, 16)]
+    var totalFlop = 0.0, totalF = 0.0, totalB = 0.0
+    for (cin, cout, k, st, p, h) in layers {
+      let layer = try ConvTranspose2d(cin, cout, kernelSize: k, stride: st, padding: p, init: .xavierNormal(gain: 1), using: &rng)
+      let plan = try InputGradientPlan([layer], inputShape: [100, cin, h, h])
+      let x = try Tensor.randn([100, cin, h, h], using: &rng)
+      let dy = try Tensor.randn(plan.outputShape, using: &rng)
+      let dx = try Tensor.zeros(x.shape)
+      let tf = try best { x.withUnsafeBufferPointer { _ = plan.forward($0.baseAddress!) } }
+      let tb = try best { dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { plan.backward(d.baseAddress!, into: $0.baseAddress!) } } }
+      let flop = 2.0 * 100 * Double(h * h * cin * cout * k * k)
+      totalFlop += flop; totalF += tf; totalB += tb
+      lines.append("ConvTranspose2d \(cin)→\(cout) k\(k) s\(st) p\(p) \(h)×\(h): forward \(f(flop / tf / 1e9)) GFLOP/s, input-gradient \(f(flop / tb / 1e9)) GFLOP/s")
+    }
+    lines.append("SVHN generator (4 layers, batch 100): forward \(f(totalFlop / totalF / 1e9)) GFLOP/s, input-gradient \(f(totalFlop / totalB / 1e9)) GFLOP/s")
+    return lines
+  }
+}
+
 /// Seconds on the monotonic clock.
 public func monotonicSeconds() -> Double {
   var t = timespec()

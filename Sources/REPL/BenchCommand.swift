@@ -16,12 +16,19 @@ enum BenchCommand {
         if args[i] == "--iters" { iterations = v } else { threads = v }
         i += 2
       case "--help", "-h":
-        console.out("usage: lebm bench [toy2d] [mlp784] [svhn] [--iters N] [--threads T]\n")
+        console.out("usage: lebm bench [toy2d] [mlp784] [svhn] [--iters N] [--threads T]\n       lebm bench kernels [--threads T]   (ConvTranspose2d and sgemm GFLOP/s)\n")
         return 0
       default:
         names.append(args[i])
         i += 1
       }
+    }
+    if names == ["kernels"] {
+      do { for line in try Benchmark.kernels(threads: threads) { console.out(line + "\n") } } catch {
+        console.err("lebm bench: \(error)\n")
+        return 1
+      }
+      return 0
     }
     for name in names.isEmpty ? Benchmark.configurations.map(\.name) : names {
       do {

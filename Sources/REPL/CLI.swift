@@ -182,7 +182,7 @@ public enum Commands {
     Command(name: "tutorial", summary: "tutorial [LESSON] [--list]: learn latent EBMs step by step") {
       args, backend, console in Tutorial.command(args, backend: backend, console: console)
     },
-    Command(name: "bench", summary: "bench [toy2d|mlp784|svhn…] [--iters N] [--threads T]: time training iterations") {
+    Command(name: "bench", summary: "bench [toy2d|mlp784|svhn|kernels…] [--iters N] [--threads T]: time training iterations") {
       args, _, console in BenchCommand.run(args, console: console)
     },
   ]

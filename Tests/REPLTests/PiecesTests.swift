@@ -308,12 +308,17 @@ extension REPLSuites {
 
     @Test(.enabled(if: binary != nil)) func versionStartsQuickly() {
       _ = run(["--version"])  // warm the page cache
-      let start = monotonicSeconds()
-      let (status, out) = run(["--version"])
-      let elapsed = monotonicSeconds() - start
-      #expect(status == 0)
-      #expect(out == "lebm \(CLI.version)\n")
-      #expect(elapsed < 0.5, "start-up took \(formatDuration(elapsed))")  // ~10 ms here; loose for busy machines
+      // The best of five runs, so a busy machine (other tests start processes too) does not fail it:
+      // ~10 ms on an idle machine; the bound only catches start-up work gone badly wrong.
+      var best = Double.infinity
+      for _ in 0..<5 {
+        let start = monotonicSeconds()
+        let (status, out) = run(["--version"])
+        best = min(best, monotonicSeconds() - start)
+        #expect(status == 0)
+        #expect(out == "lebm \(CLI.version)\n")
+      }
+      #expect(best < 0.5, "start-up took \(formatDuration(best)) at best")
     }
 
     @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {

@@ -1,19 +1,50 @@
+import Glibc
 import CBLAS
 import Dispatch
 
-/// How many threads the engine uses: OpenBLAS's for matrix products, and the engine's own for
-/// element-wise loops, im2col and col2im on large tensors. Results do not depend on it beyond
-/// floating-point summation order inside OpenBLAS.
+/// How many threads the engine uses: for its element-wise loops, im2col and col2im, and for
+/// matrix products, which it splits into column (or row) blocks itself and runs each block on
+/// single-threaded OpenBLAS. (OpenBLAS's own worker threads spin with `sched_yield` between
+/// products, which cost a third of the time on two cores; they are never given work.) Results do
+/// not depend on the count: a split never cuts the summed axis.
 public enum Threads {
-  nonisolated(unsafe) private static var current = max(1, Int(openblas_get_num_threads()))
+  nonisolated(unsafe) private static var current: Int = {
+    let n = max(1, Int(openblas_get_num_threads()))
+    openblas_set_num_threads(1)
+    return n
+  }()
 
   /// The number of threads in use.
   public static var count: Int { current }
 
   /// Sets the number of threads (at least 1).
   public static func set(_ n: Int) {
+    _ = current
     current = max(1, n)
-    openblas_set_num_threads(Int32(current))
+  }
+}
+
+/// Whether this thread is already one of several doing work at once (then loops and products
+/// inside it run serially instead of splitting again).
+var insideParallelWork: Bool {
+  get { pthread_getspecific(parallelKey) != nil }
+  set { pthread_setspecific(parallelKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+}
+
+private let parallelKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key, nil)
+  return key
+}()
+
+/// `concurrentPerform` whose workers are marked as parallel work.
+@inline(__always)
+func concurrently(_ n: Int, _ body: (Int) -> Void) {
+  DispatchQueue.concurrentPerform(iterations: n) { i in
+    let saved = insideParallelWork
+    insideParallelWork = true
+    defer { insideParallelWork = saved }
+    body(i)
   }
 }
 
@@ -26,13 +57,13 @@ let parallelThreshold = 1 << 15
 @inline(__always)
 func parallelChunks(_ n: Int, minimum: Int = parallelThreshold, _ body: (Range<Int>) -> Void) {
   let t = Threads.count
-  if t <= 1 || n < minimum {
+  if t <= 1 || n < minimum || insideParallelWork {
     body(0..<n)
     return
   }
   let chunks = min(t, (n + minimum / 2 - 1) / (minimum / 2))
   let step = (n + chunks - 1) / chunks
-  DispatchQueue.concurrentPerform(iterations: chunks) { c in
+  concurrently(chunks) { c in
     let lo = c * step, hi = min(n, lo + step)
     if lo < hi { body(lo..<hi) }
   }
@@ -41,27 +72,18 @@ func parallelChunks(_ n: Int, minimum: Int = parallelThreshold, _ body: (Range<I
 /// Runs `body(i)` for each `i` in `0..<n` across threads, when the total `work` is large enough.
 @inline(__always)
 func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
-  if Threads.count <= 1 || work < parallelThreshold || n < 2 {
+  if Threads.count <= 1 || work < parallelThreshold || n < 2 || insideParallelWork {
     for i in 0..<n { body(i) }
     return
   }
-  DispatchQueue.concurrentPerform(iterations: n, execute: body)
+  concurrently(n, body)
 }
 
-/// Runs `body` with OpenBLAS on one thread, restoring ``Threads/count`` after. Work that keeps both
-/// cores busy itself (two chains at once) uses it so OpenBLAS's own worker does not compete.
-public func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-  openblas_set_num_threads(1)
-  defer { openblas_set_num_threads(Int32(Threads.count)) }
-  return try body()
-}
-
-/// Runs two pieces of work at once, one per core (one after the other when one thread is set).
-/// Call it inside ``withSingleThreadedBLAS(_:)`` so each product runs on its own core.
-/// Interruptible callers get interruptible workers; an interruption in one stops the other too.
+/// Runs two pieces of work at once, one per core (one after the other when one thread is set);
+/// products and loops inside each run on that core alone. Interruptible callers get interruptible workers; an interruption in one stops the other too.
 /// Rethrows the first error.
 public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) throws {
-  if Threads.count < 2 {
+  if Threads.count < 2 || insideParallelWork {
     try a(); try b()
     return
   }
@@ -70,7 +92,7 @@ public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) thro
   withoutActuallyEscaping(a) { a in
     withoutActuallyEscaping(b) { b in
       errors.withUnsafeMutableBufferPointer { errs in
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
+        concurrently(2) { i in
           let work = i == 0 ? a : b
           do {
             if let flag { try Interrupt.interruptible(flag, work) } else { try work() }

@@ -1,11 +1,41 @@
 import CBLAS
 
-/// C = α · op(A) · op(B) + β · C on row-major buffers, through OpenBLAS.
+/// C = α · op(A) · op(B) + β · C on row-major buffers, through OpenBLAS. Large products are split
+/// into two blocks of C's columns (or rows, when it is narrow) that run at once, each on
+/// single-threaded OpenBLAS (see ``Threads``).
 @inline(__always)
 func sgemm(
   _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
   _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
   beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  guard m > 0, n > 0 else { return }
+  if Threads.count > 1 && !insideParallelWork && m * n * k >= 1 << 20 && (n >= 128 || m >= 128) {
+    if n >= 128 {
+      let h = (n / 2 + 15) / 16 * 16  // a multiple of 16 columns, for the kernels' alignment
+      concurrently(2) { i in
+        let n0 = i == 0 ? 0 : h, nn = i == 0 ? h : n - h
+        sgemmSerial(transA, transB, m: m, n: nn, k: k, alpha: alpha, a, lda: lda, transB ? b + n0 * ldb : b + n0, ldb: ldb,
+                    beta: beta, c + n0, ldc: ldc)
+      }
+    } else {
+      let h = (m / 2 + 15) / 16 * 16
+      concurrently(2) { i in
+        let m0 = i == 0 ? 0 : h, mm = i == 0 ? h : m - h
+        sgemmSerial(transA, transB, m: mm, n: n, k: k, alpha: alpha, transA ? a + m0 : a + m0 * lda, lda: lda, b, ldb: ldb,
+                    beta: beta, c + m0 * ldc, ldc: ldc)
+      }
+    }
+    return
+  }
+  sgemmSerial(transA, transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+}
+
+@inline(__always)
+private func sgemmSerial(
+  _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+  _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+  beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   guard m > 0, n > 0 else { return }
   if k == 0 {

@@ -321,9 +321,14 @@ extension BuiltinGroup {
         return .opaque(ModelHandle(try LatentEBM(energy: e, generator: g.generator, sigma: try a.positive("sigma"), priorSigma: try a.positive("prior_sigma"))))
       },
       Builtin("energy", params: [Param("model"), Param("z", .tensor)],
-              doc: "E_α(z) for each row of z ([N, latent] → [N]); zeros for the Gaussian prior.") { a in
+              doc: "E_α(z) for each row of z ([N, latent] → [N]); zeros for the Gaussian prior. Differentiable: grad works through it.") { a in
         let m = try a.model("model")
-        return .tensor(try withoutGradients { try m.model.energy(try a.tensor("z")) })
+        return .tensor(try m.model.energy(try a.tensor("z")))
+      },
+      Builtin("decode", params: [Param("model"), Param("z", .tensor)],
+              doc: "g_β(z), the generator's output for each row of z ([N, latent] → [N, …]). Differentiable: grad works through it.") { a in
+        let m = try a.model("model")
+        return .tensor(try m.model.generator(try a.tensor("z")))
       },
       Builtin("sample_prior", params: [Param("model"), Param("n", .any, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
                 + [Param("trace", .bool, default: .bool(false))],

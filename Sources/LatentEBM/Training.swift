@@ -124,12 +124,7 @@ public final class Trainer {
   /// - Throws: ``LatentEBMError/diverged(_:)`` before changing the model if the chains or the
   ///   gradients are not finite, or the chains run off past `divergenceNorm`.
   public func step(_ x: Tensor, start: Tensor? = nil) throws -> TrainStats {
-    // With the two chains on two cores, OpenBLAS stays on one thread for the whole step: its idle
-    // worker would otherwise spin against them.
-    if Threads.count > 1 && (config.parallelChains ?? balancedChains) {
-      return try withSingleThreadedBLAS { try iterate(x, start: start, parallel: true) }
-    }
-    return try iterate(x, start: start, parallel: false)
+    try iterate(x, start: start, parallel: Threads.count > 1 && (config.parallelChains ?? balancedChains))
   }
 
   private func iterate(_ x: Tensor, start: Tensor?, parallel: Bool) throws -> TrainStats {

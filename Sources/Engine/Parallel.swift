@@ -37,14 +37,15 @@ private let parallelKey: pthread_key_t = {
   return key
 }()
 
-/// `concurrentPerform` whose workers are marked as parallel work.
+/// Runs `body(i)` for `i` in `0..<n` on the calling thread and the pool's workers, each thread
+/// taking every P-th index (P = threads in use); inside, loops and products run serially.
 @inline(__always)
 func concurrently(_ n: Int, _ body: (Int) -> Void) {
-  DispatchQueue.concurrentPerform(iterations: n) { i in
-    let saved = insideParallelWork
-    insideParallelWork = true
-    defer { insideParallelWork = saved }
-    body(i)
+  let p = Swift.min(n, Threads.count)
+  if p <= 1 { for i in 0..<n { body(i) }; return }
+  WorkerPool.shared.run(p) { part in
+    var i = part
+    while i < n { body(i); i += p }
   }
 }
 

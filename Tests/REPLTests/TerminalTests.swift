@@ -133,13 +133,13 @@ final class PseudoTerminal {
   }
 }
 
-/// The child: a REPL session on the terminal with the fake backend.
-func replChild(history: String) -> Never {
+/// The child: a REPL session on the terminal with the fake backend (or the real language).
+func replChild(history: String, real: Bool = false) -> Never {
   setenv("TERM", "xterm", 1)
   setenv("LEBM_HISTORY", history, 1)
   unsetenv("LEBM_IMAGES")
   InterruptSignal.install()
-  let backend = FakeBackend()
+  let backend: REPLBackend = real ? LangBackend() : FakeBackend()
   let reader = EditLineReader(completer: { backend.completions(for: $0, cursor: $1) })
   let session = Session(backend: backend, reader: reader, console: .standard(flushEachWrite: true))
   session.run()
@@ -263,6 +263,29 @@ extension REPLSuites {
       #expect(t.prompt())
       t.send("kept * 2\r")
       #expect(t.expect("\r\n10\r\n"), "output: \(t.all)")
+      quit(t)
+    }
+
+    /// Ctrl-C during a real `train` stops it between steps; the model keeps its completed steps
+    /// and works afterwards.
+    @Test func ctrlCStopsARealTrainingAndTheModelIsUsable() {
+      defer { unlink(history) }
+      _ = runSession(["1"])
+      let history = self.history
+      let t = PseudoTerminal { replChild(history: history, real: true) }
+      #expect(t.prompt(timeout: 15))
+      t.send("m = latent_ebm(energy_net(2, hidden: [16]), generator(2, hidden: [16], out: 2))\r")
+      #expect(t.prompt())
+      t.send("train(m, toy(\"8gaussians\", n: 1000), epochs: 100000, every: 1)\r")
+      #expect(t.expect("epoch 2/100000", timeout: 20), "output: \(t.all)")
+      t.send("\u{03}")
+      #expect(t.expect("interrupted after step", timeout: 10), "output: \(t.all)")
+      #expect(t.prompt())
+      t.send("m.steps > 10\r")
+      #expect(t.expect("true"), "output: \(t.all)")
+      #expect(t.prompt())
+      t.send("shape(generate(m, 3, steps: 2))\r")
+      #expect(t.expect("[3, 2]"), "output: \(t.all)")
       quit(t)
     }
 

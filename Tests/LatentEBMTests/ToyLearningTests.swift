@@ -22,10 +22,10 @@ func now() -> Double {
 /// Learning on toy data (issue 4): the latent EBM against the Gaussian-prior baseline with the same
 /// generator and the same budget. Settings: σ = 0.1, lr_E = 1e-4, lr_G = 1e-3, the energy
 /// penalty 0.01 (the remedy that keeps the reference algorithm otherwise unchanged), batch 100,
-/// K⁺ = 20, K⁻ = 60; `LEBM_TOY_ITERS` iterations each (default 6000).
+/// K⁺ = 20, K⁻ = 60; `LEBM_TOY_ITERS` iterations each (default 8000).
 @Suite struct ToyLearningTests {
   @Test func latentEBMBeatsGaussianPriorOn8Gaussians() throws {
-    let iters = Int(String(cString: getenv("LEBM_TOY_ITERS") ?? strdup("6000"))) ?? 6000
+    let iters = Int(String(cString: getenv("LEBM_TOY_ITERS") ?? strdup("8000"))) ?? 8000
     var rng = RandomGenerator(seed: 1)
     let data = try eightGaussians(iters * 100, using: &rng)
     let fresh = try eightGaussians(2000, using: &rng)

@@ -27,6 +27,8 @@ final class WorkerPool: @unchecked Sendable {
   /// Taken by the thread sharing work; a second thread that finds it taken runs its work alone.
   private let busy = Atomic<Bool>(false)
   private var workers: [Worker] = []
+  /// The process whose threads `workers` are (a forked child has none of them).
+  private var owner = getpid()
   /// Spins before a worker sleeps (about 100 µs).
   private let spinLimit = 20_000
 
@@ -70,6 +72,11 @@ final class WorkerPool: @unchecked Sendable {
   /// (parts beyond the workers run on the caller too). Returns when all are done.
   func run(_ parts: Int, _ body: (Int) -> Void) {
     let helpers = Swift.min(parts - 1, Threads.count - 1)
+    if owner != getpid() {
+      // A forked child: the workers belong to the parent. Work alone.
+      for i in 0..<parts { body(i) }
+      return
+    }
     if helpers <= 0 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
       let saved = insideParallelWork
       insideParallelWork = true

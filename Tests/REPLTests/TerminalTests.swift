@@ -133,13 +133,13 @@ final class PseudoTerminal {
   }
 }
 
-/// The child: a REPL session on the terminal with the fake backend (or the real language).
-func replChild(history: String, real: Bool = false) -> Never {
+/// The child: a REPL session on the terminal with the fake backend.
+func replChild(history: String) -> Never {
   setenv("TERM", "xterm", 1)
   setenv("LEBM_HISTORY", history, 1)
   unsetenv("LEBM_IMAGES")
   InterruptSignal.install()
-  let backend: REPLBackend = real ? LangBackend() : FakeBackend()
+  let backend = FakeBackend()
   let reader = EditLineReader(completer: { backend.completions(for: $0, cursor: $1) })
   let session = Session(backend: backend, reader: reader, console: .standard(flushEachWrite: true))
   session.run()
@@ -268,11 +268,21 @@ extension REPLSuites {
 
     /// Ctrl-C during a real `train` stops it between steps; the model keeps its completed steps
     /// and works afterwards.
-    @Test func ctrlCStopsARealTrainingAndTheModelIsUsable() {
+    /// The child runs the built `lebm` (a fresh process: a fork of this multithreaded test process
+    /// must not start the engine's worker threads).
+    @Test(.enabled(if: ExecutableTests.binary != nil))
+    func ctrlCStopsARealTrainingAndTheModelIsUsable() {
       defer { unlink(history) }
-      _ = runSession(["1"])
       let history = self.history
-      let t = PseudoTerminal { replChild(history: history, real: true) }
+      let binary = ExecutableTests.binary!
+      let t = PseudoTerminal {
+        setenv("TERM", "xterm", 1)
+        setenv("LEBM_HISTORY", history, 1)
+        unsetenv("LEBM_IMAGES")
+        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("lebm"), nil]
+        execv(binary, &argv)
+        _exit(127)
+      }
       #expect(t.prompt(timeout: 15))
       t.send("m = latent_ebm(energy_net(2, hidden: [16]), generator(2, hidden: [16], out: 2))\r")
       #expect(t.prompt())

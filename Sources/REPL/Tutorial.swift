@@ -378,7 +378,9 @@ public final class TutorialPlayer {
     ran = []
     lastRun = nil
     atEnd = false
-    console.out((loaded ? "\n" : "") + style.rule("Lesson \(lesson.number.map(String.init) ?? String(i + 1)): \(Tutorial.title(of: lesson))") + "\n")
+    let title = Tutorial.title(of: lesson)
+    let banner = title.hasPrefix("Lesson ") ? title : "Lesson \(lesson.number.map(String.init) ?? String(i + 1)): \(title)"
+    console.out((loaded ? "\n" : "") + style.rule(banner) + "\n")
     if steps.isEmpty { console.out(style.dim("(this lesson is empty)") + "\n") }
     loaded = true
     return true

@@ -8,20 +8,40 @@ import Dispatch
 /// products, which cost a third of the time on two cores; they are never given work.) Results do
 /// not depend on the count: a split never cuts the summed axis.
 public enum Threads {
-  nonisolated(unsafe) private static var current: Int = {
+  nonisolated(unsafe) private static var global: Int = {
     let n = max(1, Int(openblas_get_num_threads()))
     openblas_set_num_threads(1)
     return n
   }()
 
-  /// The number of threads in use.
-  public static var count: Int { current }
-
-  /// Sets the number of threads (at least 1).
-  public static func set(_ n: Int) {
-    _ = current
-    current = max(1, n)
+  /// The number of threads in use on this thread: the count set by ``with(_:_:)`` around the
+  /// caller, else the process-wide one.
+  public static var count: Int {
+    if let p = pthread_getspecific(scopedKey) { return Int(bitPattern: p) }
+    return global
   }
+
+  /// Sets the process-wide number of threads (at least 1).
+  public static func set(_ n: Int) {
+    _ = global
+    global = max(1, n)
+  }
+
+  /// Runs `body` with `n` threads for the work this thread starts, leaving other threads' count
+  /// alone (a benchmark at 1 thread does not change a training running beside it).
+  public static func with<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+    _ = global
+    let saved = pthread_getspecific(scopedKey)
+    pthread_setspecific(scopedKey, UnsafeRawPointer(bitPattern: max(1, n)))
+    defer { pthread_setspecific(scopedKey, saved) }
+    return try body()
+  }
+
+  private static let scopedKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
 }
 
 /// Whether this thread is already one of several doing work at once (then loops and products

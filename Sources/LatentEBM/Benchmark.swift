@@ -53,7 +53,10 @@ public enum Benchmark {
       throw LatentEBMError.invalidArgument("bench: unknown configuration '\(name)'; choose one of \(configurations.map(\.name).joined(separator: ", "))")
     }
     guard iterations >= 1, threads >= 1 else { throw LatentEBMError.invalidArgument("bench: iterations and threads must be at least 1") }
-    Threads.set(threads)
+    return try Threads.with(threads) { try timeIterations(c, iterations: iterations, losses: losses) }
+  }
+
+  private static func timeIterations(_ c: Configuration, iterations: Int, losses: UnsafeMutablePointer<[Float]>?) throws -> Result {
     var rng = RandomGenerator(seed: 0)
     let g = c.convolutional
       ? try Generator(latent: c.latent, imageSize: 32, channels: 3, ngf: c.ngf, using: &rng)
@@ -83,7 +86,10 @@ extension Benchmark {
   /// input-gradient, through the planned kernels the Langevin chains use; and of `cblas_sgemm` on
   /// square 1024 matrices for comparison. One line each.
   public static func kernels(threads: Int = 2, repeats: Int = 5) throws -> [String] {
-    Threads.set(threads)
+    try Threads.with(threads) { try measureKernels(repeats: repeats) }
+  }
+
+  private static func measureKernels(repeats: Int) throws -> [String] {
     var rng = RandomGenerator(seed: 0)
     func best(_ body: () throws -> Void) rethrows -> Double {
       try body()

@@ -14,10 +14,10 @@ final class DatasetHandle: OpaqueValue {
   func field(_ name: String) -> Value? {
     switch name {
     case "x": return .tensor(dataset.x)
-    case "labels": return dataset.labels.map { .list($0.map { .number(Double($0)) }) } ?? .none
+    case "labels": return dataset.labels.map { .list($0.map { .number(Double($0)) }) } ?? Value.none
     case "count": return .number(Double(dataset.count))
-    case "classes": return dataset.classes.map { .number(Double($0)) } ?? .none
-    case "class_names": return dataset.classNames.map { .list($0.map { .string($0) }) } ?? .none
+    case "classes": return dataset.classes.map { .number(Double($0)) } ?? Value.none
+    case "class_names": return dataset.classNames.map { .list($0.map { .string($0) }) } ?? Value.none
     case "name": return .string(dataset.name)
     case "shape": return .list(dataset.exampleShape.map { .number(Double($0)) })
     default: return nil

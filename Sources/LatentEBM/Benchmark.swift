@@ -111,8 +111,8 @@ extension Benchmark {
       let x = try Tensor.randn([100, cin, h, h], using: &rng)
       let dy = try Tensor.randn(plan.outputShape, using: &rng)
       let dx = try Tensor.zeros(x.shape)
-      let tf = try best { x.withUnsafeBufferPointer { _ = plan.forward($0.baseAddress!) } }
-      let tb = try best { dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { plan.backward(d.baseAddress!, into: $0.baseAddress!) } } }
+      let tf = best { x.withUnsafeBufferPointer { _ = plan.forward($0.baseAddress!) } }
+      let tb = best { dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { plan.backward(d.baseAddress!, into: $0.baseAddress!) } } }
       let flop = 2.0 * 100 * Double(h * h * cin * cout * k * k)
       totalFlop += flop; totalF += tf; totalB += tb
       lines.append("ConvTranspose2d \(cin)→\(cout) k\(k) s\(st) p\(p) \(h)×\(h): forward \(f(flop / tf / 1e9)) GFLOP/s, input-gradient \(f(flop / tb / 1e9)) GFLOP/s")

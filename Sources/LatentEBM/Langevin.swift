@@ -143,12 +143,17 @@ extension LatentEBM {
       // ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ².
       if let x, let plan = ws.generator {
         let xhat = plan.forward(z)
-        var lik: Float = 0
+        let residual = ws.residual
         x.withUnsafeBufferPointer { xb in
-          for i in 0..<outCount { let r = xhat[i] - xb[i]; ws.residual[i] = r * invVar; lik += r * r }
+          for i in 0..<outCount { residual[i] = (xhat[i] - xb[i]) * invVar }
+          if trace != nil {
+            // ‖x − g(z)‖²/(2σ²) per chain, only when diagnostics are asked for.
+            var lik: Float = 0
+            for i in 0..<outCount { let r = xhat[i] - xb[i]; lik += r * r }
+            energyMean += lik * invVar / 2 / Float(n)
+          }
         }
-        plan.backward(ws.residual, into: ws.gradL)
-        if trace != nil { energyMean += lik * invVar / 2 / Float(n) }
+        plan.backward(residual, into: ws.gradL)
       }
       if config.noise { rng.fillNormal(ws.noise, count: count) }
       let gE = ws.gradE, gL = ws.gradL, noise = ws.noise

@@ -100,27 +100,36 @@ func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
   concurrently(n, body)
 }
 
+/// Whether work started on this thread now would be shared among several threads: more than one
+/// is set and this thread is not already one of several working at once.
+public var canRunConcurrently: Bool { Threads.count > 1 && !insideParallelWork }
+
 /// Runs two pieces of work at once, one per core (one after the other when one thread is set);
-/// products and loops inside each run on that core alone. Interruptible callers get interruptible workers; an interruption in one stops the other too.
-/// Rethrows the first error.
+/// products and loops inside each run on that core alone. Interruptible callers get interruptible
+/// workers; an interruption in one stops the other too. Rethrows the first error.
 public func runConcurrently(_ a: () throws -> Void, _ b: () throws -> Void) throws {
-  if Threads.count < 2 || insideParallelWork {
-    try a(); try b()
+  try runConcurrently(2) { try $0 == 0 ? a() : b() }
+}
+
+/// Runs `body(i)` for `i` in `0..<parts` at once on the engine's threads (in order on this thread
+/// when one thread is set or it is already inside parallel work); products and loops inside each
+/// part run serially. Interruptible callers get interruptible workers, and an interruption in one
+/// part stops the others. Rethrows the first error.
+public func runConcurrently(_ parts: Int, _ body: (Int) throws -> Void) throws {
+  if parts <= 1 || !canRunConcurrently {
+    for i in 0..<parts { try body(i) }
     return
   }
   let flag = Interrupt.current
-  var errors: [Error?] = [nil, nil]
-  withoutActuallyEscaping(a) { a in
-    withoutActuallyEscaping(b) { b in
-      errors.withUnsafeMutableBufferPointer { errs in
-        concurrently(2) { i in
-          let work = i == 0 ? a : b
-          do {
-            if let flag { try Interrupt.interruptible(flag, work) } else { try work() }
-          } catch {
-            if error is Interrupted { flag?.request() }  // stop the other one as well
-            errs[i] = error
-          }
+  var errors = [Error?](repeating: nil, count: parts)
+  withoutActuallyEscaping(body) { body in
+    errors.withUnsafeMutableBufferPointer { errs in
+      concurrently(parts) { i in
+        do {
+          if let flag { try Interrupt.interruptible(flag) { try body(i) } } else { try body(i) }
+        } catch {
+          if error is Interrupted { flag?.request() }  // stop the others as well
+          errs[i] = error
         }
       }
     }

@@ -111,19 +111,64 @@ extension LatentEBM {
     return try langevin(start: start, x: x.reshaped([x.shape[0]] + generator.outputShape), config: config, rng: &rng, trace: trace)
   }
 
-  /// The shared Langevin loop; `x == nil` runs the prior chain. It runs on a workspace of
-  /// buffers and planned networks kept between calls: no graph and no allocation per step.
+  /// The shared Langevin loop; `x == nil` runs the prior chain.
+  ///
+  /// Every chain draws its noise from a stream of its own (seeded from `rng`, one per row), so the
+  /// chains can be shared among threads without changing a number: with several threads the rows
+  /// are cut into one block per thread and each block runs all K steps on its own core, its
+  /// products single-threaded (one hand-over per call instead of one per product). Each block runs
+  /// on a workspace of buffers and planned networks kept between calls: no graph and no allocation
+  /// per step. Diagnostics and custom energies run as one block.
   private func langevin(
     start: Tensor, x: Tensor?, config: LangevinConfig, rng: inout RandomGenerator, trace: LangevinTrace?
   ) throws -> Tensor {
-    let n = start.shape[0], d = latent, count = n * d
+    let n = start.shape[0], d = latent
     if n == 0 || config.steps == 0 { return start.copy() }
+    var streams = (0..<n).map { _ in RandomGenerator(seed: rng.next()) }
+    let result = start.copy()
+    let planned = energyNet == nil || energyNet is EnergyNet
+    let parts = trace == nil && planned && canRunConcurrently ? Swift.min(Threads.count, n / LatentEBM.minimumChainsPerThread) : 1
+    let xRow = generator.outputShape.reduce(1, *)
+    let xs = try x.map { try $0.reshaped([n * xRow]) }
+    try result.withUnsafeMutableBufferPointer { zb in
+      try streams.withUnsafeMutableBufferPointer { sb in
+        try xs.withUnsafeBufferPointerIfPresent { xb in
+          let z = zb.baseAddress!
+          if parts <= 1 {
+            try runChains(z, x: xb?.baseAddress, rows: n, streams: sb.baseAddress!, config: config, trace: trace)
+          } else {
+            try runConcurrently(parts) { p in
+              let r0 = n * p / parts, r1 = n * (p + 1) / parts
+              try runChains(z + r0 * d, x: xb.map { $0.baseAddress! + r0 * xRow }, rows: r1 - r0, streams: sb.baseAddress! + r0,
+                            config: config, trace: nil)
+            }
+          }
+        }
+      }
+    }
+    if let trace {
+      let dz = try result - start
+      trace.totalDisplacement = dz.withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
+    }
+    return result
+  }
+
+  /// Chains in a block smaller than this are not split further among threads.
+  static let minimumChainsPerThread = 8
+
+  /// K Langevin steps of `rows` chains, in place on `z` (`[rows, latent]`), with data `x` for
+  /// posterior chains; row r draws its noise from `streams[r]`.
+  private func runChains(
+    _ z0: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>?, rows n: Int, streams: UnsafeMutablePointer<RandomGenerator>,
+    config: LangevinConfig, trace: LangevinTrace?
+  ) throws {
+    let d = latent, count = n * d
     let ws = try checkoutWorkspace(posterior: x != nil, batch: n)
     defer { checkinWorkspace(ws) }
     let s = config.stepSize, drift = s * s / 2, invVar0 = 1 / (priorSigma * priorSigma)
     let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
     var z = ws.z, next = ws.next
-    start.withUnsafeBufferPointer { z.update(from: $0.baseAddress!, count: count) }
+    z.update(from: z0, count: count)
     let outCount = generator.outputShape.reduce(1, *) * n
     for step in 0..<config.steps {
       try Interrupt.check()
@@ -144,19 +189,17 @@ extension LatentEBM {
       if let x, let plan = ws.generator {
         let xhat = plan.forward(z)
         let residual = ws.residual
-        x.withUnsafeBufferPointer { xb in
-          for i in 0..<outCount { residual[i] = (xhat[i] - xb[i]) * invVar }
-          if trace != nil {
-            // ‖x − g(z)‖²/(2σ²) per chain, only when diagnostics are asked for.
-            var lik: Float = 0
-            for i in 0..<outCount { let r = xhat[i] - xb[i]; lik += r * r }
-            energyMean += lik * invVar / 2 / Float(n)
-          }
+        for i in 0..<outCount { residual[i] = (xhat[i] - x[i]) * invVar }
+        if trace != nil {
+          // ‖x − g(z)‖²/(2σ²) per chain, only when diagnostics are asked for.
+          var lik: Float = 0
+          for i in 0..<outCount { let r = xhat[i] - x[i]; lik += r * r }
+          energyMean += lik * invVar / 2 / Float(n)
         }
         plan.backward(residual, into: ws.gradL)
       }
-      if config.noise { rng.fillNormal(ws.noise, count: count) }
       let gE = ws.gradE, gL = ws.gradL, noise = ws.noise
+      if config.noise { for r in 0..<n { streams[r].fillNormal(noise + r * d, count: d) } }
       let hasE = energyNet != nil, hasL = x != nil
       for i in 0..<count {
         var g = invVar0 * z[i]
@@ -178,12 +221,15 @@ extension LatentEBM {
       }
       swap(&z, &next)
     }
-    let result = try Tensor.make([n, d]) { $0.baseAddress!.update(from: z, count: count) }
-    if let trace {
-      let dz = try result - start
-      trace.totalDisplacement = dz.withUnsafeBufferPointer { meanRowNorm($0, rows: n) }
-    }
-    return result
+    z0.update(from: z, count: count)
+  }
+}
+
+extension Optional where Wrapped == Tensor {
+  /// Calls `body` with the tensor's values, or with nil.
+  func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Float>?) throws -> R) rethrows -> R {
+    if let t = self { return try t.withUnsafeBufferPointer { try body($0) } }
+    return try body(nil)
   }
 }
 

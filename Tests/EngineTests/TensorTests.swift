@@ -1,4 +1,5 @@
 import Testing
+import Glibc
 @testable import Engine
 
 @Suite struct TensorTests {
@@ -88,6 +89,28 @@ import Testing
     let z = try Tensor.randn([100_000], using: &r1)
     #expect(abs(try z.mean().item()) < 0.015)
     #expect(abs(try z.variance().item() - 1) < 0.025)
+  }
+
+  @Test func normalDistributionMatchesTheGaussian() throws {
+    // 1M ziggurat draws against Φ: the fraction below each of 13 points, including the layers'
+    // slow paths (|z| near the edges) and the tail beyond r = 3.44. The standard error of a
+    // fraction p is √(p(1−p)/n) ≤ 0.0005; each must be within 5 of them (and the tails within
+    // 12 % of their own size). Also the fourth moment (3, s.e. ≈ 0.01) and symmetry.
+    var rng = RandomGenerator(seed: 7)
+    let n = 1_000_000
+    var z = [Float](repeating: 0, count: n)
+    z.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: n) }
+    func phi(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+    for x in [-3.0, -2.5, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3] {
+      let p = Double(z.reduce(0) { $0 + (Double($1) < x ? 1 : 0) }) / Double(n)
+      let se = (phi(x) * (1 - phi(x)) / Double(n)).squareRoot()
+      #expect(abs(p - phi(x)) < 5 * se, "P(z < \(x)) = \(p), want \(phi(x))")
+    }
+    let beyond = Double(z.reduce(0) { $0 + (abs($1) > 3.5 ? 1 : 0) }) / Double(n)
+    #expect(abs(beyond - 2 * phi(-3.5)) < 0.12 * 2 * phi(-3.5) + 5 * (2 * phi(-3.5) / Double(n)).squareRoot())
+    #expect(z.contains { abs($0) > 4 })  // no cut-off at the ziggurat's base (r = 3.44)
+    let m4 = z.reduce(0.0) { $0 + pow(Double($1), 4) } / Double(n)
+    #expect(abs(m4 - 3) < 0.06)
   }
 
   @Test func gradientOnlyWhereAsked() throws {

@@ -34,6 +34,27 @@ final class QuadraticEnergy: EnergyModel {
     }
   }
 
+  /// Each chain draws from its own stream, so sharing the chains among two threads (each running
+  /// a block of rows) gives the chains one thread gives, up to the products' rounding.
+  @Test func chainsDoNotDependOnTheThreadCount() throws {
+    var rng = RandomGenerator(seed: 3)
+    let e = try EnergyNet(latent: 4, hidden: [32, 32], using: &rng)
+    let g = try Generator(latent: 4, hidden: [64], output: 12, using: &rng)
+    let m = try LatentEBM(energy: e, generator: g)
+    let x = try Tensor.randn([37, 12], using: &rng), z0 = try m.initialLatents(37, using: &rng)
+    func run(_ threads: Int) throws -> (Tensor, Tensor) {
+      var r = RandomGenerator(seed: 9)
+      return try Threads.with(threads) {
+        (try m.samplePrior(from: z0, using: &r), try m.samplePosterior(x, from: z0, using: &r))
+      }
+    }
+    let (p1, q1) = try run(1), (p2, q2) = try run(2)
+    for (a, b) in [(p1, p2), (q1, q2)] {
+      #expect(try (a - b).abs().max().item() <= 1e-4 * max(1, try a.abs().max().item()))
+      #expect(try (a - z0).abs().max().item() > 0.1)  // the chains moved
+    }
+  }
+
   /// With g(z) = Wz + b and zero energy, p(z | x) is Gaussian: precision P = WᵀW/σ² + I,
   /// mean P⁻¹ Wᵀ(x − b)/σ². Same tolerance argument as above (largest precision here ≈ 4.6).
   @Test func posteriorChainsMatchTheLinearGaussianPosterior() throws {

@@ -37,8 +37,21 @@ public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Float) throws -> Fl
 
 /// The joint L2 norm `√(Σᵢ ‖gᵢ‖²)` of several tensors.
 public func gradientNorm(_ gradients: [Tensor]) -> Float {
+  // Blocks of 4096 summed in Float, eight lanes at a time, and the blocks in Double, in order.
   var s: Double = 0
-  for g in gradients { let p = g.storage.pointer; for i in 0..<g.count { s += Double(p[i]) * Double(p[i]) } }
+  for g in gradients {
+    let p = g.storage.pointer, n = g.count
+    var b = 0
+    while b < n {
+      let e = Swift.min(n, b + 4096)
+      var acc = SIMD8<Float>(), i = b
+      while i + 8 <= e { let v = load8(p + i); acc += v * v; i += 8 }
+      var t = Double(acc.sum())
+      while i < e { t += Double(p[i]) * Double(p[i]); i += 1 }
+      s += t
+      b = e
+    }
+  }
   return Float(s.squareRoot())
 }
 

@@ -474,9 +474,10 @@ extension BuiltinGroup {
       Builtin("save", params: [Param("model"), Param("path", .string)],
               doc: "Writes the model and its training state to a safetensors checkpoint (atomically).") { a in
         let m = try a.model("model")
-        makeParentFolders(try a.string("path"))
-        try Checkpoint.save(m.model, trainer: m.trainer, to: try a.string("path"))
-        return .string(try a.string("path"))
+        let path = try a.outputPath()
+        makeParentFolders(path)
+        try Checkpoint.save(m.model, trainer: m.trainer, to: path)
+        return .string(path)
       },
       Builtin("load", params: [Param("path", .string)],
               doc: "Reads a checkpoint written by save: the model, ready to sample or to continue training.") { a in

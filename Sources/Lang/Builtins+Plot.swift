@@ -7,12 +7,20 @@ import Plot
 extension Args {
   /// Saves a figure to the `path` argument, prints its warnings, records it; returns the path.
   func save(_ figure: Figure) throws -> Value {
-    let path = try string("path")
+    let path = try outputPath()
     makeParentFolders(path)
     let r = try figure.save(to: path)
     for w in r.warnings { write("warning: \(w)\n") }
     interpreter.figures.append(r.path)
     return .string(r.path)
+  }
+
+  /// The string argument `name`, a path to write to: relative paths are taken from the
+  /// interpreter's ``Interpreter/outputDirectory`` when it has one.
+  func outputPath(_ name: String = "path") throws -> String {
+    let path = try string(name)
+    guard let dir = interpreter.outputDirectory, !path.hasPrefix("/") else { return path }
+    return dir.hasSuffix("/") ? dir + path : dir + "/" + path
   }
 
   func title() throws -> String { try string("title") }

@@ -146,6 +146,10 @@ public final class Interpreter {
     return figures
   }
 
+  /// The folder that relative paths of files a script writes (figures, checkpoints) are taken
+  /// from; nil: the working directory.
+  public var outputDirectory: String? = nil
+
   /// Arguments the script was started with (`lebm run FILE args…`), as the global `args`.
   public var arguments: [String] = [] {
     didSet { globals["args"] = .list(arguments.map { .string($0) }) }

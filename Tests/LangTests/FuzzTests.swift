@@ -54,6 +54,13 @@ enum Fuzz {
     return String(chars)
   }
 
+  /// A fresh folder for the files fuzzed scripts write (not the working directory).
+  static let scratch: String = {
+    let dir = NSTemporaryDirectory() + "lebm-fuzz-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }()
+
   static let pathological: [String] = [
     String(repeating: "(", count: 10_000),
     String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000),
@@ -107,6 +114,7 @@ extension LangSuite {
       if trace { FileHandle.standardError.write("#\(n): \(src.prefix(200).debugDescription)\n".data(using: .utf8)!) }
       if case .incomplete = Parser.check(src) { incomplete += 1 }
       let interp = Interpreter(options: options, registry: registry, output: { _ in })
+      interp.outputDirectory = Fuzz.scratch  // figures and checkpoints the inputs write
       switch interp.run(src, file: "fuzz.lebm") {
       case .value: values += 1
       case .failure(let e):
@@ -149,6 +157,7 @@ extension LangSuite {
     var values = 0
     for c in calls {
       let interp = Interpreter(options: options, registry: registry, output: { _ in })
+      interp.outputDirectory = Fuzz.scratch  // figures and checkpoints the inputs write
       if case .value = interp.run(c) { values += 1 }
     }
     #expect(values > 0)

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // lebm: a notebook-style scripting environment for latent space energy-based prior models.
 // Layers (DESIGN.md §2), each a target depending only on those below it:
-//   lebm → REPL → Lang → {LatentEBM, Datasets, Plot} → Engine → CBLAS
+//   lebm → REPL → Lang → {LatentEBM, Datasets, Plot} → Engine → {CBLAS, CKernels}
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration, so `swift test` (a debug build) runs
@@ -25,7 +25,10 @@ let package = Package(
     .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+    // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+
+    .target(name: "Engine", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
     .target(name: "PNG", dependencies: ["CPNG"]),
     .target(name: "Plot", dependencies: ["Engine", "PNG"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib"], swiftSettings: fast),

@@ -164,7 +164,12 @@ extension LatentEBM {
   ) throws {
     let d = latent, count = n * d
     let ws = try checkoutWorkspace(posterior: x != nil, batch: n)
-    defer { checkinWorkspace(ws) }
+    // The weights stay fixed for the K steps: pack them once for all the chain's products.
+    ws.energy?.packWeights(); ws.generator?.packWeights()
+    defer {
+      ws.energy?.unpackWeights(); ws.generator?.unpackWeights()
+      checkinWorkspace(ws)
+    }
     let s = config.stepSize, drift = s * s / 2, invVar0 = 1 / (priorSigma * priorSigma)
     let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
     var z = ws.z, next = ws.next

@@ -3,8 +3,10 @@ import Testing
 
 /// The planned forward and input-gradient passes agree with the autodiff graph.
 @Suite struct InputGradientPlanTests {
-  func compare(_ net: Sequential, input: Tensor, _ name: String) throws {
+  func compare(_ net: Sequential, input: Tensor, _ name: String, packed: Bool = false) throws {
     let plan = try InputGradientPlan([net], inputShape: input.shape)
+    if packed { plan.packWeights() }
+    defer { plan.unpackWeights() }
     let x = input.copy().requiringGrad()
     let y = try net(x)
     var rng = RandomGenerator(seed: 3)
@@ -26,6 +28,28 @@ import Testing
     }
     let wide = Sequential([try Linear(4, 6, using: &rng), ActivationLayer(.gelu), try Linear(6, 7, using: &rng)])
     try compare(wide, input: try Tensor.randn([3, 4], using: &rng), "MLP 4→6→7")
+  }
+
+  /// With the weights packed (AVX2/FMA kernels; the plain products where the CPU lacks them):
+  /// rows in blocks of six and the rest, columns in panels of 16 and the rest, bias or none.
+  @Test func packedWeights() throws {
+    var rng = RandomGenerator(seed: 4)
+    for (rows, inp, out) in [(1, 3, 1), (5, 16, 15), (6, 7, 16), (7, 33, 17), (13, 20, 40), (50, 16, 200), (12, 200, 1)] {
+      for bias in [true, false] {
+        let net = Sequential([try Linear(inp, out, bias: bias, using: &rng), ActivationLayer(.leakyRelu(0.2)), try Linear(out, 9, using: &rng)])
+        try compare(net, input: try Tensor.randn([rows, inp], using: &rng), "packed \(rows)×\(inp)→\(out) bias \(bias)", packed: true)
+      }
+    }
+    // Packing follows the weights when packed again, and unpacking goes back to the weights.
+    let lin = try Linear(4, 5, using: &rng)
+    let plan = try InputGradientPlan([lin], inputShape: [3, 4])
+    let x = try Tensor.randn([3, 4], using: &rng)
+    plan.packWeights()
+    try assign(lin.weight, from: try Tensor.randn([5, 4], using: &rng))
+    plan.packWeights()
+    let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: plan.forward($0.baseAddress!), count: 15)) }
+    #expect(try Tensor(shape: [3, 5], scalars: y).isClose(to: try lin(x), tolerance: 1e-5))
+    plan.unpackWeights()
   }
 
   @Test func convolutionNets() throws {

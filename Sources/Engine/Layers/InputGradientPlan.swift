@@ -1,3 +1,4 @@
+import CKernels
 /// Forward passes and input gradients of a network on buffers allocated once: what a Langevin
 /// chain needs at every step, with no autodiff graph, no allocation and no weight gradients.
 ///
@@ -62,6 +63,14 @@ public final class InputGradientPlan {
     return UnsafePointer(activations[kernels.count])
   }
 
+  /// Packs the weights of the linear layers for the products that follow, until
+  /// ``unpackWeights()``: for runs of many passes with fixed weights (a Langevin chain), on CPUs
+  /// with AVX2 and FMA. The weights must not change while packed.
+  public func packWeights() { for case let l as LinearKernel in kernels { l.pack() } }
+
+  /// Back to products on the weights themselves.
+  public func unpackWeights() { for case let l as LinearKernel in kernels { l.unpack() } }
+
   /// The output of the last ``forward(_:)``.
   public var output: UnsafePointer<Float> { UnsafePointer(activations[kernels.count]) }
 
@@ -105,6 +114,10 @@ func makeKernel(_ l: Layer, input: [Int]) throws -> LayerKernel {
 final class LinearKernel: LayerKernel {
   let w: Tensor, b: Tensor?, rows: Int, inp: Int, out: Int
   let outputShape: [Int]
+  /// Wᵀ (forward) and W (backward) packed for ``lebm_packed_gemm``, while ``packed`` is on.
+  private var packedT: UnsafeMutablePointer<Float>? = nil, packedN: UnsafeMutablePointer<Float>? = nil
+  private(set) var packed = false
+
   init(_ l: Linear, input: [Int]) throws {
     guard input.last == l.inputSize else {
       throw TensorError.shapeMismatch(op: "plan", shapes: [input, l.weight.shape], detail: "Linear takes \(l.inputSize) features")
@@ -113,18 +126,50 @@ final class LinearKernel: LayerKernel {
     rows = input.reduce(1, *) / inp
     outputShape = Array(input.dropLast()) + [out]
   }
+  deinit { packedT?.deallocate(); packedN?.deallocate() }
+
+  /// Packs the current weight for the products that follow (on CPUs with AVX2 and FMA).
+  func pack() {
+    guard PackedGEMM.available else { return }
+    if packedT == nil {
+      packedT = PackedGEMM.allocate(k: inp, n: out)
+      packedN = PackedGEMM.allocate(k: out, n: inp)
+    }
+    lebm_pack_transposed(w.storage.pointer, Int32(out), Int32(inp), packedT)
+    if out > 1 { lebm_pack(w.storage.pointer, Int32(out), Int32(inp), packedN) }
+    packed = true
+  }
+  func unpack() { packed = false }
+
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     if let b { let bp = b.storage.pointer; for r in 0..<rows { (y + r * out).update(from: bp, count: out) } }
-    sgemm(false, true, m: rows, n: out, k: inp, x, lda: inp, w.storage.pointer, ldb: inp, beta: b == nil ? 0 : 1, y, ldc: out)
+    if packed {
+      lebm_packed_gemm(Int32(rows), Int32(out), Int32(inp), x, Int32(inp), packedT, y, Int32(out), b == nil ? 0 : 1)
+    } else {
+      sgemm(false, true, m: rows, n: out, k: inp, x, lda: inp, w.storage.pointer, ldb: inp, beta: b == nil ? 0 : 1, y, ldc: out)
+    }
   }
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     if out == 1 {
       // A rank-one update (the energy's last layer): dx[r, :] = dy[r] · w.
       let wp = w.storage.pointer
       for r in 0..<rows { let g = dy[r], row = dx + r * inp; for j in 0..<inp { row[j] = g * wp[j] } }
+    } else if packed {
+      lebm_packed_gemm(Int32(rows), Int32(inp), Int32(out), dy, Int32(out), packedN, dx, Int32(inp), 0)
     } else {
       sgemm(false, false, m: rows, n: inp, k: out, dy, lda: out, w.storage.pointer, ldb: inp, dx, ldc: inp)
     }
+  }
+}
+
+/// The packed-weight products of `CKernels`.
+enum PackedGEMM {
+  /// Whether this CPU has AVX2 and FMA.
+  static let available = lebm_packed_available() != 0
+  /// A 64-byte aligned buffer for a packed k × n matrix.
+  static func allocate(k: Int, n: Int) -> UnsafeMutablePointer<Float> {
+    let count = lebm_packed_size(Int32(k), Int32(n))
+    return UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
   }
 }
 

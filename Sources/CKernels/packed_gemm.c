@@ -1,6 +1,5 @@
-// Packed-B matrix products: a 6 × 16 AVX2/FMA micro-kernel (12 accumulators, one broadcast of A
-// and two loads of B per step of k) over 16-column panels of B; rows of A in blocks of 6, with
-// smaller kernels for the last rows. See include/packed_gemm.h.
+// Packed-B matrix products: R × 16 AVX2/FMA micro-kernels (R ≤ 6 rows of A, 2R accumulators)
+// over 16-column panels of B. See include/packed_gemm.h.
 #include "packed_gemm.h"
 
 #if defined(__x86_64__)
@@ -51,39 +50,43 @@ void lebm_pack(const float *w, int k, int n, float *packed) {
     }                                                                                          \
   } while (0)
 
-__attribute__((target("avx2,fma")))
-static void kernel6(int k, const float *a, int lda, const float *b, float *c, int ldc, int nc, int accumulate) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda;
-  for (int kk = 0; kk < k; kk++) {
-    __m256 b0 = _mm256_load_ps(b + kk * 16), b1 = _mm256_load_ps(b + kk * 16 + 8), x;
-    x = _mm256_broadcast_ss(a0 + kk); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a1 + kk); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a2 + kk); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a3 + kk); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a4 + kk); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a5 + kk); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+// A kernel for R rows (R = 1…6, a constant, so the unused accumulators and rows compile away):
+// 2R accumulators of 8 lanes, one broadcast of A per row and two loads of B per step of k.
+#define ROW(r, acc0, acc1)                                                                     \
+  if (R > r) {                                                                                 \
+    x = _mm256_broadcast_ss(a + (r) * lda + kk);                                               \
+    acc0 = _mm256_fmadd_ps(x, b0, acc0);                                                       \
+    acc1 = _mm256_fmadd_ps(x, b1, acc1);                                                       \
   }
-  STORE_ROW(c, c00, c01);
-  STORE_ROW(c + ldc, c10, c11);
-  STORE_ROW(c + 2 * ldc, c20, c21);
-  STORE_ROW(c + 3 * ldc, c30, c31);
-  STORE_ROW(c + 4 * ldc, c40, c41);
-  STORE_ROW(c + 5 * ldc, c50, c51);
-}
 
-// One row at a time, for the last m mod 6 rows (the same in-order sum over k as kernel6).
-__attribute__((target("avx2,fma")))
-static void kernel1(int k, const float *a, const float *b, float *c, int nc, int accumulate) {
-  __m256 lo = _mm256_setzero_ps(), hi = lo;
-  for (int kk = 0; kk < k; kk++) {
-    __m256 x = _mm256_broadcast_ss(a + kk);
-    lo = _mm256_fmadd_ps(x, _mm256_load_ps(b + kk * 16), lo);
-    hi = _mm256_fmadd_ps(x, _mm256_load_ps(b + kk * 16 + 8), hi);
+#define DEFINE_KERNEL(NAME, ROWS)                                                               \
+  __attribute__((target("avx2,fma")))                                                          \
+  static void NAME(int k, const float *a, int lda, const float *b, float *c, int ldc, int nc, int accumulate) { \
+    enum { R = ROWS };                                                                         \
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;  \
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;                   \
+    for (int kk = 0; kk < k; kk++) {                                                           \
+      __m256 b0 = _mm256_load_ps(b + kk * 16), b1 = _mm256_load_ps(b + kk * 16 + 8), x;        \
+      ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21)                                       \
+      ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)                                       \
+    }                                                                                          \
+    STORE_ROW(c, c00, c01);                                                                    \
+    if (R > 1) STORE_ROW(c + ldc, c10, c11);                                                   \
+    if (R > 2) STORE_ROW(c + 2 * ldc, c20, c21);                                               \
+    if (R > 3) STORE_ROW(c + 3 * ldc, c30, c31);                                               \
+    if (R > 4) STORE_ROW(c + 4 * ldc, c40, c41);                                               \
+    if (R > 5) STORE_ROW(c + 5 * ldc, c50, c51);                                               \
   }
-  STORE_ROW(c, lo, hi);
-}
+
+DEFINE_KERNEL(kernel1, 1)
+DEFINE_KERNEL(kernel2, 2)
+DEFINE_KERNEL(kernel3, 3)
+DEFINE_KERNEL(kernel4, 4)
+DEFINE_KERNEL(kernel5, 5)
+DEFINE_KERNEL(kernel6, 6)
+
+typedef void (*Kernel)(int, const float *, int, const float *, float *, int, int, int);
+static const Kernel kernels[7] = {0, kernel1, kernel2, kernel3, kernel4, kernel5, kernel6};
 
 __attribute__((target("avx2,fma")))
 void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate) {
@@ -91,9 +94,31 @@ void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float 
   for (int p = 0; p < panels; p++) {
     const float *b = packed + (long)p * k * 16;
     int nc = n - p * 16 < 16 ? n - p * 16 : 16;
-    int i = 0;
-    for (; i + 6 <= m; i += 6) kernel6(k, a + (long)i * lda, lda, b, c + (long)i * ldc + p * 16, ldc, nc, accumulate);
-    for (; i < m; i++) kernel1(k, a + (long)i * lda, b, c + (long)i * ldc + p * 16, nc, accumulate);
+    // Blocks of six rows, ending in fours where six would leave one or two (a kernel of four
+    // rows keeps both FMA units as busy as one of six; one of one or two waits on latency).
+    for (int i = 0; i < m;) {
+      int left = m - i, r = left >= 10 || left == 6 ? 6 : left >= 7 ? 4 : left;
+      kernels[r](k, a + (long)i * lda, lda, b, c + (long)i * ldc + p * 16, ldc, nc, accumulate);
+      i += r;
+    }
+  }
+}
+
+__attribute__((target("avx2,fma")))
+void lebm_dot_rows(int m, int k, const float *a, int lda, const float *w, float *y, int accumulate) {
+  for (int i = 0; i < m; i++) {
+    const float *row = a + (long)i * lda;
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+    int kk = 0;
+    for (; kk + 16 <= k; kk += 16) {
+      s0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + kk), _mm256_loadu_ps(w + kk), s0);
+      s1 = _mm256_fmadd_ps(_mm256_loadu_ps(row + kk + 8), _mm256_loadu_ps(w + kk + 8), s1);
+    }
+    float t[8], s = 0;
+    _mm256_storeu_ps(t, _mm256_add_ps(s0, s1));
+    for (int j = 0; j < 8; j++) s += t[j];
+    for (; kk < k; kk++) s += row[kk] * w[kk];
+    y[i] = accumulate ? y[i] + s : s;
   }
 }
 
@@ -102,6 +127,9 @@ int lebm_packed_available(void) { return 0; }
 long lebm_packed_size(int k, int n) { return (long)((n + 15) / 16) * 16 * k; }
 void lebm_pack_transposed(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
 void lebm_pack(const float *w, int k, int n, float *packed) { (void)w; (void)k; (void)n; (void)packed; }
+void lebm_dot_rows(int m, int k, const float *a, int lda, const float *w, float *y, int accumulate) {
+  (void)m; (void)k; (void)a; (void)lda; (void)w; (void)y; (void)accumulate;
+}
 void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate) {
   (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)c; (void)ldc; (void)accumulate;
 }

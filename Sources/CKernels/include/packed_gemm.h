@@ -26,6 +26,10 @@ void lebm_pack(const float *w, int k, int n, float *packed);
 /// does not change a bit.
 void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate);
 
+/// y[i] = a[i, :] · w (accumulate = 0) or y[i] += a[i, :] · w, for the m rows of A (a layer with
+/// one output). Each y[i] depends on its own row only.
+void lebm_dot_rows(int m, int k, const float *a, int lda, const float *w, float *y, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif

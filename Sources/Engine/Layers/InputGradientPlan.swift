@@ -135,15 +135,19 @@ final class LinearKernel: LayerKernel {
       packedT = PackedGEMM.allocate(k: inp, n: out)
       packedN = PackedGEMM.allocate(k: out, n: inp)
     }
-    lebm_pack_transposed(w.storage.pointer, Int32(out), Int32(inp), packedT)
-    if out > 1 { lebm_pack(w.storage.pointer, Int32(out), Int32(inp), packedN) }
+    if out > 1 {  // (a layer with one output takes dot products with the weight itself)
+      lebm_pack_transposed(w.storage.pointer, Int32(out), Int32(inp), packedT)
+      lebm_pack(w.storage.pointer, Int32(out), Int32(inp), packedN)
+    }
     packed = true
   }
   func unpack() { packed = false }
 
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     if let b { let bp = b.storage.pointer; for r in 0..<rows { (y + r * out).update(from: bp, count: out) } }
-    if packed {
+    if packed && out == 1 {
+      lebm_dot_rows(Int32(rows), Int32(inp), x, Int32(inp), w.storage.pointer, y, b == nil ? 0 : 1)
+    } else if packed {
       lebm_packed_gemm(Int32(rows), Int32(out), Int32(inp), x, Int32(inp), packedT, y, Int32(out), b == nil ? 0 : 1)
     } else {
       sgemm(false, true, m: rows, n: out, k: inp, x, lda: inp, w.storage.pointer, ldb: inp, beta: b == nil ? 0 : 1, y, ldc: out)

@@ -24,7 +24,7 @@ func now() -> Double {
 /// penalty 0.01 (the remedy that keeps the reference algorithm otherwise unchanged), batch 100,
 /// K⁺ = 20, K⁻ = 60; `LEBM_TOY_ITERS` iterations each (default 8000), from two initialisations.
 ///
-/// How much better the learned prior does depends on the initialisation: over four runs the ratio
+/// How much better the learned prior does depends on the initialisation: over six runs the ratio
 /// of the MMD²s was 0.26–0.57 (the baseline alone ranges 0.12–0.29). So the test asks for what
 /// every run showed with room to spare — the latent EBM better in each, by at least a quarter on
 /// average (ratio ≤ 0.75) — and for samples at every mode, rather than for a typical ratio.

@@ -53,6 +53,16 @@ final class QuadraticEnergy: EnergyModel {
       #expect(try (a - b).abs().max().item() <= 1e-4 * max(1, try a.abs().max().item()))
       #expect(try (a - z0).abs().max().item() > 0.1)  // the chains moved
     }
+    // A convolutional generator (the chains cut into blocks of rows, each with its own plan).
+    let cg = try Generator(latent: 4, imageSize: 32, channels: 3, ngf: 2, using: &rng)
+    let cm = try LatentEBM(energy: e, generator: cg)
+    let images = try Tensor.randn([20, 3, 32, 32], using: &rng), c0 = try cm.initialLatents(20, using: &rng)
+    let steps = LangevinConfig(steps: 3, stepSize: 0.1)
+    var r1 = RandomGenerator(seed: 5), r2 = RandomGenerator(seed: 5)
+    let one = try Threads.with(1) { try cm.samplePosterior(images, from: c0, config: steps, using: &r1) }
+    let two = try Threads.with(2) { try cm.samplePosterior(images, from: c0, config: steps, using: &r2) }
+    #expect(try (one - two).abs().max().item() <= 1e-4 * max(1, try one.abs().max().item()))
+    #expect(try (one - c0).abs().max().item() > 0.01)
   }
 
   /// With g(z) = Wz + b and zero energy, p(z | x) is Gaussian: precision P = WᵀW/σ² + I,

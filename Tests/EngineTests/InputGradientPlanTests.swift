@@ -61,6 +61,7 @@ import Testing
       try Conv2d(3, 2, kernelSize: 3, stride: 2, padding: 1, using: &rng),
     ])
     try compare(gen, input: try Tensor.randn([4, 6], using: &rng), "conv net")
+    try compare(gen, input: try Tensor.randn([7, 6], using: &rng), "conv net, weights packed", packed: true)
     // The same with the batch cut into chunks of one to three images.
     let saved = ConvKernel.chunkFloats
     defer { ConvKernel.chunkFloats = saved }

@@ -63,13 +63,18 @@ public final class InputGradientPlan {
     return UnsafePointer(activations[kernels.count])
   }
 
-  /// Packs the weights of the linear layers for the products that follow, until
+  /// Packs the weights of the linear layers (and of a transposed convolution from a 1×1 input)
+  /// for the products that follow, until
   /// ``unpackWeights()``: for runs of many passes with fixed weights (a Langevin chain), on CPUs
   /// with AVX2 and FMA. The weights must not change while packed.
-  public func packWeights() { for case let l as LinearKernel in kernels { l.pack() } }
+  public func packWeights() {
+    for k in kernels { (k as? LinearKernel)?.pack(); (k as? ConvKernel)?.pack() }
+  }
 
   /// Back to products on the weights themselves.
-  public func unpackWeights() { for case let l as LinearKernel in kernels { l.unpack() } }
+  public func unpackWeights() {
+    for k in kernels { (k as? LinearKernel)?.unpack(); (k as? ConvKernel)?.unpack() }
+  }
 
   /// The output of the last ``forward(_:)``.
   public var output: UnsafePointer<Float> { UnsafePointer(activations[kernels.count]) }
@@ -234,6 +239,12 @@ final class ConvKernel: LayerKernel {
   let plane: Int, ck: Int, chunk: Int
   let inCount: Int, outCount: Int
   let cn: UnsafeMutablePointer<Float>, cols: UnsafeMutablePointer<Float>
+  /// A transposed convolution of a 1×1 input without padding (a generator's first layer) is one
+  /// product: `y[n, (co, i, j)] = Σ_ci x[n, ci] W[ci, (co, i, j)]`, and `dx = dy Wᵀ`.
+  let direct: Bool
+  /// W (forward) and Wᵀ (backward) packed, for the direct case, while ``packed`` is on.
+  private var packedF: UnsafeMutablePointer<Float>? = nil, packedB: UnsafeMutablePointer<Float>? = nil
+  private var packed = false
 
   init(transposed: Bool, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int, outputPadding op: Int, input: [Int]) throws {
     guard input.count == 4 else {
@@ -250,7 +261,8 @@ final class ConvKernel: LayerKernel {
       geometry = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
       outputShape = [n, cout, oh, ow]
       plane = h * wd; ck = cout * k * k
-      cn = .allocate(capacity: cin * n * plane)
+      direct = h == 1 && wd == 1 && p == 0 && op == 0
+      cn = .allocate(capacity: direct ? 1 : cin * n * plane)
     } else {
       (cout, cin) = (weight.shape[0], weight.shape[1])
       guard input[1] == cin else { throw TensorError.shapeMismatch(op: "plan", shapes: [input, weight.shape], detail: "channels differ") }
@@ -258,14 +270,28 @@ final class ConvKernel: LayerKernel {
       geometry = ConvGeometry(channels: cin, h: h, w: wd, k: k, stride: s, padding: p, oh: oh, ow: ow)
       outputShape = [n, cout, oh, ow]
       plane = oh * ow; ck = cin * k * k
+      direct = false
       cn = .allocate(capacity: cout * n * plane)
     }
     inCount = input[1] * h * wd
     outCount = outputShape[1] * outputShape[2] * outputShape[3]
     chunk = Swift.max(1, Swift.min(n, ConvKernel.chunkFloats / Swift.max(1, ck * plane)))
-    cols = .allocate(capacity: ck * chunk * plane)
+    cols = .allocate(capacity: direct ? 1 : ck * chunk * plane)
   }
-  deinit { cn.deallocate(); cols.deallocate() }
+  deinit { cn.deallocate(); cols.deallocate(); packedF?.deallocate(); packedB?.deallocate() }
+
+  /// Packs the weight for the direct products that follow (see ``LinearKernel/pack()``).
+  func pack() {
+    guard direct, PackedGEMM.available else { return }
+    if packedF == nil {
+      packedF = PackedGEMM.allocate(k: cin, n: ck)
+      packedB = PackedGEMM.allocate(k: ck, n: cin)
+    }
+    lebm_pack(w.storage.pointer, Int32(cin), Int32(ck), packedF)
+    lebm_pack_transposed(w.storage.pointer, Int32(cin), Int32(ck), packedB)
+    packed = true
+  }
+  func unpack() { packed = false }
 
   /// The size of one chunk's column buffer, in floats (2M = 8 MB; tests make it small to force chunks).
   nonisolated(unsafe) static var chunkFloats = 2 << 20
@@ -278,7 +304,13 @@ final class ConvKernel: LayerKernel {
 
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
-    if transposed {
+    if direct {
+      if packed {
+        lebm_packed_gemm(Int32(n), Int32(ck), Int32(cin), x, Int32(cin), packedF, y, Int32(ck), 0)
+      } else {
+        sgemm(false, false, m: n, n: ck, k: cin, x, lda: cin, wp, ldb: ck, y, ldc: ck)
+      }
+    } else if transposed {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
       chunks { n0, c in
         sgemm(true, false, m: ck, n: c * plane, k: cin, wp, lda: ck, cn + n0 * plane, ldb: ld, cols, ldc: c * plane)
@@ -299,7 +331,13 @@ final class ConvKernel: LayerKernel {
 
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
-    if transposed {
+    if direct {
+      if packed {
+        lebm_packed_gemm(Int32(n), Int32(cin), Int32(ck), dy, Int32(ck), packedB, dx, Int32(cin), 0)
+      } else {
+        sgemm(false, true, m: n, n: cin, k: ck, dy, lda: ck, wp, ldb: ck, dx, ldc: cin)
+      }
+    } else if transposed {
       chunks { n0, c in
         im2col(dy + n0 * outCount, batch: c, geometry, cols)
         sgemm(false, false, m: cin, n: c * plane, k: ck, wp, lda: ck, cols, ldb: c * plane, cn + n0 * plane, ldc: ld)

@@ -12,29 +12,22 @@ int lebm_packed_available(void) {
 
 long lebm_packed_size(int k, int n) { return (long)((n + 15) / 16) * 16 * k; }
 
-void lebm_pack_transposed(const float *w, int n, int k, float *packed) {
+// Packs the k × n matrix whose entry (kk, j) is w[kk * sk + j * sn].
+static void pack_strided(const float *w, int k, int n, long sk, long sn, float *packed) {
   int panels = (n + 15) / 16;
   for (int p = 0; p < panels; p++) {
     float *dst = packed + (long)p * k * 16;
     for (int kk = 0; kk < k; kk++)
       for (int c = 0; c < 16; c++) {
         int j = p * 16 + c;
-        dst[kk * 16 + c] = j < n ? w[(long)j * k + kk] : 0;
+        dst[kk * 16 + c] = j < n ? w[kk * sk + j * sn] : 0;
       }
   }
 }
 
-void lebm_pack(const float *w, int k, int n, float *packed) {
-  int panels = (n + 15) / 16;
-  for (int p = 0; p < panels; p++) {
-    float *dst = packed + (long)p * k * 16;
-    for (int kk = 0; kk < k; kk++)
-      for (int c = 0; c < 16; c++) {
-        int j = p * 16 + c;
-        dst[kk * 16 + c] = j < n ? w[(long)kk * n + j] : 0;
-      }
-  }
-}
+void lebm_pack_transposed(const float *w, int n, int k, float *packed) { pack_strided(w, k, n, 1, k, packed); }
+
+void lebm_pack(const float *w, int k, int n, float *packed) { pack_strided(w, k, n, n, 1, packed); }
 
 // Writes (or adds) the rows' accumulators to C, all 16 columns or the first nc.
 #define STORE_ROW(cr, lo, hi)                                                                  \

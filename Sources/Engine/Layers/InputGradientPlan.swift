@@ -152,10 +152,8 @@ final class LinearKernel: LayerKernel {
     if let b { let bp = b.storage.pointer; for r in 0..<rows { (y + r * out).update(from: bp, count: out) } }
     if packed && out == 1 {
       lebm_dot_rows(Int32(rows), Int32(inp), x, Int32(inp), w.storage.pointer, y, b == nil ? 0 : 1)
-    } else if packed {
-      lebm_packed_gemm(Int32(rows), Int32(out), Int32(inp), x, Int32(inp), packedT, y, Int32(out), b == nil ? 0 : 1)
     } else {
-      sgemm(false, true, m: rows, n: out, k: inp, x, lda: inp, w.storage.pointer, ldb: inp, beta: b == nil ? 0 : 1, y, ldc: out)
+      multiply(x, m: rows, n: out, k: inp, byTransposed: true, w.storage.pointer, packed: packed ? packedT : nil, y, accumulate: b != nil)
     }
   }
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
@@ -163,11 +161,22 @@ final class LinearKernel: LayerKernel {
       // A rank-one update (the energy's last layer): dx[r, :] = dy[r] · w.
       let wp = w.storage.pointer
       for r in 0..<rows { let g = dy[r], row = dx + r * inp; for j in 0..<inp { row[j] = g * wp[j] } }
-    } else if packed {
-      lebm_packed_gemm(Int32(rows), Int32(inp), Int32(out), dy, Int32(out), packedN, dx, Int32(inp), 0)
     } else {
-      sgemm(false, false, m: rows, n: inp, k: out, dy, lda: out, w.storage.pointer, ldb: inp, dx, ldc: inp)
+      multiply(dy, m: rows, n: inp, k: out, byTransposed: false, w.storage.pointer, packed: packed ? packedN : nil, dx, accumulate: false)
     }
+  }
+}
+
+/// `c[m × n] (+)= a[m × k] · B`, B being the weight `w` (`[k, n]`) or its transpose (`w` is
+/// `[n, k]`): by the packed kernel when `packed` holds B packed, else by `cblas_sgemm`.
+@inline(__always) func multiply(
+  _ a: UnsafePointer<Float>, m: Int, n: Int, k: Int, byTransposed: Bool, _ w: UnsafePointer<Float>,
+  packed: UnsafeMutablePointer<Float>?, _ c: UnsafeMutablePointer<Float>, accumulate: Bool
+) {
+  if let packed {
+    lebm_packed_gemm(Int32(m), Int32(n), Int32(k), a, Int32(k), packed, c, Int32(n), accumulate ? 1 : 0)
+  } else {
+    sgemm(false, byTransposed, m: m, n: n, k: k, a, lda: k, w, ldb: byTransposed ? k : n, beta: accumulate ? 1 : 0, c, ldc: n)
   }
 }
 
@@ -305,11 +314,7 @@ final class ConvKernel: LayerKernel {
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
     if direct {
-      if packed {
-        lebm_packed_gemm(Int32(n), Int32(ck), Int32(cin), x, Int32(cin), packedF, y, Int32(ck), 0)
-      } else {
-        sgemm(false, false, m: n, n: ck, k: cin, x, lda: cin, wp, ldb: ck, y, ldc: ck)
-      }
+      multiply(x, m: n, n: ck, k: cin, byTransposed: false, wp, packed: packed ? packedF : nil, y, accumulate: false)
     } else if transposed {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
       chunks { n0, c in
@@ -332,11 +337,7 @@ final class ConvKernel: LayerKernel {
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
     if direct {
-      if packed {
-        lebm_packed_gemm(Int32(n), Int32(cin), Int32(ck), dy, Int32(ck), packedB, dx, Int32(cin), 0)
-      } else {
-        sgemm(false, true, m: n, n: cin, k: ck, dy, lda: ck, wp, ldb: ck, dx, ldc: cin)
-      }
+      multiply(dy, m: n, n: cin, k: ck, byTransposed: true, wp, packed: packed ? packedB : nil, dx, accumulate: false)
     } else if transposed {
       chunks { n0, c in
         im2col(dy + n0 * outCount, batch: c, geometry, cols)

@@ -12,16 +12,20 @@ int lebm_packed_available(void) {
 
 long lebm_packed_size(int k, int n) { return (long)((n + 15) / 16) * 16 * k; }
 
-// Packs the k × n matrix whose entry (kk, j) is w[kk * sk + j * sn].
+// Packs the k × n matrix whose entry (kk, j) is w[kk * sk + j * sn], reading w along whichever
+// index is contiguous.
 static void pack_strided(const float *w, int k, int n, long sk, long sn, float *packed) {
   int panels = (n + 15) / 16;
   for (int p = 0; p < panels; p++) {
     float *dst = packed + (long)p * k * 16;
-    for (int kk = 0; kk < k; kk++)
-      for (int c = 0; c < 16; c++) {
-        int j = p * 16 + c;
-        dst[kk * 16 + c] = j < n ? w[kk * sk + j * sn] : 0;
-      }
+    for (int c = 0; c < 16; c++) {
+      int j = p * 16 + c;
+      if (j >= n) { for (int kk = 0; kk < k; kk++) dst[kk * 16 + c] = 0; continue; }
+      if (sk == 1) { for (int kk = 0; kk < k; kk++) dst[kk * 16 + c] = w[kk + j * sn]; continue; }
+    }
+    if (sk != 1)
+      for (int kk = 0; kk < k; kk++)
+        for (int c = 0; c < 16 && p * 16 + c < n; c++) dst[kk * 16 + c] = w[kk * sk + (p * 16 + c) * sn];
   }
 }
 

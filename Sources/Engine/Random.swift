@@ -53,8 +53,9 @@ public struct RandomGenerator: Sendable {
   /// exact rejection test at the layer's edge, or sample the tail beyond r = 3.4426 as
   /// Marsaglia's `r + a` with `a ~ Exp(r)` accepted when `2b > a²`. The distribution is N(0, 1)
   /// exactly (to Double rounding), with no cut-off in the tails.
-  @inline(__always) public mutating func normal() -> Float {
-    let t = Ziggurat.table
+  @inline(__always) public mutating func normal() -> Float { normal(Ziggurat.table) }
+
+  @inline(__always) private mutating func normal(_ t: Ziggurat.Table) -> Float {
     while true {
       let bits = next()
       let i = Int(bits & 0x7F)
@@ -88,7 +89,8 @@ public struct RandomGenerator: Sendable {
 
   /// Fills `p[0..<n]` with standard normals.
   public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count n: Int) {
-    for i in 0..<n { p[i] = normal() }
+    let t = Ziggurat.table
+    for i in 0..<n { p[i] = normal(t) }
   }
 
   /// A random permutation of `0..<n` (Fisher–Yates).

@@ -129,10 +129,9 @@ extension LatentEBM {
     let planned = energyNet == nil || energyNet is EnergyNet
     let parts = trace == nil && planned && canRunConcurrently ? Swift.min(Threads.count, n / LatentEBM.minimumChainsPerThread) : 1
     let xRow = generator.outputShape.reduce(1, *)
-    let xs = try x.map { try $0.reshaped([n * xRow]) }
     try result.withUnsafeMutableBufferPointer { zb in
       try streams.withUnsafeMutableBufferPointer { sb in
-        try xs.withUnsafeBufferPointerIfPresent { xb in
+        try x.withUnsafeBufferPointerIfPresent { xb in
           let z = zb.baseAddress!
           if parts <= 1 {
             try runChains(z, x: xb?.baseAddress, rows: n, streams: sb.baseAddress!, config: config, trace: trace)

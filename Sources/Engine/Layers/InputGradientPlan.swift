@@ -136,11 +136,11 @@ final class LinearKernel: LayerKernel {
   /// Packs the current weight for the products that follow (on CPUs with AVX2 and FMA).
   func pack() {
     guard PackedGEMM.available else { return }
-    if packedT == nil {
-      packedT = PackedGEMM.allocate(k: inp, n: out)
-      packedN = PackedGEMM.allocate(k: out, n: inp)
-    }
     if out > 1 {  // (a layer with one output takes dot products with the weight itself)
+      if packedT == nil {
+        packedT = PackedGEMM.allocate(k: inp, n: out)
+        packedN = PackedGEMM.allocate(k: out, n: inp)
+      }
       lebm_pack_transposed(w.storage.pointer, Int32(out), Int32(inp), packedT)
       lebm_pack(w.storage.pointer, Int32(out), Int32(inp), packedN)
     }

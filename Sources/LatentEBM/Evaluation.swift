@@ -4,7 +4,7 @@ extension LatentEBM {
   /// Samples: prior chains from N(0, σ_init² I), pushed through the generator. `[n] + outputShape`.
   /// With the Gaussian prior (no energy net) z is drawn exactly from N(0, σ0² I).
   public func generate(_ n: Int, config: LangevinConfig = .prior, using rng: inout RandomGenerator) throws -> Tensor {
-    guard n > 0 else { throw LatentEBMError.invalidArgument("generate: 'n' must be a positive integer, got \(n)") }
+    guard n > 0 else { throw LatentEBMError.invalidArgument("the number of samples must be positive, got \(n)") }
     let z0 = try initialLatents(n, std: energyNet == nil ? priorSigma : config.initStd, using: &rng)
     return try inBlocks(z0) { block in
       let z = energyNet == nil ? block : try samplePrior(from: block, config: config, using: &rng)
@@ -14,7 +14,7 @@ extension LatentEBM {
 
   /// Reconstructions g(z⁺) with z⁺ from posterior chains on x (500 rows at a time).
   public func reconstruct(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
-    try checkData(x, "reconstruct")
+    try checkData(x, "x")
     return try inBlocks(x) { try reconstructBlock($0, config: config, using: &rng) }
   }
 
@@ -23,9 +23,9 @@ extension LatentEBM {
     return try withoutGradients { try generator(z).reshaped(x.shape) }
   }
 
-  /// Per-pixel mean squared error between x and its reconstruction (data in [−1, 1]): DESIGN.md §8.
+  /// Per-pixel mean squared error between x and its reconstruction (data in [−1, 1]; docs/method.md, "Evaluation").
   public func reconstructionError(_ x: Tensor, config: LangevinConfig = .posterior, batchSize: Int = 500, using rng: inout RandomGenerator) throws -> Float {
-    try checkData(x, "reconstruction_error")
+    try checkData(x, "x")
     var total: Double = 0
     var start = 0
     while start < x.shape[0] {
@@ -51,10 +51,10 @@ extension LatentEBM {
     return try Tensor.concatenate(parts, axis: 0)
   }
 
-  /// The anomaly score of DESIGN.md §8, per row of x (higher = more anomalous), with z from
+  /// The anomaly score (docs/method.md, "Evaluation"), per row of x (higher = more anomalous), with z from
   /// posterior chains:  `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`. Runs 500 rows at a time.
   public func anomalyScore(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
-    try checkData(x, "anomaly_score")
+    try checkData(x, "x")
     return try inBlocks(x) { try anomalyScoreBlock($0, config: config, using: &rng) }
   }
 

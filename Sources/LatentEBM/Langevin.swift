@@ -20,13 +20,19 @@ public struct LangevinConfig: Equatable, Sendable {
   /// The reference's posterior chain: K⁺ = 20, s⁺ = 0.1.
   public static let posterior = LangevinConfig(steps: 20, stepSize: 0.1)
 
-  func validate(_ op: String) throws {
-    guard steps >= 0 else { throw LatentEBMError.invalidArgument("\(op): 'steps' must be a non-negative integer, got \(steps)") }
+  /// The most steps a chain may take (a typo of a few zeros should not run for days).
+  public static let maximumSteps = 100_000
+
+  /// Checks K, s and σ_init; `chain` names the chain in messages ("prior chains").
+  func validate(_ chain: String) throws {
+    guard steps >= 0, steps <= Self.maximumSteps else {
+      throw LatentEBMError.invalidArgument("\(chain): the number of steps K must be in 0…\(Self.maximumSteps), got \(steps)")
+    }
     guard stepSize > 0, stepSize.isFinite else {
-      throw LatentEBMError.invalidArgument("\(op): 'step' must be a positive number, got \(stepSize)")
+      throw LatentEBMError.invalidArgument("\(chain): the step size s must be a positive number, got \(stepSize)")
     }
     guard initStd >= 0, initStd.isFinite else {
-      throw LatentEBMError.invalidArgument("\(op): 'init_std' must be ≥ 0, got \(initStd)")
+      throw LatentEBMError.invalidArgument("\(chain): σ_init must be ≥ 0, got \(initStd)")
     }
   }
 }
@@ -77,7 +83,7 @@ func meanRowNorm(_ p: UnsafeBufferPointer<Float>, rows: Int) -> Float {
 extension LatentEBM {
   /// z ~ N(0, σ_init² I), `[n, latent]`.
   public func initialLatents(_ n: Int, std: Float = 1, using rng: inout RandomGenerator) throws -> Tensor {
-    guard n >= 0 else { throw LatentEBMError.invalidArgument("initial z: the number of chains must be ≥ 0, got \(n)") }
+    guard n >= 0 else { throw LatentEBMError.invalidArgument("the number of chains must be ≥ 0, got \(n)") }
     return try Tensor.randn([n, latent], using: &rng) * std
   }
 
@@ -89,8 +95,8 @@ extension LatentEBM {
   public func samplePrior(
     from start: Tensor, config: LangevinConfig = .prior, using rng: inout RandomGenerator, trace: LangevinTrace? = nil
   ) throws -> Tensor {
-    try config.validate("sample_prior")
-    try checkLatent(start, "sample_prior")
+    try config.validate("prior chains")
+    try checkLatent(start, "the prior chains' start")
     return try langevin(start: start, x: nil, config: config, rng: &rng, trace: trace)
   }
 
@@ -102,11 +108,11 @@ extension LatentEBM {
     _ x: Tensor, from start: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator,
     trace: LangevinTrace? = nil
   ) throws -> Tensor {
-    try config.validate("sample_posterior")
-    try checkLatent(start, "sample_posterior")
-    try checkData(x, "sample_posterior")
+    try config.validate("posterior chains")
+    try checkLatent(start, "the posterior chains' start")
+    try checkData(x, "x")
     guard x.shape[0] == start.shape[0] else {
-      throw LatentEBMError.shape("sample_posterior: \(x.shape[0]) data rows but \(start.shape[0]) starting z")
+      throw LatentEBMError.shape("posterior chains: \(x.shape[0]) data rows but \(start.shape[0]) starting z")
     }
     return try langevin(start: start, x: x.reshaped([x.shape[0]] + generator.outputShape), config: config, rng: &rng, trace: trace)
   }
@@ -126,7 +132,7 @@ extension LatentEBM {
     if n == 0 || config.steps == 0 { return start.copy() }
     var streams = (0..<n).map { _ in RandomGenerator(seed: rng.next()) }
     let result = start.copy()
-    let planned = energyNet == nil || energyNet is EnergyNet
+    let planned = energyNet == nil || energyNet?.plannedLayers != nil
     let parts = trace == nil && planned && canRunConcurrently ? Swift.min(Threads.count, n / LatentEBM.minimumChainsPerThread) : 1
     let xRow = generator.outputShape.reduce(1, *)
     try result.withUnsafeMutableBufferPointer { zb in
@@ -247,18 +253,7 @@ final class ChainWorkspace {
   init(model: LatentEBM, posterior: Bool, batch n: Int) throws {
     self.posterior = posterior; batch = n
     let d = model.latent
-    if let e = model.energyNet as? EnergyNet {
-      var layers: [Layer] = [e.net]
-      switch e.form {
-      case .identity: break
-      case .tanh: layers.append(ActivationLayer(.tanh))
-      case .sigmoid: layers.append(ActivationLayer(.sigmoid))
-      case .softplus: layers.append(ActivationLayer(.softplus))
-      }
-      energy = try InputGradientPlan(layers, inputShape: [n, d])
-    } else {
-      energy = nil
-    }
+    energy = try model.energyNet?.plannedLayers.map { try InputGradientPlan($0, inputShape: [n, d]) }
     generator = posterior ? try InputGradientPlan([model.generator.net], inputShape: [n, d]) : nil
     let count = n * d, out = posterior ? n * model.generator.outputShape.reduce(1, *) : 1
     z = .allocate(capacity: count); next = .allocate(capacity: count); noise = .allocate(capacity: count)

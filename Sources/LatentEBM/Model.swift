@@ -1,3 +1,4 @@
+// The latent space EBM prior model: energy on z, generator, σ and σ0.
 import Engine
 import Synchronization
 
@@ -23,10 +24,10 @@ public final class LatentEBM {
 
   public init(energy: EnergyModel?, generator: Generator, sigma: Float = 0.3, priorSigma: Float = 1) throws {
     if let e = energy, e.latent != generator.latent {
-      throw LatentEBMError.shape("latent_ebm: the energy net takes z of size \(e.latent), the generator \(generator.latent)")
+      throw LatentEBMError.shape("latent EBM: the energy net takes z of size \(e.latent), the generator \(generator.latent)")
     }
     guard sigma > 0, priorSigma > 0, sigma.isFinite, priorSigma.isFinite else {
-      throw LatentEBMError.invalidArgument("latent_ebm: sigma and prior_sigma must be positive, got \(sigma) and \(priorSigma)")
+      throw LatentEBMError.invalidArgument("latent EBM: σ and σ0 must be positive, got \(sigma) and \(priorSigma)")
     }
     energyNet = energy; self.generator = generator; self.sigma = sigma; self.priorSigma = priorSigma
   }
@@ -37,7 +38,7 @@ public final class LatentEBM {
   /// E_α(z) per row (zeros for the Gaussian prior): `[N, latent] → [N]`.
   public func energy(_ z: Tensor) throws -> Tensor {
     if let e = energyNet { return try e(z) }
-    try checkLatent(z, "energy")
+    try checkLatent(z, "z")
     return try Tensor.zeros([z.shape[0]])
   }
 
@@ -47,15 +48,17 @@ public final class LatentEBM {
     return try energy(z) + gauss
   }
 
-  func checkLatent(_ z: Tensor, _ op: String) throws {
+  /// Checks that `z` is `[N, latent]`; `what` names it in the message ("the prior chains' z").
+  func checkLatent(_ z: Tensor, _ what: String) throws {
     guard z.rank == 2, z.shape[1] == latent else {
-      throw LatentEBMError.shape("\(op): z must have shape [N, \(latent)], got \(formatShape(z.shape))")
+      throw LatentEBMError.shape("\(what) must have shape [N, \(latent)], got \(formatShape(z.shape))")
     }
   }
 
-  func checkData(_ x: Tensor, _ op: String) throws {
+  /// Checks that `x` is a batch of the generator's output shape; `what` names it in the message.
+  func checkData(_ x: Tensor, _ what: String) throws {
     guard x.rank >= 1, Array(x.shape.dropFirst()) == generator.outputShape || (x.rank == 2 && x.shape[1] == generator.outputShape.reduce(1, *)) else {
-      throw LatentEBMError.shape("\(op): x must have shape \(formatShape([-1] + generator.outputShape)) (N first), got \(formatShape(x.shape))")
+      throw LatentEBMError.shape("\(what) must have shape \(formatShape([-1] + generator.outputShape)) (N first), got \(formatShape(x.shape))")
     }
   }
 
@@ -65,21 +68,13 @@ public final class LatentEBM {
 
 extension LatentEBM: CustomStringConvertible {
   public var description: String {
-    let g = generator.parameters.reduce(0) { $0 + $1.count }, e = energyNet?.parameters.reduce(0) { $0 + $1.count } ?? 0
     var s = "latent EBM: z ∈ ℝ^\(latent), σ = \(formatScalar(sigma)), σ0 = \(formatScalar(priorSigma))\n"
-    if let en = energyNet as? EnergyNet {
-      s += "  energy E_α: \(([en.latent] + en.hidden + [1]).map(String.init).joined(separator: " → ")), \(en.activation), form \(en.form.rawValue) (\(e) parameters)\n"
-    } else if energyNet != nil {
-      s += "  energy E_α: a custom energy function (\(e) parameters)\n"
+    if let e = energyNet {
+      s += "  energy E_α: \(e.summary) (\(e.parameterCount) parameters)\n"
     } else {
       s += "  prior: Gaussian N(0, σ0² I) (no energy net)\n"
     }
-    switch generator.kind {
-    case let .mlp(hidden, act):
-      s += "  generator g_β: MLP \(([latent] + hidden + generator.outputShape).map(String.init).joined(separator: " → ")), \(act) (\(g) parameters)"
-    case let .conv(size, channels, ngf):
-      s += "  generator g_β: transposed convolutions → \(channels)×\(size)×\(size), ngf \(ngf) (\(g) parameters)"
-    }
-    return s
+    let g = generator.parameters.reduce(0) { $0 + $1.count }
+    return s + "  generator g_β: \(generator.summary) (\(g) parameters)"
   }
 }

@@ -30,6 +30,21 @@ import Testing
     try compare(wide, input: try Tensor.randn([3, 4], using: &rng), "MLP 4→6→7")
   }
 
+  /// A residual block `y = x + f(x)` inside an MLP, plain and packed.
+  @Test func residualBlocks() throws {
+    var rng = RandomGenerator(seed: 5)
+    for packed in [false, true] {
+      let net = Sequential([
+        try Linear(3, 16, using: &rng),
+        Residual([ActivationLayer(.leakyRelu(0.2)), try Linear(16, 16, using: &rng), ActivationLayer(.gelu), try Linear(16, 16, using: &rng)]),
+        Residual([ActivationLayer(.tanh), try Linear(16, 16, using: &rng)]),
+        ActivationLayer(.silu), try Linear(16, 1, using: &rng),
+      ])
+      try compare(net, input: try Tensor.randn([9, 3], using: &rng), "residual MLP packed \(packed)", packed: packed)
+    }
+    #expect(throws: TensorError.self) { try InputGradientPlan([Residual([try Linear(3, 4, using: &rng)])], inputShape: [2, 3]) }
+  }
+
   /// With the weights packed (AVX2/FMA kernels; the plain products where the CPU lacks them):
   /// rows in blocks of six and the rest, columns in panels of 16 and the rest, bias or none.
   @Test func packedWeights() throws {

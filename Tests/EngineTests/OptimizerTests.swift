@@ -47,14 +47,15 @@ import Testing
   @Test func exponentialDecayAndClipping() throws {
     let p = Tensor([1]).requiringGrad()
     let opt = try Adam([p], learningRate: 0.1)
-    var sched = try ExponentialDecay(initial: 0.1, gamma: 0.5)
-    sched.step(opt); sched.step(opt)
+    let sched = try ExponentialDecay(gamma: 0.5)
+    opt.learningRate = sched.rate(0.1, afterEpochs: 2)
     #expect(abs(opt.learningRate - 0.025) < 1e-7)
     let g = [Tensor([3, 4])]
     let norm = try clipGradientNorm(g, maxNorm: 1)
     #expect(abs(norm - 5) < 1e-6)
     #expect(abs(gradientNorm(g) - 1) < 1e-5)
     #expect(throws: TensorError.self) { try clipGradientNorm(g, maxNorm: -1) }
+    #expect(throws: TensorError.self) { try ExponentialDecay(gamma: 1.5) }
     #expect(throws: TensorError.self) { try Adam([p], beta1: 1.5) }
     #expect(throws: TensorError.self) { try opt.step([Tensor([1, 2])]) }
   }

@@ -135,7 +135,7 @@ final class QuadraticEnergy: EnergyModel {
     let m = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [4], using: &rng), generator: Generator(latent: 2, hidden: [4], output: 3, using: &rng))
     let z = try m.initialLatents(3, using: &rng)
     do { _ = try m.samplePrior(from: z, config: LangevinConfig(steps: -3, stepSize: 0.1), using: &rng); Issue.record("no error") }
-    catch let e as LatentEBMError { #expect(e.description == "sample_prior: 'steps' must be a non-negative integer, got -3") }
+    catch let e as LatentEBMError { #expect(e.description == "prior chains: the number of steps K must be in 0…100000, got -3") }
     #expect(throws: LatentEBMError.self) { try m.samplePrior(from: Tensor.zeros([3, 5]), using: &rng) }
     #expect(throws: LatentEBMError.self) { try m.samplePosterior(Tensor.zeros([2, 3]), from: z, using: &rng) }
     #expect(throws: LatentEBMError.self) { try m.samplePosterior(Tensor.zeros([3, 4]), from: z, using: &rng) }

@@ -16,7 +16,7 @@ public final class InputGradientPlan {
   private let gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>
   private let counts: [Int]
 
-  /// Plans `layers` (Linear, Conv2d, ConvTranspose2d, activations, Reshape, Sequential) for
+  /// Plans `layers` (Linear, Conv2d, ConvTranspose2d, activations, Reshape, Residual, Sequential) for
   /// inputs of `inputShape` (batch first).
   /// - Throws: for a layer kind the plan does not support, or shapes that do not fit.
   public init(_ layers: [Layer], inputShape: [Int]) throws {
@@ -67,14 +67,10 @@ public final class InputGradientPlan {
   /// for the products that follow, until
   /// ``unpackWeights()``: for runs of many passes with fixed weights (a Langevin chain), on CPUs
   /// with AVX2 and FMA. The weights must not change while packed.
-  public func packWeights() {
-    for k in kernels { (k as? LinearKernel)?.pack(); (k as? ConvKernel)?.pack() }
-  }
+  public func packWeights() { kernels.forEach { $0.pack() } }
 
   /// Back to products on the weights themselves.
-  public func unpackWeights() {
-    for k in kernels { (k as? LinearKernel)?.unpack(); (k as? ConvKernel)?.unpack() }
-  }
+  public func unpackWeights() { kernels.forEach { $0.unpack() } }
 
   /// The output of the last ``forward(_:)``.
   public var output: UnsafePointer<Float> { UnsafePointer(activations[kernels.count]) }
@@ -97,6 +93,14 @@ protocol LayerKernel: AnyObject {
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>)
   /// dx = ∂L/∂x from x, y = f(x) and dy = ∂L/∂y.
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>)
+  /// Packs the weights for the products that follow (kernels without products ignore it).
+  func pack()
+  func unpack()
+}
+
+extension LayerKernel {
+  func pack() {}
+  func unpack() {}
 }
 
 func makeKernel(_ l: Layer, input: [Int]) throws -> LayerKernel {
@@ -110,6 +114,7 @@ func makeKernel(_ l: Layer, input: [Int]) throws -> LayerKernel {
     }
     return ReshapeKernel(shape: out)
   case let c as ConvTranspose2d: return try ConvKernel(transposed: true, weight: c.weight, bias: c.bias, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding, input: input)
+  case let r as Residual: return try ResidualKernel(r, input: input)
   case let c as Conv2d: return try ConvKernel(transposed: false, weight: c.weight, bias: c.bias, stride: c.stride, padding: c.padding, outputPadding: 0, input: input)
   default:
     throw TensorError.invalidArgument(op: "plan", message: "no kernel for layer \(l)")
@@ -223,6 +228,29 @@ final class ActivationKernel: LayerKernel {
     case .identity: dx.update(from: dy, count: n)
     default: let op = op!; parallelChunks(n) { op.backward(x, y, dy, dx, $0) }
     }
+  }
+}
+
+/// `y = x + f(x)`: the block planned on its own buffers; `dx = dy + J_fᵀ dy`.
+final class ResidualKernel: LayerKernel {
+  let block: InputGradientPlan, count: Int
+  var outputShape: [Int] { block.inputShape }
+  init(_ r: Residual, input: [Int]) throws {
+    block = try InputGradientPlan([r.block], inputShape: input)
+    guard block.outputShape == input else {
+      throw TensorError.shapeMismatch(op: "plan", shapes: [input, block.outputShape], detail: "a residual block must keep its input's shape")
+    }
+    count = input.reduce(1, *)
+  }
+  func pack() { block.packWeights() }
+  func unpack() { block.unpackWeights() }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let fx = block.forward(x)
+    for i in 0..<count { y[i] = x[i] + fx[i] }
+  }
+  func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    block.backward(dy, into: dx)
+    for i in 0..<count { dx[i] += dy[i] }
   }
 }
 

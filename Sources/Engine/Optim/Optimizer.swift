@@ -55,24 +55,21 @@ public func gradientNorm(_ gradients: [Tensor]) -> Float {
   return Float(s.squareRoot())
 }
 
-/// Exponential learning-rate decay: `lr = lr₀ · γ^epoch` (PyTorch's `ExponentialLR`).
-public struct ExponentialDecay {
-  public let initial: Float
+/// Exponential learning-rate decay: `lr = lr₀ · γ^epoch` (PyTorch's `ExponentialLR`), one
+/// schedule for any number of optimizers.
+public struct ExponentialDecay: Equatable, Sendable {
   public let gamma: Float
-  public private(set) var epoch = 0
 
-  public init(initial: Float, gamma: Float) throws {
+  public init(gamma: Float) throws {
     guard gamma > 0, gamma <= 1 else {
       throw TensorError.invalidArgument(op: "lr_decay", message: "gamma must be in (0, 1], got \(gamma)")
     }
-    self.initial = initial
     self.gamma = gamma
   }
 
-  /// Ends an epoch and sets the optimizer's rate for the next.
-  public mutating func step(_ optimizer: Optimizer) {
-    epoch += 1
-    optimizer.learningRate = initial * Float(pow(Double(gamma), Double(epoch)))
+  /// The rate after `epochs` epochs from `initial`.
+  public func rate(_ initial: Float, afterEpochs epochs: Int) -> Float {
+    initial * Float(pow(Double(gamma), Double(epochs)))
   }
 }
 

@@ -1,0 +1,152 @@
+// The latent EBM's values in scripts: energy nets, generators, models and training histories.
+import Engine
+import LatentEBM
+
+/// `energy_net(...)` or `residual_energy_net(...)` in a script.
+final class EnergyNetHandle: OpaqueValue {
+  let net: EnergyModel
+  init(_ net: EnergyModel) { self.net = net }
+  var typeName: String { "energy_net" }
+  var summary: String { "<energy_net \(net.summary), \(net.parameterCount) parameters>" }
+  func field(_ name: String) -> Value? {
+    switch name {
+    case "latent": return .number(Double(net.latent))
+    case "parameters": return .number(Double(net.parameterCount))
+    default: return nil
+    }
+  }
+  var fieldNames: [String] { ["latent", "parameters"] }
+}
+
+/// `generator(...)` or `conv_generator(...)` in a script.
+final class GeneratorHandle: OpaqueValue {
+  let generator: Generator
+  init(_ g: Generator) { generator = g }
+  var typeName: String { "generator" }
+  var summary: String { "<generator \(generator.summary), \(generator.net.parameterCount) parameters>" }
+  func field(_ name: String) -> Value? {
+    switch name {
+    case "latent": return .number(Double(generator.latent))
+    case "output": return .list(generator.outputShape.map { .number(Double($0)) })
+    case "parameters": return .number(Double(generator.net.parameterCount))
+    default: return nil
+    }
+  }
+  var fieldNames: [String] { ["latent", "output", "parameters"] }
+}
+
+/// `latent_ebm(E, G)` in a script: the model and, once it trains, its ``Trainer`` (which owns
+/// the settings, the optimizers and the history). Settings given before the first step wait in
+/// ``pending``.
+final class ModelHandle: OpaqueValue {
+  let model: LatentEBM
+  private(set) var trainer: Trainer?
+  private var pending = TrainConfig()
+
+  init(_ model: LatentEBM, trainer: Trainer? = nil) {
+    self.model = model
+    self.trainer = trainer
+  }
+
+  /// The training settings.
+  var config: TrainConfig { trainer?.config ?? pending }
+
+  /// The trainer, made on first use with the current settings (seeded from the script's
+  /// generator, so `seed(n)` makes training reproducible).
+  func activeTrainer(seed: @autoclosure () -> UInt64) throws -> Trainer {
+    if let t = trainer { return t }
+    let t = try Trainer(model: model, config: pending, seed: seed())
+    trainer = t
+    return t
+  }
+
+  /// Applies new settings in place (the trainer keeps its optimizers, step count and chains).
+  func configure(_ c: TrainConfig) throws {
+    if let t = trainer { try t.configure(c) } else { try c.validate(); pending = c }
+  }
+
+  /// Every training step's statistics.
+  var history: TrainHistory { trainer?.history ?? TrainHistory() }
+  var historyValue: Value { .opaque(HistoryHandle(history)) }
+
+  var typeName: String { "latent_ebm" }
+  var summary: String {
+    let steps = trainer?.step ?? 0
+    return "<" + model.description.split(separator: "\n").joined(separator: " |") + (steps > 0 ? " | trained \(steps) steps>" : ">")
+  }
+  func field(_ name: String) -> Value? {
+    switch name {
+    case "latent": return .number(Double(model.latent))
+    case "sigma": return num(model.sigma)
+    case "prior_sigma": return num(model.priorSigma)
+    case "steps": return .number(Double(trainer?.step ?? 0))
+    case "epochs": return .number(Double(trainer?.epoch ?? 0))
+    case "history": return historyValue
+    case "gaussian_prior": return .bool(model.energyNet == nil)
+    case "config": return .record(configRecord(config))
+    case "parameters": return .number(Double(model.parameters.reduce(0) { $0 + $1.count }))
+    default: return nil
+    }
+  }
+  var fieldNames: [String] { ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters"] }
+}
+
+/// A training history: one list per statistic (`h.loss_g`), with a short summary for echo.
+final class HistoryHandle: OpaqueValue {
+  let columns: [(String, [Double])]
+  init(_ columns: [(String, [Double])]) { self.columns = columns }
+  convenience init(_ h: TrainHistory) {
+    self.init([("step", h.steps.map(Double.init))] + zip(TrainStats.names, h.columns).map { ($0, $1.map(shortDouble)) })
+  }
+  var typeName: String { "history" }
+  var steps: Int { columns.first?.1.count ?? 0 }
+  var summary: String {
+    guard steps > 0 else { return "<history: no steps yet>" }
+    let last = columns.dropFirst().prefix(4).map { "\($0.0)=\(formatScalar(Float($0.1.last ?? .nan)))" }.joined(separator: " ")
+    return "<history: \(steps) steps; last \(last); fields \(fieldNames.joined(separator: ", "))>"
+  }
+  func field(_ name: String) -> Value? {
+    columns.first { $0.0 == name }.map { .list($0.1.map { .number($0) }) }
+  }
+  var fieldNames: [String] { columns.map(\.0) }
+  /// The history as a record of lists.
+  var record: Record { Record(columns.map { ($0.0, .list($0.1.map { .number($0) })) }) }
+}
+
+/// A Float as the Double it prints as (0.2, not 0.20000000298023224).
+func shortDouble(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+
+/// A Float as a script number with the digits it prints with.
+func num(_ x: Float) -> Value { .number(shortDouble(x)) }
+
+/// The training settings as a record, keyed by the names of ``TrainConfig/table``.
+func configRecord(_ c: TrainConfig) -> Record {
+  Record(c.values.map { ($0.name, value($0.value)) })
+}
+
+/// A setting's value in a script.
+func value(_ v: JSONValue) -> Value {
+  switch v {
+  case let .bool(b): return .bool(b)
+  case .null: return .none
+  default: return v.double.map { .number($0) } ?? .none
+  }
+}
+
+/// Statistics as a record.
+func statsRecord(_ s: TrainStats) -> Value {
+  .record(Record([("step", .number(Double(s.step)))] + s.values.map { ($0.0, num($0.1)) }))
+}
+
+func traceRecord(_ t: LangevinTrace) -> Value {
+  let s = t.steps
+  return .record(Record([
+    ("step", .list(s.map { .number(Double($0.step)) })),
+    ("energy", .list(s.map { .number(Double($0.energy)) })),
+    ("grad_energy", .list(s.map { .number(Double($0.gradEnergy)) })),
+    ("grad_prior", .list(s.map { .number(Double($0.gradPrior)) })),
+    ("grad_likelihood", .list(s.map { .number(Double($0.gradLikelihood)) })),
+    ("displacement", .list(s.map { .number(Double($0.displacement)) })),
+    ("summary", .string(t.summary)),
+  ]))
+}

@@ -1,0 +1,156 @@
+// The energy architectures: E_α(z) as an MLP or a residual MLP, and the list checkpoints read.
+// A new architecture is a type here conforming to `EnergyArchitecture`, one entry in
+// `energyArchitectures`, and one builtin row in Lang.
+import Engine
+
+/// Every architecture a checkpoint can name, by ``EnergyArchitecture/kind``.
+public let energyArchitectures: [any EnergyArchitecture.Type] = [EnergyNet.self, ResidualEnergyNet.self]
+
+/// The energy net E_α on the latent vector: an MLP `latent → hidden… → 1` and an energy form.
+/// The prior it defines is `p_α(z) ∝ exp(−E_α(z)) · N(0, σ0² I)` (Pang et al., 2020, eq. 2).
+public final class EnergyNet: EnergyArchitecture {
+  public static let kind = "mlp"
+  public let latent: Int
+  public let hidden: [Int]
+  public let activation: Activation
+  public let form: EnergyForm
+  public let net: Sequential
+
+  /// - Parameters:
+  ///   - latent: the dimension of z.
+  ///   - hidden: hidden widths; the reference uses `[200, 200]`.
+  ///   - activation: between layers; the reference uses LeakyReLU(0.2) or GELU.
+  ///   - form: applied to the output (default identity).
+  public init(
+    latent: Int, hidden: [Int] = [200, 200], activation: Activation = .leakyRelu(0.2), form: EnergyForm = .identity,
+    using rng: inout RandomGenerator
+  ) throws {
+    guard latent > 0, hidden.allSatisfy({ $0 > 0 }) else {
+      throw LatentEBMError.invalidArgument("energy net: latent and hidden sizes must be positive")
+    }
+    self.latent = latent; self.hidden = hidden; self.activation = activation; self.form = form
+    net = try mlp([latent] + hidden + [1], activation: activation, using: &rng)
+  }
+
+  public convenience init(latent: Int, settings s: [String: JSONValue], using rng: inout RandomGenerator) throws {
+    try self.init(latent: latent, hidden: try s.sizes("hidden"), activation: try s.activation(), form: try s.form(), using: &rng)
+  }
+
+  /// E_α(z) for each row of z: `[N, latent] → [N]`.
+  public func callAsFunction(_ z: Tensor) throws -> Tensor {
+    try checkLatent(z, latent)
+    return try Sequential(plannedLayers!)(z).reshaped([z.shape[0]])
+  }
+
+  public var parameters: [Tensor] { net.parameters }
+  public var plannedLayers: [Layer]? { [net] + (form.layer.map { [$0] } ?? []) }
+  public var namedParameters: [(String, Tensor)]? { net.namedParameters }
+  public var summary: String {
+    "MLP \(([latent] + hidden + [1]).map(String.init).joined(separator: " → ")), \(activation), form \(form.rawValue)"
+  }
+  public var record: EnergyRecord? {
+    EnergyRecord(kind: Self.kind, settings: ["hidden": .array(hidden.map { JSONValue($0) }), "form": .string(form.rawValue)]
+      .merging(activationSettings(activation)) { a, _ in a })
+  }
+}
+
+/// A residual MLP energy: `latent → width`, then `blocks` residual blocks
+/// `h ← h + W₂ act(W₁ act(h))` of width `width`, then `act → 1` and the energy form. Deeper
+/// energies train more easily with the skips (He et al., 2016); the chains plan it like the MLP.
+public final class ResidualEnergyNet: EnergyArchitecture {
+  public static let kind = "residual_mlp"
+  public let latent: Int, width: Int, blocks: Int
+  public let activation: Activation
+  public let form: EnergyForm
+  public let net: Sequential
+
+  public init(
+    latent: Int, width: Int = 128, blocks: Int = 2, activation: Activation = .leakyRelu(0.2), form: EnergyForm = .identity,
+    using rng: inout RandomGenerator
+  ) throws {
+    guard latent > 0, width > 0, blocks >= 0 else {
+      throw LatentEBMError.invalidArgument("residual energy net: latent and width must be positive and blocks ≥ 0")
+    }
+    self.latent = latent; self.width = width; self.blocks = blocks; self.activation = activation; self.form = form
+    var layers: [Layer] = [try Linear(latent, width, using: &rng)]
+    for _ in 0..<blocks {
+      layers.append(Residual([ActivationLayer(activation), try Linear(width, width, using: &rng),
+                              ActivationLayer(activation), try Linear(width, width, using: &rng)]))
+    }
+    layers += [ActivationLayer(activation), try Linear(width, 1, using: &rng)]
+    net = Sequential(layers)
+  }
+
+  public convenience init(latent: Int, settings s: [String: JSONValue], using rng: inout RandomGenerator) throws {
+    try self.init(latent: latent, width: try s.size("width"), blocks: try s.size("blocks", minimum: 0),
+                  activation: try s.activation(), form: try s.form(), using: &rng)
+  }
+
+  public func callAsFunction(_ z: Tensor) throws -> Tensor {
+    try checkLatent(z, latent)
+    return try Sequential(plannedLayers!)(z).reshaped([z.shape[0]])
+  }
+
+  public var parameters: [Tensor] { net.parameters }
+  public var plannedLayers: [Layer]? { [net] + (form.layer.map { [$0] } ?? []) }
+  public var namedParameters: [(String, Tensor)]? { net.namedParameters }
+  public var summary: String {
+    "residual MLP \(latent) → \(width) → \(blocks) block\(blocks == 1 ? "" : "s") → 1, \(activation), form \(form.rawValue)"
+  }
+  public var record: EnergyRecord? {
+    EnergyRecord(kind: Self.kind, settings: ["width": JSONValue(width), "blocks": JSONValue(blocks), "form": .string(form.rawValue)]
+      .merging(activationSettings(activation)) { a, _ in a })
+  }
+}
+
+func checkLatent(_ z: Tensor, _ latent: Int) throws {
+  guard z.rank == 2, z.shape[1] == latent else {
+    throw LatentEBMError.shape("z must have shape [N, \(latent)], got \(formatShape(z.shape))")
+  }
+}
+
+func activationSettings(_ a: Activation) -> [String: JSONValue] {
+  if case let .leakyRelu(s) = a { return ["activation": .string("leaky_relu"), "slope": JSONValue(s)] }
+  return ["activation": .string(a.description.lowercased())]
+}
+
+/// Largest width a checkpoint may ask for, so a crafted file cannot make lebm allocate terabytes.
+let maximumLayerWidth = 1 << 16
+
+extension Dictionary where Key == String, Value == JSONValue {
+  func size(_ key: String, minimum: Int = 1) throws -> Int {
+    guard let v = self[key]?.int, v >= minimum, v <= maximumLayerWidth else {
+      throw LatentEBMError.invalidArgument("'\(key)' must be a whole number in \(minimum)…\(maximumLayerWidth), got \(self[key].map { "\($0)" } ?? "nothing")")
+    }
+    return v
+  }
+  func sizes(_ key: String) throws -> [Int] {
+    guard let a = self[key]?.array, a.count <= 64,
+          case let sizes = a.compactMap(\.int), sizes.count == a.count, sizes.allSatisfy({ 1...maximumLayerWidth ~= $0 }) else {
+      throw LatentEBMError.invalidArgument("'\(key)' must be a list of at most 64 sizes in 1…\(maximumLayerWidth)")
+    }
+    return sizes
+  }
+  func activation() throws -> Activation {
+    let name = self["activation"]?.string ?? "leaky_relu"
+    guard let a = Activation(name: name, slope: Float(self["slope"]?.double ?? 0.2)) else {
+      throw LatentEBMError.invalidArgument("unknown activation '\(name)'")
+    }
+    return a
+  }
+  func form() throws -> EnergyForm {
+    let name = self["form"]?.string ?? "identity"
+    guard let f = EnergyForm(rawValue: name) else { throw LatentEBMError.invalidArgument("unknown energy form '\(name)'") }
+    return f
+  }
+}
+
+/// `sizes[0] → sizes[1] → … → sizes.last` with `activation` between the linear layers.
+func mlp(_ sizes: [Int], activation: Activation, using rng: inout RandomGenerator) throws -> Sequential {
+  var layers: [Layer] = []
+  for i in 0..<(sizes.count - 1) {
+    layers.append(try Linear(sizes[i], sizes[i + 1], using: &rng))
+    if i < sizes.count - 2 { layers.append(ActivationLayer(activation)) }
+  }
+  return Sequential(layers)
+}

@@ -1,0 +1,112 @@
+// The safetensors file format: an 8-byte little-endian header length, a JSON header naming each
+// tensor's dtype, shape and byte range, then the raw little-endian data.
+import Engine
+import FoundationEssentials
+import Glibc
+
+/// Reading and writing safetensors files of F32 tensors, so PyTorch users can open lebm's files
+/// (`safetensors.torch.load_file`). Writes go to a temporary name and are renamed into place.
+public enum Safetensors {
+  /// Writes tensors in the safetensors layout to a temporary file, then renames it over `path`.
+  public static func write(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
+    var header: [String: HeaderEntry] = ["__metadata__": .metadata(metadata)]
+    var offset = 0
+    for (name, t) in tensors {
+      header[name] = .tensor(TensorInfo(dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.count * 4]))
+      offset += t.count * 4
+    }
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    var headerBytes = Array(try enc.encode(header))
+    while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(8 + headerBytes.count + offset)
+    var n = UInt64(headerBytes.count).littleEndian
+    withUnsafeBytes(of: &n) { bytes += $0 }
+    bytes += headerBytes
+    for (_, t) in tensors { t.withUnsafeBufferPointer { p in p.withMemoryRebound(to: UInt8.self) { bytes += $0 } } }
+
+    let tmp = path + ".tmp-\(getpid())"
+    guard let f = fopen(tmp, "wb") else {
+      throw LatentEBMError.checkpoint(path: path, problem: "cannot write: \(String(cString: strerror(errno)))")
+    }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+    let closed = fclose(f)
+    guard written == bytes.count, closed == 0 else {
+      unlink(tmp)
+      throw LatentEBMError.checkpoint(path: path, problem: "write failed: \(String(cString: strerror(errno)))")
+    }
+    guard rename(tmp, path) == 0 else {
+      unlink(tmp)
+      throw LatentEBMError.checkpoint(path: path, problem: "cannot replace the file: \(String(cString: strerror(errno)))")
+    }
+  }
+
+  struct TensorInfo: Codable { var dtype: String; var shape: [Int]; var data_offsets: [Int] }
+
+  enum HeaderEntry: Codable {
+    case tensor(TensorInfo)
+    case metadata([String: String])
+    init(from decoder: Decoder) throws {
+      let c = try decoder.singleValueContainer()
+      if let t = try? c.decode(TensorInfo.self) { self = .tensor(t) } else { self = .metadata(try c.decode([String: String].self)) }
+    }
+    func encode(to encoder: Encoder) throws {
+      var c = encoder.singleValueContainer()
+      switch self {
+      case let .tensor(t): try c.encode(t)
+      case let .metadata(m): try c.encode(m)
+      }
+    }
+  }
+
+  /// Reads every tensor and the metadata of a safetensors file (F32 tensors only).
+  public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    func fail(_ p: String) -> LatentEBMError { .checkpoint(path: path, problem: p) }
+    guard let f = fopen(path, "rb") else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let n = chunk.withUnsafeMutableBufferPointer { fread($0.baseAddress, 1, $0.count, f) }
+      if n == 0 { break }
+      bytes += chunk[0..<n]
+    }
+    guard bytes.count >= 8 else { throw fail("not a safetensors file: only \(bytes.count) bytes") }
+    var headerLength: UInt64 = 0
+    for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+    guard headerLength <= UInt64(bytes.count - 8) else {
+      throw fail("truncated or corrupt: the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length")
+    }
+    let headerEnd = 8 + Int(headerLength)
+    let header: [String: HeaderEntry]
+    do { header = try JSONDecoder().decode([String: HeaderEntry].self, from: Data(bytes[8..<headerEnd])) }
+    catch { throw fail("corrupt header: not valid safetensors JSON") }
+    let dataCount = bytes.count - headerEnd
+    var tensors: [String: Tensor] = [:]
+    var metadata: [String: String] = [:]
+    for (name, entry) in header {
+      switch entry {
+      case let .metadata(m): metadata = m
+      case let .tensor(info):
+        guard info.dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(info.dtype); lebm reads F32") }
+        let count = info.shape.reduce(1, *)
+        guard info.shape.allSatisfy({ $0 >= 0 }), info.data_offsets.count == 2,
+              info.data_offsets[1] - info.data_offsets[0] == count * 4, info.data_offsets[0] >= 0 else {
+          throw fail("tensor '\(name)': shape \(formatShape(info.shape)) does not match its byte range")
+        }
+        guard info.data_offsets[1] <= dataCount else {
+          throw fail("truncated: tensor '\(name)' needs bytes up to \(info.data_offsets[1]) but the data has \(dataCount)")
+        }
+        let start = headerEnd + info.data_offsets[0]
+        tensors[name] = try Tensor.make(info.shape) { out in
+          bytes.withUnsafeBytes { raw in
+            for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))) }
+          }
+        }
+      }
+    }
+    return (tensors, metadata)
+  }
+
+}

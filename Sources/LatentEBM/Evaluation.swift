@@ -1,3 +1,4 @@
+// Measures of a trained model: samples, reconstructions, their error, anomaly scores, AUPRC, MMD².
 import Engine
 
 extension LatentEBM {

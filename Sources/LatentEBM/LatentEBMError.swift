@@ -1,3 +1,5 @@
+// The errors of the method's layer.
+
 /// An error from the latent EBM layer: a bad argument, a shape mismatch, a diverged training
 /// step (with the statistics that showed it), or a bad checkpoint file.
 public enum LatentEBMError: Error, CustomStringConvertible, Equatable {

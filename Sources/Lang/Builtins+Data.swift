@@ -1,50 +1,7 @@
 // Datasets as builtins: toy 2-D sets, Fashion-MNIST and any IDX file, CIFAR-10, PNG folders, CSV;
-// mini-batches, splits and label filters.
+// mini-batches, splits and label filters. The handles they return are in Handles+Data.swift.
 import Datasets
 import Engine
-
-/// A dataset in a script: stands for its examples tensor (`data[0:100]`, and any tensor argument),
-/// with fields x, labels, count, classes, name.
-final class DatasetHandle: OpaqueValue {
-  let dataset: Dataset
-  init(_ d: Dataset) { dataset = d }
-  var typeName: String { "dataset" }
-  var summary: String { "<dataset \(dataset.name): \(dataset.count) examples of shape \(formatShape(dataset.exampleShape))\(dataset.labels != nil ? ", labelled" : "")>" }
-  var tensorView: Tensor? { dataset.x }
-  func field(_ name: String) -> Value? {
-    switch name {
-    case "x": return .tensor(dataset.x)
-    case "labels": return dataset.labels.map { .list($0.map { .number(Double($0)) }) } ?? Value.none
-    case "count": return .number(Double(dataset.count))
-    case "classes": return dataset.classes.map { .number(Double($0)) } ?? Value.none
-    case "class_names": return dataset.classNames.map { .list($0.map { .string($0) }) } ?? Value.none
-    case "name": return .string(dataset.name)
-    case "shape": return .list(dataset.exampleShape.map { .number(Double($0)) })
-    default: return nil
-    }
-  }
-  var fieldNames: [String] { ["x", "labels", "count", "classes", "class_names", "name", "shape"] }
-}
-
-/// `batches(data, size)`: the mini-batch tensors of one pass, made lazily.
-final class BatchesHandle: OpaqueValue {
-  let data: Tensor, size: Int, order: [Int]
-  init(_ data: Tensor, size: Int, order: [Int]) { self.data = data; self.size = size; self.order = order }
-  var typeName: String { "batches" }
-  var count: Int { (order.count + size - 1) / size }
-  var summary: String { "<batches: \(count) of \(size) from \(order.count) examples>" }
-  func field(_ name: String) -> Value? { name == "count" ? .number(Double(count)) : nil }
-  var fieldNames: [String] { ["count"] }
-  func makeIterator() -> AnyIterator<Value>? {
-    var start = 0
-    return AnyIterator {
-      guard start < self.order.count else { return nil }
-      let idx = Array(self.order[start..<min(self.order.count, start + self.size)])
-      start += self.size
-      do { return .tensor(try self.data.gather(idx)) } catch { return .opaque(IterationError("batches: \(error)")) }
-    }
-  }
-}
 
 extension Args {
   /// A dataset argument; a plain tensor becomes an unlabelled dataset.
@@ -79,67 +36,118 @@ func likeInput(_ original: Value, _ d: Dataset) -> Value {
 extension BuiltinGroup {
   /// Data: toy sets, image datasets, CSV, batches, splits, label filters.
   public static var data: BuiltinGroup {
-    BuiltinGroup(name: "data", summary: "datasets, mini-batches, splits", builtins: [
+    BuiltinGroup(name: "data", summary: "datasets, mini-batches, splits", builtins: DataBuiltins.loaders + DataBuiltins.transforms)
+  }
+}
+
+/// The rows of the `data` group, then the code behind them.
+private enum DataBuiltins {
+  /// Loaders: toy sets, image datasets, CSV.
+  static var loaders: [Builtin] {
+    [
       Builtin("toy", params: [Param("name", .string), Param("n", .positiveInt, default: .number(5000)),
                               Param("seed", .optional(.nonNegativeInt), default: .none), Param("std", .optional(.number), default: .none)],
               doc: """
                 A toy 2-D dataset as an [n, 2] tensor, drawn with a seed (the default generator's next when none):
                 8gaussians (centres on a circle of radius 2, std 0.1), 25gaussians, pinwheel, swissroll, moons,
                 rings, checkerboard. std overrides the set's noise.
-                """) { a in
-        let d = try Dataset.toy(try a.string("name"), n: try a.int("n"), seed: try a.seedValue("seed"), std: try a.optionalFloat("std"))
-        return .tensor(d.x)
-      },
+                """,
+              impl: toy),
       Builtin("fashion_mnist", params: [Param("split", .string, default: .string("train")),
                                         Param("root", .string, default: .string("/usr/share/datasets/fashion-mnist"))],
-              doc: "Fashion-MNIST ([N, 1, 28, 28] in [−1, 1], labels 0–9) from Debian's dataset-fashion-mnist package.") { a in
-        .opaque(DatasetHandle(try Dataset.fashionMNIST(split: try a.split("split"), root: try a.string("root"))))
-      },
+              doc: "Fashion-MNIST ([N, 1, 28, 28] in [−1, 1], labels 0–9) from Debian's dataset-fashion-mnist package.",
+              impl: fashionMNIST),
       Builtin("idx", params: [Param("images", .string), Param("labels", .optional(.string), default: .none)],
-              doc: "Any MNIST-format IDX file (raw or gzip), with an optional labels file: images [N, 1, H, W] in [−1, 1].") { a in
-        .opaque(DatasetHandle(try Dataset.idx(imagesPath: try a.string("images"), labelsPath: a.isNone("labels") ? nil : try a.string("labels"))))
-      },
+              doc: "Any MNIST-format IDX file (raw or gzip), with an optional labels file: images [N, 1, H, W] in [−1, 1].",
+              impl: idx),
       Builtin("cifar10", params: [Param("path", .string), Param("split", .string, default: .string("train"))],
-              doc: "CIFAR-10 binary batches from a folder (data_batch_*.bin / test_batch.bin): [N, 3, 32, 32] in [−1, 1].") { a in
-        .opaque(DatasetHandle(try Dataset.cifar10(folder: try a.string("path"), split: try a.split("split"))))
-      },
+              doc: "CIFAR-10 binary batches from a folder (data_batch_*.bin / test_batch.bin): [N, 3, 32, 32] in [−1, 1].",
+              impl: cifar10),
       Builtin("png_folder", params: [Param("path", .string), Param("channels", .optional(.positiveInt), default: .none)],
-              doc: "A folder of PNGs (or of class subfolders) as [N, C, H, W] in [−1, 1]; channels 1 or 3 converts.") { a in
-        .opaque(DatasetHandle(try Dataset.pngFolder(try a.string("path"), channels: try a.optionalInt("channels"))))
-      },
+              doc: "A folder of PNGs (or of class subfolders) as [N, C, H, W] in [−1, 1]; channels 1 or 3 converts.",
+              impl: pngFolder),
       Builtin("csv", params: [Param("path", .string), Param("label_column", .optional(.nonNegativeInt), default: .none),
                               Param("header", .optional(.bool), default: .none)],
-              doc: "A CSV file of numbers as [N, D] (header row detected; label_column taken out as labels).") { a in
-        let header: Bool? = a.isNone("header") ? nil : try a.bool("header")
-        return .opaque(DatasetHandle(try Dataset.csv(try a.string("path"), labelColumn: try a.optionalInt("label_column"), header: header)))
-      },
+              doc: "A CSV file of numbers as [N, D] (header row detected; label_column taken out as labels).",
+              impl: csv),
+    ]
+  }
+
+  /// Transforms: mini-batches, splits, label filters, prefixes.
+  static var transforms: [Builtin] {
+    [
       Builtin("batches", params: [Param("data", .any), Param("size", .positiveInt, default: .number(100)),
                                   Param("shuffle", .bool, default: .bool(false)), Param("seed", .optional(.nonNegativeInt), default: .none)],
-              doc: "The mini-batches of one pass over data (tensors [size, …]; the last may be smaller), for `for x in batches(...)`.") { a in
-        let d = try a.dataset("data")
-        let order = try a.bool("shuffle") ? { var r = RandomGenerator(seed: try a.seedValue("seed")); return r.permutation(d.count) }() : Array(0..<d.count)
-        return .opaque(BatchesHandle(d.x, size: try a.int("size"), order: order))
-      },
+              doc: "The mini-batches of one pass over data (tensors [size, …]; the last may be smaller), for `for x in batches(...)`.",
+              impl: batches),
       Builtin("split", params: [Param("data", .any), Param("fraction", .number, default: .number(0.8)),
                                 Param("seed", .optional(.nonNegativeInt), default: .none)],
-              doc: "Shuffles with a seed and splits into [first fraction, rest] (datasets keep their labels).") { a in
-        let d = try a.dataset("data")
-        let (tr, te) = try d.split(fraction: try a.number("fraction"), seed: try a.seedValue("seed"))
-        return .list([likeInput(a["data"], tr), likeInput(a["data"], te)])
-      },
+              doc: "Shuffles with a seed and splits into [first fraction, rest] (datasets keep their labels).",
+              impl: split),
       Builtin("filter_labels", params: [Param("data", .any), Param("labels", .intList)],
-              doc: "The examples whose label is in the list.") { a in
-        .opaque(DatasetHandle(try a.dataset("data").filter(labels: try a.ints("labels") ?? [])))
-      },
+              doc: "The examples whose label is in the list.",
+              impl: filterLabels),
       Builtin("exclude_labels", params: [Param("data", .any), Param("labels", .intList)],
-              doc: "The examples whose label is not in the list (held-out-class experiments).") { a in
-        .opaque(DatasetHandle(try a.dataset("data").excluding(labels: try a.ints("labels") ?? [])))
-      },
+              doc: "The examples whose label is not in the list (held-out-class experiments).",
+              impl: excludeLabels),
       Builtin("take", params: [Param("data", .any), Param("n", .nonNegativeInt)],
-              doc: "The first n examples (all when fewer).") { a in
-        let d = try a.dataset("data")
-        return likeInput(a["data"], try d.subset(Array(0..<min(d.count, try a.int("n")))))
-      },
-    ])
+              doc: "The first n examples (all when fewer).",
+              impl: take),
+    ]
+  }
+
+  // MARK: - Loaders
+
+  static func toy(_ a: Args) throws -> Value {
+    let d = try Dataset.toy(try a.string("name"), n: try a.int("n"), seed: try a.seedValue("seed"), std: try a.optionalFloat("std"))
+    return .tensor(d.x)
+  }
+
+  static func fashionMNIST(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try Dataset.fashionMNIST(split: try a.split("split"), root: try a.string("root"))))
+  }
+
+  static func idx(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try Dataset.idx(imagesPath: try a.string("images"), labelsPath: a.isNone("labels") ? nil : try a.string("labels"))))
+  }
+
+  static func cifar10(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try Dataset.cifar10(folder: try a.string("path"), split: try a.split("split"))))
+  }
+
+  static func pngFolder(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try Dataset.pngFolder(try a.string("path"), channels: try a.optionalInt("channels"))))
+  }
+
+  static func csv(_ a: Args) throws -> Value {
+    let header: Bool? = a.isNone("header") ? nil : try a.bool("header")
+    return .opaque(DatasetHandle(try Dataset.csv(try a.string("path"), labelColumn: try a.optionalInt("label_column"), header: header)))
+  }
+
+  // MARK: - Transforms
+
+  static func batches(_ a: Args) throws -> Value {
+    let d = try a.dataset("data")
+    let order = try a.bool("shuffle") ? { var r = RandomGenerator(seed: try a.seedValue("seed")); return r.permutation(d.count) }() : Array(0..<d.count)
+    return .opaque(BatchesHandle(d.x, size: try a.int("size"), order: order))
+  }
+
+  static func split(_ a: Args) throws -> Value {
+    let d = try a.dataset("data")
+    let (tr, te) = try d.split(fraction: try a.number("fraction"), seed: try a.seedValue("seed"))
+    return .list([likeInput(a["data"], tr), likeInput(a["data"], te)])
+  }
+
+  static func filterLabels(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try a.dataset("data").filter(labels: try a.ints("labels") ?? [])))
+  }
+
+  static func excludeLabels(_ a: Args) throws -> Value {
+    .opaque(DatasetHandle(try a.dataset("data").excluding(labels: try a.ints("labels") ?? [])))
+  }
+
+  static func take(_ a: Args) throws -> Value {
+    let d = try a.dataset("data")
+    return likeInput(a["data"], try d.subset(Array(0..<min(d.count, try a.int("n")))))
   }
 }

@@ -1,0 +1,46 @@
+// The handles the data builtins return: a dataset, and the lazy mini-batches of one pass.
+import Datasets
+import Engine
+
+/// A dataset in a script: stands for its examples tensor (`data[0:100]`, and any tensor argument),
+/// with fields x, labels, count, classes, name.
+final class DatasetHandle: OpaqueValue {
+  let dataset: Dataset
+  init(_ d: Dataset) { dataset = d }
+  var typeName: String { "dataset" }
+  var summary: String { "<dataset \(dataset.name): \(dataset.count) examples of shape \(formatShape(dataset.exampleShape))\(dataset.labels != nil ? ", labelled" : "")>" }
+  var tensorView: Tensor? { dataset.x }
+  func field(_ name: String) -> Value? {
+    switch name {
+    case "x": return .tensor(dataset.x)
+    case "labels": return dataset.labels.map { .list($0.map { .number(Double($0)) }) } ?? Value.none
+    case "count": return .number(Double(dataset.count))
+    case "classes": return dataset.classes.map { .number(Double($0)) } ?? Value.none
+    case "class_names": return dataset.classNames.map { .list($0.map { .string($0) }) } ?? Value.none
+    case "name": return .string(dataset.name)
+    case "shape": return .list(dataset.exampleShape.map { .number(Double($0)) })
+    default: return nil
+    }
+  }
+  var fieldNames: [String] { ["x", "labels", "count", "classes", "class_names", "name", "shape"] }
+}
+
+/// `batches(data, size)`: the mini-batch tensors of one pass, made lazily.
+final class BatchesHandle: OpaqueValue {
+  let data: Tensor, size: Int, order: [Int]
+  init(_ data: Tensor, size: Int, order: [Int]) { self.data = data; self.size = size; self.order = order }
+  var typeName: String { "batches" }
+  var count: Int { (order.count + size - 1) / size }
+  var summary: String { "<batches: \(count) of \(size) from \(order.count) examples>" }
+  func field(_ name: String) -> Value? { name == "count" ? .number(Double(count)) : nil }
+  var fieldNames: [String] { ["count"] }
+  func makeIterator() -> AnyIterator<Value>? {
+    var start = 0
+    return AnyIterator {
+      guard start < self.order.count else { return nil }
+      let idx = Array(self.order[start..<min(self.order.count, start + self.size)])
+      start += self.size
+      do { return .tensor(try self.data.gather(idx)) } catch { return .opaque(IterationError("batches: \(error)")) }
+    }
+  }
+}

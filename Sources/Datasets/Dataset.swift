@@ -176,6 +176,9 @@ public struct Batches: Sequence, IteratorProtocol, Sendable {
     self.size = size
   }
 
+  /// The number of examples in the pass.
+  public var examples: Int { order.count }
+
   /// The number of batches in the pass.
   public var count: Int { order.count / size + (order.count % size == 0 ? 0 : 1) }
 

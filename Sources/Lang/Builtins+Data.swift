@@ -128,8 +128,8 @@ private enum DataBuiltins {
 
   static func batches(_ a: Args) throws -> Value {
     let d = try a.dataset("data")
-    let order = try a.bool("shuffle") ? { var r = RandomGenerator(seed: try a.seedValue("seed")); return r.permutation(d.count) }() : Array(0..<d.count)
-    return .opaque(BatchesHandle(d.x, size: try a.int("size"), order: order))
+    let shuffle = try a.bool("shuffle")
+    return .opaque(BatchesHandle(try d.batches(size: try a.int("size"), shuffle: shuffle, seed: shuffle ? try a.seedValue("seed") : 0)))
   }
 
   static func split(_ a: Args) throws -> Value {

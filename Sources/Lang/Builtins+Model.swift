@@ -287,8 +287,7 @@ enum ModelRows {
     let (m, t) = try trainer(a)
     let epochs = try a.int("epochs"), every = try a.int("every")
     do {
-      try t.fit(try a.tensor("data"), epochs: epochs, batchSize: try a.int("batch"), shuffle: try a.bool("shuffle"),
-                using: &a.interpreter.rng) { s in
+      try t.fit(try a.tensor("data"), epochs: epochs, batchSize: try a.int("batch"), shuffle: try a.bool("shuffle")) { s in
         var r = Record(s.means.map { ($0.0, .number($0.1)) })
         if every > 0 && (s.epoch % every == 0 || s.epoch == epochs) {
           func f(_ k: String) -> String { if case .number(let x)? = r[k] { return formatScalar(Float(x)) }; return "?" }

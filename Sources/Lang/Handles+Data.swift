@@ -25,22 +25,16 @@ final class DatasetHandle: OpaqueValue {
   var fieldNames: [String] { ["x", "labels", "count", "classes", "class_names", "name", "shape"] }
 }
 
-/// `batches(data, size)`: the mini-batch tensors of one pass, made lazily.
+/// `batches(data, size)`: the mini-batch tensors of one pass (``Dataset/batches(size:shuffle:seed:)``), made lazily.
 final class BatchesHandle: OpaqueValue {
-  let data: Tensor, size: Int, order: [Int]
-  init(_ data: Tensor, size: Int, order: [Int]) { self.data = data; self.size = size; self.order = order }
+  let batches: Batches
+  init(_ batches: Batches) { self.batches = batches }
   var typeName: String { "batches" }
-  var count: Int { (order.count + size - 1) / size }
-  var summary: String { "<batches: \(count) of \(size) from \(order.count) examples>" }
-  func field(_ name: String) -> Value? { name == "count" ? .number(Double(count)) : nil }
+  var summary: String { "<batches: \(batches.count) of \(batches.size) from \(batches.examples) examples>" }
+  func field(_ name: String) -> Value? { name == "count" ? .number(Double(batches.count)) : nil }
   var fieldNames: [String] { ["count"] }
   func makeIterator() -> AnyIterator<Value>? {
-    var start = 0
-    return AnyIterator {
-      guard start < self.order.count else { return nil }
-      let idx = Array(self.order[start..<min(self.order.count, start + self.size)])
-      start += self.size
-      do { return .tensor(try self.data.gather(idx)) } catch { return .opaque(IterationError("batches: \(error)")) }
-    }
+    var pass = batches
+    return AnyIterator { pass.next().map { .tensor($0.x) } }
   }
 }

@@ -50,7 +50,7 @@ public struct TrainHistory: Equatable, Sendable {
   }
 }
 
-/// What one epoch of ``Trainer/fit(_:epochs:batchSize:shuffle:using:onEpoch:)`` did.
+/// What one epoch of ``Trainer/fit(_:epochs:batchSize:shuffle:onEpoch:)`` did.
 public struct EpochSummary: Sendable {
   /// The epoch just completed, counted from 1 within this call.
   public var epoch: Int

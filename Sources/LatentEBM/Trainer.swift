@@ -66,12 +66,12 @@ public final class Trainer {
   }
 
   /// Trains for `epochs` passes over `data` (`[N, …]`) in mini-batches of `batchSize`, shuffled
-  /// each epoch with a seed drawn from `rng` when `shuffle` is on, decaying the learning rates
+  /// each epoch with a seed drawn from the trainer's ``rng`` when `shuffle` is on, decaying the learning rates
   /// after each epoch and calling `onEpoch` with the epoch's mean statistics.
   /// - Throws: ``LatentEBMError/diverged(_:)`` (the model keeps every completed iteration), an
   ///   interruption, or what `onEpoch` throws.
   public func fit(
-    _ data: Tensor, epochs: Int, batchSize: Int, shuffle: Bool = true, using rng: inout RandomGenerator,
+    _ data: Tensor, epochs: Int, batchSize: Int, shuffle: Bool = true,
     onEpoch: (EpochSummary) throws -> Void = { _ in }
   ) throws {
     guard data.rank >= 2, data.shape[0] > 0 else {

@@ -84,13 +84,13 @@ import Glibc
     var rng = RandomGenerator(seed: 8)
     let data = try Tensor.randn([25, 3], using: &rng)
     var epochs: [Int] = []
-    try t.fit(data, epochs: 3, batchSize: 10, using: &rng) { s in
+    try t.fit(data, epochs: 3, batchSize: 10) { s in
       epochs.append(s.epoch)
       #expect(s.means.map(\.0) == TrainStats.names && s.means.allSatisfy { $0.1.isFinite })
     }
     #expect(epochs == [1, 2, 3] && t.epoch == 3 && t.step == 9)
     #expect(t.history.steps == Array(1...9) && t.history.columns.allSatisfy { $0.count == 9 })
     #expect(abs(t.optimizerG.learningRate - 1e-4 * Float(pow(0.998, 3.0))) < 1e-10)
-    #expect(throws: LatentEBMError.self) { try t.fit(data, epochs: 0, batchSize: 10, using: &rng) }
+    #expect(throws: LatentEBMError.self) { try t.fit(data, epochs: 0, batchSize: 10) }
   }
 }

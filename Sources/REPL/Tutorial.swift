@@ -3,6 +3,7 @@
 // after it; Enter runs the code and moves on, and between steps the learner types lebm code at the
 // prompt, in the lesson's session.
 import Glibc
+import Support
 
 /// One lesson file.
 public struct Lesson: Equatable, Sendable {
@@ -28,21 +29,16 @@ public struct TutorialStep: Equatable, Sendable {
 public enum Tutorial {
   /// The lessons folder: `LEBM_TUTORIAL_DIR`, else `<stdlib>/tutorial`.
   public static func folder() -> String? {
-    if let dir = getenvString("LEBM_TUTORIAL_DIR"), !dir.isEmpty { return dir }
+    if let dir = environmentValue("LEBM_TUTORIAL_DIR"), !dir.isEmpty { return dir }
     return Stdlib.folder.map { $0 + "/tutorial" }
   }
 
   /// The `.lebm` files of `folder`, sorted by file name.
   public static func lessons(in folder: String) -> [Lesson] {
-    guard let d = opendir(folder) else { return [] }
-    defer { closedir(d) }
-    var out: [Lesson] = []
-    while let e = readdir(d) {
-      let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-      guard name.hasSuffix(".lebm"), !name.hasPrefix(".") else { continue }
-      out.append(Lesson(name: String(name.dropLast(5)), path: folder + "/" + name))
-    }
-    return out.sorted { $0.name < $1.name }
+    guard let entries = try? listDirectory(folder) else { return [] }
+    return entries.map(\.name).filter { $0.hasSuffix(".lebm") && !$0.hasPrefix(".") }
+      .map { Lesson(name: String($0.dropLast(5)), path: folder + "/" + $0) }
+      .sorted { $0.name < $1.name }
   }
 
   /// The index of the lesson `query` names: a number (`2`, `02`), or a prefix of the name with or
@@ -77,7 +73,7 @@ public enum Tutorial {
 
   /// A lesson's title: the first heading of its text, else its name.
   public static func title(of lesson: Lesson) -> String {
-    guard let text = readWholeFile(lesson.path) else { return lesson.shortName }
+    guard let text = try? readTextFile(lesson.path) else { return lesson.shortName }
     for cell in Notebook.parse(text).cells where cell.kind == .markdown {
       if !cell.title.isEmpty { return cell.title }
       for line in cell.source.split(separator: "\n") {
@@ -96,33 +92,22 @@ public enum Tutorial {
     return out
   }
 
-  public static let usage = """
-    usage: lebm tutorial [LESSON] [--list] [--quick]
+  /// Its row in the command table.
+  public static let commandRow = Command(
+    "tutorial", summary: "learn latent EBMs step by step", arguments: [.optional("LESSON")],
+    options: [Option("-l", "--list", help: "list the lessons and stop"), .quick],
+    details: """
       Plays a lesson from the tutorial folder (<stdlib>/tutorial, or env LEBM_TUTORIAL_DIR) one step
       at a time. LESSON is a number (2) or the start of a name (gen); without one the lessons are
       listed and the first starts.
-
-    """
+      """
+  ) { args, context in
+    command(lesson: args.positionals.first, listOnly: args.has("--list"), context: context)
+  }
 
   /// `lebm tutorial [LESSON] [--list]`.
-  public static func command(_ arguments: [String], backend makeBackend: () -> REPLBackend, console: Console) -> Int32 {
-    var query: String?
-    var listOnly = false
-    for a in arguments {
-      switch a {
-      case "--list", "-l": listOnly = true
-      case "--quick": setenv("LEBM_QUICK", "1", 1)
-      case "-h", "--help":
-        console.out(usage)
-        return 0
-      default:
-        if a.hasPrefix("-") || query != nil {
-          console.err("lebm tutorial: unexpected argument '\(a)'\n" + usage)
-          return 64
-        }
-        query = a
-      }
-    }
+  public static func command(lesson query: String?, listOnly: Bool, context: CommandContext) -> Int32 {
+    let console = context.console
     guard let folder = folder() else {
       console.err("lebm tutorial: the stdlib folder was not found (set LEBM_STDLIB or LEBM_TUTORIAL_DIR)\n")
       return 69
@@ -142,7 +127,7 @@ public enum Tutorial {
     }
     if query == nil { console.out(listing(lessons, current: start) + "\n") }
     let interactive = isatty(0) != 0
-    let backend = makeBackend()
+    let backend = context.backend()
     let reader: LineReader = interactive
       ? EditLineReader(completer: { [unowned backend] line, cursor in backend.completions(for: line, cursor: cursor) })
       : StdinReader()
@@ -368,8 +353,11 @@ public final class TutorialPlayer {
   /// Reads lesson `i`; false (after saying why) when it cannot be read.
   @discardableResult
   func load(_ i: Int) -> Bool {
-    guard let text = readWholeFile(lessons[i].path) else {
-      console.err("cannot read '\(lessons[i].path)': \(errnoMessage())\n")
+    let text: String
+    do throws(FileError) {
+      text = try readTextFile(lessons[i].path)
+    } catch {
+      console.err("cannot read '\(error.path)': \(error.problem)\n")
       return false
     }
     lessonIndex = i
@@ -437,7 +425,7 @@ public struct TerminalStyle: Sendable {
   public static func terminalWidth() -> Int {
     var size = winsize()
     if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-    if let c = getenvString("COLUMNS"), let n = Int(c), n > 0 { return n }
+    if let c = environmentValue("COLUMNS"), let n = Int(c), n > 0 { return n }
     return 80
   }
 

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import REPL
+import Support
 
 /// Runs `lines` through a session and returns what it wrote, the reader and the backend.
 func runSession(
@@ -151,7 +152,7 @@ extension REPLSuites {
     defer { unlink(path) }
     let (text, _, _) = runSession(["a = 1", "oops", "fn f(x) {", "x", "}", ":save \(path)"])
     #expect(text.out.contains("saved 2 entries"))
-    #expect(readWholeFile(path) == "a = 1\nfn f(x) {\nx\n}\n")
+    #expect((try? readTextFile(path)) == "a = 1\nfn f(x) {\nx\n}\n")
   }
 
   @Test func figuresArePrintedWithSizeAndDimensions() {

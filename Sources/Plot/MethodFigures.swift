@@ -97,7 +97,7 @@ extension Figure {
     guard c > 0, t > 0 else {
       throw PlotError("langevin chains", "chains are empty (shape \(formatShape(chains.shape)))")
     }
-    var layers: [Layer] = [
+    var layers: [PlotLayer] = [
       .heatmap(try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap))
     ]
     let s = chains.scalars.map(Double.init)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Updates parameters in place from their gradients.
 public protocol Optimizer: AnyObject {
   /// The tensors being trained (their memory is updated in place).
@@ -75,5 +77,3 @@ public struct ExponentialDecay {
     optimizer.learningRate = initial * Float(pow(Double(gamma), Double(epoch)))
   }
 }
-
-import Glibc

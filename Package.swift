@@ -53,8 +53,8 @@ let package = Package(
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine"]),
-    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine"]),
-    .testTarget(name: "LangTests", dependencies: ["Lang", "Engine"], resources: [.copy("Scripts")]),
+    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),
   ],
   swiftLanguageModes: [.v5]

@@ -6,24 +6,13 @@ import Testing
 @testable import REPL
 import Support
 
-/// A fresh temporary folder.
+/// A fresh temporary folder (unique; the test removes it with ``removeFolder(_:)``).
 func temporaryFolder(_ name: String) -> String {
-  let path = temporaryPath("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-  mkdir(path, 0o755)
-  return path
+  try! makeTemporaryDirectory(prefix: "lebm-notebook-\(name)")
 }
 
-/// Removes a folder and the files (and one level of folders) in it.
-func removeFolder(_ path: String) {
-  guard let d = opendir(path) else { return }
-  while let e = readdir(d) {
-    let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-    if name == "." || name == ".." { continue }
-    if e.pointee.d_type == UInt8(DT_DIR) { removeFolder(path + "/" + name) } else { unlink(path + "/" + name) }
-  }
-  closedir(d)
-  rmdir(path)
-}
+/// Removes a folder and everything in it.
+func removeFolder(_ path: String) { try? removeTree(path) }
 
 func writeText(_ path: String, _ text: String) {
   #expect((try? writeFile(path, text)) != nil)

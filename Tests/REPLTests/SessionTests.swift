@@ -24,9 +24,16 @@ func runSession(_ lines: [String], interactive: Bool = true, backend: FakeBacken
   runSession(lines.map { .line($0) }, interactive: interactive, backend: backend)
 }
 
-func temporaryPath(_ name: String) -> String {
-  "/tmp/lebm-repl-test-\(getpid())-\(name)"
-}
+/// A fresh folder for the files this test process writes (unique, not a fixed path), removed
+/// when the process exits.
+let testScratchFolder: String = {
+  let dir = try! makeTemporaryDirectory(prefix: "lebm-repl-tests")
+  atexit { try? removeTree(testScratchFolder) }
+  return dir
+}()
+
+/// A path in ``testScratchFolder``.
+func temporaryPath(_ name: String) -> String { testScratchFolder + "/" + name }
 
 extension REPLSuites {
 @Suite struct SessionTests {

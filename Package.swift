@@ -50,6 +50,7 @@ let package = Package(
     .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM"]),
 
     .testTarget(name: "PackageTests"),
+    .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine"]),

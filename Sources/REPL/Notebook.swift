@@ -5,7 +5,6 @@
 // `lebm tutorial` plays the same cells one step at a time.
 import Glibc
 import Support
-import Support
 
 /// One cell of a percent-format notebook.
 public struct NotebookCell: Equatable, Sendable {

@@ -3,7 +3,6 @@
 // `:` on the first line of an entry are REPL commands.
 import Glibc
 import Support
-import Support
 
 /// One REPL session over a ``LineReader`` and a ``REPLBackend``.
 public final class Session {

@@ -9,6 +9,23 @@ public func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) th
   guard writeAll(fd, bytes) else { throw FileError.errno(path) }
 }
 
+/// Writes `bytes` to `path` all at once for readers: into a temporary file beside it, then
+/// renamed over it, so `path` holds either the old contents or all of the new ones.
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
+  let tmp = path + ".tmp-\(getpid())"
+  do throws(FileError) {
+    try writeFile(tmp, bytes, mode: mode)
+  } catch {
+    unlink(tmp)
+    throw FileError(path: path, problem: "cannot write: \(error.problem)", kind: error.kind)
+  }
+  guard rename(tmp, path) == 0 else {
+    let e = FileError.errno(path)
+    unlink(tmp)
+    throw FileError(path: path, problem: "cannot replace the file: \(e.problem)", kind: e.kind)
+  }
+}
+
 /// Writes `text` to `path` as UTF-8, creating or truncating it.
 public func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) throws(FileError) {
   try writeFile(path, Array(text.utf8), mode: mode)

@@ -23,6 +23,17 @@ func withScratch(_ body: (String) throws -> Void) throws {
     }
   }
 
+  @Test func atomicWritesReplaceTheFileWhole() throws {
+    try withScratch { dir in
+      let path = dir + "/model.bin"
+      try writeFile(path, "old")
+      try writeFileAtomically(path, Array("new".utf8))
+      #expect(try readTextFile(path) == "new")
+      #expect(try listDirectory(dir).map(\.name) == ["model.bin"])  // no temporary file left
+      #expect(throws: FileError.self) { try writeFileAtomically(dir + "/missing/x", [1]) }
+    }
+  }
+
   @Test func missingFilesAreNotFound() {
     #expect(throws: FileError(path: "/nonexistent/x", problem: "No such file or directory", kind: .notFound)) {
       try readFileBytes("/nonexistent/x")

@@ -1,7 +1,16 @@
 // swift-tools-version: 6.0
 // lebm: a notebook-style scripting environment for latent space energy-based prior models.
-// Layers (DESIGN.md §2), each a target depending only on those below it:
-//   lebm → REPL → Lang → {LatentEBM, Datasets, Plot} → Engine → {CBLAS, CKernels}
+// Layers, each a target that depends only on targets below it and declares exactly the modules
+// it imports (Tests/PackageTests checks this):
+//   - the `lebm` executable: the command line's table of commands, plus `lebm bench`;
+//   - REPL: the read-eval-print loop, notebooks, the tutorial and the command-line parser, which
+//     see the language only through Lang;
+//   - Lang: the lebm language, its interpreter and its builtins;
+//   - LatentEBM (the model, samplers, training), Datasets (file formats, toy data) and Plot
+//     (figures as PNG), side by side;
+//   - Engine: tensors, autodiff, layers and optimisers, over OpenBLAS and the C kernels;
+//   - PNG, and the system libraries, each wrapped once;
+//   - Support: the few file, folder and clock helpers everything shares (Glibc only).
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration, so `swift test` (a debug build) runs
@@ -28,21 +37,26 @@ let package = Package(
     // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
+    // File, folder and clock helpers without Foundation (start-up stays fast).
+    .target(name: "Support"),
+
     .target(name: "Engine", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
     .target(name: "PNG", dependencies: ["CPNG"]),
     .target(name: "Plot", dependencies: ["Engine", "PNG"], swiftSettings: fast),
-    .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib"], swiftSettings: fast),
-    .target(name: "LatentEBM", dependencies: ["Engine", "Datasets"], swiftSettings: fast),
-    .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot"]),
-    .target(name: "REPL", dependencies: ["Lang", "CEditLine"]),
+    .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib", "Support"], swiftSettings: fast),
+    .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),
+    .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
+    .target(name: "REPL", dependencies: ["Lang", "CEditLine", "Support"]),
     .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM"]),
 
+    .testTarget(name: "PackageTests"),
+    .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-    .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG"]),
-    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM"]),
-    .testTarget(name: "LangTests", dependencies: ["Lang"], resources: [.copy("Scripts")]),
-    .testTarget(name: "REPLTests", dependencies: ["REPL"]),
+    .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine"]),
+    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
+    .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),
   ],
   swiftLanguageModes: [.v5]
 )

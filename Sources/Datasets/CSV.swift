@@ -145,7 +145,7 @@ extension Dataset {
         names = sorted
       }
     }
-    return try Dataset(name: baseName(path), x: try Tensor(shape: [body.count, d], scalars: values),
+    return try Dataset(name: datasetName(path), x: try Tensor(shape: [body.count, d], scalars: values),
                        labels: labels, classes: classes, classNames: names)
   }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Support
 
 /// Which half of a data set that ships split in two.
 public enum Split: String, Sendable, CaseIterable {
@@ -114,7 +115,7 @@ extension Dataset {
       }
       labels = l
     }
-    return try Dataset(name: name ?? baseName(imagesPath), x: x, labels: labels,
+    return try Dataset(name: name ?? datasetName(imagesPath), x: x, labels: labels,
                        classes: labels.map { ($0.max() ?? -1) + 1 })
   }
 
@@ -157,9 +158,10 @@ func joinPath(_ a: String, _ b: String) -> String {
   a.isEmpty ? b : a.hasSuffix("/") ? a + b : a + "/" + b
 }
 
-/// The last path component, without a `.gz` and one other extension.
-func baseName(_ path: String) -> String {
-  var s = path.split(separator: "/").last.map(String.init) ?? path
+/// A data set's name from its file: the last path component without a `.gz` and one other
+/// extension (`data/t10k-images-idx3-ubyte.gz` → `t10k-images-idx3-ubyte`).
+func datasetName(_ path: String) -> String {
+  var s = baseName(path)
   if s.hasSuffix(".gz") { s.removeLast(3) }
   if let dot = s.lastIndex(of: "."), dot != s.startIndex { s = String(s[..<dot]) }
   return s

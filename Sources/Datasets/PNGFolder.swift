@@ -58,7 +58,7 @@ extension Dataset {
       throw DatasetError.unreadable(path: folder, reason: "is a file, not a folder of PNGs")
     }
     let loose = try pngFiles(in: folder)
-    let subfolders = try listing(folder).filter { FileIO.isDirectory(joinPath(folder, $0)) }
+    let subfolders = try FileIO.listing(folder).filter { FileIO.isDirectory(joinPath(folder, $0)) }
     var classFolders: [(name: String, files: [String])] = []
     for sub in subfolders {
       let files = try pngFiles(in: joinPath(folder, sub))
@@ -115,7 +115,7 @@ extension Dataset {
     let x = try Tensor(shape: [files.count, f.c, f.h, f.w], scalars: values)
     let labelled = labels != nil
     return try Dataset(
-      name: baseName(folder), x: x, labels: labels, classes: labelled ? classFolders.count : nil,
+      name: datasetName(folder), x: x, labels: labels, classes: labelled ? classFolders.count : nil,
       classNames: labelled ? classFolders.map { $0.name } : nil)
   }
 
@@ -138,23 +138,9 @@ extension Dataset {
     }
   }
 
-  /// The names in `folder`, sorted.
-  private static func listing(_ folder: String) throws -> [String] {
-    guard let dir = opendir(folder) else {
-      throw DatasetError.unreadable(path: folder, reason: "cannot list the folder")
-    }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-      if !name.hasPrefix(".") { names.append(name) }
-    }
-    return names.sorted()
-  }
-
   /// The `.png` files (any case) in `folder`, as full paths, sorted by name.
   private static func pngFiles(in folder: String) throws -> [String] {
-    try listing(folder).map { joinPath(folder, $0) }
+    try FileIO.listing(folder).map { joinPath(folder, $0) }
       .filter { $0.lowercased().hasSuffix(".png") && !FileIO.isDirectory($0) }
   }
 }

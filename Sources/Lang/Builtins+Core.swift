@@ -1,6 +1,7 @@
 // Core builtins: printing, inspection, lists and records, time, assertions, help.
 import Engine
 import Glibc
+import Support
 
 extension BuiltinGroup {
   /// print, len, range, str, type, keys, values, append, map, filter, time, timing, assert, error, help…
@@ -226,13 +227,6 @@ private enum CoreBuiltins {
     }
     return .none
   }
-}
-
-/// Seconds on the monotonic clock.
-func monotonicSeconds() -> Double {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 extension String {

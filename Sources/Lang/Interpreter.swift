@@ -2,6 +2,7 @@
 // and the call stack, never traps, and never writes to stdout except through `output`.
 import Engine
 import Glibc
+import Support
 
 /// A variable scope: one per function call, plus the global one. Blocks do not make scopes.
 ///
@@ -657,7 +658,7 @@ public final class Interpreter {
       throw error("imports nested deeper than \(options.maxCallDepth) files", span)
     }
     if importing.contains(resolved) { throw error("circular import of '\(path)'", span) }
-    guard let text = readTextFile(resolved) else { throw error("cannot read '\(resolved)'", span) }
+    guard let text = try? readTextFile(resolved) else { throw error("cannot read '\(resolved)'", span) }
     let stmts: [Stmt]
     switch Parser.parse(text, file: resolved) {
     case .success(let s): stmts = s
@@ -701,18 +702,4 @@ func normalizePath(_ path: String) -> String {
   }
   let joined = out.joined(separator: "/")
   return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
-}
-
-/// Reads a whole text file, or nil.
-public func readTextFile(_ path: String) -> String? {
-  guard let f = fopen(path, "rb") else { return nil }
-  defer { fclose(f) }
-  var bytes: [UInt8] = []
-  var buf = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = fread(&buf, 1, buf.count, f)
-    if n > 0 { bytes += buf[0..<n] }
-    if n < buf.count { break }
-  }
-  return String(decoding: bytes, as: UTF8.self)
 }

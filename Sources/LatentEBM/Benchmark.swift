@@ -1,5 +1,6 @@
 import Engine
 import Glibc
+import Support
 
 /// `lebm bench`: the training iteration of ../shared/anchors/torch_lebm.py (batch 100, K⁺ = 20,
 /// K⁻ = 60, both Adam updates) in its three configurations, timed the same way (two warm-up
@@ -120,13 +121,6 @@ extension Benchmark {
     lines.append("SVHN generator (4 layers, batch 100): forward \(f(totalFlop / totalF / 1e9)) GFLOP/s, input-gradient \(f(totalFlop / totalB / 1e9)) GFLOP/s")
     return lines
   }
-}
-
-/// Seconds on the monotonic clock.
-public func monotonicSeconds() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 extension String {

@@ -1,5 +1,6 @@
 // Measures of a trained model: samples, reconstructions, their error, anomaly scores, AUPRC, MMD².
 import Engine
+import Glibc
 
 extension LatentEBM {
   /// Samples: prior chains from N(0, σ_init² I), pushed through the generator. `[n] + outputShape`.
@@ -129,5 +130,3 @@ public func mmd(_ x: Tensor, _ y: Tensor, bandwidths: [Float] = [0.1, 0.3, 1.0])
     Float(try meanKernel(x, x) + meanKernel(y, y) - 2 * meanKernel(x, y))
   }
 }
-
-import Glibc

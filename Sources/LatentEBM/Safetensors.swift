@@ -2,11 +2,14 @@
 // tensor's dtype, shape and byte range, then the raw little-endian data.
 import Engine
 import FoundationEssentials
-import Glibc
+import Support
 
 /// Reading and writing safetensors files of F32 tensors, so PyTorch users can open lebm's files
 /// (`safetensors.torch.load_file`). Writes go to a temporary name and are renamed into place.
 public enum Safetensors {
+  /// The largest file `read` accepts (16 GiB), so a wrong path never loads something enormous.
+  public static let maximumFileBytes = 1 << 34
+
   /// Writes tensors in the safetensors layout to a temporary file, then renames it over `path`.
   public static func write(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
     var header: [String: HeaderEntry] = ["__metadata__": .metadata(metadata)]
@@ -26,19 +29,8 @@ public enum Safetensors {
     bytes += headerBytes
     for (_, t) in tensors { t.withUnsafeBufferPointer { p in p.withMemoryRebound(to: UInt8.self) { bytes += $0 } } }
 
-    let tmp = path + ".tmp-\(getpid())"
-    guard let f = fopen(tmp, "wb") else {
-      throw LatentEBMError.checkpoint(path: path, problem: "cannot write: \(String(cString: strerror(errno)))")
-    }
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-    let closed = fclose(f)
-    guard written == bytes.count, closed == 0 else {
-      unlink(tmp)
-      throw LatentEBMError.checkpoint(path: path, problem: "write failed: \(String(cString: strerror(errno)))")
-    }
-    guard rename(tmp, path) == 0 else {
-      unlink(tmp)
-      throw LatentEBMError.checkpoint(path: path, problem: "cannot replace the file: \(String(cString: strerror(errno)))")
+    do { try writeFileAtomically(path, bytes) } catch {
+      throw LatentEBMError.checkpoint(path: path, problem: error.problem)
     }
   }
 
@@ -63,14 +55,9 @@ public enum Safetensors {
   /// Reads every tensor and the metadata of a safetensors file (F32 tensors only).
   public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     func fail(_ p: String) -> LatentEBMError { .checkpoint(path: path, problem: p) }
-    guard let f = fopen(path, "rb") else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let n = chunk.withUnsafeMutableBufferPointer { fread($0.baseAddress, 1, $0.count, f) }
-      if n == 0 { break }
-      bytes += chunk[0..<n]
+    let bytes: [UInt8]
+    do { bytes = try readFileBytes(path, limit: maximumFileBytes) } catch {
+      throw fail(error.kind == .notFound || error.kind == .system ? "cannot open: \(error.problem)" : error.problem)
     }
     guard bytes.count >= 8 else { throw fail("not a safetensors file: only \(bytes.count) bytes") }
     var headerLength: UInt64 = 0

@@ -2,6 +2,7 @@
 // and their schedule, and the history of what each iteration did.
 import Datasets
 import Engine
+import Support
 
 /// Joint training of a latent EBM: Adam on G and E, learning-rate decay per epoch, optional
 /// clipping, energy penalty and persistent chains; it stops with an error, model untouched, when

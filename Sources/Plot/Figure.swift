@@ -4,7 +4,7 @@ import Glibc
 import PNG
 
 /// One drawable layer of a panel.
-public enum Layer: Sendable {
+public enum PlotLayer: Sendable {
   /// Points as markers.
   case scatter(ScatterLayer)
   /// A polyline (a line-chart series, or a chain drawn over a heatmap).
@@ -41,7 +41,7 @@ public struct Panel: Sendable {
   /// Drawn left of the y tick labels, reading upwards (empty for none).
   public var yLabel: String
   /// The layers, drawn in order (first at the bottom).
-  public var layers: [Layer]
+  public var layers: [PlotLayer]
   /// The x range shown; `nil` fits the data (with a 5% margin for points and lines).
   public var xLimits: ClosedRange<Double>?
   /// The y range shown; `nil` fits the data.
@@ -61,7 +61,7 @@ public struct Panel: Sendable {
 
   /// A panel; every option has a default.
   public init(
-    title: String = "", xLabel: String = "", yLabel: String = "", layers: [Layer] = [],
+    title: String = "", xLabel: String = "", yLabel: String = "", layers: [PlotLayer] = [],
     xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil, logY: Bool = false,
     grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .topRight,
     colorBarLabel: String = ""

@@ -82,10 +82,10 @@ public struct HeatmapLayer: Sendable {
     origin: GridOrigin = .lower, smooth: Bool = false
   ) throws {
     guard values.rank == 2 else {
-      throw PlotError("heatmap", "values must have shape [H, W], got \(shapeText(values.shape))")
+      throw PlotError("heatmap", "values must have shape [H, W], got \(formatShape(values.shape))")
     }
     guard values.count > 0 else {
-      throw PlotError("heatmap", "values are empty (shape \(shapeText(values.shape)))")
+      throw PlotError("heatmap", "values are empty (shape \(formatShape(values.shape)))")
     }
     let s = values.scalars
     let bad = s.filter { !$0.isFinite }.count

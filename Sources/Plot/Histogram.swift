@@ -53,7 +53,7 @@ public struct HistogramLayer: Sendable {
     density: Bool = false, name: String = ""
   ) throws {
     guard values.count > 0 else {
-      throw PlotError("histogram", "values are empty (shape \(shapeText(values.shape)))")
+      throw PlotError("histogram", "values are empty (shape \(formatShape(values.shape)))")
     }
     try self.init(
       values: values.scalars.map(Double.init), bins: bins, range: range, color: color, alpha: alpha,

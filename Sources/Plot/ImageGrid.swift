@@ -47,15 +47,15 @@ public struct ImageLayer: Sendable {
   ) throws -> ImageLayer {
     let f = "image grid"
     guard images.rank == 4 else {
-      throw PlotError(f, "images must have shape [N, C, H, W], got \(shapeText(images.shape))")
+      throw PlotError(f, "images must have shape [N, C, H, W], got \(formatShape(images.shape))")
     }
     let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
     guard c == 1 || c == 3 else {
       throw PlotError(
-        f, "images must have 1 (gray) or 3 (RGB) channels, got shape \(shapeText(images.shape))")
+        f, "images must have 1 (gray) or 3 (RGB) channels, got shape \(formatShape(images.shape))")
     }
     guard n > 0, h > 0, w > 0 else {
-      throw PlotError(f, "images are empty (shape \(shapeText(images.shape)))")
+      throw PlotError(f, "images are empty (shape \(formatShape(images.shape)))")
     }
     guard (0...64).contains(padding) else { throw PlotError(f, "padding must be in 0...64, got \(padding)") }
     let s = images.scalars

@@ -91,13 +91,13 @@ extension Figure {
     title: String = "Langevin chains", width: Int = 520, height: Int = 440
   ) throws -> Figure {
     guard chains.rank == 3, chains.shape[2] == 2 else {
-      throw PlotError("langevin chains", "chains must have shape [C, T, 2], got \(shapeText(chains.shape))")
+      throw PlotError("langevin chains", "chains must have shape [C, T, 2], got \(formatShape(chains.shape))")
     }
     let (c, t) = (chains.shape[0], chains.shape[1])
     guard c > 0, t > 0 else {
-      throw PlotError("langevin chains", "chains are empty (shape \(shapeText(chains.shape)))")
+      throw PlotError("langevin chains", "chains are empty (shape \(formatShape(chains.shape)))")
     }
-    var layers: [Layer] = [
+    var layers: [PlotLayer] = [
       .heatmap(try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap))
     ]
     let s = chains.scalars.map(Double.init)
@@ -142,9 +142,9 @@ extension Figure {
     let f = "prior vs posterior"
     for (t, what) in [(prior, "prior"), (posterior, "posterior")] {
       guard t.rank == 2 else {
-        throw PlotError(f, "\(what) must have shape [N, D], got \(shapeText(t.shape))")
+        throw PlotError(f, "\(what) must have shape [N, D], got \(formatShape(t.shape))")
       }
-      guard t.count > 0 else { throw PlotError(f, "\(what) is empty (shape \(shapeText(t.shape)))") }
+      guard t.count > 0 else { throw PlotError(f, "\(what) is empty (shape \(formatShape(t.shape)))") }
     }
     let d = prior.shape[1]
     guard posterior.shape[1] == d else {

@@ -16,6 +16,3 @@ public struct PlotError: Error, CustomStringConvertible, Equatable, Sendable {
 
   public var description: String { "\(figure): \(reason)" }
 }
-
-/// `[2, 3]` for messages.
-func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -82,9 +82,9 @@ public struct ScatterLayer: Sendable {
 /// The columns of an `[N, 2]` tensor, checked.
 func pairs(_ t: Tensor, figure: String, what: String) throws -> ([Double], [Double]) {
   guard t.rank == 2, t.shape[1] == 2 else {
-    throw PlotError(figure, "\(what) must have shape [N, 2], got \(shapeText(t.shape))")
+    throw PlotError(figure, "\(what) must have shape [N, 2], got \(formatShape(t.shape))")
   }
-  guard t.shape[0] > 0 else { throw PlotError(figure, "\(what) are empty (shape \(shapeText(t.shape)))") }
+  guard t.shape[0] > 0 else { throw PlotError(figure, "\(what) are empty (shape \(formatShape(t.shape)))") }
   let s = t.scalars
   return (
     stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) },

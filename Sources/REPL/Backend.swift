@@ -1,16 +1,9 @@
 // The REPL's view of the language: a small protocol the interpreter implements (IPython's
 // `run_cell`/`check_complete` split, Lua's `lua.c` as an API client). Only `makeBackend()` below
-// knows which implementation the `lebm` command uses.
-
-/// What the parser says about a piece of input.
-public enum Completeness: Equatable, Sendable {
-  /// It parses: run it.
-  case complete
-  /// It ends inside an open construct (an unclosed bracket, brace or string): read another line.
-  case incomplete
-  /// It cannot become valid by adding lines: run it anyway so the error is reported.
-  case invalid
-}
+// knows which implementation the `lebm` command uses. Whether input is complete is the parser's
+// own ``Completeness`` (complete, incomplete: read another line, or invalid: run it anyway so the
+// error is reported).
+import Lang
 
 /// The outcome of evaluating one piece of input. Errors are values, already rendered.
 public struct EvalResult: Equatable, Sendable {
@@ -21,7 +14,7 @@ public struct EvalResult: Equatable, Sendable {
   /// Whether the error was found before running anything (lexer or parser): `lebm run` exits 65
   /// for these and 70 for runtime errors.
   public var isSyntaxError: Bool
-  /// Whether the work stopped because of `Interrupt.request()` (Ctrl-C).
+  /// Whether the work stopped because of `Interruption.request()` (Ctrl-C).
   public var interrupted: Bool
   /// PNG files the evaluation wrote, in order; the REPL shows or lists each one.
   public var figures: [String]
@@ -44,9 +37,9 @@ public struct EvalResult: Equatable, Sendable {
 
 /// The language as the REPL and the command line use it.
 ///
-/// The REPL calls ``evaluate(_:file:)`` inside `Interrupt.interruptible { … }` after clearing any
-/// pending request, so loops that call `Interrupt.check()` between steps stop on Ctrl-C; the
-/// backend turns the thrown `Interrupted` into `EvalResult(interrupted: true)`. A backend never
+/// The REPL calls ``evaluate(_:file:)`` inside `Interruption.interruptible { … }` after clearing
+/// any pending request, so loops that check for interrupts between steps stop on Ctrl-C; the
+/// backend turns the interruption into `EvalResult(interrupted: true)`. A backend never
 /// exits the process, never traps on user input, and writes program output only through
 /// ``output``.
 public protocol REPLBackend: AnyObject {
@@ -72,27 +65,13 @@ public protocol REPLBackend: AnyObject {
   var output: (String) -> Void { get set }
   /// The script's command-line arguments (`lebm run FILE a b` → `["a", "b"]`); empty in the REPL.
   var arguments: [String] { get set }
+  /// The language's `quick` flag (`lebm --quick`): examples and lessons shrink their budgets. It
+  /// survives ``reset()``.
+  var quick: Bool { get set }
 }
 
 /// The backend the `lebm` command runs.
-///
 public func makeBackend() -> REPLBackend { LangBackend() }
-
-/// Stands in for the interpreter until `Lang` is wired in: parses nothing, runs nothing.
-final class PlaceholderBackend: REPLBackend {
-  var output: (String) -> Void = { _ in }
-  var arguments: [String] = []
-  private let message = "the language is not wired yet"
-
-  func check(_ source: String) -> Completeness { .complete }
-  func evaluate(_ source: String, file: String) -> EvalResult {
-    EvalResult(error: "\(file): error: \(message)")
-  }
-  func completions(for line: String, cursor: Int) -> [String] { [] }
-  func help(_ topic: String?) -> String { "lebm: \(message)." }
-  func variables() -> [(name: String, summary: String)] { [] }
-  func reset() {}
-}
 
 // MARK: - Completion words
 

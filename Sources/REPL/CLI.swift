@@ -1,15 +1,16 @@
-// The `lebm` command line. `main.swift` only calls `CLI.main`; the exit codes follow clox's
+// The `lebm` command line. `main.swift` only calls `CLI.main` (adding `lebm bench`); the exit codes follow clox's
 // `main.c` and sysexits.h: 64 usage, 65 syntax error, 66 unreadable file, 69 unavailable,
 // 70 runtime error, 130 interrupted.
 import Glibc
+import Support
 
 /// The `lebm` command.
 public enum CLI {
   /// The version `--version` prints.
   public static let version = "0.1.0"
 
-  /// The `--help` text.
-  public static var usage: String {
+  /// The `--help` text, listing `commands`.
+  public static func usage(_ commands: [Command] = Commands.all) -> String {
     var text = """
       lebm \(version): latent space energy-based prior models, interactively.
 
@@ -22,12 +23,13 @@ public enum CLI {
         lebm --quick …            any of these with the language's `quick` set (small budgets)
 
       """
-    for c in Commands.all where c.name != "run" {
-      text += "  lebm \(c.name)" + String(repeating: " ", count: max(1, 21 - c.name.count))
+    for c in commands where c.name != "run" {
+      let left = "  lebm " + ([c.name] + c.arguments.map(\.synopsis)).joined(separator: " ")
+      text += left + (left.count < 28 ? String(repeating: " ", count: 28 - left.count) : "\n" + String(repeating: " ", count: 28))
         + c.summary + "\n"
     }
     text += """
-        lebm --help | --version
+        lebm --help | --version     (lebm COMMAND --help: a command's options)
 
       Scripts see ARGS through the language's `args`. Exit status: 0 success, 65 syntax error,
       70 runtime error, 130 interrupted. History: ~/.lebm_history (env LEBM_HISTORY).
@@ -36,24 +38,34 @@ public enum CLI {
     return text + "\n"
   }
 
+  /// Whether the environment asks for quick mode (LEBM_QUICK=1 or true), the fallback to
+  /// `--quick`. The only place the variable is read.
+  public static var quickFromEnvironment: Bool {
+    let q = environmentValue("LEBM_QUICK")
+    return q == "1" || q == "true"
+  }
+
   /// Runs the command with `arguments` (without the program name) and returns the exit status.
-  /// `backend` makes the language; `console` receives the output. The program calls
-  /// `InterruptSignal.install()` first, so Ctrl-C stops scripts between steps (exit 130); tests
-  /// leave the process's SIGINT alone.
+  /// `backend` makes the language; `console` receives the output; `commands` are the subcommands
+  /// (the program adds `bench` to ``Commands/all``). The program calls `InterruptSignal.install()`
+  /// first, so Ctrl-C stops scripts between steps (exit 130); tests leave the process's SIGINT
+  /// alone.
   public static func main(
-    _ arguments: [String], backend: () -> REPLBackend = makeBackend,
-    console: Console = .standard(flushEachWrite: false)
+    _ arguments: [String], backend: @escaping () -> REPLBackend = makeBackend,
+    console: Console = .standard(flushEachWrite: false), commands: [Command] = Commands.all
   ) -> Int32 {
     var arguments = arguments
     // `--quick` (anywhere before the script) sets the language's `quick` flag: examples and
-    // lessons shrink their budgets. The environment variable LEBM_QUICK=1 does the same.
+    // lessons shrink their budgets.
+    var quick = quickFromEnvironment
     if let q = arguments.firstIndex(of: "--quick"), !arguments[..<q].contains(where: { $0.hasSuffix(".lebm") }) {
       arguments.remove(at: q)
-      setenv("LEBM_QUICK", "1", 1)
+      quick = true
     }
+    let context = CommandContext(console: console, quick: quick, makeBackend: backend)
     guard let first = arguments.first else {
-      return isatty(0) != 0 ? repl(backend(), console: Console.standard(flushEachWrite: true))
-        : stdinSession(backend(), console: console)
+      return isatty(0) != 0 ? repl(context.backend(), console: Console.standard(flushEachWrite: true))
+        : stdinSession(context.backend(), console: console)
     }
     let rest = Array(arguments.dropFirst())
     switch first {
@@ -61,27 +73,27 @@ public enum CLI {
       console.out("lebm \(version)\n")
       return 0
     case "--help", "-h", "help":
-      console.out(usage)
+      console.out(usage(commands))
       return 0
     case "-e":
       guard let code = rest.first else {
-        console.err("lebm: -e needs CODE\n\(usage)")
+        console.err("lebm: -e needs CODE\n\(usage(commands))")
         return 64
       }
-      let b = backend()
+      let b = context.backend()
       b.arguments = Array(rest.dropFirst())
       return evaluateScript(code, file: "-e", backend: b, console: console, echo: true)
     case "-":
-      return stdinScript(backend(), arguments: rest, console: console)
+      return stdinScript(context.backend(), arguments: rest, console: console)
     default:
-      if let command = Commands.named(first) {
-        return command.run(rest, backend, console)
+      if let command = commands.first(where: { $0.name == first }) {
+        return command.invoke(rest, context: context)
       }
       if first.hasPrefix("-") {
-        console.err("lebm: unknown option '\(first)'\n\(usage)")
+        console.err("lebm: unknown option '\(first)'\n\(usage(commands))")
         return 64
       }
-      return runFile(first, arguments: rest, backend: backend(), console: console)
+      return runFile(first, arguments: rest, backend: context.backend(), console: console)
     }
   }
 
@@ -119,8 +131,11 @@ public enum CLI {
   public static func runFile(
     _ path: String, arguments: [String], backend: REPLBackend, console: Console
   ) -> Int32 {
-    guard let text = readWholeFile(path) else {
-      console.err("lebm: cannot read '\(path)': \(errnoMessage())\n")
+    let text: String
+    do throws(FileError) {
+      text = try readTextFile(path)
+    } catch {
+      console.err("lebm: cannot read '\(error.path)': \(error.problem)\n")
       return 66
     }
     backend.arguments = arguments
@@ -145,46 +160,119 @@ public enum CLI {
   }
 }
 
-/// One `lebm` subcommand.
+/// What a command runs with: where output goes, whether `--quick` was given, and how to make
+/// the language.
+public struct CommandContext {
+  /// Receives the output.
+  public let console: Console
+  /// Whether the language's `quick` is set (`--quick` or LEBM_QUICK=1).
+  public var quick: Bool
+  let makeBackend: () -> REPLBackend
+
+  /// A context; `makeBackend` makes a fresh language for each backend asked for.
+  public init(console: Console, quick: Bool = false, makeBackend: @escaping () -> REPLBackend) {
+    self.console = console
+    self.quick = quick
+    self.makeBackend = makeBackend
+  }
+
+  /// A fresh language with ``quick`` applied.
+  public func backend() -> REPLBackend {
+    let b = makeBackend()
+    b.quick = quick
+    return b
+  }
+}
+
+/// One `lebm` subcommand: its row in the command table. Parsing, `--help` and usage errors come
+/// from the row; ``run`` sees only arguments that fit it.
 public struct Command: Sendable {
   /// The word after `lebm`.
   public var name: String
-  /// One line for `--help`.
+  /// One line for `lebm --help`.
   public var summary: String
-  /// Runs it with the words after the name; returns the exit status.
-  public var run: @Sendable (_ arguments: [String], _ backend: () -> REPLBackend, _ console: Console) -> Int32
+  /// Its positional arguments.
+  public var arguments: [Argument]
+  /// Its options (`-h`/`--help` is always there).
+  public var options: [Option]
+  /// More text for `lebm NAME --help`, shown under the usage line.
+  public var details: String
+  /// Runs it; returns the exit status. The context's `quick` already includes `--quick`.
+  public var run: @Sendable (_ arguments: ParsedArguments, _ context: CommandContext) -> Int32
 
   /// A subcommand.
   public init(
-    name: String, summary: String,
-    run: @escaping @Sendable ([String], () -> REPLBackend, Console) -> Int32
+    _ name: String, summary: String, arguments: [Argument] = [], options: [Option] = [],
+    details: String = "", run: @escaping @Sendable (ParsedArguments, CommandContext) -> Int32
   ) {
     self.name = name
     self.summary = summary
+    self.arguments = arguments
+    self.options = options
+    self.details = details
     self.run = run
+  }
+
+  /// `lebm notebook FILE [-o OUT] [--stop-on-error] [--quick]`: options before a `rest`
+  /// argument, which must come last.
+  public var synopsis: String {
+    let opts = options.map { o in "[\(o.key)\(o.value.map { " " + $0 } ?? "")]" }
+    let split = arguments.firstIndex { $0.kind == .rest } ?? arguments.count
+    let before = arguments[..<split].map(\.synopsis), after = arguments[split...].map(\.synopsis)
+    let parts = arguments.contains { $0.kind == .rest } ? opts + before + after : before + opts
+    return (["lebm", name] + parts).joined(separator: " ")
+  }
+
+  /// The `--help` text: the usage line, the details, the options.
+  public var help: String {
+    var text = "usage: \(synopsis)\n"
+    if !details.isEmpty {
+      text += details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        .joined(separator: "\n") + "\n"
+    }
+    let rows = options.map { o in (o.names.joined(separator: ", ") + (o.value.map { " " + $0 } ?? ""), o.help) }
+      + [("-h, --help", "show this help")]
+    let width = rows.map(\.0.count).max() ?? 0
+    text += "\noptions:\n"
+    for (left, right) in rows {
+      text += "  " + left + String(repeating: " ", count: width - left.count + 2) + right + "\n"
+    }
+    return text
+  }
+
+  /// Parses `words` and runs the command: `--help` prints ``help`` (exit 0), a usage error
+  /// prints the message and ``help`` to stderr (exit 64).
+  public func invoke(_ words: [String], context: CommandContext) -> Int32 {
+    switch parseArguments(words, arguments: arguments, options: options) {
+    case .help:
+      context.console.out(help)
+      return 0
+    case .usageError(let message):
+      return usageError(message, console: context.console)
+    case .parsed(let parsed):
+      var context = context
+      if parsed.has(Option.quick.key) { context.quick = true }
+      return run(parsed, context)
+    }
+  }
+
+  /// Reports a usage error: `lebm NAME: message`, then the help; returns 64.
+  public func usageError(_ message: String, console: Console) -> Int32 {
+    console.err("lebm \(name): \(message)\n" + help)
+    return 64
   }
 }
 
 /// The subcommands, one row each.
 public enum Commands {
-  /// Every subcommand.
+  /// Every subcommand of the REPL module (the program adds `bench`).
   public static let all: [Command] = [
-    Command(name: "run", summary: "run FILE [ARGS…]: run a script") { args, backend, console in
-      guard let file = args.first else {
-        console.err("usage: lebm run FILE [ARGS…]\n")
-        return 64
-      }
-      return CLI.runFile(file, arguments: Array(args.dropFirst()), backend: backend(), console: console)
+    Command("run", summary: "run a script", arguments: [.required("FILE"), .rest("ARGS")], options: [.quick]) {
+      args, context in
+      CLI.runFile(args.positionals[0], arguments: args.rest, backend: context.backend(), console: context.console)
     },
-    Command(name: "notebook", summary: "notebook FILE [-o OUT.html|OUT.md] [--stop-on-error]: run its cells into a page") {
-      args, backend, console in NotebookCommand.run(args, backend: backend, console: console)
-    },
-    Command(name: "tutorial", summary: "tutorial [LESSON] [--list]: learn latent EBMs step by step") {
-      args, backend, console in Tutorial.command(args, backend: backend, console: console)
-    },
-    Command(name: "bench", summary: "bench [toy2d|mlp784|svhn|kernels…] [--iters N] [--threads T]: time training iterations") {
-      args, _, console in BenchCommand.run(args, console: console)
-    },
+    NotebookCommand.command,
+    Tutorial.commandRow,
   ]
 
   /// The subcommand called `name`, if any.

@@ -2,6 +2,7 @@
 // inline first when the terminal can (REPL-NOTES §2): kitty graphics or iTerm2 inline images,
 // chosen from environment hints without a round trip, never when stdout is not a terminal.
 import Glibc
+import Support
 
 /// How PNGs are drawn in the terminal.
 public enum ImageProtocol: String, Equatable, Sendable {
@@ -81,7 +82,7 @@ public struct FigureInfo: Equatable, Sendable {
   public static func read(path: String) -> FigureInfo? {
     var st = stat()
     guard stat(path, &st) == 0 else { return nil }
-    let head = readFileBytes(path, limit: 24) ?? []
+    let head = (try? readFilePrefix(path, count: 24)) ?? []
     let (w, h) = pngSize(head) ?? (nil, nil)
     return FigureInfo(width: w, height: h, bytes: Int(st.st_size))
   }

@@ -7,6 +7,7 @@
 // loses nothing); the file is compacted to the newest `limit` entries at load time, through a
 // temporary file renamed over the old one.
 import Glibc
+import Support
 
 /// A history file of REPL entries.
 public struct HistoryFile: Sendable {
@@ -34,7 +35,7 @@ public struct HistoryFile: Sendable {
   /// The entries, oldest first; empty when the file is missing or unreadable. Compacts the file
   /// when it holds more than `limit` entries by a margin.
   public func load() -> [String] {
-    guard let text = readWholeFile(path) else { return [] }
+    guard let text = try? readTextFile(path) else { return [] }
     var entries: [String] = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
       if line.hasPrefix("#") { continue }
@@ -106,58 +107,3 @@ public struct HistoryFile: Sendable {
     return out
   }
 }
-
-// MARK: - Small file helpers (no Foundation: start-up stays fast)
-
-/// The whole file as UTF-8 text (invalid bytes repaired), or nil if it cannot be read.
-func readWholeFile(_ path: String) -> String? {
-  guard let bytes = readFileBytes(path) else { return nil }
-  return String(decoding: bytes, as: UTF8.self)
-}
-
-/// The whole file's bytes, or nil if it cannot be read.
-func readFileBytes(_ path: String, limit: Int = Int.max) -> [UInt8]? {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
-  guard fd >= 0 else { return nil }
-  defer { close(fd) }
-  var st = stat()
-  guard fstat(fd, &st) == 0 else { return nil }
-  guard (st.st_mode & S_IFMT) != S_IFDIR else {
-    errno = EISDIR
-    return nil
-  }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 65536)
-  while bytes.count < limit {
-    let want = min(chunk.count, limit - bytes.count)
-    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, want) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      return nil
-    }
-    if n == 0 { break }
-    bytes.append(contentsOf: chunk[0..<n])
-  }
-  return bytes
-}
-
-/// Writes all of `text` to `fd`, retrying short writes; false on error.
-@discardableResult
-func writeAll(_ fd: Int32, _ text: String) -> Bool {
-  var text = text
-  return text.withUTF8 { buf in
-    var offset = 0
-    while offset < buf.count {
-      let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-      if n < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      offset += n
-    }
-    return true
-  }
-}
-
-/// The message for the current `errno`.
-func errnoMessage() -> String { String(cString: strerror(errno)) }

@@ -1,7 +1,7 @@
 // The REPL's backend: the lebm interpreter with every builtin group.
 import Glibc
-import Engine
 import Lang
+import Support
 
 /// ``REPLBackend`` on the real interpreter.
 public final class LangBackend: REPLBackend {
@@ -15,26 +15,21 @@ public final class LangBackend: REPLBackend {
     set { interpreter.arguments = newValue }
   }
 
-  public init(output: @escaping (String) -> Void = { print($0, terminator: "") }) {
+  /// The language's global `quick`, for scripts that shrink their budgets (`lebm --quick`).
+  public var quick: Bool {
+    didSet { interpreter[variable: "quick"] = .bool(quick) }
+  }
+
+  /// The interpreter with the start-up files loaded and `quick` set.
+  public init(quick: Bool = false, output: @escaping (String) -> Void = { print($0, terminator: "") }) {
     interpreter = Interpreter(output: output)
     interpreter.arguments = []
+    self.quick = quick
     Stdlib.load(into: interpreter)
-    setQuick()
+    interpreter[variable: "quick"] = .bool(quick)
   }
 
-  /// The global `quick`: true under `--quick` or LEBM_QUICK=1, for scripts that shrink their budgets.
-  private func setQuick() {
-    let q = getenv("LEBM_QUICK").map { String(cString: $0) }
-    interpreter[variable: "quick"] = .bool(q == "1" || q == "true")
-  }
-
-  public func check(_ source: String) -> Completeness {
-    switch Interpreter.check(source) {
-    case .complete: return .complete
-    case .incomplete: return .incomplete
-    case .invalid: return .invalid
-    }
-  }
+  public func check(_ source: String) -> Completeness { Interpreter.check(source) }
 
   public func evaluate(_ source: String, file: String) -> EvalResult {
     let outcome = interpreter.run(source, file: file)
@@ -78,7 +73,7 @@ public final class LangBackend: REPLBackend {
   public func reset() {
     interpreter.reset()
     Stdlib.load(into: interpreter)
-    setQuick()
+    interpreter[variable: "quick"] = .bool(quick)
   }
 }
 
@@ -113,16 +108,9 @@ public enum PathCompletion {
     let slash = prefix.lastIndex(of: "/")
     let dir = slash.map { String(prefix[...$0]) } ?? ""
     let stem = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-    guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
-    defer { closedir(d) }
-    var out: [String] = []
-    while let e = readdir(d) {
-      let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-      guard name != ".", name != "..", name.hasPrefix(stem), !(name.hasPrefix(".") && !stem.hasPrefix(".")) else { continue }
-      let isDir = e.pointee.d_type == UInt8(DT_DIR)
-      out.append(dir + name + (isDir ? "/" : ""))
-    }
-    return out.sorted()
+    guard let entries = try? listDirectory(dir.isEmpty ? "." : dir) else { return [] }
+    return entries.filter { $0.name.hasPrefix(stem) && !($0.name.hasPrefix(".") && !stem.hasPrefix(".")) }
+      .map { dir + $0.name + ($0.isDirectory ? "/" : "") }.sorted()
   }
 }
 
@@ -131,7 +119,7 @@ public enum PathCompletion {
 public enum Stdlib {
   /// The folder holding the start-up files and the tutorial, if found.
   public static let folder: String? = {
-    if let e = getenv("LEBM_STDLIB") { return String(cString: e) }
+    if let e = environmentValue("LEBM_STDLIB") { return e }
     var buf = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buf, buf.count - 1)
     guard n > 0 else { return nil }
@@ -151,17 +139,11 @@ public enum Stdlib {
 
   /// Runs the start-up files in `interpreter`; a failing file reports its error through the output.
   public static func load(into interpreter: Interpreter) {
-    guard let folder, let d = opendir(folder) else { return }
-    var files: [String] = []
-    while let e = readdir(d) {
-      let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-      if name.hasSuffix(".lebm") { files.append(name) }
-    }
-    closedir(d)
+    guard let folder, let entries = try? listDirectory(folder) else { return }
     let before = Set(interpreter.variables.map(\.name))
-    for f in files.sorted() {
+    for f in entries.map(\.name) where f.hasSuffix(".lebm") {
       let path = folder + "/" + f
-      guard let source = readTextFile(path) else { continue }
+      guard let source = try? readTextFile(path) else { continue }
       if case .failure(let e) = interpreter.run(source, file: path) {
         interpreter.output("lebm: error in the start-up file \(path):\n\(e.rendered(source: source))\n")
       }

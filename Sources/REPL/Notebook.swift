@@ -4,6 +4,7 @@
 // wall time and its error. `lebm notebook` writes the result as one HTML page or as Markdown;
 // `lebm tutorial` plays the same cells one step at a time.
 import Glibc
+import Support
 
 /// One cell of a percent-format notebook.
 public struct NotebookCell: Equatable, Sendable {
@@ -155,7 +156,7 @@ public enum NotebookRunner {
     outcome.echo = result.echo
     outcome.error = result.interrupted ? "interrupted" : result.error
     outcome.interrupted = result.interrupted
-    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: readFileBytes($0)) }
+    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0)) }
     return outcome
   }
 
@@ -187,58 +188,38 @@ public enum NotebookRunner {
 
 /// `lebm notebook FILE [-o OUT.html|OUT.md] [--stop-on-error] [--quick]`.
 public enum NotebookCommand {
-  public static let usage = """
-    usage: lebm notebook FILE.lebm [-o OUT.html|OUT.md] [--stop-on-error] [--quick]
+  /// Its row in the command table.
+  public static let command = Command(
+    "notebook", summary: "run a notebook's cells into a page (HTML or Markdown)",
+    arguments: [.required("FILE")],
+    options: [
+      Option("-o", "--output", value: "OUT", help: "where the page goes: OUT.html, or OUT.md with figures in OUT_files/"),
+      Option("--stop-on-error", help: "run no more cells after one fails"),
+      .quick,
+    ],
+    details: """
       Runs the cells of FILE (split by `# %%` lines; `# %% [markdown]` cells hold text in `#`
       comments) in one session and writes a page with each cell's output, value, figures, time
       and error. OUT defaults to FILE with .html; with .md, figures go to OUT_files/.
       Exit status: 0 when every cell ran, 70 when one failed (the page is written anyway).
+      """
+  ) { args, context in
+    run(args.positionals[0], output: args["--output"], stopOnError: args.has("--stop-on-error"), context: context)
+  }
 
-    """
-
-  public static func run(_ arguments: [String], backend makeBackend: () -> REPLBackend, console: Console) -> Int32 {
-    var input: String?
-    var outputPath: String?
-    var stopOnError = false
-    var i = 0
-    while i < arguments.count {
-      let a = arguments[i]
-      switch a {
-      case "-o", "--output":
-        guard i + 1 < arguments.count else {
-          console.err("lebm notebook: \(a) needs a path\n" + usage)
-          return 64
-        }
-        outputPath = arguments[i + 1]
-        i += 1
-      case "--stop-on-error": stopOnError = true
-      case "--quick": setenv("LEBM_QUICK", "1", 1)
-      case "-h", "--help":
-        console.out(usage)
-        return 0
-      default:
-        if a.hasPrefix("-o"), a.count > 2 {
-          outputPath = String(a.dropFirst(2))
-        } else if a.hasPrefix("-") || input != nil {
-          console.err("lebm notebook: unexpected argument '\(a)'\n" + usage)
-          return 64
-        } else {
-          input = a
-        }
-      }
-      i += 1
-    }
-    guard let input else {
-      console.err(usage)
-      return 64
-    }
-    guard let text = readWholeFile(input) else {
-      console.err("lebm notebook: cannot read '\(input)': \(errnoMessage())\n")
+  /// Runs the notebook `input` and writes its page to `outputPath` (default: ``defaultOutput(for:)``).
+  public static func run(_ input: String, output outputPath: String?, stopOnError: Bool, context: CommandContext) -> Int32 {
+    let console = context.console
+    let text: String
+    do throws(FileError) {
+      text = try readTextFile(input)
+    } catch {
+      console.err("lebm notebook: cannot read '\(error.path)': \(error.problem)\n")
       return 66
     }
     let out = outputPath ?? defaultOutput(for: input)
     let notebook = Notebook.parse(text)
-    let backend = makeBackend()
+    let backend = context.backend()
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var number = 0
     let outcomes = NotebookRunner.run(notebook, in: backend, file: input, stopOnError: stopOnError) { _, outcome in
@@ -252,15 +233,14 @@ public enum NotebookCommand {
       if let e = outcome.error, !outcome.interrupted { console.err(ensureNewline(e)) }
     }
     let title = baseName(input)
-    let written: Bool
-    if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
-      written = NotebookMarkdown.write(outcomes, title: title, to: out)
-    } else {
-      let page = NotebookHTML.page(outcomes, title: title, builtins: builtinNames(backend))
-      written = writeFile(out, Array(page.utf8))
-    }
-    guard written else {
-      console.err("lebm notebook: cannot write '\(out)': \(errnoMessage())\n")
+    do throws(FileError) {
+      if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
+        try NotebookMarkdown.write(outcomes, title: title, to: out)
+      } else {
+        try writeFile(out, NotebookHTML.page(outcomes, title: title, builtins: builtinNames(backend), quick: context.quick))
+      }
+    } catch {
+      console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")
       return 73
     }
     let failures = outcomes.filter(\.failed).count
@@ -283,24 +263,3 @@ public enum NotebookCommand {
   }
 }
 
-/// The last path component.
-func baseName(_ path: String) -> String {
-  path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
-}
-
-/// Writes `bytes` to `path` (created or truncated); false on failure (errno says why).
-func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-  guard fd >= 0 else { return false }
-  defer { close(fd) }
-  var offset = 0
-  while offset < bytes.count {
-    let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      return false
-    }
-    offset += n
-  }
-  return true
-}

@@ -595,7 +595,10 @@ extension String {
 /// The notebook page.
 public enum NotebookHTML {
   /// One self-contained HTML page for the outcomes of a run.
-  public static func page(_ outcomes: [CellOutcome], title: String, builtins: Set<String> = []) -> String {
+  /// `quick` notes on the page that the run was in quick mode.
+  public static func page(
+    _ outcomes: [CellOutcome], title: String, builtins: Set<String> = [], quick: Bool = false
+  ) -> String {
     let codeCells = outcomes.filter { $0.cell.kind == .code }
     let total = codeCells.reduce(0) { $0 + $1.seconds }
     let failures = outcomes.filter(\.failed).count
@@ -624,7 +627,7 @@ public enum NotebookHTML {
       <body>
       <main>
       <header class="nb-header\(heading == nil ? "" : " compact")">
-      \(titleLine)<p class="nb-meta">\(fileNote)\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s") · \(htmlEscape(formatDuration(total))) in all\(failures > 0 ? " · <span class=\"nb-failed\">\(failures) failed</span>" : "")\(quickNote) · lebm \(CLI.version)</p>
+      \(titleLine)<p class="nb-meta">\(fileNote)\(codeCells.count) code cell\(codeCells.count == 1 ? "" : "s") · \(htmlEscape(formatDuration(total))) in all\(failures > 0 ? " · <span class=\"nb-failed\">\(failures) failed</span>" : "")\(quick ? " · quick mode" : "") · lebm \(CLI.version)</p>
       </header>
 
       """
@@ -679,11 +682,6 @@ public enum NotebookHTML {
     }
     html += "</main>\n</body>\n</html>\n"
     return html
-  }
-
-  static var quickNote: String {
-    guard let q = getenvString("LEBM_QUICK"), q == "1" || q == "true" else { return "" }
-    return " · quick mode"
   }
 
   static let stylesheet = """
@@ -747,7 +745,3 @@ public enum NotebookHTML {
 }
 
 func trimmingFinalNewline(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
-
-func getenvString(_ name: String) -> String? {
-  getenv(name).map { String(cString: $0) }
-}

@@ -1,6 +1,7 @@
 // A notebook as Markdown: markdown cells as written, code in ```lebm fences, outputs in plain
 // fences, figures copied to `OUT_files/figN.png` beside the page and linked.
 import Glibc
+import Support
 
 public enum NotebookMarkdown {
   /// The folder for `out`'s figures: `page.md` → `page_files`.
@@ -55,16 +56,14 @@ public enum NotebookMarkdown {
     return md
   }
 
-  /// Writes the page to `out` and its figures to ``filesFolder(for:)``; false on failure.
-  public static func write(_ outcomes: [CellOutcome], title: String, to out: String) -> Bool {
+  /// Writes the page to `out` and its figures to ``filesFolder(for:)``.
+  public static func write(_ outcomes: [CellOutcome], title: String, to out: String) throws(FileError) {
     let folder = filesFolder(for: out)
     let folderName = baseName(folder)
     let pngs = outcomes.flatMap(\.figures).compactMap(\.png)
     if !pngs.isEmpty {
-      if mkdir(folder, 0o755) != 0 && errno != EEXIST { return false }
-      for (i, png) in pngs.enumerated() where !writeFile(folder + "/fig\(i + 1).png", png) {
-        return false
-      }
+      if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw FileError.errno(folder) }
+      for (i, png) in pngs.enumerated() { try writeFile(folder + "/fig\(i + 1).png", png) }
     }
     // Figures without bytes are not numbered in the folder: map page numbers to file numbers.
     var fileNumber: [Int: Int] = [:]
@@ -77,7 +76,7 @@ public enum NotebookMarkdown {
       }
     }
     let page = text(outcomes, title: title) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
-    return writeFile(out, Array(page.utf8))
+    try writeFile(out, page)
   }
 
   /// `text` in a fence longer than any run of backticks inside it.

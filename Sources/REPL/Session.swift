@@ -2,6 +2,7 @@
 // report, never exit). Input continues while the backend says `.incomplete`; lines starting with
 // `:` on the first line of an entry are REPL commands.
 import Glibc
+import Support
 
 /// One REPL session over a ``LineReader`` and a ``REPLBackend``.
 public final class Session {
@@ -21,6 +22,9 @@ public final class Session {
   /// Entries that ran without error, for `:save`.
   public private(set) var transcript: [String] = []
 
+  /// Empties ``transcript`` (`:reset`).
+  func forgetTranscript() { transcript.removeAll() }
+
   /// A session; nothing is read until ``run()``.
   public init(
     backend: REPLBackend, reader: LineReader, console: Console, images: ImageProtocol = .none
@@ -32,20 +36,14 @@ public final class Session {
     self.fileName = reader.isInteractive ? "<repl>" : "<stdin>"
   }
 
-  /// The REPL commands, for `:help`.
-  public static let commandHelp = """
-    REPL commands:
-      :help [name]    help on a builtin or variable; this list without a name
-      :vars           the variables defined so far
-      :time CODE      run CODE and print the wall time it took
-      :load FILE      run a .lebm file in this session
-      :save FILE      write the entries that ran without error to FILE
-      :paste          read lines until one that is just `--`, then run them as one block
-      :reset          forget all variables
-      :tutorial [N]   play tutorial lesson N (a number or name) step by step, in this session
-      :quit           leave (Ctrl-D too)
-    Ctrl-C stops a running loop between steps; at the prompt it clears the line.
-    """
+  /// The REPL commands, for `:help`: generated from ``SessionCommand/all``.
+  public static var commandHelp: String {
+    let rows = SessionCommand.all.map { c in (":" + c.names[0] + (c.argument.isEmpty ? "" : " " + c.argument), c.summary) }
+    let width = max(14, rows.map(\.0.count).max() ?? 0)
+    return "REPL commands:\n"
+      + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+      + "\nCtrl-C stops a running loop between steps; at the prompt it clears the line."
+  }
 
   /// Reads and runs entries until end of input or `:quit`. Returns ``status``.
   @discardableResult
@@ -152,7 +150,7 @@ public final class Session {
 
   /// Draws the figure inline when ``images`` allows it, then prints its `[figure]` line.
   public func showFigure(_ path: String) {
-    if images != .none, let png = readFileBytes(path), FigureInfo.pngSize(Array(png.prefix(24))) != nil {
+    if images != .none, let png = try? readFileBytes(path), FigureInfo.pngSize(Array(png.prefix(24))) != nil {
       console.out(images.escape(forPNG: png))
     }
     console.out(figureLine(path) + "\n")
@@ -165,95 +163,20 @@ public final class Session {
     let body = line.dropFirst()
     let name = String(body.prefix { !$0.isWhitespace })
     let argument = trimmed(String(body.dropFirst(name.count)))
-    var historyEntry = line  // what Up recalls; `:time` extends it, `:paste` replaces it
-    defer { reader.addHistory(historyEntry) }
-    switch name {
-    case "q", "quit", "exit":
-      return false
-    case "h", "help", "?":
-      if argument.isEmpty {
-        console.out(Self.commandHelp + "\n")
-        let overview = backend.help(nil)
-        if !overview.isEmpty { console.out("\n" + ensureNewline(overview)) }
-      } else {
-        console.out(ensureNewline(backend.help(argument)))
-      }
-    case "vars":
-      let vars = backend.variables()
-      if vars.isEmpty {
-        console.out("(no variables)\n")
-      } else {
-        let width = vars.map { $0.name.count }.max() ?? 0
-        for v in vars {
-          console.out(v.name + String(repeating: " ", count: width - v.name.count) + "  "
-            + v.summary + "\n")
-        }
-      }
-    case "time":
-      guard !argument.isEmpty else {
-        console.err("usage: :time CODE\n")
-        return true
-      }
-      guard let source = readRest(of: argument) else {
-        console.out("\n")
-        return true
-      }
-      historyEntry = ":time " + source
-      let start = monotonicSeconds()
-      run(source, file: fileName)
-      console.out("time: \(formatDuration(monotonicSeconds() - start))\n")
-    case "load":
-      guard !argument.isEmpty else {
-        console.err("usage: :load FILE\n")
-        return true
-      }
-      let path = unquote(argument)
-      guard let text = readWholeFile(path) else {
-        console.err("cannot read '\(path)': \(errnoMessage())\n")
-        return true
-      }
-      run(stripShebang(text), file: path)
-    case "save":
-      guard !argument.isEmpty else {
-        console.err("usage: :save FILE\n")
-        return true
-      }
-      let path = unquote(argument)
-      let text = transcript.map { ensureNewline($0) }.joined()
-      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-      if fd < 0 || !writeAll(fd, text) {
-        console.err("cannot write '\(path)': \(errnoMessage())\n")
-      } else {
-        console.out("saved \(transcript.count) entries to \(path)\n")
-      }
-      if fd >= 0 { close(fd) }
-    case "paste":
-      console.out("paste mode: end with a line that is just `--` (Ctrl-D also ends it)\n")
-      var lines: [String] = []
-      reading: while true {
-        switch reader.readLine(.continuation) {
-        case .line(let l):
-          if trimmed(l) == "--" { break reading }
-          lines.append(l)
-        case .end: break reading
-        case .interrupted:
-          console.out("\n")
-          return true
-        }
-      }
-      let source = lines.joined(separator: "\n")
-      historyEntry = source
-      if !trimmed(source).isEmpty { run(source, file: fileName) }
-    case "tutorial":
-      let saved = backend.output
-      Tutorial.fromREPL(argument, backend: backend, reader: reader, console: console, images: images)
-      backend.output = saved
-    case "reset":
-      backend.reset()
-      transcript.removeAll()
-      console.out("(all variables cleared)\n")
-    default:
+    guard let command = SessionCommand.named(name) else {
+      reader.addHistory(line)
       console.err("unknown command ':\(name)'; :help lists the commands\n")
+      return true
+    }
+    let outcome = command.run(self, argument)
+    switch outcome {
+    case .quit:
+      reader.addHistory(line)
+      return false
+    case .done:
+      reader.addHistory(line)
+    case .doneRemembering(let entry):  // what Up recalls: `:time` extends the line, `:paste` replaces it
+      reader.addHistory(entry)
     }
     return true
   }
@@ -284,13 +207,6 @@ func unquote(_ s: String) -> String {
     return String(s.dropFirst().dropLast())
   }
   return s
-}
-
-/// Seconds on the monotonic clock.
-public func monotonicSeconds() -> Double {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// A duration with three significant digits and a unit: `"812 µs"`, `"12.3 ms"`, `"4.56 s"`.

@@ -1,11 +1,11 @@
 // Ctrl-C. One `sigaction` handler that only touches atomics (async-signal-safe):
 //   - at the prompt it sets `promptFlag`; libedit's `readline()` then returns NULL and the
 //     reader reports `.interrupted` (REPL-NOTES §3);
-//   - during evaluation it calls `Interrupt.request()`, so interruptible work stops at its next
-//     `Interrupt.check()`; a third Ctrl-C during one evaluation that has not stopped restores the
+//   - during evaluation it calls `Interruption.request()`, so interruptible work stops at its next
+//     check; a third Ctrl-C during one evaluation that has not stopped restores the
 //     default action and re-raises, as an escape hatch for work that never polls.
-import Engine
 import Glibc
+import Lang
 import Synchronization
 
 /// Ctrl-C handling for the REPL and scripts.
@@ -27,7 +27,7 @@ public enum InterruptSignal {
     guard !installed.exchange(true, ordering: .relaxed) else { return }
     // Initialise every static the handler reads now, not lazily inside the handler.
     _ = (promptFlag.load(ordering: .relaxed), busy.load(ordering: .relaxed),
-         presses.load(ordering: .relaxed), quitMessage, Interrupt.isRequested)
+         presses.load(ordering: .relaxed), quitMessage, Interruption.isRequested)
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { _ in InterruptSignal.handle() }
     sigemptyset(&action.sa_mask)
@@ -38,7 +38,7 @@ public enum InterruptSignal {
   /// The handler's body. Public for tests, which simulate a Ctrl-C without a signal.
   public static func handle() {
     if busy.load(ordering: .relaxed) {
-      Interrupt.request()
+      Interruption.request()
       if presses.add(1, ordering: .relaxed).newValue >= 3 {
         _ = write(2, quitMessage, strlen(quitMessage))
         signal(SIGINT, SIG_DFL)
@@ -61,13 +61,13 @@ public enum InterruptSignal {
   /// Runs `body` as interruptible work: Ctrl-C during it requests an interrupt instead of
   /// cancelling a prompt. Clears pending requests before and after.
   public static func runEvaluation<R>(_ body: () -> R) -> R {
-    Interrupt.clear()
+    Interruption.clear()
     presses.store(0, ordering: .relaxed)
     busy.store(true, ordering: .relaxed)
     defer {
       busy.store(false, ordering: .relaxed)
-      Interrupt.clear()
+      Interruption.clear()
     }
-    return Interrupt.interruptible(Interrupt.shared, body)
+    return Interruption.interruptible(body)
   }
 }

@@ -1,8 +1,9 @@
-// The `lebm` command: everything lives in the REPL module (`CLI.main`), so tests can drive it.
+// The `lebm` command: everything but `lebm bench` lives in the REPL module (`CLI.main`), so tests
+// can drive it; the program adds `bench`, which needs LatentEBM.
 import Glibc
 import REPL
 
 InterruptSignal.install()
-let status = CLI.main(Array(CommandLine.arguments.dropFirst()))
+let status = CLI.main(Array(CommandLine.arguments.dropFirst()), commands: Commands.all + [BenchCommand.command])
 fflush(stdout)
 exit(status)

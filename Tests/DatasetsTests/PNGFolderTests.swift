@@ -1,4 +1,6 @@
 import Engine
+import Glibc
+import PNG
 import Testing
 @testable import Datasets
 
@@ -74,13 +76,10 @@ struct FakeDecoder: PNGDecoding {
   }
 }
 
-import PNG
-import Glibc
-
 @Test func pngFolderThroughLibpng() throws {
-  let dir = "/tmp/lebm-pngfolder-\(getpid())"
-  mkdir(dir, 0o755)
-  defer { for i in 0..<2 { unlink("\(dir)/\(i).png") }; rmdir(dir) }
+  let scratch = try TempDir()
+  defer { scratch.cleanup() }
+  let dir = scratch.path
   for i in 0..<2 {
     let img = try PNGImage(width: 3, height: 2, format: .gray, pixels: [0, 255, 0, 255, 0, UInt8(i * 255)])
     try PNGCodec.write(img, to: "\(dir)/\(i).png")

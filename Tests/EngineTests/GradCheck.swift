@@ -30,7 +30,7 @@ func checkGradients(
     let a = analytic[k].scalars
     #expect(analytic[k].shape == x.shape, "\(name): gradient \(k) has shape \(analytic[k].shape), input \(x.shape)", sourceLocation: sourceLocation)
     for i in 0..<x.count {
-      var plus = inputs.map { $0.copy() }, minus = inputs.map { $0.copy() }
+      let plus = inputs.map { $0.copy() }, minus = inputs.map { $0.copy() }
       plus[k].storage.pointer[i] += h
       minus[k].storage.pointer[i] -= h
       let numeric = (try value(plus) - value(minus)) / Double(2 * h)

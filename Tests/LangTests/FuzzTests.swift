@@ -1,6 +1,7 @@
 // Fuzzing: thousands of random and mutated inputs through the parser and the interpreter. Each
 // must come back as a value or an error; a crash fails the whole test process.
 import Foundation
+import Support
 import Testing
 
 @testable import Lang
@@ -54,12 +55,21 @@ enum Fuzz {
     return String(chars)
   }
 
-  /// A fresh folder for the files fuzzed scripts write (not the working directory).
-  static let scratch: String = {
-    let dir = NSTemporaryDirectory() + "lebm-fuzz-\(getpid())"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }()
+  /// Runs `body` with a fresh scratch folder as the working directory (mutated scripts may turn
+  /// a path into a relative one), removing the folder afterwards. LangSuite runs one test at a
+  /// time, so changing the working directory is safe here.
+  static func inScratchFolder<R>(_ body: (String) throws -> R) throws -> R {
+    let scratch = try makeTemporaryDirectory(prefix: "lebm-fuzz")
+    let previous = FileManager.default.currentDirectoryPath
+    defer {
+      _ = FileManager.default.changeCurrentDirectoryPath(previous)
+      try? removeTree(scratch)
+    }
+    guard FileManager.default.changeCurrentDirectoryPath(scratch) else {
+      throw FileError(path: scratch, problem: "cannot make it the working directory")
+    }
+    return try body(scratch)
+  }
 
   static let pathological: [String] = [
     String(repeating: "(", count: 10_000),
@@ -110,17 +120,19 @@ extension LangSuite {
     var values = 0, errors = 0, incomplete = 0
     let start = Date()
     let trace = env["LEBM_FUZZ_TRACE"] != nil
+    try Fuzz.inScratchFolder { scratch in
     for (n, src) in inputs.enumerated() {
       if trace { FileHandle.standardError.write("#\(n): \(src.prefix(200).debugDescription)\n".data(using: .utf8)!) }
       if case .incomplete = Parser.check(src) { incomplete += 1 }
       let interp = Interpreter(options: options, registry: registry, output: { _ in })
-      interp.outputDirectory = Fuzz.scratch  // figures and checkpoints the inputs write
+      interp.outputDirectory = scratch  // figures and checkpoints the inputs write
       switch interp.run(src, file: "fuzz.lebm") {
       case .value: values += 1
       case .failure(let e):
         errors += 1
         _ = e.rendered(source: src)
       }
+    }
     }
     #expect(values + errors == inputs.count)
     #expect(values > 100 && errors > 100, "values \(values), errors \(errors), incomplete \(incomplete)")
@@ -131,7 +143,7 @@ extension LangSuite {
 extension LangSuite {
   /// Every builtin called with edge-case arguments (empty tensors, huge or negative numbers, wrong
   /// types): each call must return a value or an error.
-  @Test func builtinsSurviveEdgeArguments() {
+  @Test func builtinsSurviveEdgeArguments() throws {
     let edge = [
       "[]", "zeros([0])", "zeros([0, 3])", "zeros([3, 0])", "tensor(0)", "-1", "0", "1e15", "-1e15", "0.5",
       "0/0", "\"s\"", "none", "true", "[[1, 2], [3]]", "fn(x) { x }", "fn() { 1 }", "ones([2, 3])",
@@ -155,10 +167,12 @@ extension LangSuite {
       }
     }
     var values = 0
-    for c in calls {
-      let interp = Interpreter(options: options, registry: registry, output: { _ in })
-      interp.outputDirectory = Fuzz.scratch  // figures and checkpoints the inputs write
-      if case .value = interp.run(c) { values += 1 }
+    try Fuzz.inScratchFolder { scratch in
+      for c in calls {
+        let interp = Interpreter(options: options, registry: registry, output: { _ in })
+        interp.outputDirectory = scratch  // figures and checkpoints the inputs write
+        if case .value = interp.run(c) { values += 1 }
+      }
     }
     #expect(values > 0)
   }

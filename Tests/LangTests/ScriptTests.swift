@@ -1,8 +1,10 @@
 // Runs every golden script under Scripts/<feature>/<case>.lebm (clox's test/<feature>/<case>.lox).
 // In a script, `# expect: TEXT` gives the next expected output line, and
 // `# expect error: TEXT` (or `# expect error: LINE:COL: TEXT`) says the run must fail with an
-// error whose message contains TEXT (at LINE:COL when given).
+// error whose message contains TEXT (at LINE:COL when given). Each script gets a fresh scratch
+// folder for the files it writes: the variable `scratch` in the script, `$SCRATCH` in its output.
 import Foundation
+import Support
 import Testing
 
 @testable import Lang
@@ -40,8 +42,20 @@ struct GoldenScript {
     var options = Interpreter.Options()
     options.maxSteps = 5_000_000
     let interp = Interpreter(options: options, output: { out += $0 })
-    let outcome = interp.run(source, file: path)
+    // Files the script writes go to a fresh folder, named `scratch` in the script and
+    // `$SCRATCH` in its expected output; the folder is removed afterwards.
     var problems: [String] = []
+    let scratch: String
+    do throws(FileError) {
+      scratch = try makeTemporaryDirectory(prefix: "lebm-golden")
+    } catch {
+      return ["no scratch folder: \(error)"]
+    }
+    defer { try? removeTree(scratch) }
+    interp[variable: "scratch"] = .string(scratch)
+    interp.outputDirectory = scratch
+    let outcome = interp.run(source, file: path)
+    out = out.replacingOccurrences(of: scratch, with: "$SCRATCH")
     var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
     // An expected line ending in "…" matches any line with that prefix.

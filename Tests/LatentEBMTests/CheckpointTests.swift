@@ -1,10 +1,15 @@
 import Testing
 import Engine
 import Glibc
+import Support
 @testable import LatentEBM
 
 @Suite struct CheckpointTests {
-  func tempPath(_ name: String) -> String { "/tmp/lebm-test-\(getpid())-\(name)" }
+  /// A path in a fresh scratch folder; `remove` deletes the folder.
+  func tempPath(_ name: String) throws -> (path: String, remove: () -> Void) {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-checkpoint")
+    return (dir + "/" + name, { try? removeTree(dir) })
+  }
 
   @Test func roundTripGivesIdenticalOutputs() throws {
     var rng = RandomGenerator(seed: 1)
@@ -14,8 +19,8 @@ import Glibc
     let t = try Trainer(model: m, config: c, seed: 5)
     let x = try Tensor.randn([4, 4], using: &rng)
     _ = try t.step(x); t.endEpoch(); _ = try t.step(x)
-    let path = tempPath("round.safetensors")
-    defer { unlink(path) }
+    let (path, remove) = try tempPath("round.safetensors")
+    defer { remove() }
     try Checkpoint.save(m, trainer: t, to: path)
     let (m2, t2) = try Checkpoint.load(path)
     let z = try Tensor.randn([5, 3], using: &rng)
@@ -33,8 +38,8 @@ import Glibc
   @Test func convGeneratorRoundTrip() throws {
     var rng = RandomGenerator(seed: 2)
     let m = try LatentEBM(energy: nil, generator: Generator(latent: 4, imageSize: 28, channels: 1, ngf: 2, using: &rng))
-    let path = tempPath("conv.safetensors")
-    defer { unlink(path) }
+    let (path, remove) = try tempPath("conv.safetensors")
+    defer { remove() }
     try Checkpoint.save(m, to: path)
     let (m2, t2) = try Checkpoint.load(path)
     #expect(t2 == nil && m2.energyNet == nil)
@@ -45,8 +50,8 @@ import Glibc
   @Test func corruptFilesAreErrorsAndLeaveTheModelAlone() throws {
     var rng = RandomGenerator(seed: 3)
     let m = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [4], using: &rng), generator: Generator(latent: 2, hidden: [4], output: 3, using: &rng))
-    let path = tempPath("corrupt.safetensors")
-    defer { unlink(path) }
+    let (path, remove) = try tempPath("corrupt.safetensors")
+    defer { remove() }
     try Checkpoint.save(m, to: path)
     let f = fopen(path, "rb")!
     var bytes = [UInt8](repeating: 0, count: 1 << 16)

@@ -127,6 +127,8 @@ func plotError(_ body: () throws -> Void) -> String? {
     ])
 
   let dir = try temporaryDirectory("nan")
+
+  defer { removeDirectory(dir) }
   let r = try Figure.scatter(pts).save(to: dir + "/nan.png")
   #expect(r.warnings.count == 1)
 

@@ -14,6 +14,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func scatterFigure() throws {
   let dir = try temporaryDirectory("fig-scatter")
+  defer { removeDirectory(dir) }
   let pts = try Tensor(shape: [1, 2], scalars: [0, 0])
   let fig = try Figure.scatter(pts, title: "Samples", coloring: .single(.red), size: 20, alpha: 1)
   let area = try fig.render().plotAreas[0]
@@ -55,6 +56,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func lineChartFigure() throws {
   let dir = try temporaryDirectory("fig-lines")
+  defer { removeDirectory(dir) }
   let s = try LineSeries(name: "flat", x: [0, 1], y: [1, 1], color: .blue, lineWidth: 3)
   let fig = try Figure.lines([s], title: "Loss", xLabel: "step", yLabel: "loss")
   let area = try fig.render().plotAreas[0]
@@ -81,6 +83,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func heatmapFigure() throws {
   let dir = try temporaryDirectory("fig-heatmap")
+  defer { removeDirectory(dir) }
   let v = try Tensor(shape: [2, 2], scalars: [0, 1, 2, 3])
   let fig = try Figure.heatmap(v, extent: Extent(xMin: 0, xMax: 2, yMin: 0, yMax: 2), title: "grid")
   let area = try fig.render().plotAreas[0]
@@ -109,6 +112,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func histogramFigure() throws {
   let dir = try temporaryDirectory("fig-hist")
+  defer { removeDirectory(dir) }
   let v = try Tensor(shape: [4], scalars: [0.1, 0.2, 0.3, 0.4])
   let layer = try HistogramLayer(values: v, bins: 2, range: 0...1, alpha: 0.6)
   let fig = Figure(Panel(title: "h", layers: [.histogram(layer)], grid: false))
@@ -124,6 +128,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func imageGridFigure() throws {
   let dir = try temporaryDirectory("fig-grid")
+  defer { removeDirectory(dir) }
   let imgs = try Tensor(shape: [2, 1, 2, 2], scalars: [1, 1, 1, 1, 0, 0, 0, 0])
   let fig = try Figure.imageGrid(imgs, columns: 2, padding: 1, scale: 4)
   let (r, img) = try roundTrip(fig, dir, "grid.png")
@@ -198,6 +203,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func trainingStatsFigure() throws {
   let dir = try temporaryDirectory("fig-stats")
+  defer { removeDirectory(dir) }
   let stats = [
     TrainingStat(name: "loss_e", values: [3, 2, 1.5, 1.2]),
     TrainingStat(name: "loss_g", steps: [0, 10, 20], values: [100, 10, 1], logY: true),
@@ -220,6 +226,7 @@ func at(_ r: Rect, _ tx: Double, _ ty: Double) -> (Int, Int) {
 
 @Test func outputIsDeterministic() throws {
   let dir = try temporaryDirectory("fig-det")
+  defer { removeDirectory(dir) }
   let (ring, groups) = try ringSamples(300, seed: 5)
   let fig = try Figure.scatter(ring, title: "same", coloring: .groups(groups))
   let a = try fig.save(to: dir + "/a.png")

@@ -183,7 +183,9 @@ func chainSlice(_ chains: Tensor, _ k: Int) throws -> Tensor {
 }
 
 @Test func gallery() throws {
-  let dir = try ProcessInfo.processInfo.environment["LEBM_GALLERY"] ?? temporaryDirectory("gallery")
+  let keep = ProcessInfo.processInfo.environment["LEBM_GALLERY"]
+  let dir = try keep ?? temporaryDirectory("gallery")
+  defer { if keep == nil { removeDirectory(dir) } }
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   for (name, fig) in try galleryFigures() {
     let r = try fig.save(to: dir + "/" + name)

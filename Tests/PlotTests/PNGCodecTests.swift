@@ -13,6 +13,7 @@ func patternImage(_ format: PNGFormat, width w: Int = 7, height h: Int = 5) thro
 @Test(arguments: [PNGFormat.gray, .rgb, .rgba])
 func pngFileRoundTrip(format: PNGFormat) throws {
   let dir = try temporaryDirectory("png")
+  defer { removeDirectory(dir) }
   let img = try patternImage(format)
   let path = dir + "/round-\(format).png"
   try PNGCodec.write(img, to: path)
@@ -43,6 +44,7 @@ func pngMemoryRoundTrip(format: PNGFormat) throws {
   #expect(e?.message.contains(bad) == true)
 
   let dir = try temporaryDirectory("png-bad")
+  defer { removeDirectory(dir) }
   let text = dir + "/not-a-png.png"
   try "hello".write(toFile: text, atomically: true, encoding: .utf8)
   let r = #expect(throws: PNGError.self) { try PNGCodec.read(from: text) }

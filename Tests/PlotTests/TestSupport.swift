@@ -5,12 +5,16 @@ import PNG
 
 @testable import Plot
 
-/// A fresh temporary directory for one test.
+/// A fresh, uniquely named temporary directory for one test; the test removes it with
+/// ``removeDirectory(_:)``.
 func temporaryDirectory(_ name: String) throws -> String {
-  let dir = NSTemporaryDirectory() + "lebm-plot-\(name)-\(getpid())"
+  let dir = NSTemporaryDirectory() + "lebm-plot-\(name)-" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   return dir
 }
+
+/// Removes a directory made by ``temporaryDirectory(_:)`` and everything in it.
+func removeDirectory(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 
 /// The colour at (x, y) of a decoded RGBA image.
 func color(_ img: PNGImage, _ x: Int, _ y: Int) -> Color {

@@ -5,11 +5,13 @@
 // the line, a caret.
 import Engine
 import Glibc
+import Lang
 import REPL
 
 final class FakeBackend: REPLBackend {
   var output: (String) -> Void = { _ in }
   var arguments: [String] = []
+  var quick = false
   var vars: [String: Value] = [:]
   var functions: [String: (param: String, body: [String])] = [:]
   var evaluated: [String] = []
@@ -34,7 +36,7 @@ final class FakeBackend: REPLBackend {
     for c in source {
       if c == "{" || c == "(" { depth += 1 }
       if c == "}" || c == ")" { depth -= 1 }
-      if depth < 0 { return .invalid }
+      if depth < 0 { return .invalid(ScriptError(.syntax, "unbalanced brackets")) }
     }
     return depth > 0 ? .incomplete : .complete
   }

@@ -4,28 +4,18 @@ import Glibc
 import Testing
 
 @testable import REPL
+import Support
 
-/// A fresh temporary folder.
+/// A fresh temporary folder (unique; the test removes it with ``removeFolder(_:)``).
 func temporaryFolder(_ name: String) -> String {
-  let path = temporaryPath("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-  mkdir(path, 0o755)
-  return path
+  try! makeTemporaryDirectory(prefix: "lebm-notebook-\(name)")
 }
 
-/// Removes a folder and the files (and one level of folders) in it.
-func removeFolder(_ path: String) {
-  guard let d = opendir(path) else { return }
-  while let e = readdir(d) {
-    let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-    if name == "." || name == ".." { continue }
-    if e.pointee.d_type == UInt8(DT_DIR) { removeFolder(path + "/" + name) } else { unlink(path + "/" + name) }
-  }
-  closedir(d)
-  rmdir(path)
-}
+/// Removes a folder and everything in it.
+func removeFolder(_ path: String) { try? removeTree(path) }
 
 func writeText(_ path: String, _ text: String) {
-  #expect(writeFile(path, Array(text.utf8)))
+  #expect((try? writeFile(path, text)) != nil)
 }
 
 extension REPLSuites {
@@ -146,7 +136,7 @@ extension REPLSuites {
       let (console, captured) = Console.capturing()
       let status = CLI.main(["notebook", path], backend: { LangBackend() }, console: console)
       #expect(status == 70, "\(captured.all)")
-      guard let html = readWholeFile(dir + "/demo.html") else {
+      guard let html = (try? readTextFile(dir + "/demo.html")) else {
         Issue.record("no page written: \(captured.all)")
         return
       }
@@ -175,7 +165,7 @@ extension REPLSuites {
       let (console, _) = Console.capturing()
       let status = CLI.main(["notebook", path, "--stop-on-error", "-o", dir + "/page.html"], backend: { LangBackend() }, console: console)
       #expect(status == 70)
-      let html = readWholeFile(dir + "/page.html") ?? ""
+      let html = (try? readTextFile(dir + "/page.html")) ?? ""
       #expect(html.contains("<section class=\"cell code skipped\" id=\"cell-4\">"))
       #expect(!html.contains("after the error"  + ": 2</pre>"))
     }
@@ -187,7 +177,7 @@ extension REPLSuites {
       let (console, captured) = Console.capturing()
       let status = CLI.main(["notebook", path, "-o", dir + "/out.md"], backend: { LangBackend() }, console: console)
       #expect(status == 70, "\(captured.all)")
-      let md = readWholeFile(dir + "/out.md") ?? ""
+      let md = (try? readTextFile(dir + "/out.md")) ?? ""
       #expect(md.hasPrefix("# demo.lebm\n"))
       #expect(md.contains("# Histogram demo\n\nWe draw a **histogram**"))
       #expect(md.contains("**[1]** Setup · "))
@@ -196,7 +186,7 @@ extension REPLSuites {
       #expect(md.contains("![figure 1: \(dir)/hist.png](out_files/fig1.png)"))
       #expect(md.contains("**[3]** Broken · **error**"))
       #expect(md.contains("after the error: 2"))
-      let png = readFileBytes(dir + "/out_files/fig1.png") ?? []
+      let png = (try? readFileBytes(dir + "/out_files/fig1.png")) ?? []
       #expect(FigureInfo.pngSize(Array(png.prefix(24))) != nil, "a PNG beside the page")
     }
 
@@ -211,7 +201,7 @@ extension REPLSuites {
       let (console, _) = Console.capturing()
       let status = CLI.main(["notebook", "--quick", path, "-o", dir + "/ok.html"], backend: { LangBackend() }, console: console)
       #expect(status == 0)
-      let html = readWholeFile(dir + "/ok.html") ?? ""
+      let html = (try? readTextFile(dir + "/ok.html")) ?? ""
       #expect(html.contains("<pre class=\"output value\">true</pre>"))
       #expect(html.contains("&lt;tag&gt; &amp; done"))
       #expect(!html.contains("cell code error"))
@@ -226,7 +216,7 @@ extension REPLSuites {
       let (console, captured) = Console.capturing()
       let status = CLI.main(["notebook", dir + "/sub/nb.lebm"], backend: { LangBackend() }, console: console)
       #expect(status == 0, "\(captured.all)")
-      #expect((readWholeFile(dir + "/sub/nb.html") ?? "").contains("<pre class=\"output value\">42</pre>"))
+      #expect(((try? readTextFile(dir + "/sub/nb.html")) ?? "").contains("<pre class=\"output value\">42</pre>"))
     }
 
     @Test func usageErrors() {

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import REPL
+import Support
 
 /// Runs `lines` through a session and returns what it wrote, the reader and the backend.
 func runSession(
@@ -23,9 +24,16 @@ func runSession(_ lines: [String], interactive: Bool = true, backend: FakeBacken
   runSession(lines.map { .line($0) }, interactive: interactive, backend: backend)
 }
 
-func temporaryPath(_ name: String) -> String {
-  "/tmp/lebm-repl-test-\(getpid())-\(name)"
-}
+/// A fresh folder for the files this test process writes (unique, not a fixed path), removed
+/// when the process exits.
+let testScratchFolder: String = {
+  let dir = try! makeTemporaryDirectory(prefix: "lebm-repl-tests")
+  atexit { try? removeTree(testScratchFolder) }
+  return dir
+}()
+
+/// A path in ``testScratchFolder``.
+func temporaryPath(_ name: String) -> String { testScratchFolder + "/" + name }
 
 extension REPLSuites {
 @Suite struct SessionTests {
@@ -151,7 +159,7 @@ extension REPLSuites {
     defer { unlink(path) }
     let (text, _, _) = runSession(["a = 1", "oops", "fn f(x) {", "x", "}", ":save \(path)"])
     #expect(text.out.contains("saved 2 entries"))
-    #expect(readWholeFile(path) == "a = 1\nfn f(x) {\nx\n}\n")
+    #expect((try? readTextFile(path)) == "a = 1\nfn f(x) {\nx\n}\n")
   }
 
   @Test func figuresArePrintedWithSizeAndDimensions() {

@@ -5,6 +5,7 @@ import Glibc
 import Testing
 
 @testable import REPL
+import Support
 
 /// A child process on a pseudo-terminal, and what it has written so far.
 final class PseudoTerminal {

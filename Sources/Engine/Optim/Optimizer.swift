@@ -1,3 +1,5 @@
+import Glibc
+
 /// Updates parameters in place from their gradients.
 public protocol Optimizer: AnyObject {
   /// The tensors being trained (their memory is updated in place).
@@ -72,5 +74,3 @@ public struct ExponentialDecay: Equatable, Sendable {
     initial * Float(pow(Double(gamma), Double(epochs)))
   }
 }
-
-import Glibc

@@ -1,0 +1,37 @@
+// Listing folders without Foundation.
+import Glibc
+
+/// One name in a folder.
+public struct DirectoryEntry: Equatable, Sendable {
+  /// The name within the folder (no path).
+  public var name: String
+  /// Whether the entry is a folder (as the listing reports it; symbolic links are not followed).
+  public var isDirectory: Bool
+
+  /// An entry called `name`.
+  public init(name: String, isDirectory: Bool) {
+    self.name = name
+    self.isDirectory = isDirectory
+  }
+}
+
+/// The entries of the folder at `path`, without `.` and `..`, sorted by name.
+public func listDirectory(_ path: String) throws(FileError) -> [DirectoryEntry] {
+  guard let dir = opendir(path) else { throw FileError.errno(path) }
+  defer { closedir(dir) }
+  var out: [DirectoryEntry] = []
+  while let e = readdir(dir) {
+    let name = withUnsafeBytes(of: e.pointee.d_name) {
+      String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+    }
+    guard name != ".", name != ".." else { continue }
+    out.append(DirectoryEntry(name: name, isDirectory: e.pointee.d_type == UInt8(DT_DIR)))
+  }
+  return out.sorted { $0.name < $1.name }
+}
+
+/// Whether `path` names an existing folder (following symbolic links).
+public func isDirectory(_ path: String) -> Bool {
+  var st = stat()
+  return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}

@@ -1,0 +1,73 @@
+// Reading whole files without Foundation (start-up stays fast): regular files only, up to a
+// size limit, every failure a ``FileError`` naming the path.
+import Glibc
+
+/// The bytes of the regular file at `path`.
+///
+/// FIFOs, devices, sockets and folders are refused before anything is read (a FIFO would block,
+/// `/dev/zero` would never end). A file larger than `limit` bytes is refused too, so a caller
+/// that expects a small file never loads a huge one.
+public func readFileBytes(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+  guard fd >= 0 else { throw FileError.errno(path) }
+  defer { close(fd) }
+  var st = stat()
+  guard fstat(fd, &st) == 0 else { throw FileError.errno(path) }
+  guard (st.st_mode & S_IFMT) == S_IFREG else {
+    let what = (st.st_mode & S_IFMT) == S_IFDIR
+      ? "is a folder, not a file" : "is \(fileTypeName(st.st_mode)), not a regular file"
+    throw FileError(path: path, problem: what, kind: .wrongType)
+  }
+  let size = Int(st.st_size)
+  guard size <= limit else {
+    throw FileError(path: path, problem: "is \(size) bytes, more than the limit of \(limit)", kind: .tooLarge)
+  }
+  var bytes: [UInt8] = []
+  bytes.reserveCapacity(size)
+  var chunk = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw FileError.errno(path)
+    }
+    if n == 0 { break }
+    bytes.append(contentsOf: chunk[0..<n])
+    // The file grew while being read: still keep to the limit.
+    guard bytes.count <= limit else {
+      throw FileError(path: path, problem: "grew past the limit of \(limit) bytes while being read", kind: .tooLarge)
+    }
+  }
+  return bytes
+}
+
+/// The regular file at `path` as UTF-8 text (invalid bytes repaired); see ``readFileBytes(_:limit:)``.
+public func readTextFile(_ path: String, limit: Int = Int.max) throws(FileError) -> String {
+  String(decoding: try readFileBytes(path, limit: limit), as: UTF8.self)
+}
+
+/// The first `count` bytes (fewer when the file is shorter) of the regular file at `path`, e.g. a
+/// header to recognise the format by.
+public func readFilePrefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
+  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+  guard fd >= 0 else { throw FileError.errno(path) }
+  defer { close(fd) }
+  var st = stat()
+  guard fstat(fd, &st) == 0 else { throw FileError.errno(path) }
+  guard (st.st_mode & S_IFMT) == S_IFREG else {
+    throw FileError(path: path, problem: "is \(fileTypeName(st.st_mode)), not a regular file", kind: .wrongType)
+  }
+  var bytes = [UInt8](repeating: 0, count: max(0, count))
+  var got = 0
+  while got < bytes.count {
+    let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw FileError.errno(path)
+    }
+    if n == 0 { break }
+    got += n
+  }
+  return Array(bytes[0..<got])
+}

@@ -1,0 +1,51 @@
+// `lebm bench`: the training iteration of the anchors, timed. It lives beside main.swift so that
+// only the program, not the REPL, depends on LatentEBM's benchmarks.
+import LatentEBM
+import REPL
+
+enum BenchCommand {
+  /// Its row in the command table.
+  static let command = Command(
+    "bench", summary: "time training iterations (or the kernels)",
+    arguments: [.many("CONFIG")],
+    options: [
+      Option("--iters", value: "N", help: "training iterations to time (default 10)"),
+      Option("--threads", value: "T", help: "worker threads (default 2)"),
+    ],
+    details: """
+      CONFIG is toy2d, mlp784 or svhn (all three when none is given), or `kernels` alone for the
+      ConvTranspose2d and sgemm GFLOP/s.
+      """
+  ) { args, context in
+    run(args, context: context)
+  }
+
+  static func run(_ args: ParsedArguments, context: CommandContext) -> Int32 {
+    let console = context.console
+    var iterations = 10, threads = 2
+    for (key, target) in [("--iters", 0), ("--threads", 1)] {
+      guard let text = args[key] else { continue }
+      guard let v = Int(text), v >= 1 else {
+        return command.usageError("\(key) needs a positive integer", console: console)
+      }
+      if target == 0 { iterations = v } else { threads = v }
+    }
+    let names = args.positionals
+    if names == ["kernels"] {
+      do { for line in try Benchmark.kernels(threads: threads) { console.out(line + "\n") } } catch {
+        console.err("lebm bench: \(error)\n")
+        return 1
+      }
+      return 0
+    }
+    for name in names.isEmpty ? Benchmark.configurations.map(\.name) : names {
+      do {
+        console.out(try Benchmark.run(name, iterations: iterations, threads: threads).line + "\n")
+      } catch {
+        console.err("lebm bench: \(error)\n")
+        return 1
+      }
+    }
+    return 0
+  }
+}

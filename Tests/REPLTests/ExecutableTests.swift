@@ -1,0 +1,76 @@
+// The built `lebm` executable, run as a child process.
+import Glibc
+import Testing
+
+@testable import REPL
+import Support
+
+extension REPLSuites {
+  /// The built `lebm` executable (next to the test bundle), run as a child process.
+  @Suite struct ExecutableTests {
+    static let binary: String? = {
+      let me = CommandLine.arguments[0]
+      guard let slash = me.lastIndex(of: "/") else { return nil }
+      var dir = String(me[..<slash])
+      if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
+      let path = dir + "/lebm"
+      return access(path, X_OK) == 0 ? path : nil
+    }()
+
+    /// Runs `lebm args…` with stdin from /dev/null; its exit status and stdout.
+    func run(_ args: [String]) -> (Int32, String) {
+      guard let binary = Self.binary else { return (-1, "") }
+      var fds: [Int32] = [0, 0]
+      pipe(&fds)
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+      var pid = pid_t()
+      let argv = ([binary] + args).map { strdup($0) } + [nil]
+      defer { argv.forEach { free($0) } }
+      posix_spawn(&pid, binary, &actions, nil, argv, environ)
+      posix_spawn_file_actions_destroy(&actions)
+      close(fds[1])
+      var out: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, 4096) }
+        if n <= 0 { break }
+        out += buffer[0..<n]
+      }
+      close(fds[0])
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+      return ((status >> 8) & 0xff, String(decoding: out, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: binary != nil)) func versionStartsQuickly() {
+      _ = run(["--version"])  // warm the page cache
+      // The best of five runs, so a busy machine (other tests start processes too) does not fail it:
+      // ~10 ms on an idle machine; the bound only catches start-up work gone badly wrong.
+      var best = Double.infinity
+      for _ in 0..<5 {
+        let start = monotonicSeconds()
+        let (status, out) = run(["--version"])
+        best = min(best, monotonicSeconds() - start)
+        #expect(status == 0)
+        #expect(out == "lebm \(CLI.version)\n")
+      }
+      #expect(best < 0.5, "start-up took \(formatDuration(best)) at best")
+    }
+
+    @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {
+      #expect(run(["notebook"]).0 == 64)
+      #expect(run(["--no-such-option"]).0 == 64)
+    }
+
+    /// `lebm bench` is the program's own command (it needs LatentEBM), so it is tested here.
+    @Test(.enabled(if: binary != nil)) func benchRejectsUnknownConfigurations() {
+      #expect(run(["bench", "nope", "--iters", "1"]).0 == 1)
+      #expect(run(["bench", "--iters", "0"]).0 == 64)
+      #expect(run(["bench", "--help"]).1.hasPrefix("usage: lebm bench"))
+    }
+  }
+}

@@ -490,17 +490,7 @@ public final class Interpreter {
     case .number(let x, _): return .number(x)
     case .bool(let b, _): return .bool(b)
     case .none: return .none
-    case let .string(parts, _):
-      var s = ""
-      for p in parts {
-        switch p {
-        case .text(let t): s += t
-        case let .expr(x, format):
-          let v = try eval(x)
-          if let format { s += try at(x.span) { try FormatSpec.format(v, format) } } else { s += v.displayString }
-        }
-      }
-      return .string(s)
+    case let .string(parts, _): return .string(try interpolate(parts))
     case let .variable(name, span):
       if let v = scope.lookup(name) { return v }
       if let b = registry[name] { return .builtin(b) }
@@ -511,16 +501,7 @@ public final class Interpreter {
       var r = Record()
       for (k, x) in fields { r[k] = try eval(x) }
       return .record(r)
-    case let .unary(op, x, span):
-      let v = try eval(x)
-      return try at(span) {
-        if op == "not" { return .bool(!(try v.truthy())) }
-        switch v {
-        case .number(let n): return .number(-n)
-        case .tensor(let t): return .tensor(-t)
-        default: throw BuiltinError("cannot negate a \(v.typeName)")
-        }
-      }
+    case let .unary(op, x, span): return try unary(op, try eval(x), span)
     case let .binary(op, l, r, span):
       let a = try eval(l), b = try eval(r)
       return try at(span) { try binary(op, a, b) }
@@ -529,22 +510,8 @@ public final class Interpreter {
       let t = try at(span) { try a.truthy() }
       if isAnd ? !t : t { return a }
       return try eval(r)
-    case let .range(lo, hi, inclusive, span):
-      let (a, b) = try rangeBounds(lo, hi, span)
-      let n = max(0, inclusive ? (b - a).rounded(.down) + 1 : (b - a).rounded(.up))
-      guard n <= Double(options.maxListLength) else {
-        throw error("range of \(formatNumber(n)) numbers is too long for a list (iterate it with for … in instead)", span)
-      }
-      return .list((0..<Int(n)).map { .number(a + Double($0)) })
-    case let .call(calleeExpr, argExprs, span):
-      let callee = try eval(calleeExpr)
-      var positional: [Value] = []
-      var keywords: [(String, Value)] = []
-      for a in argExprs {
-        let v = try eval(a.value)
-        if let l = a.label { keywords.append((l, v)) } else { positional.append(v) }
-      }
-      return try callValue(callee, positional, keywords, span: span)
+    case let .range(lo, hi, inclusive, span): return try rangeList(lo, hi, inclusive, span)
+    case let .call(calleeExpr, argExprs, span): return try call(calleeExpr, argExprs, span)
     case let .index(base, items, span):
       let v = try eval(base)
       let keys = try items.map(evalIndexItem)
@@ -561,6 +528,54 @@ public final class Interpreter {
     }
   }
 
+  /// The text of an interpolated string: `"{x:.3f} …"`.
+  private func interpolate(_ parts: [InterpolatedPart]) throws -> String {
+    var s = ""
+    for p in parts {
+      switch p {
+      case .text(let t): s += t
+      case let .expr(x, format):
+        let v = try eval(x)
+        if let format { s += try at(x.span) { try FormatSpec.format(v, format) } } else { s += v.displayString }
+      }
+    }
+    return s
+  }
+
+  /// `-v` and `not v`.
+  private func unary(_ op: String, _ v: Value, _ span: SourceSpan) throws -> Value {
+    try at(span) {
+      if op == "not" { return .bool(!(try v.truthy())) }
+      switch v {
+      case .number(let n): return .number(-n)
+      case .tensor(let t): return .tensor(-t)
+      default: throw BuiltinError("cannot negate a \(v.typeName)")
+      }
+    }
+  }
+
+  /// `a..b` (or `a..=b`) as a list of numbers.
+  private func rangeList(_ lo: Expr, _ hi: Expr, _ inclusive: Bool, _ span: SourceSpan) throws -> Value {
+    let (a, b) = try rangeBounds(lo, hi, span)
+    let n = max(0, inclusive ? (b - a).rounded(.down) + 1 : (b - a).rounded(.up))
+    guard n <= Double(options.maxListLength) else {
+      throw error("range of \(formatNumber(n)) numbers is too long for a list (iterate it with for … in instead)", span)
+    }
+    return .list((0..<Int(n)).map { .number(a + Double($0)) })
+  }
+
+  /// `f(a, b, k: v)`: the callee and the arguments, evaluated left to right, then the call.
+  private func call(_ calleeExpr: Expr, _ argExprs: [Argument], _ span: SourceSpan) throws -> Value {
+    let callee = try eval(calleeExpr)
+    var positional: [Value] = []
+    var keywords: [(String, Value)] = []
+    for a in argExprs {
+      let v = try eval(a.value)
+      if let l = a.label { keywords.append((l, v)) } else { positional.append(v) }
+    }
+    return try callValue(callee, positional, keywords, span: span)
+  }
+
   private func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
     var candidates = registry.names + globals.names
     var s: Scope? = scope
@@ -574,69 +589,75 @@ public final class Interpreter {
   func callValue(_ callee: Value, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
     try tick(span)
     switch callee {
-    case .builtin(let b):
-      return try at(span) {
-        let binder = Binder(
-          names: b.params.map(\.name), required: b.params.map(\.isRequired), variadic: b.params.firstIndex { $0.variadic })
-        let all = positional + keywords.map(\.1)
-        let (slots, rest) = try binder.bind(function: b.name, positional: positional.count, keywords: keywords.map(\.0))
-        var values: [Value] = []
-        for (j, p) in b.params.enumerated() {
-          let raw = slots[j].map { all[$0] } ?? p.defaultValue ?? .none
-          if p.variadic || slots[j] == nil { values.append(raw); continue }
-          guard let v = conform(raw, to: p.type) else {
-            throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(raw))")
-          }
-          values.append(v)
-        }
-        var restValues = Array(all[rest])
-        if let vi = b.params.firstIndex(where: { $0.variadic }) {
-          let p = b.params[vi]
-          restValues = try restValues.map { v in
-            guard let c = conform(v, to: p.type) else {
-              throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(v))")
-            }
-            return c
-          }
-          values[vi] = .list(restValues)
-        }
-        let args = Args(name: b.name, params: b.params, values: values, rest: restValues, interpreter: self, span: span)
-        return try b.impl(args)
-      }
-    case .function(let f):
-      guard frames.count < options.maxCallDepth else {
-        throw error("stack overflow: recursion deeper than \(options.maxCallDepth) calls", span)
-      }
-      try checkStack(span)
-      let d = f.decl
-      let binder = Binder(names: d.params.map(\.name), required: d.params.map { $0.defaultValue == nil }, variadic: nil)
-      let (slots, _) = try at(span) {
-        try binder.bind(function: f.name, positional: positional.count, keywords: keywords.map(\.0))
-      }
-      let all = positional + keywords.map(\.1)
-      let callScope = Scope(parent: f.scope)
-      let savedScope = scope, savedFile = currentFile
-      frames.append((f.name, currentFile, span))
-      scope = callScope
-      currentFile = d.file
-      defer {
-        scope = savedScope
-        currentFile = savedFile
-        frames.removeLast()
-      }
-      for (j, p) in d.params.enumerated() {
-        if let k = slots[j] { callScope[p.name] = all[k] } else if let def = p.defaultValue {
-          callScope[p.name] = try eval(def)
-        }
-      }
-      let flow: Flow
-      do { flow = try execBlock(d.body) } catch let e as FlowEscape { flow = e.flow }
-      switch flow {
-      case .normal(let v), .returned(let v): return v
-      default: return .none
-      }
+    case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span) }
+    case .function(let f): return try callFunction(f, positional, keywords, span: span)
     default:
       throw error("cannot call a \(callee.typeName)", span)
+    }
+  }
+
+  /// A builtin's arguments bound to its parameters and checked against their types, then its body.
+  private func callBuiltin(_ b: Builtin, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
+    let binder = Binder(
+      names: b.params.map(\.name), required: b.params.map(\.isRequired), variadic: b.params.firstIndex { $0.variadic })
+    let all = positional + keywords.map(\.1)
+    let (slots, rest) = try binder.bind(function: b.name, positional: positional.count, keywords: keywords.map(\.0))
+    var values: [Value] = []
+    for (j, p) in b.params.enumerated() {
+      let raw = slots[j].map { all[$0] } ?? p.defaultValue ?? .none
+      if p.variadic || slots[j] == nil { values.append(raw); continue }
+      guard let v = conform(raw, to: p.type) else {
+        throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(raw))")
+      }
+      values.append(v)
+    }
+    var restValues = Array(all[rest])
+    if let vi = b.params.firstIndex(where: { $0.variadic }) {
+      let p = b.params[vi]
+      restValues = try restValues.map { v in
+        guard let c = conform(v, to: p.type) else {
+          throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(v))")
+        }
+        return c
+      }
+      values[vi] = .list(restValues)
+    }
+    let args = Args(name: b.name, params: b.params, values: values, rest: restValues, interpreter: self, span: span)
+    return try b.impl(args)
+  }
+
+  /// A script function's call: a new scope under its closure's, parameters bound, the body run.
+  private func callFunction(_ f: Closure, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
+    guard frames.count < options.maxCallDepth else {
+      throw error("stack overflow: recursion deeper than \(options.maxCallDepth) calls", span)
+    }
+    try checkStack(span)
+    let d = f.decl
+    let binder = Binder(names: d.params.map(\.name), required: d.params.map { $0.defaultValue == nil }, variadic: nil)
+    let (slots, _) = try at(span) {
+      try binder.bind(function: f.name, positional: positional.count, keywords: keywords.map(\.0))
+    }
+    let all = positional + keywords.map(\.1)
+    let callScope = Scope(parent: f.scope)
+    let savedScope = scope, savedFile = currentFile
+    frames.append((f.name, currentFile, span))
+    scope = callScope
+    currentFile = d.file
+    defer {
+      scope = savedScope
+      currentFile = savedFile
+      frames.removeLast()
+    }
+    for (j, p) in d.params.enumerated() {
+      if let k = slots[j] { callScope[p.name] = all[k] } else if let def = p.defaultValue {
+        callScope[p.name] = try eval(def)
+      }
+    }
+    let flow: Flow
+    do { flow = try execBlock(d.body) } catch let e as FlowEscape { flow = e.flow }
+    switch flow {
+    case .normal(let v), .returned(let v): return v
+    default: return .none
     }
   }
 

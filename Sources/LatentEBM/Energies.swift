@@ -8,7 +8,7 @@ public let energyArchitectures: [any EnergyArchitecture.Type] = [EnergyNet.self,
 
 /// The energy net E_α on the latent vector: an MLP `latent → hidden… → 1` and an energy form.
 /// The prior it defines is `p_α(z) ∝ exp(−E_α(z)) · N(0, σ0² I)` (Pang et al., 2020, eq. 2).
-public final class EnergyNet: EnergyArchitecture {
+public final class EnergyNet: NetworkEnergy {
   public static let kind = "mlp"
   public let latent: Int
   public let hidden: [Int]
@@ -36,15 +36,6 @@ public final class EnergyNet: EnergyArchitecture {
     try self.init(latent: latent, hidden: try s.sizes("hidden"), activation: try s.activation(), form: try s.form(), using: &rng)
   }
 
-  /// E_α(z) for each row of z: `[N, latent] → [N]`.
-  public func callAsFunction(_ z: Tensor) throws -> Tensor {
-    try checkLatent(z, latent)
-    return try Sequential(plannedLayers!)(z).reshaped([z.shape[0]])
-  }
-
-  public var parameters: [Tensor] { net.parameters }
-  public var plannedLayers: [Layer]? { [net] + (form.layer.map { [$0] } ?? []) }
-  public var namedParameters: [(String, Tensor)]? { net.namedParameters }
   public var summary: String {
     "MLP \(([latent] + hidden + [1]).map(String.init).joined(separator: " → ")), \(activation), form \(form.rawValue)"
   }
@@ -57,7 +48,7 @@ public final class EnergyNet: EnergyArchitecture {
 /// A residual MLP energy: `latent → width`, then `blocks` residual blocks
 /// `h ← h + W₂ act(W₁ act(h))` of width `width`, then `act → 1` and the energy form. Deeper
 /// energies train more easily with the skips (He et al., 2016); the chains plan it like the MLP.
-public final class ResidualEnergyNet: EnergyArchitecture {
+public final class ResidualEnergyNet: NetworkEnergy {
   public static let kind = "residual_mlp"
   public let latent: Int, width: Int, blocks: Int
   public let activation: Activation
@@ -86,14 +77,6 @@ public final class ResidualEnergyNet: EnergyArchitecture {
                   activation: try s.activation(), form: try s.form(), using: &rng)
   }
 
-  public func callAsFunction(_ z: Tensor) throws -> Tensor {
-    try checkLatent(z, latent)
-    return try Sequential(plannedLayers!)(z).reshaped([z.shape[0]])
-  }
-
-  public var parameters: [Tensor] { net.parameters }
-  public var plannedLayers: [Layer]? { [net] + (form.layer.map { [$0] } ?? []) }
-  public var namedParameters: [(String, Tensor)]? { net.namedParameters }
   public var summary: String {
     "residual MLP \(latent) → \(width) → \(blocks) block\(blocks == 1 ? "" : "s") → 1, \(activation), form \(form.rawValue)"
   }
@@ -101,6 +84,24 @@ public final class ResidualEnergyNet: EnergyArchitecture {
     EnergyRecord(kind: Self.kind, settings: ["width": JSONValue(width), "blocks": JSONValue(blocks), "form": .string(form.rawValue)]
       .merging(activationSettings(activation)) { a, _ in a })
   }
+}
+
+/// An energy that is a network `[N, latent] → [N, 1]` (``net``) followed by its ``form``: the
+/// evaluation, the planned layers and the parameters follow from those two.
+public protocol NetworkEnergy: EnergyArchitecture {
+  var net: Sequential { get }
+  var form: EnergyForm { get }
+}
+
+extension NetworkEnergy {
+  /// E_α(z) for each row of z: `[N, latent] → [N]`.
+  public func callAsFunction(_ z: Tensor) throws -> Tensor {
+    try checkLatent(z, latent)
+    return try Sequential(plannedLayers!)(z).reshaped([z.shape[0]])
+  }
+  public var parameters: [Tensor] { net.parameters }
+  public var plannedLayers: [Layer]? { [net] + (form.layer.map { [$0] } ?? []) }
+  public var namedParameters: [(String, Tensor)]? { net.namedParameters }
 }
 
 func checkLatent(_ z: Tensor, _ latent: Int) throws {

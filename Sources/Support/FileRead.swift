@@ -8,18 +8,8 @@ import Glibc
 /// `/dev/zero` would never end). A file larger than `limit` bytes is refused too, so a caller
 /// that expects a small file never loads a huge one.
 public func readFileBytes(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
-  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-  guard fd >= 0 else { throw FileError.errno(path) }
+  let (fd, size) = try openRegularFile(path)
   defer { close(fd) }
-  var st = stat()
-  guard fstat(fd, &st) == 0 else { throw FileError.errno(path) }
-  guard (st.st_mode & S_IFMT) == S_IFREG else {
-    let what = (st.st_mode & S_IFMT) == S_IFDIR
-      ? "is a folder, not a file" : "is \(fileTypeName(st.st_mode)), not a regular file"
-    throw FileError(path: path, problem: what, kind: .wrongType)
-  }
-  let size = Int(st.st_size)
   guard size <= limit else {
     throw FileError(path: path, problem: "is \(size) bytes, more than the limit of \(limit)", kind: .tooLarge)
   }
@@ -50,14 +40,8 @@ public func readTextFile(_ path: String, limit: Int = Int.max) throws(FileError)
 /// The first `count` bytes (fewer when the file is shorter) of the regular file at `path`, e.g. a
 /// header to recognise the format by.
 public func readFilePrefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
-  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-  guard fd >= 0 else { throw FileError.errno(path) }
+  let (fd, _) = try openRegularFile(path)
   defer { close(fd) }
-  var st = stat()
-  guard fstat(fd, &st) == 0 else { throw FileError.errno(path) }
-  guard (st.st_mode & S_IFMT) == S_IFREG else {
-    throw FileError(path: path, problem: "is \(fileTypeName(st.st_mode)), not a regular file", kind: .wrongType)
-  }
   var bytes = [UInt8](repeating: 0, count: max(0, count))
   var got = 0
   while got < bytes.count {
@@ -70,4 +54,21 @@ public func readFilePrefix(_ path: String, count: Int) throws(FileError) -> [UIn
     got += n
   }
   return Array(bytes[0..<got])
+}
+
+/// Opens the regular file at `path` for reading: its descriptor (the caller closes it) and size.
+/// FIFOs, devices, sockets and folders are refused before anything is read; O_NONBLOCK keeps
+/// the open of a FIFO from waiting for a writer.
+func openRegularFile(_ path: String) throws(FileError) -> (fd: Int32, size: Int) {
+  let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+  guard fd >= 0 else { throw FileError.errno(path) }
+  var st = stat()
+  guard fstat(fd, &st) == 0 else { let e = FileError.errno(path); close(fd); throw e }
+  guard (st.st_mode & S_IFMT) == S_IFREG else {
+    close(fd)
+    let what = (st.st_mode & S_IFMT) == S_IFDIR
+      ? "is a folder, not a file" : "is \(fileTypeName(st.st_mode)), not a regular file"
+    throw FileError(path: path, problem: what, kind: .wrongType)
+  }
+  return (fd, Int(st.st_size))
 }

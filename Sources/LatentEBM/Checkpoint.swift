@@ -16,6 +16,7 @@ public enum Checkpoint {
 
   /// Writes the model, and the trainer's state when given, to `path` (atomically).
   public static func save(_ model: LatentEBM, trainer: Trainer? = nil, to path: String) throws {
+    guard !path.isEmpty else { throw LatentEBMError.invalidArgument("no file name given (the path is empty)") }
     var tensors = try weights(of: model)
     var meta: [String: String] = ["format": format]
     meta["model"] = try modelRecord(model).encoded()
@@ -54,6 +55,10 @@ public enum Checkpoint {
     ])
   }
 
+  /// The most steps and epochs a checkpoint may claim: past them the learning rates would have
+  /// decayed to nothing, so such a file is corrupt.
+  static let maximumSteps = 1 << 40, maximumEpochs = 10_000_000
+
   static let unsavable = LatentEBMError.invalidArgument(
     "a custom energy function cannot be saved; only the built-in energy architectures")
 
@@ -79,7 +84,14 @@ public enum Checkpoint {
       throw fail("not an lebm checkpoint (no '\(format)' metadata with a model record)")
     }
     let model: LatentEBM
-    do { model = try makeModel(upgraded(record)) } catch let e as LatentEBMError {
+    do {
+      let r = upgraded(record)
+      let (expected, held) = (try parameterCount(r), weightCount(tensors))
+      guard expected == held else {
+        throw LatentEBMError.invalidArgument("it describes \(expected) weights but the file holds \(held)")
+      }
+      model = try makeModel(r)
+    } catch let e as LatentEBMError {
       throw fail("the configuration does not describe a valid model (\(e))")
     }
     try copyTensors(try weights(of: model), from: tensors, path: path)
@@ -91,19 +103,35 @@ public enum Checkpoint {
     }
   }
 
+  /// The weights the record's model has, computed without building it.
+  static func parameterCount(_ r: [String: JSONValue]) throws -> Int {
+    let latent = try r.size("latent")
+    guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
+    var count = try Generator.parameterCount(latent: latent, record: gr)
+    if case let .object(er)? = r["energy"] { count += try architecture(er).parameterCount(latent: latent, settings: er) }
+    return count
+  }
+
+  /// The elements of the file's network tensors (`generator.*`, `energy.*`).
+  static func weightCount(_ tensors: [String: Tensor]) -> Int {
+    tensors.filter { $0.key.hasPrefix("generator.") || $0.key.hasPrefix("energy.") }.reduce(0) { $0 + $1.value.count }
+  }
+
+  static func architecture(_ er: [String: JSONValue]) throws -> any EnergyArchitecture.Type {
+    let kind = er["kind"]?.string ?? ""
+    guard let arch = energyArchitectures.first(where: { $0.kind == kind }) else {
+      throw LatentEBMError.invalidArgument("unknown energy architecture '\(kind)'")
+    }
+    return arch
+  }
+
   static func makeModel(_ r: [String: JSONValue]) throws -> LatentEBM {
     var rng = RandomGenerator(seed: 0)
     let latent = try r.size("latent")
     guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
     let g = try Generator(latent: latent, record: gr, using: &rng)
     var e: EnergyModel? = nil
-    if case let .object(er)? = r["energy"] {
-      let kind = er["kind"]?.string ?? ""
-      guard let arch = energyArchitectures.first(where: { $0.kind == kind }) else {
-        throw LatentEBMError.invalidArgument("unknown energy architecture '\(kind)'")
-      }
-      e = try arch.init(latent: latent, settings: er, using: &rng)
-    }
+    if case let .object(er)? = r["energy"] { e = try architecture(er).init(latent: latent, settings: er, using: &rng) }
     guard let sigma = r["sigma"]?.double, let priorSigma = r["prior_sigma"]?.double else {
       throw LatentEBMError.invalidArgument("σ and σ0 are missing")
     }
@@ -118,14 +146,18 @@ public enum Checkpoint {
     guard let state = t["rng"]?.array?.compactMap(\.uint64), let rng = try? RandomGenerator(state: state) else {
       throw LatentEBMError.invalidArgument("corrupt generator state")
     }
-    guard let step = t["step"]?.int, let epoch = t["epoch"]?.int, step >= 0, epoch >= 0,
-          let adamG = t["adam_steps_g"]?.int, adamG >= 0 else {
-      throw LatentEBMError.invalidArgument("corrupt step counts")
+    guard let step = t["step"]?.int, let epoch = t["epoch"]?.int, (0...maximumSteps).contains(step), (0...maximumEpochs).contains(epoch),
+          let adamG = t["adam_steps_g"]?.int, (0...maximumSteps).contains(adamG),
+          (0...maximumSteps).contains(t["adam_steps_e"]?.int ?? 0) else {
+      throw LatentEBMError.invalidArgument("step counts must be whole numbers up to \(maximumSteps) steps and \(maximumEpochs) epochs")
     }
     trainer.rng = rng; trainer.step = step; trainer.epoch = epoch
     func moments(_ prefix: String, _ n: Int) throws -> [Tensor] {
       try (0..<n).map { i in
         guard let m = tensors["\(prefix).\(i)"] else { throw LatentEBMError.invalidArgument("missing tensor '\(prefix).\(i)'") }
+        guard m.isFinite, !prefix.hasSuffix(".v") || m.withUnsafeBufferPointer({ $0.allSatisfy { $0 >= 0 } }) else {
+          throw LatentEBMError.invalidArgument("tensor '\(prefix).\(i)' holds \(prefix.hasSuffix(".v") ? "negative or " : "")non-finite values")
+        }
         return m
       }
     }
@@ -136,8 +168,8 @@ public enum Checkpoint {
       try oe.restore(firstMoments: moments("optimizer_e.m", pe), secondMoments: moments("optimizer_e.v", pe), stepCount: t["adam_steps_e"]?.int ?? 0)
     }
     if let p = tensors["persistent_chains"] {
-      guard p.shape == [c.persistentChains, model.latent] else {
-        throw LatentEBMError.invalidArgument("persistent_chains has shape \(formatShape(p.shape)), the settings need \(formatShape([c.persistentChains, model.latent]))")
+      guard p.shape == [c.persistentChains, model.latent], p.isFinite else {
+        throw LatentEBMError.invalidArgument("persistent_chains has shape \(formatShape(p.shape)), the settings need \(formatShape([c.persistentChains, model.latent])) of finite values")
       }
       trainer.persistent = p
     }
@@ -180,6 +212,7 @@ public enum Checkpoint {
       guard t.shape == p.shape else {
         throw LatentEBMError.checkpoint(path: path, problem: "tensor '\(name)' has shape \(formatShape(t.shape)), the model needs \(formatShape(p.shape))")
       }
+      guard t.isFinite else { throw LatentEBMError.checkpoint(path: path, problem: "tensor '\(name)' holds non-finite values") }
     }
     for (name, p) in named { try assign(p, from: tensors[name]!) }
   }

@@ -36,6 +36,10 @@ public final class EnergyNet: NetworkEnergy {
     try self.init(latent: latent, hidden: try s.sizes("hidden"), activation: try s.activation(), form: try s.form(), using: &rng)
   }
 
+  public static func parameterCount(latent: Int, settings s: [String: JSONValue]) throws -> Int {
+    mlpParameterCount([latent] + (try s.sizes("hidden")) + [1])
+  }
+
   public var summary: String {
     "MLP \(([latent] + hidden + [1]).map(String.init).joined(separator: " → ")), \(activation), form \(form.rawValue)"
   }
@@ -75,6 +79,11 @@ public final class ResidualEnergyNet: NetworkEnergy {
   public convenience init(latent: Int, settings s: [String: JSONValue], using rng: inout RandomGenerator) throws {
     try self.init(latent: latent, width: try s.size("width"), blocks: try s.size("blocks", minimum: 0),
                   activation: try s.activation(), form: try s.form(), using: &rng)
+  }
+
+  public static func parameterCount(latent: Int, settings s: [String: JSONValue]) throws -> Int {
+    let w = try s.size("width"), blocks = try s.size("blocks", minimum: 0)
+    return mlpParameterCount([latent, w]) + blocks * 2 * mlpParameterCount([w, w]) + mlpParameterCount([w, 1])
   }
 
   public var summary: String {
@@ -144,6 +153,11 @@ extension Dictionary where Key == String, Value == JSONValue {
     guard let f = EnergyForm(rawValue: name) else { throw LatentEBMError.invalidArgument("unknown energy form '\(name)'") }
     return f
   }
+}
+
+/// The weights and biases of the linear layers `sizes[0] → sizes[1] → … → sizes.last`.
+func mlpParameterCount(_ sizes: [Int]) -> Int {
+  zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
 }
 
 /// `sizes[0] → sizes[1] → … → sizes.last` with `activation` between the linear layers.

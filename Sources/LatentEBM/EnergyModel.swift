@@ -52,6 +52,9 @@ public protocol EnergyArchitecture: EnergyModel {
   static var kind: String { get }
   /// Builds a freshly initialised network from a record's settings (weights are copied after).
   init(latent: Int, settings: [String: JSONValue], using rng: inout RandomGenerator) throws
+  /// The number of weights `init(latent:settings:using:)` would make, computed without making
+  /// them, so a checkpoint is checked against its tensors before anything is allocated.
+  static func parameterCount(latent: Int, settings: [String: JSONValue]) throws -> Int
 }
 
 /// The form applied to the energy network's output (the reference's `e_energy_form`).

@@ -90,6 +90,23 @@ public final class Generator {
     }
   }
 
+  /// The number of weights the record's generator has, computed without making them.
+  static func parameterCount(latent: Int, record r: [String: JSONValue]) throws -> Int {
+    switch r["kind"]?.string {
+    case "mlp": return mlpParameterCount([latent] + (try r.sizes("hidden")) + [try r.size("output")])
+    case "conv":
+      let ngf = try r.size("ngf"), c = try r.size("channels")
+      // ConvTranspose2d(in, out, k): in·out·k² weights and out biases.
+      func convT(_ i: Int, _ o: Int, _ k: Int) -> Int { i * o * k * k + o }
+      switch try r.size("image_size") {
+      case 32: return convT(latent, 8 * ngf, 4) + convT(8 * ngf, 4 * ngf, 4) + convT(4 * ngf, 2 * ngf, 4) + convT(2 * ngf, c, 4)
+      case 28: return convT(latent, 4 * ngf, 7) + convT(4 * ngf, 2 * ngf, 4) + convT(2 * ngf, c, 4)
+      default: throw LatentEBMError.invalidArgument("image size must be 28 or 32")
+      }
+    default: throw LatentEBMError.invalidArgument("unknown generator kind '\(r["kind"]?.string ?? "")'")
+    }
+  }
+
   /// A freshly initialised generator from a checkpoint's record (weights are copied after).
   convenience init(latent: Int, record r: [String: JSONValue], using rng: inout RandomGenerator) throws {
     switch r["kind"]?.string {

@@ -29,6 +29,11 @@ public struct TrainConfig: Equatable, Sendable {
   public var persistentChains: Int = 0
   /// A mean ‖z‖ above this stops training as diverged.
   public var divergenceNorm: Float = 1e3
+  /// An update that leaves any weight with |w| above this is undone and stops training as
+  /// diverged. The nets start with |w| ≤ 1/√fan_in ≤ 1 and trained ones stay within a few units;
+  /// a weight of 10⁴ turns O(1) inputs into activations of 10⁴·width, which no useful model has,
+  /// while a learning rate 10⁶ times too large gets there in one step.
+  public var maxWeight: Float = 1e4
   /// Run the posterior and prior chains at the same time on two cores, each on one thread (nil:
   /// when the generator is an MLP and the two chains cost about the same, within a factor of 3;
   /// otherwise the chains run one after the other with both cores inside each product).
@@ -54,6 +59,7 @@ public struct TrainConfig: Equatable, Sendable {
     .number("posterior_step", \.posterior.stepSize, "s⁺, posterior Langevin step size", .positive),
     .flag("noise", [\.prior.noise, \.posterior.noise], "the chains' noise term (false: gradient descent)"),
     .number("divergence_norm", \.divergenceNorm, "a mean ‖z‖ past this stops training as diverged", .positive),
+    .number("max_weight", \.maxWeight, "an update leaving any |weight| past this is undone and stops training", .positive),
   ]
 
   /// The setting called `name`, if any.

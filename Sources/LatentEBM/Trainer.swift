@@ -101,9 +101,17 @@ public final class Trainer {
   /// - Throws: ``LatentEBMError/diverged(_:)`` before changing the model if the chains or the
   ///   gradients are not finite, or the chains run off past `divergenceNorm`.
   public func step(_ x: Tensor, start: Tensor? = nil) throws -> TrainStats {
-    let s = try iterate(x, start: start, parallel: Threads.count > 1 && (config.parallelChains ?? balancedChains))
-    history.append(s)
-    return s
+    // An iteration that stops (diverged, interrupted) leaves the random state and the chain
+    // buffer as they were; the weights and moments change only once every check has passed.
+    let (rngBefore, persistentBefore) = (rng, persistent)
+    do {
+      let s = try iterate(x, start: start, parallel: Threads.count > 1 && (config.parallelChains ?? balancedChains))
+      history.append(s)
+      return s
+    } catch {
+      rng = rngBefore; persistent = persistentBefore
+      throw error
+    }
   }
 
   private func iterate(_ x: Tensor, start: Tensor?, parallel: Bool) throws -> TrainStats {
@@ -133,16 +141,34 @@ public final class Trainer {
         "the model is unchanged since step \(step). \(Trainer.remedies)")
     }
 
-    // Updates.
+    // Updates, refused before anything changes when they would leave a weight or a moment
+    // non-finite, or a weight past max_weight.
     if let c = config.clipG { try clipGradientNorm(gradG, maxNorm: c) }
-    try optimizerG.step(gradG)
-    if let optE = optimizerE {
-      if let c = config.clipE { try clipGradientNorm(gradE, maxNorm: c) }
-      try optE.step(gradE)
+    if let optE = optimizerE, let c = config.clipE { try clipGradientNorm(gradE, maxNorm: c) }
+    if let problem = try updateProblem(gradG, gradE) {
+      throw LatentEBMError.diverged(
+        "step \(st.step): the update would leave \(problem); it was not applied, and the model, both optimizers and the chains " +
+        "are as they were after step \(step). Remedies: a smaller lr_g or lr_e, clip_g: 1 or clip_e: 1, energy_penalty: 0.1, form: \"tanh\".")
     }
+    try optimizerG.step(gradG)
+    try optimizerE?.step(gradE)
     if let buf = persistent, let zp = chains.prior { try buf.scatterRows(chains.persistentRows, from: zp) }
     step += 1
     return st
+  }
+
+  /// What is wrong with the nets or the optimizers after the update these gradients would make,
+  /// or nil: a non-finite weight or moment, or a weight past ``TrainConfig/maxWeight``.
+  private func updateProblem(_ gradG: [Tensor], _ gradE: [Tensor]) throws -> String? {
+    for (net, opt, grads) in [("g_β", optimizerG, gradG), ("E_α", optimizerE, gradE)] {
+      guard let opt else { continue }
+      let proposed = try opt.proposedStep(grads)
+      guard proposed.finite else { return "non-finite weights or Adam moments in \(net)" }
+      guard proposed.largestWeight <= config.maxWeight else {
+        return "a weight of \(net) at |w| = \(formatScalar(proposed.largestWeight)), past max_weight \(formatScalar(config.maxWeight))"
+      }
+    }
+    return nil
   }
 
   /// The posterior chains on `xb` and the prior chains (none for the Gaussian prior), each with a

@@ -60,6 +60,23 @@ import Testing
     #expect(throws: TensorError.self) { try opt.step([Tensor([1, 2])]) }
   }
 
+  /// The proposed step computes what the step leaves, exactly, without changing anything.
+  @Test func proposedStepPredictsTheStep() throws {
+    var rng = RandomGenerator(seed: 11)
+    let ps = [try Tensor.randn([13], using: &rng).requiringGrad(), try Tensor.randn([4, 5], using: &rng).requiringGrad()]
+    let opt = try Adam(ps, learningRate: 0.3, beta1: 0.5, weightDecay: 0.01)
+    for _ in 0..<3 {
+      let g = try ps.map { try Tensor.randn($0.shape, using: &rng) }
+      let before = ps.map(\.scalars)
+      let proposed = try opt.proposedStep(g)
+      #expect(ps.map(\.scalars) == before && proposed.finite)
+      try opt.step(g)
+      #expect(proposed.largestWeight == ps.flatMap(\.scalars).map(abs).max()!)
+    }
+    let huge = try ps.map { try Tensor.full($0.shape, 1e30) }
+    #expect(try opt.proposedStep(huge).finite == false)  // g² overflows the second moment
+  }
+
   /// A tiny MLP learns XOR with Adam (swift-apis's convergence test).
   @Test func mlpLearnsXor() throws {
     var rng = RandomGenerator(seed: 3)

@@ -58,4 +58,27 @@ import Glibc
     let custom = try LatentEBM(energy: Unplanned(m.energyNet!), generator: m.generator)
     #expect(throws: LatentEBMError.self) { try Checkpoint.save(custom, to: "/tmp/lebm-test-\(getpid())-custom.safetensors") }
   }
+
+  /// Checkpoints count an architecture's weights before building it; the count must be the
+  /// built model's, for every architecture and generator.
+  @Test func parameterCountsMatchTheBuiltNetworks() throws {
+    var rng = RandomGenerator(seed: 8)
+    let energies: [EnergyModel] = [
+      try EnergyNet(latent: 3, hidden: [7, 5], using: &rng), try EnergyNet(latent: 2, hidden: [], using: &rng),
+      try ResidualEnergyNet(latent: 4, width: 6, blocks: 3, using: &rng), try ResidualEnergyNet(latent: 2, width: 3, blocks: 0, using: &rng),
+    ]
+    for e in energies {
+      let r = try #require(e.record)
+      let arch = try Checkpoint.architecture(r.settings.merging(["kind": .string(r.kind)]) { a, _ in a })
+      #expect(try arch.parameterCount(latent: e.latent, settings: r.settings) == e.parameterCount, "\(e.summary)")
+    }
+    let generators = [
+      try Generator(latent: 3, hidden: [4, 6], output: 5, using: &rng),
+      try Generator(latent: 4, imageSize: 32, channels: 3, ngf: 2, using: &rng),
+      try Generator(latent: 5, imageSize: 28, channels: 1, ngf: 3, using: &rng),
+    ]
+    for g in generators {
+      #expect(try Generator.parameterCount(latent: g.latent, record: g.record) == g.parameters.reduce(0) { $0 + $1.count }, "\(g.summary)")
+    }
+  }
 }

@@ -44,6 +44,47 @@ public final class Adam: Optimizer {
     secondMoments = try parameters.map { try Tensor.zeros($0.shape) }
   }
 
+  /// What ``step(_:)`` with `gradients` would leave, computed with the same arithmetic but
+  /// changing nothing: the largest |θ| and whether every new θ, m and v is finite (v ≥ 0 then
+  /// holds too), so a caller can refuse an update before it is applied.
+  public func proposedStep(_ gradients: [Tensor]) throws -> (largestWeight: Float, finite: Bool) {
+    try checkGradients(gradients, op: "adam")
+    let t = Double(stepCount + 1)
+    let bc1 = Float(1 - pow(Double(beta1), t)), bc2sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
+    let stepSize = learningRate / bc1
+    let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
+    var largest = SIMD8<Float>(), finite = true
+    for i in parameters.indices {
+      let p = parameters[i].storage.pointer, g = gradients[i].storage.pointer
+      let m = firstMoments[i].storage.pointer, v = secondMoments[i].storage.pointer
+      let n = parameters[i].count
+      var j = 0
+      while j + 8 <= n {
+        var gj = load8(g + j)
+        let pj = load8(p + j)
+        if wd != 0 { gj += wd * pj }
+        let mj = b1 * load8(m + j) + (1 - b1) * gj
+        let vj = b2 * load8(v + j) + (1 - b2) * gj * gj
+        let pn = pj - stepSize * mj / (vj.squareRoot() / bc2sqrt + eps)
+        // x − x is 0 for finite x and NaN for ±∞ or NaN.
+        let probe = (mj - mj) + (vj - vj) + (pn - pn)
+        if probe != SIMD8<Float>() { finite = false }
+        largest = pointwiseMax(largest, pn.replacing(with: -pn, where: pn .< 0))
+        j += 8
+      }
+      while j < n {
+        let gj = wd == 0 ? g[j] : g[j] + wd * p[j]
+        let mj = b1 * m[j] + (1 - b1) * gj
+        let vj = b2 * v[j] + (1 - b2) * gj * gj
+        let pn = p[j] - stepSize * mj / (vj.squareRoot() / bc2sqrt + eps)
+        if !(mj.isFinite && vj.isFinite && pn.isFinite) { finite = false }
+        largest[0] = Swift.max(largest[0], Swift.abs(pn))
+        j += 1
+      }
+    }
+    return (largest.max(), finite)
+  }
+
   public func step(_ gradients: [Tensor]) throws {
     try checkGradients(gradients, op: "adam")
     stepCount += 1

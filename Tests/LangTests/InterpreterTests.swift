@@ -259,3 +259,31 @@ extension LangSuite {
     #expect(e?.file == "outer.lebm" && e?.span.line == 1 && e?.stack.count == 1)
   }
 }
+
+extension LangSuite {
+  /// A training step whose update would break the model is an error, and the model samples
+  /// exactly as before it.
+  @Test func hugeLearningRatesLeaveTheModelAsItWas() {
+    var out = ""
+    let interp = Interpreter(output: { out += $0 })
+    let setup = """
+      seed(1)
+      m = latent_ebm(energy_net(2, hidden: [8]), generator(2, hidden: [8], out: 2))
+      x = randn([16, 2])
+      train_step(m, x, prior_steps: 5, posterior_steps: 5)
+      seed(5)
+      print(to_list(generate(m, 5, steps: 5)))
+      """
+    guard case .value = interp.run(setup, file: "setup.lebm") else { Issue.record("setup failed: \(out)"); return }
+    let before = out
+    for lr in ["1e6", "1e20", "1e38"] {
+      guard case .failure(let e) = interp.run("train_step(m, x, lr_g: \(lr), lr_e: \(lr))", file: "step.lebm") else {
+        Issue.record("lr \(lr): no error"); continue
+      }
+      #expect(e.message.contains("training diverged: step 2: the update would leave"), "\(e.message)")
+      out = ""
+      _ = interp.run("seed(5)\nprint(to_list(generate(m, 5, steps: 5)))\nprint(m.steps)", file: "after.lebm")
+      #expect(out == before.split(separator: "\n").last.map { String($0) + "\n1\n" }, "lr \(lr): \(out)")
+    }
+  }
+}

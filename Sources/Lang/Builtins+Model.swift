@@ -91,6 +91,15 @@ enum ModelRows {
               The anomaly score per row of x (higher = more anomalous), z from posterior Langevin:
                 ‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²).
               """, impl: anomalyScore),
+    Builtin("log_likelihood", params: [Param("model"), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
+                                       Param("chains", .positiveInt, default: .number(16))],
+            doc: """
+              log p(x) per row of x by annealed importance sampling (docs/method.md, "Log-likelihood"):
+                log p(x) = log ∫ exp(−E_α(z)) p_β(x | z) N(z; 0, σ0² I) dz − log Z(α),
+              both terms by AIS from N(0, σ0² I) with `steps` temperatures and one MALA step at each,
+              `chains` chains per example. Returns {log_p (tensor), se (tensor), mean, mean_se, log_z,
+              log_z_se, bits_per_dim (for images in [−1, 1] from 0…255)}. Slow: steps × chains passes.
+              """, impl: logLikelihood),
     Builtin("auprc", params: [Param("scores", .tensor), Param("labels", .any)],
             doc: "Area under the precision–recall curve of scores (higher = positive) against labels (true/1 = positive).", impl: auprcRow),
     Builtin("mmd", params: [Param("x", .tensor), Param("y", .tensor), Param("bandwidths", .list, default: .list([.number(0.1), .number(0.3), .number(1)]))],
@@ -241,6 +250,19 @@ enum ModelRows {
 
   static func anomalyScore(_ a: Args) throws -> Value {
     .tensor(try a.model("model").model.anomalyScore(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
+  }
+
+  static func logLikelihood(_ a: Args) throws -> Value {
+    let m = try a.model("model")
+    let e = try m.model.logLikelihood(try a.tensor("x"), config: AISConfig(steps: try a.int("steps"), chains: try a.int("chains")),
+                                      using: &a.interpreter.rng)
+    return .record(Record([
+      ("log_p", .tensor(try Tensor(shape: [e.perExample.count], scalars: e.perExample.map(Float.init)))),
+      ("se", .tensor(try Tensor(shape: [e.standardErrors.count], scalars: e.standardErrors.map(Float.init)))),
+      ("mean", .number(e.mean)), ("mean_se", .number(e.meanError)),
+      ("log_z", .number(e.logPartition)), ("log_z_se", .number(e.logPartitionError)),
+      ("bits_per_dim", .number(e.bitsPerDimension)),
+    ]))
   }
 
   static func auprcRow(_ a: Args) throws -> Value {

@@ -37,7 +37,7 @@ func now() -> Double {
     var config = TrainConfig()
     config.lrE = 1e-4; config.lrG = 1e-3; config.energyPenalty = 0.01
 
-    func train(energy: Bool, seed: UInt64) throws -> (Tensor, Double) {
+    func train(energy: Bool, seed: UInt64) throws -> (Tensor, Double, LatentEBM) {
       var r = RandomGenerator(seed: seed)
       let g = try Generator(latent: 2, hidden: [128, 128], output: 2, using: &r)
       let e = try EnergyNet(latent: 2, hidden: [128, 128], using: &r)
@@ -46,12 +46,19 @@ func now() -> Double {
       let t0 = now()
       for i in 0..<iters { _ = try t.step(data.slice(axis: 0, start: i * 100, end: i * 100 + 100)) }
       let seconds = now() - t0
-      return (try m.generate(2000, using: &r), seconds)
+      return (try m.generate(2000, using: &r), seconds, m)
     }
-    var ratios: [Float] = []
+    var ratios: [Float] = [], gains: [Double] = []
+    let test = try fresh.slice(axis: 0, start: 0, end: 100)
     for seed: UInt64 in [2, 4] {
-      let (ebm, s1) = try train(energy: true, seed: seed)
-      let (gauss, s2) = try train(energy: false, seed: seed)
+      let (ebm, s1, mEBM) = try train(energy: true, seed: seed)
+      let (gauss, s2, mGauss) = try train(energy: false, seed: seed)
+      // Test log-likelihood by annealed importance sampling, the same budget for both.
+      var r = RandomGenerator(seed: 7)
+      let llEBM = try mEBM.logLikelihood(test, config: AISConfig(steps: 300, chains: 8), using: &r)
+      let llGauss = try mGauss.logLikelihood(test, config: AISConfig(steps: 300, chains: 8), using: &r)
+      gains.append(llEBM.mean - llGauss.mean)
+      print("toy 8gaussians, seed \(seed): test log p(x) latent EBM \(llEBM.mean) ± \(llEBM.meanError), Gaussian prior \(llGauss.mean) ± \(llGauss.meanError) nats")
       let mmdEBM = try mmd(ebm, fresh), mmdGauss = try mmd(gauss, fresh)
       ratios.append(mmdEBM / mmdGauss)
 
@@ -72,5 +79,6 @@ func now() -> Double {
       #expect(near > 0)
     }
     #expect(ratios.reduce(0, +) / Float(ratios.count) <= 0.75, "MMD² ratios latent EBM / Gaussian prior: \(ratios)")
+    #expect(gains.allSatisfy { $0 > 0 }, "test log-likelihood gains of the latent EBM over the Gaussian prior: \(gains) nats")
   }
 }

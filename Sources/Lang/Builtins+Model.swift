@@ -86,10 +86,13 @@ enum ModelRows {
     Builtin("reconstruction_error", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Per-pixel mean squared error ‖x − g(z⁺)‖² / (N·D) with z⁺ from posterior Langevin (docs/method.md).",
             impl: reconstructionError),
-    Builtin("anomaly_score", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
+    Builtin("anomaly_score", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
+              + [Param("terms", .list, default: .list([.string("reconstruction"), .string("energy"), .string("gaussian")]))],
             doc: """
               The anomaly score per row of x (higher = more anomalous), z from posterior Langevin:
-                ‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²).
+                ‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)
+              terms: which to add, of "reconstruction", "energy" and "gaussian" (all by default), so each
+              can be measured alone.
               """, impl: anomalyScore),
     Builtin("log_likelihood", params: [Param("model"), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
                                        Param("chains", .positiveInt, default: .number(16))],
@@ -249,7 +252,15 @@ enum ModelRows {
   }
 
   static func anomalyScore(_ a: Args) throws -> Value {
-    .tensor(try a.model("model").model.anomalyScore(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
+    var terms: AnomalyTerms = []
+    for v in try a.list("terms") {
+      guard case .string(let name) = v, let t = AnomalyTerms.names.first(where: { $0.0 == name })?.1 else {
+        throw a.fail("'terms' must list \(AnomalyTerms.names.map { "\"\($0.0)\"" }.joined(separator: ", ")), got \(shown(v))")
+      }
+      terms.insert(t)
+    }
+    return .tensor(try a.model("model").model.anomalyScore(try a.tensor("x"), terms: terms, config: try a.langevin(.posterior),
+                                                           using: &a.interpreter.rng))
   }
 
   static func logLikelihood(_ a: Args) throws -> Value {

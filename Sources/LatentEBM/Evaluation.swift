@@ -53,22 +53,44 @@ extension LatentEBM {
     return try Tensor.concatenate(parts, axis: 0)
   }
 
-  /// The anomaly score (docs/method.md, "Evaluation"), per row of x (higher = more anomalous), with z from
-  /// posterior chains:  `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`. Runs 500 rows at a time.
-  public func anomalyScore(_ x: Tensor, config: LangevinConfig = .posterior, using rng: inout RandomGenerator) throws -> Tensor {
+  /// The anomaly score (docs/method.md, "Evaluation"), per row of x (higher = more anomalous),
+  /// with z from posterior chains: the sum of the chosen ``AnomalyTerms`` of
+  /// `‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)`. Runs 500 rows at a time.
+  public func anomalyScore(
+    _ x: Tensor, terms: AnomalyTerms = .all, config: LangevinConfig = .posterior, using rng: inout RandomGenerator
+  ) throws -> Tensor {
     try checkData(x, "x")
-    return try inBlocks(x) { try anomalyScoreBlock($0, config: config, using: &rng) }
+    guard !terms.isEmpty else { throw LatentEBMError.invalidArgument("the score needs at least one term") }
+    return try inBlocks(x) { try anomalyScoreBlock($0, terms: terms, config: config, using: &rng) }
   }
 
-  private func anomalyScoreBlock(_ x: Tensor, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
+  private func anomalyScoreBlock(_ x: Tensor, terms: AnomalyTerms, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
     let n = x.shape[0]
     let xb = try x.reshaped([n] + generator.outputShape)
     let z = try samplePosterior(xb, from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
     return try withoutGradients {
-      let rec = try (xb - generator(z)).square().reshaped([n, -1]).sum(axes: [1]) / (2 * sigma * sigma)
-      return try rec + priorEnergy(z)
+      var score = try Tensor.zeros([n])
+      if terms.contains(.reconstruction) {
+        score = try score + (xb - generator(z)).square().reshaped([n, -1]).sum(axes: [1]) / (2 * sigma * sigma)
+      }
+      if terms.contains(.energy) { score = try score + energy(z) }
+      if terms.contains(.gaussian) { score = try score + z.square().sum(axes: [1]) / (2 * priorSigma * priorSigma) }
+      return score
     }
   }
+}
+
+/// The terms of the anomaly score: the reconstruction term ‖x − g(z)‖²/(2σ²), the learned energy
+/// E_α(z), and the base prior's ‖z‖²/(2σ0²).
+public struct AnomalyTerms: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  public static let reconstruction = AnomalyTerms(rawValue: 1)
+  public static let energy = AnomalyTerms(rawValue: 2)
+  public static let gaussian = AnomalyTerms(rawValue: 4)
+  public static let all: AnomalyTerms = [.reconstruction, .energy, .gaussian]
+  /// The names scripts use, in order.
+  public static let names: [(String, AnomalyTerms)] = [("reconstruction", .reconstruction), ("energy", .energy), ("gaussian", .gaussian)]
 }
 
 /// The area under the precision–recall curve for `scores` (higher = positive) against `labels`

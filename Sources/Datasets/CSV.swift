@@ -6,9 +6,9 @@ enum CSV {
   typealias Cell = (text: String, column: Int)
 
   /// The non-blank lines of `bytes` with their 1-based line numbers; `#` comment lines are skipped.
-  static func lines(_ bytes: [UInt8]) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
+  static func lines(_ bytes: ArraySlice<UInt8>) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
     var out: [(Int, ArraySlice<UInt8>)] = []
-    var start = 0, number = 1
+    var start = bytes.startIndex, number = 1
     func add(_ end: Int) {
       var e = end
       if e > start, bytes[e - 1] == 13 { e -= 1 }  // \r\n
@@ -22,7 +22,7 @@ enum CSV {
       start = i + 1
       number += 1
     }
-    if start < bytes.count { add(bytes.count) }
+    if start < bytes.endIndex { add(bytes.endIndex) }
     return out
   }
 
@@ -62,21 +62,39 @@ enum CSV {
     guard let v = Float(s), v.isFinite else { return nil }
     return v
   }
+
+  /// Whether `s` reads as a number of any size, `nan` and `inf` included. The header rule uses it:
+  /// a first row is a header only when one of its cells is *not* numeric, so a data row that
+  /// holds `nan`, `inf` or `1e39` is never taken for one (it is reported as a bad value instead).
+  static func isNumeric(_ s: String) -> Bool { Double(s) != nil }
+
+  /// `bytes` without a leading UTF-8 byte-order mark (`EF BB BF`), which spreadsheet programs write.
+  static func droppingByteOrderMark(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+    bytes.starts(with: [0xef, 0xbb, 0xbf]) ? bytes.dropFirst(3) : bytes[...]
+  }
 }
 
 extension Dataset {
   /// A table of numbers `[N, D]` from a CSV file.
   ///
   /// Cells are separated by commas when the first row has one, otherwise by spaces and tabs. Blank
-  /// lines and lines starting with `#` are skipped. A first row with a cell that is not a number is a
-  /// header (set `header` to decide it yourself). `labelColumn` (0-based; −1 for the last) is taken
-  /// out as the labels: whole numbers ≥ 0 are used as they are, any other text becomes a class name
-  /// (names sorted, numbered from 0).
+  /// lines and lines starting with `#` are skipped; a UTF-8 byte-order mark at the start is dropped.
+  ///
+  /// The header rule: with `header` nil, the first row is a header when one of its cells (other
+  /// than the label column's) does not read as a number at all. Numbers of any kind — `nan`, `inf`,
+  /// `1e39` — never make a header, so a first data row holding one is read as data (and a value
+  /// that is not finite is an error naming its line and column). `header: true` always skips the
+  /// first row, `false` never does. The header's cells are kept in ``columnNames``, and
+  /// ``description`` shows them, so a skipped row is never silent.
+  ///
+  /// `labelColumn` (0-based; −1 for the last) is taken out as the labels: whole numbers ≥ 0 are used
+  /// as they are, any other text becomes a class name (names sorted, numbered from 0).
   /// - Throws: ``DatasetError/badCell(path:line:column:reason:)`` (`file:line:column: …`) for a cell
-  ///   that is not a number or a row with the wrong number of cells; ``DatasetError`` for a missing
-  ///   file, a file with no rows, or a label column out of range.
+  ///   that is not a finite number or a row with the wrong number of cells; ``DatasetError`` for a
+  ///   missing file, a file with no rows, a label column out of range, or more values than the
+  ///   engine's limit (``MemoryLimit/maxElements``; the file itself may be at most that many bytes).
   public static func csv(_ path: String, labelColumn: Int? = nil, header: Bool? = nil) throws -> Dataset {
-    let rows = CSV.lines(try FileIO.read(path))
+    let rows = CSV.lines(CSV.droppingByteOrderMark(try FileIO.read(path, limit: MemoryLimit.maxElements)))
     guard let first = rows.first else {
       throw DatasetError.malformed(path: path, reason: "no rows of data")
     }
@@ -93,7 +111,7 @@ extension Dataset {
       labelAt = k
     }
     let hasHeader = header ?? firstCells.enumerated().contains {
-      $0.offset != labelAt && CSV.number($0.element.text) == nil
+      $0.offset != labelAt && !CSV.isNumeric($0.element.text)
     }
     let body = hasHeader ? rows.dropFirst() : rows[...]
     guard !body.isEmpty else {
@@ -116,10 +134,17 @@ extension Dataset {
       for (j, cell) in cells.enumerated() {
         if j == labelAt { labelCells.append((cell, row.number)); continue }
         guard let v = CSV.number(cell.text) else {
-          let why = cell.text.isEmpty ? "empty cell" : "\"\(cell.text)\" is not a number"
+          let why = cell.text.isEmpty ? "empty cell"
+            : CSV.isNumeric(cell.text) ? "\"\(cell.text)\" is not a finite Float32 number"
+            : "\"\(cell.text)\" is not a number"
           throw DatasetError.badCell(path: path, line: row.number, column: cell.column, reason: why)
         }
         values.append(v)
+      }
+      guard values.count <= MemoryLimit.maxElements else {
+        throw DatasetError.malformed(
+          path: path, reason: "more than \(MemoryLimit.maxElements) values by line \(row.number), the engine's limit "
+            + "(raise it with the environment variable LEBM_MAX_ELEMENTS)")
       }
     }
     var labels: [Int]? = nil, classes: Int? = nil, names: [String]? = nil
@@ -145,7 +170,9 @@ extension Dataset {
         names = sorted
       }
     }
-    return try Dataset(name: datasetName(path), x: try Tensor(shape: [body.count, d], scalars: values),
-                       labels: labels, classes: classes, classNames: names)
+    var data = try Dataset(name: datasetName(path), x: try Tensor(shape: [body.count, d], scalars: values),
+                           labels: labels, classes: classes, classNames: names)
+    if hasHeader { data.columnNames = firstCells.map(\.text) }
+    return data
   }
 }

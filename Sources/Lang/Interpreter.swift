@@ -685,7 +685,13 @@ public final class Interpreter {
       throw error("imports nested deeper than \(options.maxCallDepth) files", span)
     }
     if importing.contains(resolved) { throw error("circular import of '\(path)'", span) }
-    guard let text = try? readTextFile(resolved) else { throw error("cannot read '\(resolved)'", span) }
+    // A regular file only (a FIFO or /dev/zero is refused at once), no longer than a string may be.
+    let text: String
+    do throws(FileError) {
+      text = try readTextFile(resolved, limit: options.maxStringLength)
+    } catch {
+      throw self.error("cannot import \(error)", span)
+    }
     let stmts: [Stmt]
     switch Parser.parse(text, file: resolved) {
     case .success(let s): stmts = s

@@ -22,4 +22,12 @@ extension LangSuite {
     let made = try #require(errorOf("zeros([1e15])"))
     #expect(made.message.contains("more than the limit of 2^28 elements"), "\(made.message)")
   }
+
+  @Test func importAndLoadRefuseDevicesAtOnce() throws {
+    let imp = try #require(errorOf("import \"/dev/zero\""))
+    #expect(imp.message == "cannot import '/dev/zero': is a character device, not a regular file")
+    #expect(imp.span.line == 1 && imp.span.column == 1)
+    let load = try #require(errorOf("load(\"/dev/zero\")"))
+    #expect(load.message.contains("/dev/zero: is a character device, not a regular file"), "\(load.message)")
+  }
 }

@@ -48,7 +48,8 @@ extension Dataset {
         labels.append(label)
       }
     }
-    let values = [Float](unsafeUninitializedCapacity: n * pixels) { dst, filled in
+    // The pixels go straight into the tensor's memory, record by record.
+    let x = try Tensor.make([n, 3, 32, 32]) { dst in
       var k = 0
       for b in blobs {
         b.withUnsafeBufferPointer { src in
@@ -60,9 +61,8 @@ extension Dataset {
           }
         }
       }
-      filled = n * pixels
     }
-    return try Dataset(name: name, x: try Tensor(shape: [n, 3, 32, 32], scalars: values), labels: labels,
+    return try Dataset(name: name, x: x, labels: labels,
                        classes: 10, classNames: cifar10ClassNames)
   }
 

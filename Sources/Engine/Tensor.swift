@@ -98,7 +98,7 @@ public struct Tensor: @unchecked Sendable {
     guard span <= Float(MemoryLimit.maxElements) else {
       throw TensorError.tooLarge(op: "arange", elements: span < 9e18 ? Int(span) : Int.max, limit: MemoryLimit.maxElements)
     }
-    let n = Swift.max(0, Int(span))
+    let n = span > 0 ? Int(span) : 0  // an empty range, however far below zero
     let t = try Tensor(uninitialized: [n], op: "arange")
     for i in 0..<n { t.storage.pointer[i] = start + Float(i) * step }
     return t

@@ -27,6 +27,8 @@ import Testing
     expectTooLarge({ try Tensor.zeros([100_000, 100_000]) }, op: "zeros", elements: "10000000000")
     expectTooLarge({ try Tensor.randn([1 << 20, 1 << 10]) }, op: "randn", elements: "1073741824")
     expectTooLarge({ try Tensor.arange(0, 1e12) }, op: "arange", elements: "999999995904")
+    #expect(try Tensor.arange(3e38, -3e38).count == 0)  // a span below Int.min is empty, not a trap
+    #expect(try Tensor.arange(1e30, 0).count == 0)
     expectTooLarge({ try Tensor.linspace(0, 1, count: 1 << 30) }, op: "linspace", elements: "1073741824")
     var rng = RandomGenerator(seed: 1)
     expectTooLarge({ try Linear(100_000, 100_000, using: &rng) }, op: "rand", elements: "10000000000")

@@ -41,7 +41,7 @@ let package = Package(
     .target(name: "Support"),
 
     .target(name: "Engine", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
-    .target(name: "PNG", dependencies: ["CPNG"]),
+    .target(name: "PNG", dependencies: ["CPNG", "Support"]),
     .target(name: "Plot", dependencies: ["Engine", "PNG"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib", "Support"], swiftSettings: fast),
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),

@@ -12,13 +12,15 @@ extension Dataset {
   /// CIFAR-10 from its binary batches (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`), in
   /// the order given: images `[N, 3, 32, 32]` in [−1, 1] and labels 0–9.
   /// - Throws: ``DatasetError`` naming the file when it is missing, its size is not a multiple of
-  ///   3073 bytes, or a label byte is above 9 (a CIFAR-100 file, which has two label bytes).
+  ///   3073 bytes, or a label byte is above 9 (a CIFAR-100 file, which has two label bytes), or
+  ///   when the images together pass the engine's limit (``MemoryLimit/maxElements`` values).
   public static func cifar10(files: [String], name: String = "cifar10") throws -> Dataset {
     guard !files.isEmpty else {
       throw DatasetError.invalidArgument(op: "cifar10", message: "no files given")
     }
     let blobs = try files.map { path -> [UInt8] in
-      let b = try FileIO.read(path)
+      // A file holds at most the engine's limit of values (3072 per record) plus a label per record.
+      let b = try FileIO.read(path, limit: MemoryLimit.maxElements / (cifarRecord - 1) * cifarRecord)
       guard b.count % cifarRecord == 0, !b.isEmpty else {
         throw DatasetError.malformed(
           path: path, reason: "\(b.count) bytes is not a whole number of CIFAR-10 records (3073 bytes each: "
@@ -28,6 +30,12 @@ extension Dataset {
     }
     let n = blobs.reduce(0) { $0 + $1.count / cifarRecord }
     let pixels = 3 * 32 * 32
+    do {
+      _ = try MemoryLimit.count(of: [n, 3, 32, 32], op: "cifar10")
+    } catch {
+      let with = files.count == 1 ? "" : "with the other \(files.count - 1) files, "
+      throw DatasetError.malformed(path: files[0], reason: "\(with)\(n) images: \(error)")
+    }
     var labels = [Int]()
     labels.reserveCapacity(n)
     for (path, b) in zip(files, blobs) {
@@ -40,7 +48,8 @@ extension Dataset {
         labels.append(label)
       }
     }
-    let values = [Float](unsafeUninitializedCapacity: n * pixels) { dst, filled in
+    // The pixels go straight into the tensor's memory, record by record.
+    let x = try Tensor.make([n, 3, 32, 32]) { dst in
       var k = 0
       for b in blobs {
         b.withUnsafeBufferPointer { src in
@@ -52,9 +61,8 @@ extension Dataset {
           }
         }
       }
-      filled = n * pixels
     }
-    return try Dataset(name: name, x: try Tensor(shape: [n, 3, 32, 32], scalars: values), labels: labels,
+    return try Dataset(name: name, x: x, labels: labels,
                        classes: 10, classNames: cifar10ClassNames)
   }
 

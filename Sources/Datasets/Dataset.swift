@@ -21,6 +21,9 @@ public struct Dataset: Sendable, CustomStringConvertible {
   public var classes: Int?
   /// A name per class, when the source gives them (Fashion-MNIST, CIFAR-10, PNG subfolders, CSV).
   public var classNames: [String]?
+  /// The cells of a CSV file's header row (the label column's included), when it had one: the row
+  /// that was read as names rather than data.
+  public var columnNames: [String]?
 
   /// A data set from a tensor of examples and optional labels.
   /// - Throws: if `x` has rank 0, the label count differs from `x.shape[0]`, a label is negative, or
@@ -65,6 +68,7 @@ public struct Dataset: Sendable, CustomStringConvertible {
   public var description: String {
     var s = "dataset \(name): \(count) × \(formatShape(exampleShape))"
     if let classes { s += ", \(classes) classes" } else if labels != nil { s += ", labelled" }
+    if let columnNames { s += ", header row " + columnNames.joined(separator: ", ") }
     return s
   }
 

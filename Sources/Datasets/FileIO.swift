@@ -4,10 +4,10 @@ import Support
 /// Whole files for the loaders, through Support's readers, with every failure turned into a
 /// ``DatasetError`` that names the file.
 enum FileIO {
-  /// The bytes of the regular file at `path`.
-  static func read(_ path: String) throws -> [UInt8] {
+  /// The bytes of the regular file at `path`, refused when larger than `limit` bytes.
+  static func read(_ path: String, limit: Int) throws -> [UInt8] {
     do throws(FileError) {
-      return try readFileBytes(path)
+      return try readFileBytes(path, limit: limit)
     } catch {
       throw DatasetError(error)
     }

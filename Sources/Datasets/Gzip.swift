@@ -1,5 +1,8 @@
 import CZlib
 
+/// zlib's `inflate`, under a name that `Gzip.inflate` does not shadow.
+private func zlibInflate(_ s: UnsafeMutablePointer<z_stream>, _ flush: Int32) -> Int32 { inflate(s, flush) }
+
 /// gzip (and zlib) streams, through the system zlib.
 public enum Gzip {
   /// Whether `bytes` start with the gzip magic number `1f 8b`.
@@ -8,9 +11,28 @@ public enum Gzip {
   }
 
   /// The decompressed contents of a gzip stream (several concatenated members are joined, as `gunzip`
-  /// does). `path` only names the source in errors.
-  /// - Throws: ``DatasetError/malformed(path:reason:)`` for a corrupt or cut-off stream.
-  public static func decompress(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+  /// does), at most `maxOutput` bytes: inflating stops there, so a small file that would inflate to
+  /// gigabytes costs no more than the limit. `path` only names the source in errors.
+  /// - Throws: ``DatasetError/malformed(path:reason:)`` for a corrupt or cut-off stream, or one that
+  ///   holds more than `maxOutput` bytes.
+  public static func decompress(_ bytes: [UInt8], path: String, maxOutput: Int) throws -> [UInt8] {
+    let out = try inflate(bytes, path: path, upTo: maxOutput + 1)
+    guard out.count <= maxOutput else {
+      throw DatasetError.malformed(
+        path: path, reason: "the gzip data decompresses to more than \(maxOutput) bytes, the most expected")
+    }
+    return out
+  }
+
+  /// The first `count` decompressed bytes of a gzip stream (fewer when it is shorter): a header to
+  /// check before inflating the rest.
+  public static func prefix(_ bytes: [UInt8], count: Int, path: String) throws -> [UInt8] {
+    try inflate(bytes, path: path, upTo: count)
+  }
+
+  /// Inflates `bytes` until the stream ends or `limit` bytes are out, whichever comes first.
+  static func inflate(_ bytes: [UInt8], path: String, upTo limit: Int) throws -> [UInt8] {
+    let limit = max(0, limit)
     // The last 4 bytes of a gzip member hold the uncompressed size mod 2³²: a good first guess.
     var capacity = bytes.count * 4
     if bytes.count >= 18 {
@@ -19,7 +41,7 @@ public enum Gzip {
         | Int(bytes[n - 1]) << 24
       capacity = min(isize, n * 1032)  // deflate never beats about 1032:1, so a bigger hint is junk
     }
-    var out = [UInt8](repeating: 0, count: max(capacity, 64))
+    var out = [UInt8](repeating: 0, count: min(max(capacity, 64), max(limit, 1)))
     var produced = 0
     var stream = z_stream()
     guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -30,12 +52,13 @@ public enum Gzip {
       stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
       stream.avail_in = UInt32(input.count)
       while true {
-        if produced == out.count { out.append(contentsOf: repeatElement(0, count: out.count)) }
+        if produced == limit { out.removeSubrange(produced...); return }
+        if produced == out.count { out.append(contentsOf: repeatElement(0, count: min(out.count, limit - out.count))) }
         let status: Int32 = out.withUnsafeMutableBufferPointer { o in
           stream.next_out = o.baseAddress! + produced
           let room = min(o.count - produced, Int(UInt32.max))
           stream.avail_out = UInt32(room)
-          let s = inflate(&stream, Z_NO_FLUSH)
+          let s = zlibInflate(&stream, Z_NO_FLUSH)
           produced += room - Int(stream.avail_out)
           return s
         }

@@ -27,9 +27,37 @@ enum IDX {
 
   /// Reads an IDX file of unsigned bytes (gzip-compressed or not) and checks its header and size.
   /// `dimensions` lists the ranks accepted.
+  ///
+  /// The header is checked before the values are read: sizes past the engine's limit
+  /// (``MemoryLimit/maxElements``) are refused, and a gzip stream is inflated only up to the size
+  /// the header declares, so no file costs more memory than the data set it describes.
   static func read(_ path: String, dimensions: Set<Int>, expected magic: UInt32) throws -> File {
-    var bytes = try FileIO.read(path)
-    if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path) }
+    // A plain file holds at most the header (rank ≤ 255) and the limit's worth of values.
+    let most = MemoryLimit.maxElements + 4 + 4 * 255
+    var bytes = try FileIO.read(path, limit: most)
+    let compressed = Gzip.isCompressed(bytes)
+    let head = compressed ? try Gzip.prefix(bytes, count: 4 + 4 * 255, path: path) : bytes
+    let (dims, header, need) = try parseHeader(head, path: path, dimensions: dimensions, expected: magic)
+    if compressed {
+      // One byte more than declared tells "extra data" from "exactly right" without inflating it all.
+      bytes = try Gzip.prefix(bytes, count: header + need + 1, path: path)
+    }
+    let have = bytes.count - header
+    guard have >= need else {
+      throw DatasetError.malformed(
+        path: path, reason: "truncated: expected \(need) bytes of data, found \(have)")
+    }
+    guard have == need else {
+      let found = compressed ? "more once decompressed" : "\(have) (\(have - need) extra at the end)"
+      throw DatasetError.malformed(path: path, reason: "expected \(need) bytes of data, found \(found)")
+    }
+    return File(path: path, bytes: bytes, dims: dims, offset: header)
+  }
+
+  /// The sizes in an IDX header, the header's length and the number of values it declares.
+  /// - Throws: for a wrong magic number, a cut-off header, or sizes past the engine's limit.
+  static func parseHeader(_ bytes: [UInt8], path: String, dimensions: Set<Int>, expected magic: UInt32) throws
+    -> (dims: [Int], header: Int, count: Int) {
     guard bytes.count >= 4 else {
       throw DatasetError.malformed(
         path: path, reason: "truncated: \(bytes.count) bytes is too short for an IDX header")
@@ -47,24 +75,13 @@ enum IDX {
         path: path, reason: "truncated: the header needs \(header) bytes, found \(bytes.count)")
     }
     let dims = (0..<rank).map { Int(be32(bytes, 4 + 4 * $0)) }
-    var need = 1
-    for d in dims {
-      let (p, o) = need.multipliedReportingOverflow(by: d)
-      guard !o, p <= 1 << 40 else {
-        throw DatasetError.malformed(path: path, reason: "sizes \(dims) are too large")
-      }
-      need = p
+    let need: Int
+    do {
+      need = try MemoryLimit.count(of: dims, op: "the header's sizes \(formatShape(dims))")
+    } catch {
+      throw DatasetError.malformed(path: path, reason: "\(error)")
     }
-    let have = bytes.count - header
-    guard have >= need else {
-      throw DatasetError.malformed(
-        path: path, reason: "truncated: expected \(need) bytes of data, found \(have)")
-    }
-    guard have == need else {
-      throw DatasetError.malformed(
-        path: path, reason: "expected \(need) bytes of data, found \(have) (\(have - need) extra at the end)")
-    }
-    return File(path: path, bytes: bytes, dims: dims, offset: header)
+    return (dims, header, need)
   }
 
   static func be32(_ b: [UInt8], _ i: Int) -> UInt32 {

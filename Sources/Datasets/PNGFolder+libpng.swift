@@ -1,3 +1,4 @@
+import Engine
 import PNG
 
 extension Dataset {
@@ -5,7 +6,8 @@ extension Dataset {
   /// libpng. See ``pngFolder(_:decoder:channels:)`` for the rules.
   public static func pngFolder(_ folder: String, channels: Int? = nil) throws -> Dataset {
     try pngFolder(folder, decoder: PNGDecoder { path in
-      let image = try PNGCodec.read(from: path)
+      // Each image becomes as many floats as it has pixel bytes: the engine's limit bounds both.
+      let image = try PNGCodec.read(from: path, maxBytes: MemoryLimit.maxElements)
       return DecodedImage(width: image.width, height: image.height, channels: image.format.channels, pixels: image.pixels)
     }, channels: channels)
   }

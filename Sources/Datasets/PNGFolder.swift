@@ -107,7 +107,12 @@ extension Dataset {
         }
       } else {
         first = (path, img.width, img.height, c)
-        values.reserveCapacity(files.count * c * img.width * img.height)
+        // Every image has the first one's size, so the whole tensor is known now: check it first.
+        do {
+          values.reserveCapacity(try MemoryLimit.count(of: [files.count, c, img.height, img.width], op: "png_folder"))
+        } catch {
+          throw DatasetError.malformed(path: folder, reason: "\(files.count) images of \(img.width)×\(img.height)×\(c): \(error)")
+        }
       }
       appendCHW(img, channels: c, to: &values)
     }

@@ -56,15 +56,16 @@ public enum Scaling {
   }()
 
   /// A tensor of `shape` holding `bytes` (at `offset`, `shape`'s product of them) scaled to [−1, 1].
+  /// The values are written straight into the tensor's memory (no array in between), after the
+  /// engine has checked the size.
   static func tensor(_ shape: [Int], bytes: [UInt8], offset: Int) throws -> Tensor {
-    let n = shape.reduce(1, *)
-    let values = bytes.withUnsafeBufferPointer { all in
-      [Float](unsafeUninitializedCapacity: n) { dst, filled in
-        if n > 0 { convert(UnsafeBufferPointer(rebasing: all[offset..<offset + n]), into: dst.baseAddress!) }
-        filled = n
+    try Tensor.make(shape) { dst in
+      let n = dst.count
+      guard n > 0, offset + n <= bytes.count else { return }
+      bytes.withUnsafeBufferPointer { all in
+        convert(UnsafeBufferPointer(rebasing: all[offset..<offset + n]), into: dst.baseAddress!)
       }
     }
-    return try Tensor(shape: shape, scalars: values)
   }
 }
 

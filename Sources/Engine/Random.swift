@@ -110,15 +110,13 @@ public func seed(_ value: UInt64) { defaultGenerator = RandomGenerator(seed: val
 extension Tensor {
   /// Standard normal values: N(0, 1) in every entry.
   public static func randn(_ shape: [Int], using rng: inout RandomGenerator) throws -> Tensor {
-    try checkShape(shape, op: "randn")
-    let t = Tensor(uninitialized: shape)
+    let t = try Tensor(uninitialized: shape, op: "randn")
     rng.fillNormal(t.storage.pointer, count: t.count)
     return t
   }
   /// Uniform values in [lo, hi).
   public static func rand(_ shape: [Int], lo: Float = 0, hi: Float = 1, using rng: inout RandomGenerator) throws -> Tensor {
-    try checkShape(shape, op: "rand")
-    let t = Tensor(uninitialized: shape)
+    let t = try Tensor(uninitialized: shape, op: "rand")
     for i in 0..<t.count { t.storage.pointer[i] = lo + (hi - lo) * rng.uniform() }
     return t
   }

@@ -125,7 +125,7 @@ extension Tensor {
   static func elementwise(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
     let ap = a.storage.pointer, bp = b.storage.pointer
     if a.shape == b.shape {
-      let y = Tensor(uninitialized: a.shape)
+      let y = Tensor(sameSizeAs: a.shape)
       let yp = y.storage.pointer
       switch op {
       case .add: parallelChunks(a.count) { r in for i in r { yp[i] = ap[i] + bp[i] } }
@@ -138,7 +138,7 @@ extension Tensor {
     guard let shape = broadcastShape(a.shape, b.shape) else {
       throw TensorError.shapeMismatch(op: op.rawValue, shapes: [a.shape, b.shape], detail: "cannot broadcast")
     }
-    let y = Tensor(uninitialized: shape)
+    let y = try Tensor(uninitialized: shape, op: "broadcast")
     let yp = y.storage.pointer
     if b.count == 1 && shape == a.shape {
       let s = bp[0]
@@ -224,7 +224,7 @@ extension Tensor {
     guard let shape = broadcastShape(self.shape, other.shape) else {
       throw TensorError.shapeMismatch(op: op.rawValue, shapes: [self.shape, other.shape], detail: "cannot broadcast")
     }
-    let y = Tensor(uninitialized: shape)
+    let y = try Tensor(uninitialized: shape, op: "broadcast")
     let yp = y.storage.pointer, ap = storage.pointer, bp = other.storage.pointer
     let sa = broadcastStrides(self.shape, to: shape), sb = broadcastStrides(other.shape, to: shape)
     forEachBroadcastRow(out: shape, sa, sb) { o, oa, ob, n, ia, ib in

@@ -112,7 +112,7 @@ extension Tensor {
   /// Σ over N, H, W of an NCHW gradient: the bias gradient.
   private static func channelSums(_ g: Tensor) -> Tensor {
     let (n, c) = (g.shape[0], g.shape[1]), plane = g.shape[2] * g.shape[3]
-    let out = Tensor(uninitialized: [c])
+    let out = Tensor(sameSizeAs: [c])
     let gp = g.storage.pointer, op = out.storage.pointer
     for j in 0..<c {
       var s: Float = 0
@@ -139,26 +139,26 @@ extension Tensor {
     }
     let g = ConvGeometry(channels: c, h: h, w: wd, k: k, stride: s, padding: p, oh: (h + 2 * p - k) / s + 1, ow: (wd + 2 * p - k) / s + 1)
     let plane = g.oh * g.ow, ck = c * k * k
-    let cols = Tensor(uninitialized: [ck, n * plane])
+    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
     im2col(x.storage.pointer, batch: n, g, cols.storage.pointer)
-    let ycn = Tensor(uninitialized: [o, n * plane])
+    let ycn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
     sgemm(false, false, m: o, n: n * plane, k: ck, w.storage.pointer, lda: ck, cols.storage.pointer, ldb: n * plane, ycn.storage.pointer, ldc: n * plane)
-    let y = Tensor(uninitialized: [n, o, g.oh, g.ow])
+    let y = try Tensor(uninitialized: [n, o, g.oh, g.ow], op: "conv2d")
     swapBatchChannels(ycn.storage.pointer, n: o, c: n, plane: plane, y.storage.pointer)
     if let b = bias { addChannelBias(y, b) }
     let inputs = bias.map { [x, w, $0] } ?? [x, w]
     return y.recorded("conv2d", inputs) { gy, need in
-      let gcn = Tensor(uninitialized: [o, n * plane])
+      let gcn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
       swapBatchChannels(gy.storage.pointer, n: n, c: o, plane: plane, gcn.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
       if need[0] {
-        let dcols = Tensor(uninitialized: [ck, n * plane])
+        let dcols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
         sgemm(true, false, m: ck, n: n * plane, k: o, w.storage.pointer, lda: ck, gcn.storage.pointer, ldb: n * plane, dcols.storage.pointer, ldc: n * plane)
-        gx = Tensor(uninitialized: x.shape)
+        gx = Tensor(sameSizeAs: x.shape)
         col2im(dcols.storage.pointer, batch: n, g, gx!.storage.pointer)
       }
       if need[1] {
-        gw = Tensor(uninitialized: w.shape)
+        gw = Tensor(sameSizeAs: w.shape)
         sgemm(false, true, m: o, n: ck, k: n * plane, gcn.storage.pointer, lda: n * plane, cols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
@@ -191,26 +191,26 @@ extension Tensor {
     // The output plane plays the part of conv2d's input; the input plane, of its output.
     let g = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
     let plane = h * wd, ck = cout * k * k
-    let xcn = Tensor(uninitialized: [cin, n * plane])
+    let xcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
     swapBatchChannels(x.storage.pointer, n: n, c: cin, plane: plane, xcn.storage.pointer)
-    let cols = Tensor(uninitialized: [ck, n * plane])
+    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
     sgemm(true, false, m: ck, n: n * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer, ldb: n * plane, cols.storage.pointer, ldc: n * plane)
-    let y = Tensor(uninitialized: [n, cout, oh, ow])
+    let y = try Tensor(uninitialized: [n, cout, oh, ow], op: "conv_transpose2d")
     col2im(cols.storage.pointer, batch: n, g, y.storage.pointer)
     if let b = bias { addChannelBias(y, b) }
     let inputs = bias.map { [x, w, $0] } ?? [x, w]
     return y.recorded("conv_transpose2d", inputs) { gy, need in
-      let gcols = Tensor(uninitialized: [ck, n * plane])
+      let gcols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
       im2col(gy.storage.pointer, batch: n, g, gcols.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
       if need[0] {
-        let gxcn = Tensor(uninitialized: [cin, n * plane])
+        let gxcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
         sgemm(false, false, m: cin, n: n * plane, k: ck, w.storage.pointer, lda: ck, gcols.storage.pointer, ldb: n * plane, gxcn.storage.pointer, ldc: n * plane)
-        gx = Tensor(uninitialized: x.shape)
+        gx = Tensor(sameSizeAs: x.shape)
         swapBatchChannels(gxcn.storage.pointer, n: cin, c: n, plane: plane, gx!.storage.pointer)
       }
       if need[1] {
-        gw = Tensor(uninitialized: w.shape)
+        gw = Tensor(sameSizeAs: w.shape)
         sgemm(false, true, m: cin, n: ck, k: n * plane, xcn.storage.pointer, lda: n * plane, gcols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }

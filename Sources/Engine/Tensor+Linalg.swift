@@ -69,7 +69,7 @@ extension Tensor {
     }
     let batch = Swift.max(batchA, batchB)
     let outShape = (a.rank == 3 || b.rank == 3) ? [batch, m, n] : [m, n]
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape, op: "matmul")
     let ap = a.storage.pointer, bp = b.storage.pointer, yp = y.storage.pointer
     if batchB == 1 && a.rank == 3 && !transposeA {
       // One GEMM over the stacked rows of every matrix in a.

@@ -81,7 +81,7 @@ extension Tensor {
     for a in axes.reversed() {
       let outer = curShape[..<a].reduce(1, *), n = curShape[a], inner = curShape[(a + 1)...].reduce(1, *)
       curShape[a] = 1
-      let y = Tensor(uninitialized: curShape)
+      let y = try Tensor(uninitialized: curShape)
       let xp = cur.storage.pointer, yp = y.storage.pointer
       for o in 0..<outer {
         let base = o * n * inner
@@ -146,7 +146,7 @@ extension Tensor {
     let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
     var outShape = shape
     outShape.remove(at: a)
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape)
     let xp = storage.pointer, yp = y.storage.pointer
     for o in 0..<outer {
       for j in 0..<inner {

@@ -39,7 +39,7 @@ extension Tensor {
     guard broadcastShape(shape, target) == target else {
       throw TensorError.shapeMismatch(op: "broadcast", shapes: [shape, target], detail: "cannot broadcast")
     }
-    let y = Tensor(uninitialized: target)
+    let y = try Tensor(uninitialized: target)
     let xp = storage.pointer, yp = y.storage.pointer
     let sx = broadcastStrides(shape, to: target)
     forEachBroadcastRow(out: target, sx, sx) { o, ox, _, n, ix, _ in
@@ -59,7 +59,7 @@ extension Tensor {
     var inStrides = [Int](repeating: 1, count: rank)
     for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
     let permStrides = order.map { inStrides[$0] }
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape)
     let xp = storage.pointer, yp = y.storage.pointer
     forEachBroadcastRow(out: outShape, permStrides, permStrides) { o, ox, _, n, ix, _ in
       for j in 0..<n { yp[o + j] = xp[ox + j * ix] }
@@ -91,7 +91,7 @@ extension Tensor {
     var outShape = shape
     outShape[a] = m
     let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape)
     let xp = storage.pointer, yp = y.storage.pointer
     for o in 0..<outer {
       for k in 0..<m {
@@ -123,7 +123,7 @@ extension Tensor {
     var outShape = first.shape
     outShape[a] = ts.reduce(0) { $0 + $1.shape[a] }
     let outer = first.shape[..<a].reduce(1, *), inner = first.shape[(a + 1)...].reduce(1, *)
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape)
     let yp = y.storage.pointer
     var offset = 0
     for t in ts {
@@ -166,7 +166,7 @@ extension Tensor {
     }
     var outShape = shape
     outShape[0] = indices.count
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape)
     let xp = storage.pointer, yp = y.storage.pointer
     for (k, i) in indices.enumerated() { (yp + k * inner).update(from: xp + i * inner, count: inner) }
     let src = shape

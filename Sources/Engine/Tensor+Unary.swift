@@ -112,12 +112,12 @@ public enum UnaryOp: String, CaseIterable, Sendable {
 extension Tensor {
   /// Applies an element-wise function from ``UnaryOp``.
   public func apply(_ op: UnaryOp) -> Tensor {
-    let y = Tensor(uninitialized: shape)
+    let y = Tensor(sameSizeAs: shape)
     let xp = storage.pointer, yp = y.storage.pointer
     parallelChunks(count) { op.forward(xp, yp, $0) }
     let x = self
     return y.recorded(op.rawValue, [self]) { g, _ in
-      let dx = Tensor(uninitialized: x.shape)
+      let dx = Tensor(sameSizeAs: x.shape)
       let dxp = dx.storage.pointer, gp = g.storage.pointer
       parallelChunks(x.count) { op.backward(xp, yp, gp, dxp, $0) }
       return [dx]
@@ -139,12 +139,12 @@ extension Tensor {
 
   /// LeakyReLU: `x` where `x > 0`, else `slope · x`.
   public func leakyRelu(_ slope: Float = 0.01) -> Tensor {
-    let y = Tensor(uninitialized: shape)
+    let y = Tensor(sameSizeAs: shape)
     let xp = storage.pointer, yp = y.storage.pointer
     parallelChunks(count) { r in for i in r { yp[i] = xp[i] > 0 ? xp[i] : slope * xp[i] } }
     let x = self
     return y.recorded("leaky_relu", [self]) { g, _ in
-      let dx = Tensor(uninitialized: x.shape)
+      let dx = Tensor(sameSizeAs: x.shape)
       let dxp = dx.storage.pointer, gp = g.storage.pointer
       parallelChunks(x.count) { r in for i in r { dxp[i] = xp[i] > 0 ? gp[i] : slope * gp[i] } }
       return [dx]
@@ -156,12 +156,12 @@ extension Tensor {
     guard lo <= hi else {
       throw TensorError.invalidArgument(op: "clamp", message: "min \(lo) is greater than max \(hi)")
     }
-    let y = Tensor(uninitialized: shape)
+    let y = Tensor(sameSizeAs: shape)
     let xp = storage.pointer, yp = y.storage.pointer
     parallelChunks(count) { r in for i in r { yp[i] = Swift.min(Swift.max(xp[i], lo), hi) } }
     let x = self
     return y.recorded("clamp", [self]) { g, _ in
-      let dx = Tensor(uninitialized: x.shape)
+      let dx = Tensor(sameSizeAs: x.shape)
       let dxp = dx.storage.pointer, gp = g.storage.pointer
       for i in 0..<x.count { dxp[i] = (xp[i] >= lo && xp[i] <= hi) ? gp[i] : 0 }
       return [dx]

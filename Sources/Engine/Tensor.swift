@@ -22,7 +22,16 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// A tensor of `shape` whose memory the caller fills before anyone reads it.
-  init(uninitialized shape: [Int]) {
+  /// - Throws: when `shape` has a negative size or more values than ``MemoryLimit/maxElements``;
+  ///   `op` names the operation in the message.
+  init(uninitialized shape: [Int], op: String = "tensor") throws(TensorError) {
+    let n = try MemoryLimit.count(of: shape, op: op)
+    self.init(shape: shape, storage: Storage(uninitialized: n))
+  }
+
+  /// A tensor of `shape` with as many values as a tensor or array that already exists (its memory
+  /// already fit), so the size needs no check: unary results, gradients of an input, copies.
+  init(sameSizeAs shape: [Int]) {
     self.init(shape: shape, storage: Storage(uninitialized: shape.reduce(1, *)))
   }
 
@@ -37,13 +46,13 @@ public struct Tensor: @unchecked Sendable {
       throw TensorError.invalidArgument(
         op: "tensor", message: "\(scalars.count) values cannot fill shape \(formatShape(shape)) (\(n) values)")
     }
-    self.init(uninitialized: shape)
+    try self.init(uninitialized: shape)
     scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: n) }
   }
 
   /// A rank-1 tensor holding `scalars`.
   public init(_ scalars: [Float]) {
-    self.init(uninitialized: [scalars.count])
+    self.init(sameSizeAs: [scalars.count])
     scalars.withUnsafeBufferPointer {
       if let b = $0.baseAddress { storage.pointer.update(from: b, count: scalars.count) }
     }
@@ -51,7 +60,7 @@ public struct Tensor: @unchecked Sendable {
 
   /// A rank-0 tensor holding `value`.
   public init(scalar value: Float) {
-    self.init(uninitialized: [])
+    self.init(sameSizeAs: [])
     storage.pointer[0] = value
   }
 
@@ -65,29 +74,32 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// A tensor of `shape` filled with `value`.
-  public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
-    try checkShape(shape, op: "full")
-    let t = Tensor(uninitialized: shape)
+  public static func full(_ shape: [Int], _ value: Float) throws -> Tensor { try filled(shape, value, op: "full") }
+
+  /// A tensor of zeros.
+  public static func zeros(_ shape: [Int]) throws -> Tensor { try filled(shape, 0, op: "zeros") }
+
+  /// A tensor of ones.
+  public static func ones(_ shape: [Int]) throws -> Tensor { try filled(shape, 1, op: "ones") }
+
+  /// A tensor of `shape` filled with `value`; `op` names the operation in errors.
+  static func filled(_ shape: [Int], _ value: Float, op: String) throws -> Tensor {
+    let t = try Tensor(uninitialized: shape, op: op)
     t.storage.pointer.update(repeating: value, count: t.count)
     return t
   }
-
-  /// A tensor of zeros.
-  public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
-
-  /// A tensor of ones.
-  public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, 1) }
 
   /// `start, start + step, …` up to but not including `end`, as in `numpy.arange`.
   public static func arange(_ start: Float, _ end: Float, step: Float = 1) throws -> Tensor {
     guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
       throw TensorError.invalidArgument(op: "arange", message: "step must be finite and non-zero, got \(step)")
     }
-    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-    guard n <= 1 << 31 else {
-      throw TensorError.invalidArgument(op: "arange", message: "\(n) values is too many")
+    let span = ((end - start) / step).rounded(.up)
+    guard span <= Float(MemoryLimit.maxElements) else {
+      throw TensorError.tooLarge(op: "arange", elements: span < 9e18 ? Int(span) : Int.max, limit: MemoryLimit.maxElements)
     }
-    let t = Tensor(uninitialized: [n])
+    let n = span > 0 ? Int(span) : 0  // an empty range, however far below zero
+    let t = try Tensor(uninitialized: [n], op: "arange")
     for i in 0..<n { t.storage.pointer[i] = start + Float(i) * step }
     return t
   }
@@ -97,24 +109,15 @@ public struct Tensor: @unchecked Sendable {
     guard count >= 1 else {
       throw TensorError.invalidArgument(op: "linspace", message: "count must be at least 1, got \(count)")
     }
-    let t = Tensor(uninitialized: [count])
+    let t = try Tensor(uninitialized: [count], op: "linspace")
     let d = count > 1 ? (end - start) / Float(count - 1) : 0
     for i in 0..<count { t.storage.pointer[i] = start + Float(i) * d }
     return t
   }
 
+  /// Throws unless `shape` has no negative size and fits under ``MemoryLimit/maxElements``.
   static func checkShape(_ shape: [Int], op: String) throws {
-    guard shape.allSatisfy({ $0 >= 0 }) else {
-      throw TensorError.invalidArgument(op: op, message: "negative size in shape \(formatShape(shape))")
-    }
-    var n = 1
-    for d in shape {
-      let (p, o) = n.multipliedReportingOverflow(by: d)
-      guard !o, p <= 1 << 34 else {
-        throw TensorError.invalidArgument(op: op, message: "shape \(formatShape(shape)) is too large")
-      }
-      n = p
-    }
+    _ = try MemoryLimit.count(of: shape, op: op)
   }
 
   // MARK: - Reading
@@ -162,15 +165,14 @@ public struct Tensor: @unchecked Sendable {
 
   /// A new tensor of `shape` whose values `body` writes (its memory starts unspecified).
   public static func make(_ shape: [Int], _ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> Tensor {
-    try checkShape(shape, op: "tensor")
-    let t = Tensor(uninitialized: shape)
+    let t = try Tensor(uninitialized: shape)
     try body(t.storage.buffer)
     return t
   }
 
   /// A copy with its own memory and no autodiff history.
   public func copy() -> Tensor {
-    let t = Tensor(uninitialized: shape)
+    let t = Tensor(sameSizeAs: shape)
     t.storage.pointer.update(from: storage.pointer, count: count)
     return t
   }

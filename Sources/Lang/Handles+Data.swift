@@ -8,7 +8,13 @@ final class DatasetHandle: OpaqueValue {
   let dataset: Dataset
   init(_ d: Dataset) { dataset = d }
   var typeName: String { "dataset" }
-  var summary: String { "<dataset \(dataset.name): \(dataset.count) examples of shape \(formatShape(dataset.exampleShape))\(dataset.labels != nil ? ", labelled" : "")>" }
+  /// `<dataset pts: 3 examples of shape [2], header row x, y>`: a CSV header row that was skipped is
+  /// shown, so no row leaves without a word.
+  var summary: String {
+    let header = dataset.columnNames.map { ", header row " + $0.joined(separator: ", ") } ?? ""
+    return "<dataset \(dataset.name): \(dataset.count) examples of shape \(formatShape(dataset.exampleShape))"
+      + "\(dataset.labels != nil ? ", labelled" : "")\(header)>"
+  }
   var tensorView: Tensor? { dataset.x }
   func field(_ name: String) -> Value? {
     switch name {
@@ -19,10 +25,11 @@ final class DatasetHandle: OpaqueValue {
     case "class_names": return dataset.classNames.map { .list($0.map { .string($0) }) } ?? Value.none
     case "name": return .string(dataset.name)
     case "shape": return .list(dataset.exampleShape.map { .number(Double($0)) })
+    case "header": return dataset.columnNames.map { .list($0.map { .string($0) }) } ?? Value.none
     default: return nil
     }
   }
-  var fieldNames: [String] { ["x", "labels", "count", "classes", "class_names", "name", "shape"] }
+  var fieldNames: [String] { ["x", "labels", "count", "classes", "class_names", "name", "shape", "header"] }
 }
 
 /// `batches(data, size)`: the mini-batch tensors of one pass (``Dataset/batches(size:shuffle:seed:)``), made lazily.

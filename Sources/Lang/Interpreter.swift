@@ -77,8 +77,6 @@ public final class Interpreter {
     public var maxListLength = 10_000_000
     /// The longest string `+` may build (in characters).
     public var maxStringLength = 1 << 26
-    /// The most values a tensor made by a builtin may hold (2²⁸ floats = 1 GiB).
-    public var maxTensorElements = 1 << 28
     public init() {}
   }
 
@@ -490,7 +488,7 @@ public final class Interpreter {
     case .number(let x, _): return .number(x)
     case .bool(let b, _): return .bool(b)
     case .none: return .none
-    case let .string(parts, _): return .string(try interpolate(parts))
+    case let .string(parts, span): return .string(try interpolate(parts, span))
     case let .variable(name, span):
       if let v = scope.lookup(name) { return v }
       if let b = registry[name] { return .builtin(b) }
@@ -529,14 +527,22 @@ public final class Interpreter {
   }
 
   /// The text of an interpolated string: `"{x:.3f} …"`.
-  private func interpolate(_ parts: [InterpolatedPart]) throws -> String {
+  /// The text of an interpolated string; its length is checked against `maxStringLength` as it is
+  /// built, so `"{s}{s}"` in a loop stops with an error instead of allocating without end.
+  private func interpolate(_ parts: [InterpolatedPart], _ span: SourceSpan) throws -> String {
     var s = ""
+    func append(_ piece: String) throws {
+      guard s.utf8.count + piece.utf8.count <= options.maxStringLength else {
+        throw error("string too long (more than \(options.maxStringLength) characters)", span)
+      }
+      s += piece
+    }
     for p in parts {
       switch p {
-      case .text(let t): s += t
+      case .text(let t): try append(t)
       case let .expr(x, format):
         let v = try eval(x)
-        if let format { s += try at(x.span) { try FormatSpec.format(v, format) } } else { s += v.displayString }
+        try append(format == nil ? v.displayString : try at(x.span) { try FormatSpec.format(v, format!) })
       }
     }
     return s
@@ -679,7 +685,13 @@ public final class Interpreter {
       throw error("imports nested deeper than \(options.maxCallDepth) files", span)
     }
     if importing.contains(resolved) { throw error("circular import of '\(path)'", span) }
-    guard let text = try? readTextFile(resolved) else { throw error("cannot read '\(resolved)'", span) }
+    // A regular file only (a FIFO or /dev/zero is refused at once), no longer than a string may be.
+    let text: String
+    do throws(FileError) {
+      text = try readTextFile(resolved, limit: options.maxStringLength)
+    } catch {
+      throw self.error("cannot import \(error)", span)
+    }
     let stmts: [Stmt]
     switch Parser.parse(text, file: resolved) {
     case .success(let s): stmts = s

@@ -3,6 +3,7 @@
 // The simplified API (`png_image_*`) runs each encode or decode under a `setjmp` inside libpng, so a
 // libpng error comes back here as a return value of 0 and a message; no `longjmp` crosses a Swift frame.
 import CPNG
+import Support
 
 /// The pixel layouts this module reads and writes: 8 bits per channel, channels interleaved.
 public enum PNGFormat: Sendable, Equatable, CustomStringConvertible {
@@ -126,33 +127,47 @@ public enum PNGCodec {
     return Array(out.prefix(size))
   }
 
-  /// Reads the PNG file at `path`.
-  /// - Parameter format: the layout wanted; `nil` keeps the file's own (gray, RGB, or RGBA when the file
-  ///   has alpha; gray with alpha becomes RGBA). libpng converts between layouts and from 16 bits.
-  /// - Throws: ``PNGError`` naming `path` when the file is missing or is not a valid PNG.
-  public static func read(from path: String, as format: PNGFormat? = nil) throws -> PNGImage {
-    var img = png_image()
-    img.version = UInt32(PNG_IMAGE_VERSION)
-    guard png_image_begin_read_from_file(&img, path) != 0 else {
-      let msg = message(&img)
-      png_image_free(&img)
-      throw PNGError("png: cannot read '\(path)': \(msg)")
+  /// The most pixel bytes a decode may produce unless the caller says otherwise: 2²⁸ (256 MiB), the
+  /// engine's default limit on one tensor's values.
+  public static let defaultMaxBytes = 1 << 28
+
+  /// Reads the PNG file at `path` (a regular file, read through Support: a FIFO or device is refused).
+  /// - Parameters:
+  ///   - format: the layout wanted; `nil` keeps the file's own (gray, RGB, or RGBA when the file
+  ///     has alpha; gray with alpha becomes RGBA). libpng converts between layouts and from 16 bits.
+  ///   - maxBytes: the most pixel bytes (width × height × channels) to decode; the size the header
+  ///     declares is checked against it before anything is decoded.
+  /// - Throws: ``PNGError`` naming `path` when the file is missing, not a regular file, not a valid
+  ///   PNG, or declares an image larger than `maxBytes`.
+  public static func read(from path: String, as format: PNGFormat? = nil, maxBytes: Int = defaultMaxBytes) throws
+    -> PNGImage {
+    let bytes: [UInt8]
+    do throws(FileError) {
+      // A PNG is compressed, so more than the pixels plus a margin for chunks is not a sane file.
+      bytes = try readFileBytes(path, limit: maxBytes + maxBytes / 2 + (1 << 20))
+    } catch {
+      throw PNGError("png: cannot read '\(path)': \(error.problem)")
     }
-    return try finish(&img, format: format, source: "'\(path)'")
+    return try decode(bytes, as: format, maxBytes: maxBytes, source: "'\(path)'")
   }
 
-  /// Decodes PNG file bytes held in memory.
-  /// - Throws: ``PNGError`` when the bytes are not a valid PNG.
-  public static func decode(_ bytes: [UInt8], as format: PNGFormat? = nil) throws -> PNGImage {
+  /// Decodes PNG file bytes held in memory; see ``read(from:as:maxBytes:)`` for the parameters.
+  /// - Throws: ``PNGError`` when the bytes are not a valid PNG or declare too large an image.
+  public static func decode(_ bytes: [UInt8], as format: PNGFormat? = nil, maxBytes: Int = defaultMaxBytes) throws
+    -> PNGImage {
+    try decode(bytes, as: format, maxBytes: maxBytes, source: "memory")
+  }
+
+  static func decode(_ bytes: [UInt8], as format: PNGFormat?, maxBytes: Int, source: String) throws -> PNGImage {
     var img = png_image()
     img.version = UInt32(PNG_IMAGE_VERSION)
     return try bytes.withUnsafeBytes { buf in
       guard png_image_begin_read_from_memory(&img, buf.baseAddress, buf.count) != 0 else {
         let msg = message(&img)
         png_image_free(&img)
-        throw PNGError("png: cannot decode memory: \(msg)")
+        throw PNGError(source == "memory" ? "png: cannot decode memory: \(msg)" : "png: cannot read \(source): \(msg)")
       }
-      return try finish(&img, format: format, source: "memory")
+      return try finish(&img, format: format, maxBytes: maxBytes, source: source)
     }
   }
 
@@ -167,7 +182,7 @@ public enum PNGCodec {
     return img
   }
 
-  static func finish(_ img: inout png_image, format: PNGFormat?, source: String) throws -> PNGImage {
+  static func finish(_ img: inout png_image, format: PNGFormat?, maxBytes: Int, source: String) throws -> PNGImage {
     let alpha = img.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
     let color = img.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
     let want = format ?? (alpha ? .rgba : (color ? .rgb : .gray))
@@ -177,6 +192,14 @@ public enum PNGCodec {
     guard w > 0, h > 0, w <= 1 << 16, h <= 1 << 16 else {
       png_image_free(&img)
       throw PNGError("png: cannot read \(source): image size \(w)x\(h) is not supported")
+    }
+    // The header's size, checked before the pixels are allocated or decoded.
+    let need = w * h * want.channels
+    guard need <= maxBytes else {
+      png_image_free(&img)
+      throw PNGError(
+        "png: cannot read \(source): the header declares a \(w)x\(h) \(want) image, \(need) bytes of pixels, "
+          + "more than the limit of \(maxBytes)")
     }
     var pixels = [UInt8](repeating: 0, count: w * h * want.channels)
     let ok = pixels.withUnsafeMutableBytes { dst in

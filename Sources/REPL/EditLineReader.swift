@@ -2,6 +2,7 @@
 // file that imports CEditLine. libedit keeps global state, so one reader is active at a time.
 import CEditLine
 import Glibc
+import Support
 
 /// Reads lines with libedit: editing keys, history (Up arrow recalls whole blocks) kept in a
 /// ``HistoryFile`` across sessions, and Tab completion from a completer (usually the backend).
@@ -19,8 +20,15 @@ public final class EditLineReader: LineReader {
 
   /// A reader keeping history in `historyPath` (nil: no history file) and completing with
   /// `completer`.
+  /// A history path that is not a regular file (a FIFO, `/dev/zero`, a folder) gets a warning on
+  /// standard error, and the session goes on without history.
   public init(historyPath: String? = HistoryFile.defaultPath(), completer: Completer? = nil) {
-    history = historyPath.map { HistoryFile(path: $0) }
+    var file = historyPath.map { HistoryFile(path: $0) }
+    if let problem = file?.problem() {
+      fputs("lebm: warning: history file \(problem); going on without history\n", stderr)
+      file = nil
+    }
+    history = file
     EditLineState.completer = completer
     // libedit edits wide characters and converts with the C locale's codeset: without a UTF-8
     // LC_CTYPE, "é" is dropped. Only LC_CTYPE changes, so number formatting is untouched.

@@ -32,6 +32,18 @@ public struct HistoryFile: Sendable {
     self.limit = max(1, limit)
   }
 
+  /// Why the file cannot serve as history, or nil when it can (a regular file, or nothing yet: the
+  /// first entry creates it). A FIFO, a device such as `/dev/zero`, a folder or an unreadable file
+  /// is a problem: the REPL warns and goes on without history instead of blocking or reading forever.
+  public func problem() -> FileError? {
+    do throws(FileError) {
+      _ = try readFilePrefix(path, count: 0)
+      return nil
+    } catch {
+      return error.kind == .notFound ? nil : error
+    }
+  }
+
   /// The entries, oldest first; empty when the file is missing or unreadable. Compacts the file
   /// when it holds more than `limit` entries by a margin.
   public func load() -> [String] {
@@ -48,14 +60,17 @@ public struct HistoryFile: Sendable {
     return entries
   }
 
-  /// Appends one entry to the file (creating it, readable only by the user).
+  /// Appends one entry to the file (creating it, readable only by the user). Anything but a
+  /// regular file at the path is left alone: O_NONBLOCK keeps the open of a FIFO from waiting for
+  /// a reader, and the type check keeps entries out of devices.
   public func append(_ entry: String) {
-    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
     guard fd >= 0 else { return }
     defer { close(fd) }
     var st = stat()
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
     var text = ""
-    if fstat(fd, &st) == 0, st.st_size == 0 { text += Self.header + "\n" }
+    if st.st_size == 0 { text += Self.header + "\n" }
     text += Self.encode(entry) + "\n"
     _ = writeAll(fd, text)
   }

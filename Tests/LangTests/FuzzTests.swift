@@ -111,7 +111,6 @@ extension LangSuite {
     var options = Interpreter.Options()
     options.maxSteps = 3_000
     options.maxListLength = 100_000
-    options.maxTensorElements = 1 << 16
     let registry = BuiltinRegistry()
     var inputs = Fuzz.pathological
     for i in 0..<count {
@@ -153,7 +152,6 @@ extension LangSuite {
     var options = Interpreter.Options()
     options.maxSteps = 2_000
     options.maxListLength = 10_000
-    options.maxTensorElements = 1 << 16
     let registry = BuiltinRegistry()
     var calls: [String] = []
     for b in registry.all {

@@ -21,6 +21,19 @@ extension REPLSuites {
     #expect((try? readTextFile(path))?.hasPrefix("#lebm-history-v1\nx = 1\nfn f(a) {\\n  a \\\\ 2\\n}\n") == true)
   }
 
+  @Test func aFIFOOrDeviceIsAProblemNotAWait() throws {
+    let fifo = temporaryPath("history-fifo")
+    defer { unlink(fifo) }
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let h = HistoryFile(path: fifo)
+    #expect(h.problem()?.description == "'\(fifo)': is a FIFO (named pipe), not a regular file")
+    #expect(h.load() == [])
+    h.append("x = 1")  // returns at once: no reader is waited for, nothing is written
+    #expect(HistoryFile(path: "/dev/zero").problem()?.description
+      == "'/dev/zero': is a character device, not a regular file")
+    #expect(HistoryFile(path: temporaryPath("history-none")).problem() == nil)
+  }
+
   @Test func loadCompactsToTheLimit() {
     let path = temporaryPath("history-compact")
     defer { unlink(path) }

@@ -37,8 +37,9 @@ public final class InputGradientPlan {
     batch = inputShape[0]
     self.inputShape = inputShape
     outputShape = shape
-    var cs = [inputShape.reduce(1, *)]
-    for k in ks { cs.append(k.outputShape.reduce(1, *)) }
+    // Every buffer is checked against the engine's limit before any is allocated.
+    var cs = [try MemoryLimit.count(of: inputShape, op: "plan")]
+    for k in ks { cs.append(try MemoryLimit.count(of: k.outputShape, op: "plan")) }
     counts = cs
     activations = cs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
     let m = cs.max()!
@@ -288,6 +289,7 @@ final class ConvKernel: LayerKernel {
       throw TensorError.shapeMismatch(op: "plan", shapes: [input], detail: "convolution input must be [N, C, H, W]")
     }
     self.transposed = transposed; w = weight; b = bias
+    let cnShape: [Int]
     n = input[0]
     let (h, wd) = (input[2], input[3])
     k = weight.shape[2]
@@ -299,7 +301,7 @@ final class ConvKernel: LayerKernel {
       outputShape = [n, cout, oh, ow]
       plane = h * wd; ck = cout * k * k
       direct = h == 1 && wd == 1 && p == 0 && op == 0
-      cn = .allocate(capacity: direct ? 1 : cin * n * plane)
+      cnShape = direct ? [1] : [cin, n, plane]
     } else {
       (cout, cin) = (weight.shape[0], weight.shape[1])
       guard input[1] == cin else { throw TensorError.shapeMismatch(op: "plan", shapes: [input, weight.shape], detail: "channels differ") }
@@ -308,12 +310,16 @@ final class ConvKernel: LayerKernel {
       outputShape = [n, cout, oh, ow]
       plane = oh * ow; ck = cin * k * k
       direct = false
-      cn = .allocate(capacity: cout * n * plane)
+      cnShape = [cout, n, plane]
     }
     inCount = input[1] * h * wd
     outCount = outputShape[1] * outputShape[2] * outputShape[3]
     chunk = Swift.max(1, Swift.min(n, ConvKernel.chunkFloats / Swift.max(1, ck * plane)))
-    cols = .allocate(capacity: direct ? 1 : ck * chunk * plane)
+    // Both buffers are checked against the engine's limit before either is allocated.
+    let cnCount = try MemoryLimit.count(of: cnShape, op: "plan")
+    let colCount = try MemoryLimit.count(of: direct ? [1] : [ck, chunk, plane], op: "plan")
+    cn = .allocate(capacity: cnCount)
+    cols = .allocate(capacity: colCount)
   }
   deinit { cn.deallocate(); cols.deallocate(); packedF?.deallocate(); packedB?.deallocate() }
 

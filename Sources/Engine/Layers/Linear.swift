@@ -49,7 +49,7 @@ extension Tensor {
     let rows = x.count / Swift.max(inp, 1)
     var outShape = x.shape
     outShape[outShape.count - 1] = out
-    let y = Tensor(uninitialized: outShape)
+    let y = try Tensor(uninitialized: outShape, op: "linear")
     let yp = y.storage.pointer
     if let b {
       let bp = b.storage.pointer
@@ -62,11 +62,11 @@ extension Tensor {
       let gp = g.storage.pointer
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
       if need[0] {
-        gx = Tensor(uninitialized: x.shape)
+        gx = Tensor(sameSizeAs: x.shape)
         sgemm(false, false, m: rows, n: inp, k: out, gp, lda: out, w.storage.pointer, ldb: inp, gx!.storage.pointer, ldc: inp)
       }
       if need[1] {
-        gw = Tensor(uninitialized: w.shape)
+        gw = Tensor(sameSizeAs: w.shape)
         sgemm(true, false, m: out, n: inp, k: rows, gp, lda: out, x.storage.pointer, ldb: inp, gw!.storage.pointer, ldc: inp)
       }
       if need.count > 2 && need[2] {

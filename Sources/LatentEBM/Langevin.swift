@@ -131,6 +131,8 @@ extension LatentEBM {
   ) throws -> Tensor {
     let n = start.shape[0], d = latent
     if n == 0 || config.steps == 0 { return start.copy() }
+    // One random stream per chain: 32 bytes each, counted against the engine's cap as 8 values.
+    try MemoryLimit.check(n * MemoryLayout<RandomGenerator>.stride / 4, op: "chains' random streams")
     var streams = (0..<n).map { _ in RandomGenerator(seed: rng.next()) }
     let result = start.copy()
     let planned = energyNet == nil || energyNet?.plannedLayers != nil

@@ -73,10 +73,10 @@ extension Tensor {
     let ap = a.storage.pointer, bp = b.storage.pointer, yp = y.storage.pointer
     if batchB == 1 && a.rank == 3 && !transposeA {
       // One GEMM over the stacked rows of every matrix in a.
-      sgemm(false, transposeB, m: batch * m, n: n, k: k, ap, lda: ac, bp, ldb: bc, yp, ldc: n)
+      try interruptibleSgemm(false, transposeB, m: batch * m, n: n, k: k, ap, lda: ac, bp, ldb: bc, yp, ldc: n)
     } else {
       for i in 0..<batch {
-        sgemm(transposeA, transposeB, m: m, n: n, k: k,
+        try interruptibleSgemm(transposeA, transposeB, m: m, n: n, k: k,
               ap + (batchA == 1 ? 0 : i * ar * ac), lda: ac, bp + (batchB == 1 ? 0 : i * br * bc), ldb: bc,
               yp + i * m * n, ldc: n)
       }
@@ -97,6 +97,34 @@ extension Tensor {
         gb = batchB == 1 && d.rank == 3 ? try d.sum(axes: [0]) : d
       }
       return [ga, gb]
+    }
+  }
+
+  /// Products of at least this many multiply-adds (m·n·k) run in blocks of
+  /// ``interruptibleBlockRows`` rows of the result, with an interrupt check between blocks, so
+  /// Ctrl-C stops a long product (`randn([8000, 8000]) @ randn([8000, 8000])`) within a block.
+  /// Splitting by rows leaves each result's sum over k as it was. Settable for tests.
+  nonisolated(unsafe) static var interruptibleProductSize = 1 << 32
+  /// The rows of the result per block of a large product (enough that packing B again for each
+  /// block costs little). Settable for tests.
+  nonisolated(unsafe) static var interruptibleBlockRows = 256
+
+  /// ``sgemm`` for `matmul`: large products in blocks of rows with ``Interrupt/check()`` between.
+  private static func interruptibleSgemm(
+    _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int
+  ) throws {
+    let rows = Swift.max(1, interruptibleBlockRows)
+    guard m >= 2 * rows, m * n * k >= interruptibleProductSize else {
+      sgemm(transA, transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
+      return
+    }
+    var m0 = 0
+    while m0 < m {
+      if m0 > 0 { try Interrupt.check() }
+      let mm = Swift.min(rows, m - m0)
+      sgemm(transA, transB, m: mm, n: n, k: k, transA ? a + m0 : a + m0 * lda, lda: lda, b, ldb: ldb, c + m0 * ldc, ldc: ldc)
+      m0 += mm
     }
   }
 

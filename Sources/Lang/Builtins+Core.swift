@@ -157,11 +157,14 @@ private enum CoreBuiltins {
   static func append(_ a: Args) throws -> Value {
     let l = try a.list("list")
     guard l.count < a.interpreter.options.maxListLength else { throw a.fail("list too long") }
+    try a.interpreter.checkNesting(a["item"], inside: 1)
     return .list(l + [a["item"]])
   }
 
   static func map(_ a: Args) throws -> Value {
-    .list(try a.list("list").map { try a.call(a["f"], [$0]) })
+    let l = Value.list(try a.list("list").map { try a.call(a["f"], [$0]) })
+    try a.interpreter.checkNesting(l)
+    return l
   }
 
   static func filter(_ a: Args) throws -> Value {
@@ -197,6 +200,7 @@ private enum CoreBuiltins {
   static func timing(_ a: Args) throws -> Value {
     let t0 = monotonicSeconds()
     let v = try a.call(a["f"], [])
+    try a.interpreter.checkNesting(v, inside: 1)
     return .record(Record([("value", v), ("seconds", .number(monotonicSeconds() - t0))]))
   }
 

@@ -333,6 +333,7 @@ enum ModelRows {
       }
     } catch is Interrupted {
       a.write("interrupted after step \(t.step); the model keeps every completed step\n")
+      throw Interrupted()  // stops the whole evaluation, as an interrupt anywhere else does
     }
     return m.historyValue
   }

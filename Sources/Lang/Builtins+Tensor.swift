@@ -171,6 +171,9 @@ enum TensorBuiltins {
   private static func toList(_ a: Args) throws -> Value {
     let t = try a.tensor("x")
     guard t.count <= a.interpreter.options.maxListLength else { throw a.fail("tensor too large for a list") }
+    guard t.rank <= a.interpreter.options.maxNestingDepth else {
+      throw a.fail("a tensor of rank \(t.rank) makes lists nested deeper than \(a.interpreter.options.maxNestingDepth) levels")
+    }
     return nestedList(t.scalars[...], t.shape[...])
   }
 

@@ -28,6 +28,19 @@ extension Interpreter {
     }
   }
 
+  // MARK: - Nesting
+
+  /// Throws when `v`, placed `inside` levels deep in new lists or records, would nest deeper than
+  /// ``Options/maxNestingDepth``. Every place that puts a value inside a new list or record
+  /// (literals, `r.f = v`, `xs[i] = v`, `append`, `map`) checks; joining lists (`+`) cannot deepen.
+  func checkNesting(_ v: Value, inside levels: Int = 0) throws {
+    guard v.isContainer else { return }
+    let room = options.maxNestingDepth - levels
+    if v.nestingDepth(limit: room) > room {
+      throw BuiltinError("lists and records nested deeper than \(options.maxNestingDepth) levels")
+    }
+  }
+
   // MARK: - Binary operators
 
   func binary(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {

@@ -77,6 +77,9 @@ public final class Interpreter {
     public var maxListLength = 10_000_000
     /// The longest string `+` may build (in characters).
     public var maxStringLength = 1 << 26
+    /// How deeply lists and records may nest (`[[1]]` is 2); building a deeper one is an error, so
+    /// every value can be compared, printed and freed without running out of native stack.
+    public var maxNestingDepth = 1000
     public init() {}
   }
 
@@ -320,6 +323,7 @@ public final class Interpreter {
         }
         continue
       case let .assign(target, op, valueExpr, span):
+        if try growInPlace(target, op, valueExpr, span) { break }
         var v = try eval(valueExpr)
         if let bop = op.binary {
           let old = try eval(target)
@@ -450,11 +454,91 @@ public final class Interpreter {
         throw error("cannot set field '\(name)' on a \(cur.typeName)", fspan)
       }
       cur = .none
+      try at(fspan) { try checkNesting(value, inside: 1) }
       r[name] = value
       try assign(base, .record(r), span)
     default:
       throw error("cannot assign to this expression", span)
     }
+  }
+
+  /// `xs += ys`, `xs = xs + ys` and `xs = append(xs, v)` on a list variable (and `s += t` on a
+  /// string): the variable's value is taken out of its scope while it grows, so the growth is in
+  /// place, amortised O(1) per item, instead of a copy of the whole list. Evaluation order, results
+  /// and errors are those of the plain statement. Returns false, having evaluated nothing, for
+  /// any other statement.
+  private func growInPlace(_ target: Expr, _ op: AssignOperator, _ valueExpr: Expr, _ span: SourceSpan) throws -> Bool {
+    guard case .variable(let name, _) = target else { return false }
+    enum Growth { case join, append }
+    let growth: Growth, operand: Expr, opSpan: SourceSpan
+    switch (op, valueExpr) {
+    case (.add, _):
+      (growth, operand, opSpan) = (.join, valueExpr, span)
+    case let (.assign, .binary(.add, .variable(n, _), rhs, bspan)) where n == name:
+      (growth, operand, opSpan) = (.join, rhs, bspan)
+    case let (.assign, .call(.variable("append", _), args, cspan))
+    where args.count == 2 && args.allSatisfy({ $0.label == nil }) && scope.lookup("append") == nil
+      && registry["append"] != nil:
+      guard case .variable(let n, _) = args[0].value, n == name else { return false }
+      (growth, operand, opSpan) = (.append, args[1].value, cspan)
+    default:
+      return false
+    }
+    // `+=` evaluates its right side first, `xs + e` and `append(xs, e)` the variable first.
+    func read() throws -> Value {
+      guard let v = scope.lookup(name) ?? registry[name].map(Value.builtin) else { throw undefined(name, target.span) }
+      return v
+    }
+    var old: Value, added: Value
+    if op == .add {
+      added = try eval(operand)
+      old = try read()
+    } else {
+      old = try read()
+      added = try eval(operand)
+    }
+    let owner = scope.owner(of: name)
+    switch (growth, old.typeName, added.typeName) {
+    case (.append, "list", _):
+      try tick(opSpan)
+      try at(opSpan) {
+        guard old.count < options.maxListLength else { throw BuiltinError("append: list too long") }
+        try checkNesting(added, inside: 1)
+      }
+      owner[name] = Value.none  // drop the scope's reference, so the list's storage is unshared
+      var items = old.takeList()
+      items.append(added)
+      owner[name] = .list(items)
+    case (.join, "list", "list"):
+      try at(opSpan) {
+        guard old.count + added.count <= options.maxListLength else {
+          throw BuiltinError("list too long (more than \(options.maxListLength) items)")
+        }
+      }
+      owner[name] = Value.none
+      var items = old.takeList()
+      items.append(contentsOf: added.takeList())
+      owner[name] = .list(items)
+    case (.join, "string", "string"):
+      guard case .string(let more) = added else { return true }
+      try at(opSpan) {
+        guard old.count + more.utf8.count <= options.maxStringLength else {
+          throw BuiltinError("string too long (more than \(options.maxStringLength) characters)")
+        }
+      }
+      owner[name] = Value.none
+      var text = old.takeString()
+      text += more
+      owner[name] = .string(text)
+    default:
+      let v: Value
+      switch growth {
+      case .join: v = try at(opSpan) { try binary(.add, old, added) }
+      case .append: v = try callValue(.builtin(registry["append"]!), [old, added], [], span: opSpan)  // its error
+      }
+      try assign(target, v, span)
+    }
+    return true
   }
 
   private func setIndex(_ cur: inout Value, _ keys: [IndexKey], _ value: Value) throws {
@@ -465,6 +549,7 @@ public final class Interpreter {
     guard keys.count == 1, case .index(let k) = keys[0] else {
       throw BuiltinError("only a single index can be assigned to (not a slice)")
     }
+    if cur.isContainer { try checkNesting(value, inside: 1) }
     switch cur {
     case .list(var l):
       let i = try listIndex(k, count: l.count)
@@ -493,11 +578,14 @@ public final class Interpreter {
       if let v = scope.lookup(name) { return v }
       if let b = registry[name] { return .builtin(b) }
       throw undefined(name, span)
-    case .list(let items, _):
-      return .list(try items.map(eval))
-    case .record(let fields, _):
+    case .list(let items, let span):
+      let list = Value.list(try items.map(eval))
+      try at(span) { try checkNesting(list) }
+      return list
+    case .record(let fields, let span):
       var r = Record()
       for (k, x) in fields { r[k] = try eval(x) }
+      try at(span) { try checkNesting(.record(r)) }
       return .record(r)
     case let .unary(op, x, span): return try unary(op, try eval(x), span)
     case let .binary(op, l, r, span):

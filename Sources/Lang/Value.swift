@@ -32,6 +32,10 @@ extension OpaqueValue {
 public struct Record: Equatable {
   public private(set) var keys: [String] = []
   private var values: [String: Value] = [:]
+  /// How deeply lists and records nest in this record (1 for `{a: 1}`), kept as fields are set
+  /// so that checking a record's depth costs nothing. After a deep field is replaced or removed
+  /// it may stay higher than the fields need (never lower).
+  public private(set) var height = 1
 
   public init() {}
   public init(_ pairs: [(String, Value)]) { for (k, v) in pairs { self[k] = v } }
@@ -40,6 +44,7 @@ public struct Record: Equatable {
     get { values[key] }
     set {
       if let newValue {
+        if newValue.isContainer { height = Swift.max(height, 1 + newValue.nestingDepth(limit: .max - 1)) }
         if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
       } else if values.removeValue(forKey: key) != nil {
         keys.removeAll { $0 == key }
@@ -135,6 +140,83 @@ public enum Value {
       }
       return (try t.item()) != 0
     case .function, .builtin, .opaque: return true
+    }
+  }
+}
+
+extension Value {
+  /// How deeply lists and records nest in this value: 0 for a number, 1 for `[1, 2]` or `{}`,
+  /// 2 for `[[1]]` (a record counts its ``Record/height``). Stops counting past `limit`. Walks
+  /// with its own stack, never the native one, and visits each list's storage once, so a list
+  /// holding the same list many times (`xs = append(xs, xs)` repeated) costs its distinct parts.
+  public func nestingDepth(limit: Int) -> Int {
+    switch self {
+    case .record(let r): return r.height
+    case .list(let top):
+      func identity(_ l: [Value]) -> UnsafeRawPointer? {
+        l.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+      }
+      var known: [UnsafeRawPointer: Int] = [:]  // a list's storage → its depth
+      var path: [(items: [Value], next: Int, deepest: Int)] = [(top, 0, 0)]
+      while !path.isEmpty {
+        let last = path.count - 1
+        if path[last].next < path[last].items.count {
+          let x = path[last].items[path[last].next]
+          path[last].next += 1
+          switch x {
+          case .record(let r): path[last].deepest = Swift.max(path[last].deepest, r.height)
+          case .list(let l):
+            if let id = identity(l), let d = known[id] {
+              path[last].deepest = Swift.max(path[last].deepest, d)
+            } else {
+              if path.count > limit { return path.count + 1 }
+              path.append((l, 0, 0))
+            }
+          default: break
+          }
+        } else {
+          let done = path.removeLast()
+          let d = done.deepest + 1
+          if d > limit { return d + path.count }
+          if let id = identity(done.items) { known[id] = d }
+          if !path.isEmpty { path[path.count - 1].deepest = Swift.max(path[path.count - 1].deepest, d) }
+          else { return d }
+        }
+      }
+      return 0
+    default: return 0
+    }
+  }
+
+  /// The items of a list (its UTF-8 length for a string), else 0.
+  var count: Int {
+    switch self {
+    case .list(let l): return l.count
+    case .string(let s): return s.utf8.count
+    default: return 0
+    }
+  }
+
+  /// The items of a list, leaving `none` behind, so that the caller holds the only reference
+  /// to them (and can grow them in place); [] for any other value.
+  mutating func takeList() -> [Value] {
+    guard case .list(let l) = self else { return [] }
+    self = .none
+    return l
+  }
+
+  /// The text of a string, leaving `none` behind; "" for any other value.
+  mutating func takeString() -> String {
+    guard case .string(let s) = self else { return "" }
+    self = .none
+    return s
+  }
+
+  /// Whether this is a list or a record.
+  var isContainer: Bool {
+    switch self {
+    case .list, .record: return true
+    default: return false
     }
   }
 }

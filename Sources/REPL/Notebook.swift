@@ -237,7 +237,8 @@ public enum NotebookCommand {
       if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
         try NotebookMarkdown.write(outcomes, title: title, to: out)
       } else {
-        try writeFile(out, NotebookHTML.page(outcomes, title: title, builtins: builtinNames(backend), quick: context.quick))
+        try writeFile(out, NotebookHTML.page(
+          outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out)))
       }
     } catch {
       console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")

@@ -527,7 +527,12 @@ public enum MarkdownHTML {
       case "!" where i + 1 < to && c[i + 1] == "[":
         if let (textRange, url, next) = link(at: i + 1) {
           let alt = String(c[textRange])
-          out += "<img src=\"\(htmlEscape(url))\" alt=\"\(htmlEscape(alt))\">"
+          switch PageLinks.check(url) {
+          case .local(let src): out += "<img src=\"\(htmlEscape(src))\" alt=\"\(htmlEscape(alt))\">"
+          // A page is self-contained: a remote image is not fetched, its link is shown instead.
+          case .remote(let src): out += "<a href=\"\(htmlEscape(src))\">\(htmlEscape(alt.isEmpty ? src : alt))</a>"
+          case .rejected: out += htmlEscape(alt)
+          }
           i = next
           continue
         }
@@ -540,7 +545,9 @@ public enum MarkdownHTML {
       case "<":
         if let close = c[i..<to].firstIndex(of: ">") {
           let inner = String(c[(i + 1)..<close])
-          if (inner.hasPrefix("http://") || inner.hasPrefix("https://") || inner.hasPrefix("mailto:")), !inner.contains(" ") {
+          if (inner.hasPrefix("http://") || inner.hasPrefix("https://") || inner.hasPrefix("mailto:")), !inner.contains(" "),
+            case .remote = PageLinks.check(inner)
+          {
             out += "<a href=\"\(htmlEscape(inner))\">\(htmlEscape(inner))</a>"
             i = close + 1
             continue
@@ -565,11 +572,13 @@ public enum MarkdownHTML {
     return out
   }
 
-  /// `javascript:` and other script URLs become `#`.
+  /// A link target as ``PageLinks/check(_:)`` cleans it; `#` for one it rejects (`javascript:`,
+  /// `data:`, a scheme hidden behind control characters or character references).
   static func safeURL(_ url: String) -> String {
-    let lower = url.lowercased().filter { !$0.isWhitespace }
-    if lower.hasPrefix("javascript:") || lower.hasPrefix("vbscript:") || lower.hasPrefix("data:text/html") { return "#" }
-    return url
+    switch PageLinks.check(url) {
+    case .remote(let u), .local(let u): return u
+    case .rejected: return "#"
+    }
   }
 }
 
@@ -597,7 +606,8 @@ public enum NotebookHTML {
   /// One self-contained HTML page for the outcomes of a run.
   /// `quick` notes on the page that the run was in quick mode.
   public static func page(
-    _ outcomes: [CellOutcome], title: String, builtins: Set<String> = [], quick: Bool = false
+    _ outcomes: [CellOutcome], title: String, builtins: Set<String> = [], quick: Bool = false,
+    pageFolder: String? = nil
   ) -> String {
     let codeCells = outcomes.filter { $0.cell.kind == .code }
     let total = codeCells.reduce(0) { $0 + $1.seconds }
@@ -665,8 +675,9 @@ public enum NotebookHTML {
         figureNumber += 1
         if let png = figure.png, FigureInfo.pngSize(Array(png.prefix(24))) != nil {
           let size = FigureInfo.pngSize(Array(png.prefix(24)))!
-          outputs += "<figure class=\"output figure\"><img src=\"data:image/png;base64,\(base64(png))\" width=\"\(size.0)\" height=\"\(size.1)\" alt=\"figure \(figureNumber): \(htmlEscape(figure.path))\">"
-          outputs += "<figcaption>\(htmlEscape(figure.path))</figcaption></figure>\n"
+          let shown = PageLinks.relative(figure.path, from: pageFolder)  // not the machine's absolute path
+          outputs += "<figure class=\"output figure\"><img src=\"data:image/png;base64,\(base64(png))\" width=\"\(size.0)\" height=\"\(size.1)\" alt=\"figure \(figureNumber): \(htmlEscape(shown))\">"
+          outputs += "<figcaption>\(htmlEscape(shown))</figcaption></figure>\n"
         } else {
           outputs += "<pre class=\"output stdout\">\(htmlEscape(figureLine(figure.path)))</pre>\n"
         }

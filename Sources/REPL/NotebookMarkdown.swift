@@ -13,7 +13,10 @@ public enum NotebookMarkdown {
   }
 
   /// The page text; `figureLink(n)` is the relative link of the n-th figure (1-based).
-  public static func text(_ outcomes: [CellOutcome], title: String, figureLink: (Int) -> String) -> String {
+  /// Figure captions show paths relative to `pageFolder` (the page's absolute folder).
+  public static func text(
+    _ outcomes: [CellOutcome], title: String, pageFolder: String? = nil, figureLink: (Int) -> String
+  ) -> String {
     var md = "# \(title)\n\n"
     let codeCells = outcomes.filter { $0.cell.kind == .code }
     let failures = outcomes.filter(\.failed).count
@@ -43,7 +46,7 @@ public enum NotebookMarkdown {
       for f in outcome.figures {
         figure += 1
         if f.png != nil {
-          let alt = "figure \(figure): \(f.path)".filter { $0 != "[" && $0 != "]" }
+          let alt = "figure \(figure): \(PageLinks.relative(f.path, from: pageFolder))".filter { $0 != "[" && $0 != "]" }
           let link = figureLink(figure)
           md += "![\(alt)](\(link.contains(" ") ? "<\(link)>" : link))\n\n"
         } else {
@@ -75,7 +78,7 @@ public enum NotebookMarkdown {
         fileNumber[n] = k
       }
     }
-    let page = text(outcomes, title: title) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
+    let page = text(outcomes, title: title, pageFolder: PageLinks.folder(of: out)) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
     try writeFile(out, page)
   }
 

@@ -129,7 +129,11 @@ public final class TutorialPlayer {
     case "help", "h", "?":
       console.out(Self.help + "\n")
     case "next", "n":
-      if current < steps.count, !ran.contains(current) { runStep(current) }
+      if current < steps.count, !ran.contains(current), !runStep(current) {
+        // Interrupted (Ctrl-C): stay on this step; Enter runs it again.
+        console.out(style.dim("(interrupted; still at step \(current + 1) · Enter runs it again)") + "\n")
+        return true
+      }
       if current + 1 < steps.count {
         current += 1
         showStep()
@@ -236,11 +240,14 @@ public final class TutorialPlayer {
   }
 
   /// Runs step `i`'s code in the lesson's session, errors pointing at the lesson file's lines.
-  func runStep(_ i: Int) {
-    guard let code = steps[i].code else { return }
+  /// False when Ctrl-C interrupted it (the step then does not count as run).
+  @discardableResult
+  func runStep(_ i: Int) -> Bool {
+    guard let code = steps[i].code else { return true }
     let source = String(repeating: "\n", count: max(0, code.line - 1)) + code.source
-    session.run(source, file: lesson.path)
-    ran.insert(i)
     lastRun = i
+    if session.run(source, file: lesson.path).interrupted { return false }
+    ran.insert(i)
+    return true
   }
 }

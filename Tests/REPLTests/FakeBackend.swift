@@ -1,6 +1,6 @@
 // A tiny calculator standing in for the language: integers and strings, `x = 1`, `x + 2`,
 // `fn f(a) {` … `}` blocks (brace counting), `loop(n)` (n steps of 10 ms polling
-// `Interrupt.check()`), `print(x)`, `fig("path")` (writes a small PNG header and reports it as a
+// `Interrupt.check()`), `ctrlc()` (stops as a Ctrl-C would), `print(x)`, `fig("path")` (writes a small PNG header and reports it as a
 // figure), `args()`. Errors are rendered like the real interpreter's: `file:line:col: error: msg`,
 // the line, a caret.
 import Engine
@@ -243,6 +243,8 @@ final class FakeBackend: REPLBackend {
           usleep(10_000)
         }
         return .int(n)
+      case "ctrlc":  // work stopped by a Ctrl-C (without touching the shared flag other tests poll)
+        throw Interrupted()
       case "spin":  // like loop, but never polls: only the third Ctrl-C ends it
         guard case .int(let n)? = args.first else { throw Failure(message: "spin(n)", column: column, syntax: false) }
         backend.output("spinning\n")

@@ -183,7 +183,7 @@ extension REPLSuites {
       #expect(md.contains("**[1]** Setup · "))
       #expect(md.contains("```lebm\nseed(1)\nx = randn([100])\n"))
       #expect(md.contains("```text\nfirst output line\n```"))
-      #expect(md.contains("![figure 1: \(dir)/hist.png](out_files/fig1.png)"))
+      #expect(md.contains("![figure 1: hist.png](out_files/fig1.png)"), "the caption is relative to the page")
       #expect(md.contains("**[3]** Broken · **error**"))
       #expect(md.contains("after the error: 2"))
       let png = (try? readFileBytes(dir + "/out_files/fig1.png")) ?? []

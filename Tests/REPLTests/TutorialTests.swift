@@ -107,6 +107,28 @@ extension REPLSuites {
       #expect(out.contains("the tutorial.\n7\n40\n"), "both lessons share the session: \(out)")
     }
 
+    @Test func anInterruptedStepKeepsTheTutorialOnIt() {
+      let dir = temporaryFolder("lessons")
+      defer { removeFolder(dir) }
+      writeText(dir + "/01-long.lebm", """
+        # %%
+        print("before")
+        ctrlc()
+        print("rest of the step")
+
+        # %% [markdown]
+        # The second step.
+        """)
+      let (out, _) = play(["", "steps", "q"], dir: dir)
+      #expect(out.contains("before\n"), "\(out)")
+      #expect(out.contains("interrupted"))
+      #expect(out.contains("(interrupted; still at step 1 · Enter runs it again)"), "\(out)")
+      #expect(!out.contains("\nrest of the step\n"), "the rest of the step ran: \(out)")
+      #expect(!out.contains("step 2/2"), "\(out)")
+      #expect(out.contains(" > 1. "), "\(out)")
+      #expect(!out.contains("✓"), "an interrupted step does not count as run: \(out)")
+    }
+
     @Test func errorsPointAtTheLessonFile() {
       let dir = temporaryFolder("lessons")
       defer { removeFolder(dir) }

@@ -6,8 +6,8 @@ import Glibc
 /// The quick-start's claims (examples/quickstart.lebm), at a shortened budget: the toy settings of
 /// lesson 6 with batches of 50, and the quick-start's sampler — the training chain (60 steps of
 /// 0.4 from N(0, I)) followed by 100 steps of 0.1 on the same prior. `LEBM_MODES_ITERS` iterations
-/// (default 12 000, half the quick-start's 24 000; 118 s in a debug build on two cores shared with
-/// other builds — the library is built -O even in debug — so about a minute on idle cores).
+/// (default 12 000, half the quick-start's 24 000; 52 s in a debug build on two lightly shared
+/// cores — the library is built -O even in debug — and 118 s while other builds ran).
 ///
 /// This run printed: near a mode 0.43 → 0.48 with the fine steps, the smallest mode 0.086 of the
 /// near-mode samples, MMD² 0.071 → 0.065 (floor 0.0026). Asserted with margins: at least 40 % near

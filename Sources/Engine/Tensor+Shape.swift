@@ -114,6 +114,9 @@ extension Tensor {
     guard let first = ts.first else {
       throw TensorError.invalidArgument(op: "concat", message: "needs at least one tensor")
     }
+    guard first.rank >= 1 else {
+      throw TensorError.invalidArgument(op: "concat", message: "joins tensors along an existing axis; scalars have none (stack joins them)")
+    }
     let a = try first.normalizedAxes([axis], op: "concat")[0]
     for t in ts {
       guard t.rank == first.rank, t.shape.enumerated().allSatisfy({ $0.offset == a || $0.element == first.shape[$0.offset] }) else {

@@ -53,6 +53,12 @@ private enum DataBuiltins {
                 rings, checkerboard. std overrides the set's noise.
                 """,
               impl: toy),
+      Builtin("toy_centres", params: [Param("name", .string, default: .string("8gaussians"))],
+              doc: """
+                The mode centres of a mixture toy set as a [K, 2] tensor: 8gaussians (radius 2, angles 0, π/4, …)
+                or 25gaussians (the grid {−2, …, 2}²). For mode_coverage.
+                """,
+              impl: toyCentres),
       Builtin("fashion_mnist", params: [Param("split", .string, default: .string("train")),
                                         Param("root", .string, default: .string("/usr/share/datasets/fashion-mnist"))],
               doc: "Fashion-MNIST ([N, 1, 28, 28] in [−1, 1], labels 0–9) from Debian's dataset-fashion-mnist package.",
@@ -101,6 +107,17 @@ private enum DataBuiltins {
   static func toy(_ a: Args) throws -> Value {
     let d = try Dataset.toy(try a.string("name"), n: try a.int("n"), seed: try a.seedValue("seed"), std: try a.optionalFloat("std"))
     return .tensor(d.x)
+  }
+
+  static func toyCentres(_ a: Args) throws -> Value {
+    let name = try a.string("name")
+    let centres: [(Float, Float)]
+    switch name {
+    case "8gaussians": centres = Toy.eightCentres
+    case "25gaussians": centres = (0..<25).map { (Float($0 / 5 - 2), Float($0 % 5 - 2)) }
+    default: throw a.fail("'name' must be 8gaussians or 25gaussians (the mixtures with centres), got \"\(name)\"")
+    }
+    return .tensor(try Tensor(shape: [centres.count, 2], scalars: centres.flatMap { [$0.0, $0.1] }))
   }
 
   static func fashionMNIST(_ a: Args) throws -> Value {

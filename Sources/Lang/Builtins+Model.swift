@@ -61,11 +61,13 @@ enum ModelRows {
   /// The two short-run Langevin samplers and sampling x.
   static let samplers: [Builtin] = [
     Builtin("sample_prior", params: [Param("model"), Param("n", .any, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
-              + [Param("trace", .bool, default: .bool(false))],
+              + [temperatureParam, Param("trace", .bool, default: .bool(false))],
             doc: """
               z ~ p_α(z) by short-run Langevin: n chains from N(0, init_std² I) (or from a given [N, latent] z),
                 z ← z − (s²/2)·∇z[E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
               for `steps` (K⁻ = 60) steps of size `step` (s⁻ = 0.4). noise: false gives gradient descent.
+              temperature: T samples p_α(z)^(1/T): drift (s²/2)·∇z[…]/T, same noise (T = 1 is the method;
+              T < 1 sharpens the modes).
               trace: true returns {z, trace} with per-step energy, gradient norms and displacement.
               """, impl: samplePrior),
     Builtin("sample_posterior", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
@@ -75,8 +77,12 @@ enum ModelRows {
                 z ← z − (s²/2)·∇z[‖x − g_β(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
               for `steps` (K⁺ = 20) steps of size `step` (s⁺ = 0.1). trace: true returns {z, trace}.
               """, impl: samplePosterior),
-    Builtin("generate", params: [Param("model"), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4),
-            doc: "Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior).", impl: generate),
+    Builtin("generate", params: [Param("model"), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
+              + [temperatureParam],
+            doc: """
+              Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior).
+              temperature: T runs the prior chains on p_α(z)^(1/T), as sample_prior does (1: the method).
+              """, impl: generate),
     Builtin("reconstruct", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Reconstructions g_β(z⁺) with z⁺ from posterior Langevin on x.", impl: reconstruct),
   ]
@@ -105,8 +111,21 @@ enum ModelRows {
               """, impl: logLikelihood),
     Builtin("auprc", params: [Param("scores", .tensor), Param("labels", .any)],
             doc: "Area under the precision–recall curve of scores (higher = positive) against labels (true/1 = positive).", impl: auprcRow),
-    Builtin("mmd", params: [Param("x", .tensor), Param("y", .tensor), Param("bandwidths", .list, default: .list([.number(0.1), .number(0.3), .number(1)]))],
-            doc: "Squared MMD (biased) between samples [N, d] and [M, d] with Σ of Gaussian kernels exp(−‖a−b‖²/(2h²)).", impl: mmdRow),
+    Builtin("mmd", params: [Param("x", .tensor), Param("y", .tensor), Param("bandwidths", .list, default: .list([.number(0.1), .number(0.3), .number(1)])),
+                            Param("floor", .bool, default: .bool(false))],
+            doc: """
+              Squared MMD (biased) between samples [N, d] and [M, d] with Σ of Gaussian kernels exp(−‖a−b‖²/(2h²)).
+              floor: true returns {mmd2, floor}: floor is the MMD² expected between two independent samples of
+              sizes N and M from y's distribution, (1/N + 1/M)·(K₀ − mean k(yᵢ, yⱼ), i ≠ j), K₀ = number of
+              bandwidths: the value to read mmd2 against (data vs data scores about that much, not 0).
+              """, impl: mmdRow),
+    Builtin("mode_coverage", params: [Param("samples", .tensor), Param("centres", .tensor), Param("radius", .number, default: .number(0.3))],
+            doc: """
+              How samples [N, d] cover a set of modes [K, d]: a sample is near mode k when k is its nearest centre
+              and ‖x − c_k‖ ≤ radius. Returns {near, shares, counts, min_share}: near = near samples / N;
+              counts[k] the near samples of mode k; shares[k] = counts[k] / (near samples); min_share the smallest.
+              toy_centres("8gaussians") gives the centres of the 8-Gaussians data.
+              """, impl: modeCoverageRow),
   ]
 
   /// Settings and learning.
@@ -142,6 +161,9 @@ enum ModelRows {
   // MARK: - Parameters shared by rows
 
   static let activationParams = [Param("act", .string, default: .string("leaky_relu")), Param("slope", .number, default: .number(0.2))]
+
+  /// T of the prior samplers: the chains sample p_α(z)^(1/T) (1 is the method).
+  static let temperatureParam = Param("temperature", .number, default: .number(1))
 
   static func langevinParams(steps: Int, step: Double) -> [Param] {
     [Param("steps", .optional(.nonNegativeInt), default: .number(Double(steps))), Param("step", .optional(.number), default: .number(step)),
@@ -210,7 +232,7 @@ enum ModelRows {
     let m = try a.model("model")
     let z0 = try startLatents(a, m, "n")
     let trace = try a.bool("trace") ? LangevinTrace() : nil
-    let z = try m.model.samplePrior(from: z0, config: try a.langevin(.prior), using: &a.interpreter.rng, trace: trace)
+    let z = try m.model.samplePrior(from: z0, config: try a.priorLangevin(), using: &a.interpreter.rng, trace: trace)
     if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
     return .tensor(z)
   }
@@ -237,7 +259,7 @@ enum ModelRows {
   }
 
   static func generate(_ a: Args) throws -> Value {
-    .tensor(try a.model("model").model.generate(try a.int("n"), config: try a.langevin(.prior), using: &a.interpreter.rng))
+    .tensor(try a.model("model").model.generate(try a.int("n"), config: try a.priorLangevin(), using: &a.interpreter.rng))
   }
 
   static func reconstruct(_ a: Args) throws -> Value {
@@ -292,7 +314,19 @@ enum ModelRows {
       guard case .number(let h) = v else { throw a.fail("'bandwidths' must be numbers") }
       return Float(h)
     }
-    return .number(Double(try mmd(try a.tensor("x"), try a.tensor("y"), bandwidths: hs)))
+    let x = try a.tensor("x"), y = try a.tensor("y")
+    let value = Value.number(Double(try mmd(x, y, bandwidths: hs)))
+    guard try a.bool("floor") else { return value }
+    let floor = try mmdFloor(y, n: x.shape[0], m: y.shape[0], bandwidths: hs)
+    return .record(Record([("mmd2", value), ("floor", .number(Double(floor)))]))
+  }
+
+  static func modeCoverageRow(_ a: Args) throws -> Value {
+    let (near, counts) = try modeCoverage(try a.tensor("samples"), centres: try a.tensor("centres"), radius: try a.positive("radius"))
+    let total = counts.reduce(0, +)
+    let shares = counts.map { total == 0 ? 0 : Double($0) / Double(total) }
+    return .record(Record([("near", .number(Double(near))), ("shares", .list(shares.map { .number($0) })),
+                           ("counts", .list(counts.map { .number(Double($0)) })), ("min_share", .number(shares.min() ?? 0))]))
   }
 
   // MARK: - Training
@@ -399,6 +433,13 @@ extension Args {
     if !isNone("step") { c.stepSize = try positive("step") }
     c.noise = try bool("noise")
     c.initStd = try float("init_std")
+    return c
+  }
+
+  /// The prior chains' configuration: ``langevin(_:)`` around K⁻ = 60, s⁻ = 0.4, plus `temperature`.
+  func priorLangevin() throws -> LangevinConfig {
+    var c = try langevin(.prior)
+    c.temperature = try positive("temperature")
     return c
   }
 

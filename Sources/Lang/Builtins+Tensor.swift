@@ -39,7 +39,18 @@ enum TensorBuiltins {
       Builtin("rand", params: [Param("shape", .shape), Param("lo", .number, default: .number(0)), Param("hi", .number, default: .number(1))],
               doc: "Uniform random values in [lo, hi), from the seeded default generator.",
               impl: rand),
-      Builtin("randn_like", params: [Param("x", .tensor)], doc: "Standard normal values N(0, 1) with the shape of x.", impl: randnLike),
+      Builtin("randn_like", params: [Param("x", .tensor), Param("streams", .any, default: .none)],
+              doc: """
+                Standard normal values N(0, 1) with the shape of x, from the script's generator; with
+                streams: chain_noise(n) (x of n rows), row r comes from stream r, as in the model's chains.
+                """, impl: randnLike),
+      Builtin("chain_noise", params: [Param("n", .positiveInt)],
+              doc: """
+                n random streams, one per chain, seeded as sample_prior seeds its chains: n successive draws of the
+                script's generator. sample_prior(m, n) draws z ~ N(0, I) and then the seeds, so
+                  z = randn([n, d]); s = chain_noise(n); … z = z − (s²/2)·∇U(z) + s·randn_like(z, streams: s) …
+                draws the same noise in the same order as sample_prior(m, n) after the same seed.
+                """, impl: chainNoise),
       Builtin("zeros_like", params: [Param("x", .tensor)], doc: "Zeros with the shape of x.", impl: zerosLike),
       Builtin("ones_like", params: [Param("x", .tensor)], doc: "Ones with the shape of x.", impl: onesLike),
       Builtin("seed", params: [Param("n", .nonNegativeInt)],
@@ -134,7 +145,22 @@ enum TensorBuiltins {
   }
 
   private static func randnLike(_ a: Args) throws -> Value {
-    .tensor(try Tensor.randn(try a.tensor("x").shape, using: &a.interpreter.rng))
+    let shape = try a.tensor("x").shape
+    if a.isNone("streams") { return .tensor(try Tensor.randn(shape, using: &a.interpreter.rng)) }
+    guard case .opaque(let o) = a["streams"], let noise = o as? ChainNoiseHandle else {
+      throw a.fail("'streams' must be made by chain_noise(n), got \(shown(a["streams"]))")
+    }
+    guard shape.count >= 1, shape[0] == noise.streams.count else {
+      throw a.fail("x has \(shape.first ?? 0) rows but there are \(noise.streams.count) streams: one stream per row")
+    }
+    return .tensor(try noise.normal(shape))
+  }
+
+  /// n streams seeded by n draws of the script's generator (LatentEBM's `langevin` seeds its chains so).
+  private static func chainNoise(_ a: Args) throws -> Value {
+    let n = try a.int("n")
+    guard n <= a.interpreter.options.maxTensorElements else { throw a.fail("'n' is too large") }
+    return .opaque(ChainNoiseHandle((0..<n).map { _ in RandomGenerator(seed: a.interpreter.rng.next()) }))
   }
 
   private static func zerosLike(_ a: Args) throws -> Value {

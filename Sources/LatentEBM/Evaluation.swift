@@ -135,20 +135,67 @@ public func mmd(_ x: Tensor, _ y: Tensor, bandwidths: [Float] = [0.1, 0.3, 1.0])
   guard !bandwidths.isEmpty, bandwidths.allSatisfy({ $0 > 0 }) else {
     throw LatentEBMError.invalidArgument("mmd: bandwidths must be positive")
   }
-  func meanKernel(_ a: Tensor, _ b: Tensor) throws -> Double {
-    let aa = try a.square().sum(axes: [1], keepDims: true)
-    let bb = try b.square().sum(axes: [1], keepDims: true).transposed()
-    let d2 = try (aa + bb) - Tensor.matmul(a, b, transposeB: true) * 2
-    var total = 0.0
-    d2.withUnsafeBufferPointer { p in
-      for v in p {
-        let dd = Swift.max(v, 0)
-        for h in bandwidths { total += Double(expf(-dd / (2 * h * h))) }
-      }
-    }
-    return total / Double(d2.count)
-  }
   return try withoutGradients {
-    Float(try meanKernel(x, x) + meanKernel(y, y) - 2 * meanKernel(x, y))
+    Float(try meanKernel(x, x, bandwidths) + meanKernel(y, y, bandwidths) - 2 * meanKernel(x, y, bandwidths))
   }
+}
+
+/// mean over all pairs (i, j) of Σ_h exp(−‖aᵢ − b_j‖² / (2h²)).
+private func meanKernel(_ a: Tensor, _ b: Tensor, _ bandwidths: [Float]) throws -> Double {
+  let aa = try a.square().sum(axes: [1], keepDims: true)
+  let bb = try b.square().sum(axes: [1], keepDims: true).transposed()
+  let d2 = try (aa + bb) - Tensor.matmul(a, b, transposeB: true) * 2
+  var total = 0.0
+  d2.withUnsafeBufferPointer { p in
+    for v in p {
+      let dd = Swift.max(v, 0)
+      for h in bandwidths { total += Double(expf(-dd / (2 * h * h))) }
+    }
+  }
+  return total / Double(d2.count)
+}
+
+/// The expected value of ``mmd(_:_:bandwidths:)`` for two independent samples of sizes `n` and
+/// `m` from one distribution, estimated from the sample `y` (at least 2 rows): the noise floor of
+/// the biased estimate. With `K₀ = k(a, a)` (the number of bandwidths) and `k̄ = E k(a, b)` over
+/// independent a, b (estimated by the mean over the off-diagonal pairs of y),
+///
+/// `E MMD² = (1/n + 1/m) · (K₀ − k̄)`,
+///
+/// because the diagonal terms contribute K₀/n and K₀/m and every other pair k̄. An MMD² near the
+/// floor means the samples are as close to y as a second sample of the data would be.
+public func mmdFloor(_ y: Tensor, n: Int, m: Int, bandwidths: [Float] = [0.1, 0.3, 1.0]) throws -> Float {
+  guard y.rank == 2, y.shape[0] >= 2 else {
+    throw LatentEBMError.shape("mmd floor: needs [M, d] data with M ≥ 2, got \(formatShape(y.shape))")
+  }
+  guard n > 0, m > 0 else { throw LatentEBMError.invalidArgument("mmd floor: sample sizes must be positive, got \(n) and \(m)") }
+  guard !bandwidths.isEmpty, bandwidths.allSatisfy({ $0 > 0 }) else {
+    throw LatentEBMError.invalidArgument("mmd: bandwidths must be positive")
+  }
+  let rows = Double(y.shape[0]), k0 = Double(bandwidths.count)
+  let withDiagonal = try withoutGradients { try meanKernel(y, y, bandwidths) }
+  let offDiagonal = (withDiagonal - k0 / rows) / (1 - 1 / rows)
+  return Float((1 / Double(n) + 1 / Double(m)) * (k0 - offDiagonal))
+}
+
+/// The share of samples near one of a set of centres, and how those near-mode samples divide among
+/// the centres: sample i is near centre k when ‖xᵢ − c_k‖ ≤ radius (k the nearest centre).
+/// Returns the near-mode share (near / N) and, per centre, its count of near samples.
+public func modeCoverage(_ x: Tensor, centres: Tensor, radius: Float) throws -> (near: Float, counts: [Int]) {
+  guard x.rank == 2, centres.rank == 2, x.shape[1] == centres.shape[1], x.shape[0] > 0, centres.shape[0] > 0 else {
+    throw LatentEBMError.shape("mode coverage: samples must be [N, d] and centres [K, d], got \(formatShape(x.shape)) and \(formatShape(centres.shape))")
+  }
+  guard radius > 0, radius.isFinite else { throw LatentEBMError.invalidArgument("mode coverage: the radius must be positive, got \(radius)") }
+  let p = x.scalars, c = centres.scalars, d = x.shape[1], k = centres.shape[0]
+  var counts = [Int](repeating: 0, count: k)
+  for i in 0..<x.shape[0] {
+    var best = Float.infinity, which = 0
+    for j in 0..<k {
+      var s: Float = 0
+      for t in 0..<d { let u = p[i * d + t] - c[j * d + t]; s += u * u }
+      if s < best { best = s; which = j }
+    }
+    if best <= radius * radius { counts[which] += 1 }
+  }
+  return (Float(counts.reduce(0, +)) / Float(x.shape[0]), counts)
 }

@@ -11,6 +11,10 @@ public struct LangevinConfig: Equatable, Sendable {
   public var noise: Bool = true
   /// σ_init: chains not given a start begin at z ~ N(0, σ_init² I).
   public var initStd: Float = 1
+  /// T, the temperature: the chain samples exp(−U(z)/T) instead of exp(−U(z)), i.e. its drift is
+  /// `(s²/2) · ∇U / T` while the noise stays `s · ξ`. For the prior, U = E_α + ‖z‖²/(2σ0²), so
+  /// T < 1 samples p_α(z)^(1/T) (normalised): sharper modes, less mass between them. 1 is the method.
+  public var temperature: Float = 1
 
   public init(steps: Int, stepSize: Float, noise: Bool = true, initStd: Float = 1) {
     self.steps = steps; self.stepSize = stepSize; self.noise = noise; self.initStd = initStd
@@ -34,6 +38,9 @@ public struct LangevinConfig: Equatable, Sendable {
     }
     guard initStd >= 0, initStd.isFinite else {
       throw LatentEBMError.invalidArgument("\(chain): σ_init must be ≥ 0, got \(initStd)")
+    }
+    guard temperature > 0, temperature.isFinite else {
+      throw LatentEBMError.invalidArgument("\(chain): the temperature T must be a positive number, got \(temperature)")
     }
   }
 }
@@ -178,7 +185,8 @@ extension LatentEBM {
       ws.energy?.unpackWeights(); ws.generator?.unpackWeights()
       checkinWorkspace(ws)
     }
-    let s = config.stepSize, drift = s * s / 2, invVar0 = 1 / (priorSigma * priorSigma)
+    // At temperature T the drift is (s²/2)·∇U/T (exactly s²/2 at T = 1); the noise stays s·ξ.
+    let s = config.stepSize, drift = s * s / 2 / config.temperature, invVar0 = 1 / (priorSigma * priorSigma)
     let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
     var z = ws.z, next = ws.next
     z.update(from: z0, count: count)

@@ -159,7 +159,8 @@ enum TensorBuiltins {
   /// n streams seeded by n draws of the script's generator (LatentEBM's `langevin` seeds its chains so).
   private static func chainNoise(_ a: Args) throws -> Value {
     let n = try a.int("n")
-    guard n <= a.interpreter.options.maxTensorElements else { throw a.fail("'n' is too large") }
+    // One random stream per chain: 32 bytes each, counted against the engine's cap as 8 values.
+    try MemoryLimit.check(n * MemoryLayout<RandomGenerator>.stride / 4, op: "chain_noise")
     return .opaque(ChainNoiseHandle((0..<n).map { _ in RandomGenerator(seed: a.interpreter.rng.next()) }))
   }
 

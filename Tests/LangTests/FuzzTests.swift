@@ -98,7 +98,23 @@ enum Fuzz {
     "a.b.c.d.e = 1",
     "[1, 2][0:0:0]",
     "help(help)",
+    // Interpolation that doubles a string, values nested past the limit, and files that are not
+    // regular files (the FIFOs are made in the scratch folder the inputs run in).
+    "s = \"a\"\nfor i in 1..40 { s = \"{s}{s}\" }",
+    "x = []\nfor i in 1..100000 { x = [x] }\nprint(\"built\")",
+    "r = {a: 1}\nfor i in 1..1000000 { r = {a: r} }",
+    "x = []\ny = []\nfor i in 1..200000 { x = [x]\ny = [y] }\nx == y",
+    "x = [1]\nfor i in 1..2000 { x[0] = [x[0]] }",
+    "import \"/dev/zero\"", "load(\"/dev/zero\")", "csv(\"/dev/zero\")", "idx(\"/dev/zero\")", "cifar10(\"/dev/zero\")",
+    "import \"fifo.lebm\"", "load(\"fifo.safetensors\")", "csv(\"fifo.csv\")", "idx(\"fifo.gz\")", "png_folder(\"pngs\")",
   ]
+
+  /// FIFOs where the inputs above read files: none of them may block.
+  static func makeSpecialFiles(in folder: String) {
+    for name in ["fifo.lebm", "fifo.safetensors", "fifo.csv", "fifo.gz"] { mkfifo(folder + "/" + name, 0o644) }
+    mkdir(folder + "/pngs", 0o755)
+    mkfifo(folder + "/pngs/a.png", 0o644)
+  }
 }
 
 extension LangSuite {
@@ -120,6 +136,7 @@ extension LangSuite {
     let start = Date()
     let trace = env["LEBM_FUZZ_TRACE"] != nil
     try Fuzz.inScratchFolder { scratch in
+    Fuzz.makeSpecialFiles(in: scratch)
     for (n, src) in inputs.enumerated() {
       if trace { FileHandle.standardError.write("#\(n): \(src.prefix(200).debugDescription)\n".data(using: .utf8)!) }
       if case .incomplete = Parser.check(src) { incomplete += 1 }

@@ -468,20 +468,7 @@ public final class Interpreter {
   /// and errors are those of the plain statement. Returns false, having evaluated nothing, for
   /// any other statement.
   private func growInPlace(_ target: Expr, _ op: AssignOperator, _ valueExpr: Expr, _ span: SourceSpan) throws -> Bool {
-    guard case .variable(let name, _) = target else { return false }
-    enum Growth { case join, append }
-    let growth: Growth, operand: Expr, opSpan: SourceSpan
-    switch (op, valueExpr) {
-    case (.add, _):
-      (growth, operand, opSpan) = (.join, valueExpr, span)
-    case let (.assign, .binary(.add, .variable(n, _), rhs, bspan)) where n == name:
-      (growth, operand, opSpan) = (.join, rhs, bspan)
-    case let (.assign, .call(.variable("append", _), args, cspan))
-    where args.count == 2 && args.allSatisfy({ $0.label == nil }) && scope.lookup("append") == nil
-      && registry["append"] != nil:
-      guard case .variable(let n, _) = args[0].value, n == name else { return false }
-      (growth, operand, opSpan) = (.append, args[1].value, cspan)
-    default:
+    guard case .variable(let name, _) = target, let (growth, operand, opSpan) = growth(of: name, op, valueExpr, span) else {
       return false
     }
     // `+=` evaluates its right side first, `xs + e` and `append(xs, e)` the variable first.
@@ -497,6 +484,40 @@ public final class Interpreter {
       old = try read()
       added = try eval(operand)
     }
+    if try !grow(name, &old, growth, &added, opSpan) {
+      let v: Value
+      switch growth {
+      case .join: v = try at(opSpan) { try binary(.add, old, added) }
+      case .append: v = try callValue(.builtin(registry["append"]!), [old, added], [], span: opSpan)  // its error
+      }
+      try assign(target, v, span)
+    }
+    return true
+  }
+
+  private enum Growth { case join, append }
+
+  /// Whether `name op value` grows the variable: `name += e`, `name = name + e` or
+  /// `name = append(name, e)` (the builtin, not shadowed); the growth, the operand and its span.
+  private func growth(of name: String, _ op: AssignOperator, _ valueExpr: Expr, _ span: SourceSpan) -> (Growth, Expr, SourceSpan)? {
+    switch (op, valueExpr) {
+    case (.add, _):
+      return (.join, valueExpr, span)
+    case let (.assign, .binary(.add, .variable(n, _), rhs, bspan)) where n == name:
+      return (.join, rhs, bspan)
+    case let (.assign, .call(.variable("append", _), args, cspan))
+    where args.count == 2 && args.allSatisfy({ $0.label == nil }) && scope.lookup("append") == nil
+      && registry["append"] != nil:
+      guard case .variable(let n, _) = args[0].value, n == name else { return nil }
+      return (.append, args[1].value, cspan)
+    default:
+      return nil
+    }
+  }
+
+  /// Grows the list or string held by `name` in place (its storage unshared by taking it out of
+  /// the scope first); false when the values are of other types, for the plain operation.
+  private func grow(_ name: String, _ old: inout Value, _ growth: Growth, _ added: inout Value, _ opSpan: SourceSpan) throws -> Bool {
     let owner = scope.owner(of: name)
     switch (growth, old.typeName, added.typeName) {
     case (.append, "list", _):
@@ -531,15 +552,11 @@ public final class Interpreter {
       text += more
       owner[name] = .string(text)
     default:
-      let v: Value
-      switch growth {
-      case .join: v = try at(opSpan) { try binary(.add, old, added) }
-      case .append: v = try callValue(.builtin(registry["append"]!), [old, added], [], span: opSpan)  // its error
-      }
-      try assign(target, v, span)
+      return false
     }
     return true
   }
+
 
   private func setIndex(_ cur: inout Value, _ keys: [IndexKey], _ value: Value) throws {
     if case .tensor(let t) = cur {

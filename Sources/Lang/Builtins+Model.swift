@@ -393,7 +393,11 @@ enum ModelRows {
 extension Args {
   func model(_ p: String) throws -> ModelHandle {
     if case .opaque(let o) = self[p], let m = o as? ModelHandle { return m }
-    throw fail("'\(p)' must be a model made by latent_ebm(...), got \(shown(self[p]))")
+    var hint = ""
+    if case .opaque(let o) = self[p], o is EnergyNetHandle || o is GeneratorHandle {
+      hint = " (to apply a net on its own, call it: \(o is EnergyNetHandle ? "E(z)" : "G(z)"))"
+    }
+    throw fail("'\(p)' must be a model made by latent_ebm(...), got \(shown(self[p]))\(hint)")
   }
 
   /// The activation of `act` and `slope`.

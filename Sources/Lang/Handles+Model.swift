@@ -16,6 +16,19 @@ final class EnergyNetHandle: OpaqueValue {
     }
   }
   var fieldNames: [String] { ["latent", "parameters"] }
+  /// `E(z)`: the energies of the rows of z, differentiable.
+  func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value? {
+    .tensor(try latentArgument("E(z)", positional, keywords, latent: net.latent) { try net($0) })
+  }
+}
+
+/// The one tensor argument z of `E(z)` or `G(z)`, passed to `body`; errors name the call.
+func latentArgument(_ call: String, _ positional: [Value], _ keywords: [(String, Value)], latent: Int,
+                    _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+  guard positional.count == 1, keywords.isEmpty, case .tensor(let z) = positional[0] else {
+    throw BuiltinError("\(call) takes one tensor z of shape [N, \(latent)]")
+  }
+  do { return try body(z) } catch let e as LatentEBMError { throw BuiltinError("\(call): \(e)") }
 }
 
 /// `generator(...)` or `conv_generator(...)` in a script.
@@ -33,6 +46,10 @@ final class GeneratorHandle: OpaqueValue {
     }
   }
   var fieldNames: [String] { ["latent", "output", "parameters"] }
+  /// `G(z)`: g_β(z) for the rows of z, differentiable.
+  func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value? {
+    .tensor(try latentArgument("G(z)", positional, keywords, latent: generator.latent) { try generator($0) })
+  }
 }
 
 /// `latent_ebm(E, G)` in a script: the model and, once it trains, its ``Trainer`` (which owns
@@ -83,12 +100,16 @@ final class ModelHandle: OpaqueValue {
     case "epochs": return .number(Double(trainer?.epoch ?? 0))
     case "history": return historyValue
     case "gaussian_prior": return .bool(model.energyNet == nil)
+    case "energy": return model.energyNet.map { .opaque(EnergyNetHandle($0)) } ?? Value.none
+    case "generator": return .opaque(GeneratorHandle(model.generator))
     case "config": return .record(configRecord(config))
     case "parameters": return .number(Double(model.parameters.reduce(0) { $0 + $1.count }))
     default: return nil
     }
   }
-  var fieldNames: [String] { ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters"] }
+  var fieldNames: [String] {
+    ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters", "energy", "generator"]
+  }
 }
 
 /// A training history: one list per statistic (`h.loss_g`), with a short summary for echo.
@@ -129,7 +150,7 @@ func value(_ v: JSONValue) -> Value {
   switch v {
   case let .bool(b): return .bool(b)
   case .null: return .none
-  default: return v.double.map { .number($0) } ?? .none
+  default: return v.double.map { .number($0) } ?? Value.none
   }
 }
 

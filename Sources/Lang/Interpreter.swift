@@ -702,6 +702,9 @@ public final class Interpreter {
     switch callee {
     case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span) }
     case .function(let f): return try callFunction(f, positional, keywords, span: span)
+    case .opaque(let o):
+      if let v = try at(span, { try o.call(positional, keywords: keywords) }) { return v }
+      throw error("cannot call a \(callee.typeName)", span)
     default:
       throw error("cannot call a \(callee.typeName)", span)
     }

@@ -19,6 +19,8 @@ public protocol OpaqueValue: AnyObject {
   var tensorView: Tensor? { get }
   /// The values `for v in handle` visits (mini-batches, say); nil when the handle is not iterable.
   func makeIterator() -> AnyIterator<Value>?
+  /// The result of calling the handle like a function (`E(z)`), or nil when it is not callable.
+  func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value?
 }
 
 extension OpaqueValue {
@@ -26,6 +28,7 @@ extension OpaqueValue {
   public var fieldNames: [String] { [] }
   public var tensorView: Tensor? { nil }
   public func makeIterator() -> AnyIterator<Value>? { nil }
+  public func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value? { nil }
 }
 
 /// An ordered record: `{a: 1, b: "x"}`. Keys keep their insertion order.

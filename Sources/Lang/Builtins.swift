@@ -433,7 +433,10 @@ struct Binder {
     }
     for (k, label) in keywords.enumerated() {
       guard let j = names.firstIndex(of: label), j != variadic else {
-        let hint = suggestion(for: label, among: fixed.map { names[$0] }).map { " (did you mean '\($0)'?)" } ?? ""
+        let candidates = fixed.map { names[$0] }
+        let meant = (keywordSynonyms[label] ?? []).filter(candidates.contains)
+        let hint = !meant.isEmpty ? " (did you mean \(meant.map { "'\($0)'" }.joined(separator: " or "))?)"
+          : suggestion(for: label, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
         throw BuiltinError("\(function): unknown keyword '\(label)'\(hint)")
       }
       if slots[j] != nil { throw BuiltinError("\(function): argument '\(label)' given twice") }
@@ -445,3 +448,13 @@ struct Binder {
     return (slots, restRange)
   }
 }
+
+/// Keywords people reach for from other libraries, and what lebm calls them: offered in
+/// "unknown keyword" messages when the builtin has them, before suggestions by spelling.
+let keywordSynonyms: [String: [String]] = [
+  "lr": ["lr_g", "lr_e"], "learning_rate": ["lr_g", "lr_e"], "step_size": ["step"], "stepsize": ["step"],
+  "n_steps": ["steps"], "num_steps": ["steps"], "k": ["steps"], "sigma0": ["prior_sigma"], "batch_size": ["batch"],
+  "n_epochs": ["epochs"], "num_epochs": ["epochs"], "activation": ["act"], "hidden_sizes": ["hidden"], "latent_dim": ["latent"],
+  "nz": ["latent"], "n_chains": ["chains", "n"], "num_samples": ["n"],
+  "energy_form": ["form"], "noise_std": ["sigma"], "seed_value": ["seed"], "beta": ["beta1", "beta2"], "betas": ["beta1", "beta2"],
+]

@@ -90,10 +90,15 @@ public enum CompletionWord {
 
   /// The word before `cursor` in `line`: its text, its start (a Character offset) and its kind.
   ///
-  /// Inside an unclosed string literal the word is everything after the opening quote; otherwise
-  /// it is the run of letters, digits and `_` before the cursor.
+  /// Inside an unclosed string literal (or after `:load ` / `:save `) the word is everything after
+  /// the opening quote (the command); otherwise it is the run of letters, digits and `_` before
+  /// the cursor.
   public static func find(in line: String, cursor: Int) -> (word: String, start: Int, kind: Kind) {
     let chars = Array(line.prefix(max(0, cursor)))
+    // `:load PATH` and `:save PATH`: the word is the path, as in a string literal.
+    for command in [":load ", ":save "] where String(chars).hasPrefix(command) {
+      return (String(chars.dropFirst(command.count)), command.count, .string)
+    }
     var quote: Character? = nil
     var quoteStart = 0
     var i = 0

@@ -49,9 +49,9 @@ public final class LangBackend: REPLBackend {
     switch kind {
     case .identifier:
       var names = interpreter.completions(prefix: word)
-      // Keyword names of the call the cursor is in: `toy("x", n` → `n`.
+      // Keyword names of the call the cursor is in, ready to take a value: `toy("x", n` → `n: `.
       if let callee = CompletionWord.enclosingCall(in: line, cursor: cursor) {
-        names += interpreter.keywordNames(of: callee).filter { $0.hasPrefix(word) }
+        names += interpreter.keywordNames(of: callee).filter { $0.hasPrefix(word) }.map { $0 + ": " }
       }
       return Array(Set(names)).sorted()
     case .field(let base):

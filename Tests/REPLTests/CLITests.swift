@@ -89,7 +89,8 @@ extension REPLSuites {
     #expect(b.completions(for: "energy_n", cursor: 8) == ["energy_net"])
     _ = b.evaluate("tiny_x = 1", file: "<repl>")
     #expect(b.completions(for: "tiny_", cursor: 5) == ["tiny_x"])
-    #expect(b.completions(for: "toy(\"8gaussians\", s", cursor: 18).contains("seed"))
+    #expect(b.completions(for: "toy(\"8gaussians\", s", cursor: 18).contains("seed: "))
+    #expect(b.completions(for: ":load Packa", cursor: 11) == ["Package.swift"])
     #expect(b.help("sample_prior").contains("short-run Langevin"))
   }
 }

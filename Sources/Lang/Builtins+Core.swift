@@ -17,8 +17,9 @@ private enum CoreBuiltins {
   /// Printing, sizes, and conversions between values, text and numbers.
   static var values: [Builtin] {
     [
-      Builtin("print", params: [.variadic("values"), Param("sep", .string, default: .string(" ")), Param("end", .string, default: .string("\n"))],
-              doc: "Writes the values, separated by `sep` and followed by `end`, to the output.\nStrings print without quotes; tensors print as a summary.",
+      Builtin("print", params: [.variadic("values"), Param("sep", .string, default: .string(" ")), Param("end", .string, default: .string("\n")),
+                                Param("limit", .optional(.nonNegativeInt), default: .number(100))],
+              doc: "Writes the values, separated by `sep` and followed by `end`, to the output.\nStrings print without quotes; tensors print as a summary; lists show their first `limit` items (none: all).",
               impl: print),
       Builtin("len", params: [Param("x")],
               doc: "The number of items of a list, characters of a string, fields of a record, or rows (first axis) of a tensor.",
@@ -91,7 +92,8 @@ private enum CoreBuiltins {
 
   static func print(_ a: Args) throws -> Value {
     let sep = try a.string("sep"), end = try a.string("end")
-    a.write(a.rest.map(\.displayString).joined(separator: sep) + end)
+    let limit = a.isNone("limit") ? nil : try a.int("limit")
+    a.write(a.rest.map { $0.format(quoted: false, depth: 0, limit: limit) }.joined(separator: sep) + end)
     return .none
   }
 

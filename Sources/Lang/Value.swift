@@ -252,7 +252,8 @@ extension Value: CustomStringConvertible {
   /// shown without quotes.
   public var displayString: String { format(quoted: false, depth: 0) }
 
-  func format(quoted: Bool, depth: Int) -> String {
+  /// The value as text; lists show their first `limit` items (all when nil) and a count.
+  func format(quoted: Bool, depth: Int, limit: Int? = 100) -> String {
     if depth > 40 { return "…" }
     switch self {
     case .number(let x): return formatNumber(x)
@@ -260,11 +261,12 @@ extension Value: CustomStringConvertible {
     case .bool(let b): return b ? "true" : "false"
     case .none: return "none"
     case .list(let l):
-      let shown = l.prefix(100).map { $0.format(quoted: true, depth: depth + 1) }
-      return "[" + shown.joined(separator: ", ") + (l.count > 100 ? ", … (\(l.count) items)" : "") + "]"
+      let n = limit ?? l.count
+      let shown = l.prefix(n).map { $0.format(quoted: true, depth: depth + 1, limit: limit) }
+      return "[" + shown.joined(separator: ", ") + (l.count > n ? ", … (\(l.count) items; print(x, limit: none) shows all)" : "") + "]"
     case .record(let r):
       if r.count == 0 { return "{}" }
-      return "{" + r.pairs.map { "\(recordKey($0.0)): \($0.1.format(quoted: true, depth: depth + 1))" }.joined(separator: ", ") + "}"
+      return "{" + r.pairs.map { "\(recordKey($0.0)): \($0.1.format(quoted: true, depth: depth + 1, limit: limit))" }.joined(separator: ", ") + "}"
     case .tensor(let t): return t.description
     case .function(let f):
       return "<fn \(f.decl.name ?? "")(\(f.decl.params.map(\.name).joined(separator: ", ")))>"

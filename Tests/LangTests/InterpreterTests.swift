@@ -100,7 +100,7 @@ extension LangSuite {
     #expect(interp.keywordNames(of: "randn") == ["shape", "std"])
     _ = interp.run("fn f(a, n: 5) { a }")
     #expect(interp.keywordNames(of: "f") == ["a", "n"])
-    #expect(interp.keywordNames(of: "print") == ["sep", "end"])
+    #expect(interp.keywordNames(of: "print") == ["sep", "end", "limit"])
     #expect(interp.helpText(for: "zeros")?.hasPrefix("zeros(shape, grad: false)") == true)
   }
 

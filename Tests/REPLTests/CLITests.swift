@@ -78,7 +78,7 @@ extension REPLSuites {
     #expect(cli(["tutorial", "--no-such-flag"]).0 == 64)
   }
 
-  @Test func theRealBackendRunsTheLanguage() {
+  @Test func theRealBackendRunsTheLanguage() throws {
     let b = makeBackend()
     #expect(b.check("fn f(x) {") == .incomplete)
     #expect(b.check("x = 1") == .complete)
@@ -90,7 +90,11 @@ extension REPLSuites {
     _ = b.evaluate("tiny_x = 1", file: "<repl>")
     #expect(b.completions(for: "tiny_", cursor: 5) == ["tiny_x"])
     #expect(b.completions(for: "toy(\"8gaussians\", s", cursor: 18).contains("seed: "))
-    #expect(b.completions(for: ":load Packa", cursor: 11) == ["Package.swift"])
+    let dir = try makeTemporaryDirectory(prefix: "lebm-complete")
+    defer { try? removeTree(dir) }
+    try writeFile(dir + "/quickstart.lebm", "1")
+    let line = ":load " + dir + "/qu"
+    #expect(b.completions(for: line, cursor: line.count) == [dir + "/quickstart.lebm"])
     #expect(b.help("sample_prior").contains("short-run Langevin"))
   }
 }

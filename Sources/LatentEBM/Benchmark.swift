@@ -1,3 +1,4 @@
+// `lebm bench`: the anchors' training iteration in each configuration, timed, and the kernels' GFLOP/s.
 import Engine
 import Glibc
 import Support

@@ -10,6 +10,8 @@ public struct ParamDecl: Sendable {
 public struct Argument: Sendable {
   public var label: String?
   public var value: Expr
+  /// Where the keyword is written (`n` of `n: 5`), for errors about it.
+  public var labelSpan: SourceSpan? = nil
 }
 
 /// One item inside `[...]` after a value: an index `i` or a slice `a:b:c` (any part optional).

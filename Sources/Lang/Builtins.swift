@@ -437,9 +437,9 @@ struct Binder {
         let meant = (keywordSynonyms[label] ?? []).filter(candidates.contains)
         let hint = !meant.isEmpty ? " (did you mean \(meant.map { "'\($0)'" }.joined(separator: " or "))?)"
           : suggestion(for: label, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
-        throw BuiltinError("\(function): unknown keyword '\(label)'\(hint)")
+        throw BuiltinError("\(function): unknown keyword '\(label)'\(hint)", keyword: label)
       }
-      if slots[j] != nil { throw BuiltinError("\(function): argument '\(label)' given twice") }
+      if slots[j] != nil { throw BuiltinError("\(function): argument '\(label)' given twice", keyword: label) }
       slots[j] = positional + k
     }
     for j in names.indices where required[j] && slots[j] == nil {

@@ -680,11 +680,28 @@ public final class Interpreter {
     let callee = try eval(calleeExpr)
     var positional: [Value] = []
     var keywords: [(String, Value)] = []
+    var spans: [String: SourceSpan] = [:]
     for a in argExprs {
       let v = try eval(a.value)
-      if let l = a.label { keywords.append((l, v)) } else { positional.append(v) }
+      if let l = a.label { keywords.append((l, v)); spans[l] = a.labelSpan } else { positional.append(v) }
     }
+    keywordSpans = spans  // read by the binding that starts the call, before anything else runs
     return try callValue(callee, positional, keywords, span: span)
+  }
+
+  /// Where the keywords of the call about to be bound are written, so an error about one points
+  /// at it; taken (and cleared) by ``bind(_:_:positional:keywords:span:)``.
+  private var keywordSpans: [String: SourceSpan] = [:]
+
+  /// Binds a call's arguments; an error about a keyword points at the keyword.
+  private func bind(_ binder: Binder, _ function: String, positional: Int, keywords: [String], span: SourceSpan) throws -> ([Int?], Range<Int>) {
+    let spans = keywordSpans
+    keywordSpans = [:]
+    do {
+      return try binder.bind(function: function, positional: positional, keywords: keywords)
+    } catch let e as BuiltinError {
+      throw error(e.message, e.keyword.flatMap { spans[$0] } ?? span)
+    }
   }
 
   private func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
@@ -703,9 +720,11 @@ public final class Interpreter {
     case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span) }
     case .function(let f): return try callFunction(f, positional, keywords, span: span)
     case .opaque(let o):
+      keywordSpans = [:]
       if let v = try at(span, { try o.call(positional, keywords: keywords) }) { return v }
       throw error("cannot call a \(callee.typeName)", span)
     default:
+      keywordSpans = [:]
       throw error("cannot call a \(callee.typeName)", span)
     }
   }
@@ -715,7 +734,7 @@ public final class Interpreter {
     let binder = Binder(
       names: b.params.map(\.name), required: b.params.map(\.isRequired), variadic: b.params.firstIndex { $0.variadic })
     let all = positional + keywords.map(\.1)
-    let (slots, rest) = try binder.bind(function: b.name, positional: positional.count, keywords: keywords.map(\.0))
+    let (slots, rest) = try bind(binder, b.name, positional: positional.count, keywords: keywords.map(\.0), span: span)
     var values: [Value] = []
     for (j, p) in b.params.enumerated() {
       let raw = slots[j].map { all[$0] } ?? p.defaultValue ?? .none
@@ -748,9 +767,7 @@ public final class Interpreter {
     try checkStack(span)
     let d = f.decl
     let binder = Binder(names: d.params.map(\.name), required: d.params.map { $0.defaultValue == nil }, variadic: nil)
-    let (slots, _) = try at(span) {
-      try binder.bind(function: f.name, positional: positional.count, keywords: keywords.map(\.0))
-    }
+    let (slots, _) = try bind(binder, f.name, positional: positional.count, keywords: keywords.map(\.0), span: span)
     let all = positional + keywords.map(\.1)
     let callScope = Scope(parent: f.scope)
     let savedScope = scope, savedFile = currentFile

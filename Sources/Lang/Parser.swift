@@ -420,7 +420,7 @@ public struct Parser {
         if args.contains(where: { $0.label == label.text }) {
           throw ParseFailure(message: "keyword '\(label.text)' given twice", span: label.span, incomplete: false)
         }
-        args.append(Argument(label: label.text, value: try expression()))
+        args.append(Argument(label: label.text, value: try expression(), labelSpan: label.span))
         sawKeyword = true
       } else {
         let e = try expression()

@@ -103,6 +103,8 @@ public struct ScriptError: Error, Equatable, Sendable, CustomStringConvertible {
 /// interpreter. `BuiltinError("zeros: expected 1 to 2 arguments, got 4")`.
 public struct BuiltinError: Error, CustomStringConvertible {
   public var message: String
-  public init(_ message: String) { self.message = message }
+  /// The keyword argument the error is about, when it is one: the caret then points at it.
+  public var keyword: String?
+  public init(_ message: String, keyword: String? = nil) { self.message = message; self.keyword = keyword }
   public var description: String { message }
 }

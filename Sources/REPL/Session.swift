@@ -78,24 +78,11 @@ public final class Session {
 
   /// Reads one entry: a command line, or code lines until the backend stops saying `.incomplete`.
   func readEntry() -> Entry {
-    var lines: [String] = []
-    while true {
-      switch reader.readLine(lines.isEmpty ? .primary : .continuation) {
-      case .end:
-        // End of input inside a block: run it, so the parser reports what is missing.
-        return lines.isEmpty ? .end : .code(lines.joined(separator: "\n"))
-      case .interrupted:
-        return .cancelled
-      case .line(let line):
-        if lines.isEmpty {
-          let trimmed = trimmed(line)
-          if trimmed.isEmpty { continue }
-          if trimmed.hasPrefix(":") { return .command(trimmed) }
-        }
-        lines.append(line)
-        let source = lines.joined(separator: "\n")
-        if backend.check(source) != .incomplete { return .code(source) }
-      }
+    switch readCode(reader, backend, firstLine: { t in t.isEmpty ? .skip : t.hasPrefix(":") ? .take(Entry.command(t)) : .code }) {
+    case .taken(let e): return e
+    case .code(let source): return .code(source)
+    case .cancelled: return .cancelled
+    case .end: return .end
     }
   }
 
@@ -222,4 +209,37 @@ public func formatDuration(_ seconds: Double) -> String {
   var fraction = String(Int(rounded) - whole * Int(scale))
   while fraction.count < decimals { fraction = "0" + fraction }
   return "\(whole).\(fraction) \(unit)"
+}
+
+/// What the first line of an entry is to the reader: skipped (read another), taken whole (a
+/// command), or the start of code.
+enum FirstLine<Taken> { case skip, take(Taken), code }
+
+/// What ``readCode(_:_:firstLine:)`` read.
+enum ReadCode<Taken> { case taken(Taken), code(String), cancelled, end }
+
+/// Reads one entry at a prompt: `firstLine` looks at the trimmed first line (and may take it as
+/// a command); otherwise code lines are read until the backend no longer says `.incomplete`. At
+/// the end of input inside a block the block is returned, so the parser reports what is missing.
+func readCode<T>(_ reader: LineReader, _ backend: REPLBackend, firstLine: (String) -> FirstLine<T>) -> ReadCode<T> {
+  var lines: [String] = []
+  while true {
+    switch reader.readLine(lines.isEmpty ? .primary : .continuation) {
+    case .end:
+      return lines.isEmpty ? .end : .code(lines.joined(separator: "\n"))
+    case .interrupted:
+      return .cancelled
+    case .line(let line):
+      if lines.isEmpty {
+        switch firstLine(trimmed(line)) {
+        case .skip: continue
+        case .take(let t): return .taken(t)
+        case .code: break
+        }
+      }
+      lines.append(line)
+      let source = lines.joined(separator: "\n")
+      if backend.check(source) != .incomplete { return .code(source) }
+    }
+  }
 }

@@ -84,27 +84,18 @@ public final class TutorialPlayer {
   static let commandWords: Set<String> = ["next", "n", "back", "b", "again", "a", "quit", "q", "exit", "help", "h", "?", "steps", "lessons", "lesson"]
 
   func readEntry() -> Entry {
-    var lines: [String] = []
-    while true {
-      switch reader.readLine(lines.isEmpty ? .primary : .continuation) {
-      case .end:
-        return lines.isEmpty ? .end : .code(lines.joined(separator: "\n"))
-      case .interrupted:
-        return .cancelled
-      case .line(let line):
-        if lines.isEmpty {
-          let t = trimmed(line)
-          if t.isEmpty { return .command(["next"]) }
-          if t.hasPrefix(":") { return .colon(t) }
-          let words = t.split(separator: " ").map(String.init)
-          if let first = words.first, Self.commandWords.contains(first.lowercased()), isCommand(words) {
-            return .command(words)
-          }
-        }
-        lines.append(line)
-        let source = lines.joined(separator: "\n")
-        if backend.check(source) != .incomplete { return .code(source) }
-      }
+    let read = readCode(reader, backend) { t -> FirstLine<Entry> in
+      if t.isEmpty { return .take(.command(["next"])) }
+      if t.hasPrefix(":") { return .take(.colon(t)) }
+      let words = t.split(separator: " ").map(String.init)
+      if let first = words.first, Self.commandWords.contains(first.lowercased()), isCommand(words) { return .take(.command(words)) }
+      return .code
+    }
+    switch read {
+    case .taken(let e): return e
+    case .code(let source): return .code(source)
+    case .cancelled: return .cancelled
+    case .end: return .end
     }
   }
 

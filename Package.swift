@@ -53,7 +53,7 @@ let package = Package(
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine", "Support"]),
     .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
     .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),

@@ -120,13 +120,12 @@ public enum Stdlib {
   /// The folder holding the start-up files and the tutorial, if found.
   public static let folder: String? = {
     if let e = environmentValue("LEBM_STDLIB") { return e }
-    var buf = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-    guard n > 0 else { return nil }
-    var dir = String(cString: buf)
-    for _ in 0..<6 {
-      guard let slash = dir.lastIndex(of: "/") else { break }
-      dir = String(dir[..<slash])
+    guard var dir = executableFolder() else { return nil }
+    for level in 0..<6 {
+      if level > 0 {
+        guard let slash = dir.lastIndex(of: "/") else { break }
+        dir = String(dir[..<slash])
+      }
       for candidate in [dir + "/stdlib", dir + "/share/lebm/stdlib"] where access(candidate + "/prelude.lebm", R_OK) == 0 {
         return candidate
       }

@@ -10,17 +10,10 @@ import Foundation
 import Testing
 @testable import Datasets
 import PNG
+import Support
 
 /// The built `lebm` executable next to the test bundle, or the one LEBM_LOADER_FUZZ_BINARY names.
-private let fuzzBinary: String? = {
-  if let b = ProcessInfo.processInfo.environment["LEBM_LOADER_FUZZ_BINARY"] { return b }
-  let me = CommandLine.arguments[0]
-  guard let slash = me.lastIndex(of: "/") else { return nil }
-  var dir = String(me[..<slash])
-  if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
-  let path = dir + "/lebm"
-  return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-}()
+private let fuzzBinary = environmentValue("LEBM_LOADER_FUZZ_BINARY") ?? siblingExecutable("lebm")
 
 /// A small deterministic generator (SplitMix64), so every run tries the same files.
 struct FuzzRandom {

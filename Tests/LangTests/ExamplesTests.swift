@@ -4,6 +4,7 @@
 // exists.
 import Foundation
 import Testing
+import Support
 
 enum ExampleFiles {
   /// The repository root: three levels above this file (Tests/LangTests/ExamplesTests.swift).
@@ -14,14 +15,7 @@ enum ExampleFiles {
   }()
 
   /// `lebm` next to the test bundle (swift build puts both in .build/<config>/).
-  static let binary: String? = {
-    let me = CommandLine.arguments[0]
-    guard let slash = me.lastIndex(of: "/") else { return nil }
-    var dir = String(me[..<slash])
-    if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
-    let path = dir + "/lebm"
-    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-  }()
+  static let binary = siblingExecutable("lebm")
 
   static func scripts(in folder: String) -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []

@@ -8,14 +8,7 @@ import Support
 extension REPLSuites {
   /// The built `lebm` executable (next to the test bundle), run as a child process.
   @Suite struct ExecutableTests {
-    static let binary: String? = {
-      let me = CommandLine.arguments[0]
-      guard let slash = me.lastIndex(of: "/") else { return nil }
-      var dir = String(me[..<slash])
-      if dir.hasSuffix(".xctest/Contents/MacOS") { dir = String(dir.dropLast(".xctest/Contents/MacOS".count)) }
-      let path = dir + "/lebm"
-      return access(path, X_OK) == 0 ? path : nil
-    }()
+    static let binary = siblingExecutable("lebm")
 
     /// Runs `lebm args…` with stdin from /dev/null; its exit status and stdout.
     func run(_ args: [String]) -> (Int32, String) {

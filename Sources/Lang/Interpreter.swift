@@ -680,27 +680,26 @@ public final class Interpreter {
     let callee = try eval(calleeExpr)
     var positional: [Value] = []
     var keywords: [(String, Value)] = []
-    var spans: [String: SourceSpan] = [:]
     for a in argExprs {
       let v = try eval(a.value)
-      if let l = a.label { keywords.append((l, v)); spans[l] = a.labelSpan } else { positional.append(v) }
+      if let l = a.label { keywords.append((l, v)) } else { positional.append(v) }
     }
-    keywordSpans = spans  // read by the binding that starts the call, before anything else runs
+    pendingArguments = argExprs  // read by the binding that starts the call, before anything else runs
     return try callValue(callee, positional, keywords, span: span)
   }
 
-  /// Where the keywords of the call about to be bound are written, so an error about one points
-  /// at it; taken (and cleared) by ``bind(_:_:positional:keywords:span:)``.
-  private var keywordSpans: [String: SourceSpan] = [:]
+  /// The written arguments of the call about to be bound, so an error about a keyword points at
+  /// it; taken (and cleared) by ``bind(_:_:positional:keywords:span:)``.
+  private var pendingArguments: [Argument] = []
 
   /// Binds a call's arguments; an error about a keyword points at the keyword.
   private func bind(_ binder: Binder, _ function: String, positional: Int, keywords: [String], span: SourceSpan) throws -> ([Int?], Range<Int>) {
-    let spans = keywordSpans
-    keywordSpans = [:]
+    let written = pendingArguments
+    pendingArguments = []
     do {
       return try binder.bind(function: function, positional: positional, keywords: keywords)
     } catch let e as BuiltinError {
-      throw error(e.message, e.keyword.flatMap { spans[$0] } ?? span)
+      throw error(e.message, e.keyword.flatMap { k in written.first { $0.label == k }?.labelSpan } ?? span)
     }
   }
 
@@ -720,11 +719,11 @@ public final class Interpreter {
     case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span) }
     case .function(let f): return try callFunction(f, positional, keywords, span: span)
     case .opaque(let o):
-      keywordSpans = [:]
+      pendingArguments = []
       if let v = try at(span, { try o.call(positional, keywords: keywords) }) { return v }
       throw error("cannot call a \(callee.typeName)", span)
     default:
-      keywordSpans = [:]
+      pendingArguments = []
       throw error("cannot call a \(callee.typeName)", span)
     }
   }

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
-for p in libedit-dev libpng-dev libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist; do
+for p in libedit-dev libpng-dev libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist \
+         libcairo2-dev fonts-dejavu-core libzmq3-dev libssl-dev libcmark-gfm-dev \
+         libcmark-gfm-extensions-dev libjs-katex python3-venv; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -156,6 +156,16 @@ enum ModelRows {
             doc: "Writes the model and its training state to a safetensors checkpoint (atomically).", impl: save),
     Builtin("load", params: [Param("path", .string)],
             doc: "Reads a checkpoint written by save: the model, ready to sample or to continue training.", impl: load),
+    Builtin("export_torch", params: [Param("model"), Param("folder", .string)],
+            doc: """
+              Writes the model as a PyTorch project into folder (made when missing; docs/pytorch.md):
+                model.py             the nets as nn.Modules under the checkpoint's names, sample_prior, sample_posterior
+                train.py             the learning iteration with the model's settings; DistributedDataParallel
+                                     under `torchrun --nproc_per_node N` (nccl on GPUs, gloo on CPUs)
+                weights.safetensors  the weights and training state, as save writes them
+                README.md            the commands
+              train.py writes checkpoints that load reads, to continue here. Returns the folder.
+              """, impl: exportTorch),
   ]
 
   // MARK: - Parameters shared by rows
@@ -385,6 +395,13 @@ enum ModelRows {
   static func load(_ a: Args) throws -> Value {
     let (model, trainer) = try Checkpoint.load(try a.string("path"))
     return .opaque(ModelHandle(model, trainer: trainer))
+  }
+
+  static func exportTorch(_ a: Args) throws -> Value {
+    let m = try a.model("model")
+    let folder = try a.outputPath("folder")
+    try TorchExport.write(m.model, trainer: m.trainer, config: m.config, to: folder)
+    return .string(folder)
   }
 }
 

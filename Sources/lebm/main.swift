@@ -4,6 +4,6 @@ import Glibc
 import REPL
 
 InterruptSignal.install()
-let status = CLI.main(Array(CommandLine.arguments.dropFirst()), commands: Commands.all + [BenchCommand.command])
+let status = CLI.main(Array(CommandLine.arguments.dropFirst()), commands: Commands.all + [BenchCommand.command, ExportCommand.command])
 fflush(stdout)
 exit(status)

@@ -1,0 +1,27 @@
+// `lebm export CHECKPOINT FOLDER`: a checkpoint as a PyTorch project (model.py, train.py, the
+// weights and a README), as `export_torch` writes it from a script.
+import LatentEBM
+import REPL
+
+enum ExportCommand {
+  /// Its row in the command table.
+  static let command = Command(
+    "export", summary: "write a checkpoint as a PyTorch project (model.py, train.py)",
+    arguments: [.required("CHECKPOINT"), .required("FOLDER")],
+    details: """
+      Writes FOLDER/model.py (the nets and the two Langevin samplers), FOLDER/train.py (the learning
+      iteration with the checkpoint's settings; run it with python or torchrun --nproc_per_node N),
+      FOLDER/weights.safetensors and FOLDER/README.md. train.py's checkpoints load back into lebm.
+      """
+  ) { args, context in
+    do {
+      let (model, trainer) = try Checkpoint.load(args.positionals[0])
+      let paths = try TorchExport.write(model, trainer: trainer, to: args.positionals[1])
+      for p in paths { context.console.out("wrote \(p)\n") }
+      return 0
+    } catch {
+      context.console.err("lebm export: \(error)\n")
+      return 1
+    }
+  }
+}

@@ -520,7 +520,7 @@ enum TorchTemplates {
         parser.add_argument("--out", default="checkpoints", help="folder for the checkpoints (default checkpoints)")
         parser.add_argument("--checkpoint-every", type=int, default=500, help="write a checkpoint every N iterations")
         parser.add_argument("--log-every", type=int, default=10, help="print the losses every N iterations")
-        parser.add_argument("--log", default=None, help="also write every iteration's statistics to this JSON-lines file")
+        parser.add_argument("--stats", default=None, help="also write every iteration's statistics to this JSON-lines file")
         parser.add_argument("--seed", type=int, default=0, help="seed of the chains' noise and the shuffling")
         args = parser.parse_args()
         if args.iterations is None and args.epochs is None:
@@ -536,7 +536,7 @@ enum TorchTemplates {
         if run.rank == 0:
             os.makedirs(args.out, exist_ok=True)
             print(f"{len(x)} examples, {batches} batches of {args.batch} per epoch on {run.world} process(es), device {run.device}")
-        log = open(args.log, "a") if args.log and run.rank == 0 else None
+        log = open(args.stats, "a") if args.stats and run.rank == 0 else None
         done, start, epochs = 0, time.time(), 0
         while (args.iterations is None or done < args.iterations) and (args.epochs is None or epochs < args.epochs):
             order = torch.randperm(len(x), generator=torch.Generator().manual_seed(args.seed * 100003 + run.epoch))

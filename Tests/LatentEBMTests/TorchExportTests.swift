@@ -1,0 +1,173 @@
+// export_torch's files: written deterministically and refused for a bad folder (always run), and,
+// when LEBM_TEST_PYTHON names a Python with torch, checked against lebm: the energies, g(z) and the
+// noise-free samplers agree, and torchrun's checkpoints load back and train on.
+import Engine
+import Foundation
+import Support
+import Testing
+
+@testable import LatentEBM
+
+@Suite struct TorchExportTests {
+  /// A small trained model: the toy MLP pair, or a residual energy with a 28×28 conv generator.
+  static func trained(conv: Bool, config: TrainConfig? = nil) throws -> (LatentEBM, Trainer) {
+    var rng = RandomGenerator(seed: conv ? 7 : 3)
+    let m: LatentEBM
+    if conv {
+      m = try LatentEBM(energy: ResidualEnergyNet(latent: 8, width: 16, blocks: 1, activation: .gelu, form: .tanh, using: &rng),
+                        generator: Generator(latent: 8, imageSize: 28, channels: 1, ngf: 4, using: &rng), sigma: 0.3)
+    } else {
+      m = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [32, 32], using: &rng),
+                        generator: Generator(latent: 2, hidden: [32, 32], output: 2, using: &rng), sigma: 0.3, priorSigma: 1.5)
+    }
+    var c = config ?? TrainConfig()
+    if config == nil { c.prior.steps = 10; c.posterior.steps = 5 }
+    let t = try Trainer(model: m, config: c, seed: 11)
+    let x = try Tensor.randn([16] + m.generator.outputShape, using: &rng).tanh()
+    for _ in 0..<3 { _ = try t.step(x) }
+    return (m, t)
+  }
+
+  @Test func writesTheFilesTheSameWayTwice() throws {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    let (m, t) = try Self.trained(conv: false)
+    let a = try TorchExport.write(m, trainer: t, to: dir + "/a"), b = try TorchExport.write(m, trainer: t, to: dir + "/b/nested")
+    #expect(a.map(baseName) == TorchExport.files)
+    for (p, q) in zip(a, b) {
+      let bytes = try readFileBytes(p)
+      #expect(bytes.count > 1000, "\(p) is written")
+      #expect(bytes == (try readFileBytes(q)), "\(baseName(p)) is the same in both exports")
+    }
+    let modelPy = try readTextFile(a[0]), trainPy = try readTextFile(a[1])
+    #expect(modelPy.contains("\"energy\":{\"activation\":\"leaky_relu\"") && modelPy.contains("\"prior_sigma\":1.5"))
+    #expect(trainPy.contains("\"prior_steps\": 10,") && trainPy.contains("\"clip_g\": None,") && !trainPy.contains("{{"))
+    // weights.safetensors is a checkpoint lebm loads, training state included.
+    let (m2, t2) = try Checkpoint.load(a[2])
+    #expect(m2.description == m.description && t2?.step == 3 && t2?.config == t.config)
+  }
+
+  @Test func refusesAFolderThatIsAFile() throws {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    let (m, _) = try Self.trained(conv: false)
+    try writeFile(dir + "/file", "x")
+    #expect { try TorchExport.write(m, to: dir + "/file/out") } throws: { e in
+      "\(e)".contains("cannot export to '\(dir)/file/out': '\(dir)/file' is a file, not a folder")
+    }
+    #expect { try TorchExport.write(m, to: "") } throws: { e in "\(e)".contains("no folder given") }
+    #expect { try TorchExport.write(m, to: "/proc/lebm-no/out") } throws: { e in "\(e)".contains("cannot make the folder '/proc/lebm-no'") }
+  }
+
+  // MARK: - Against PyTorch
+
+  /// LEBM_TEST_PYTHON when it imports torch, safetensors and numpy.
+  static let python: String? = {
+    guard let p = environmentValue("LEBM_TEST_PYTHON"), !p.isEmpty else { return nil }
+    return (try? runProcess(p, ["-c", "import torch, safetensors, numpy"]))?.status == 0 ? p : nil
+  }()
+
+  /// Runs a program; returns its exit status and its output (stdout and stderr). Killed after `limit` s.
+  static func runProcess(_ program: String, _ arguments: [String], in folder: String? = nil, limit: Double = 300) throws
+    -> (status: Int32, output: String) {
+    let p = Process(), pipe = Pipe()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
+    if let folder { p.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    p.standardOutput = pipe; p.standardError = pipe
+    try p.run()
+    let timer = DispatchWorkItem { p.terminate() }
+    DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: timer)
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    timer.cancel()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  static func json(_ t: Tensor) -> String { "[" + t.scalars.map { "\($0)" }.joined(separator: ",") + "]" }
+
+  @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"),
+        arguments: [false, true])
+  func modelPyAgreesWithLebm(conv: Bool) throws {
+    let python = try #require(Self.python)
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    let (m, _) = try Self.trained(conv: conv)
+    try TorchExport.write(m, to: dir)
+    var rng = RandomGenerator(seed: 5)
+    let z = try Tensor.randn([6, m.latent], using: &rng)
+    let x = try m.generator(try Tensor.randn([6, m.latent], using: &rng)) + (try Tensor.randn([6] + m.generator.outputShape, using: &rng)) * 0.1
+    let prior = LangevinConfig(steps: 10, stepSize: 0.4, noise: false), posterior = LangevinConfig(steps: 10, stepSize: 0.1, noise: false)
+    let lebm: [String: Tensor] = [
+      "energy": try m.energy(z), "decode": try m.generator(z),
+      "prior": try m.samplePrior(from: z, config: prior, using: &rng),
+      "posterior": try m.samplePosterior(x, from: z, config: posterior, using: &rng),
+    ]
+    try writeFile(dir + "/inputs.json", "{\"z\": \(Self.json(z)), \"x\": \(Self.json(x))}")
+    try writeFile(dir + "/check.py", """
+      import json, torch
+      from model import load_checkpoint, sample_posterior, sample_prior
+      m, _, _ = load_checkpoint("weights.safetensors")
+      inputs = json.load(open("inputs.json"))
+      z = torch.tensor(inputs["z"]).reshape(-1, m.latent)
+      x = torch.tensor(inputs["x"]).reshape([-1] + m.output_shape)
+      out = {"energy": m.energies(z).detach(), "decode": m.decode(z).detach(),
+             "prior": sample_prior(m, z, 10, 0.4, noise=False), "posterior": sample_posterior(m, x, z, 10, 0.1, noise=False)}
+      print(json.dumps({k: v.flatten().tolist() for k, v in out.items()}))
+      """)
+    let (status, output) = try Self.runProcess(python, ["check.py"], in: dir)
+    try #require(status == 0, "check.py failed: \(output)")
+    let last = output.split(separator: "\n").last.map(String.init) ?? ""
+    let torch = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: [Double]])
+    for (name, tolerance) in [("energy", 1e-5), ("decode", 1e-5), ("prior", 1e-4), ("posterior", 1e-4)] {
+      let a = lebm[name]!.scalars, b = try #require(torch[name])
+      #expect(a.count == b.count)
+      let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? .infinity
+      #expect(worst <= tolerance, "\(conv ? "conv" : "MLP") \(name): |lebm − torch| up to \(worst)")
+    }
+  }
+
+  /// The Debian package's Fashion-MNIST, or (without it) an IDX file of random images.
+  static func fashionSubset(_ dir: String) throws -> String {
+    let debian = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+    if isRegularFile(debian) { return debian }
+    var bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 200, 0, 0, 0, 28, 0, 0, 0, 28]
+    var rng = RandomGenerator(seed: 1)
+    for _ in 0..<(200 * 28 * 28) { bytes.append(UInt8(rng.int(below: 256))) }
+    try writeFile(dir + "/images.idx", bytes)
+    return dir + "/images.idx"
+  }
+
+  static func isRegularFile(_ path: String) -> Bool { (try? readFilePrefix(path, count: 1)) != nil }
+
+  @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"))
+  func torchrunCheckpointsLoadBackAndTrain() throws {
+    let python = try #require(Self.python)
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    var c = TrainConfig()
+    c.prior.steps = 5; c.posterior.steps = 5; c.persistentChains = 50; c.clipE = 1; c.energyPenalty = 0.1; c.lrDecay = 0.9
+    let (m, t) = try Self.trained(conv: true, config: c)
+    try TorchExport.write(m, trainer: t, to: dir)
+    let data = try Self.fashionSubset(dir)
+    let (status, output) = try Self.runProcess(python, [
+      "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "train.py", data, "--limit", "200",
+      "--batch", "20", "--iterations", "20", "--checkpoint-every", "10", "--out", "ck", "--device", "cpu", "--stats", "stats.jsonl",
+    ], in: dir)
+    try #require(status == 0, "torchrun failed: \(output)")
+    #expect(output.contains("on 2 process(es)"))
+    // 3 steps in lebm, then 20 under torchrun: two epochs of 200 / 20 batches.
+    let (m2, t2) = try Checkpoint.load(dir + "/ck/step-000023.safetensors")
+    let trainer = try #require(t2)
+    #expect(trainer.step == 23 && trainer.epoch == 2 && trainer.optimizerG.stepCount == 23 && trainer.optimizerE?.stepCount == 23)
+    #expect(trainer.config == c)
+    #expect(abs(trainer.optimizerG.learningRate - c.lrG * 0.81) < 1e-9, "the rates decayed twice")
+    #expect(trainer.persistent?.shape == [50, 8])
+    #expect(m2.generator.parameters.map(\.scalars) != m.generator.parameters.map(\.scalars), "train.py changed the weights")
+    let log = try readTextFile(dir + "/stats.jsonl").split(separator: "\n")
+    #expect(log.count == 20)
+    var rng = RandomGenerator(seed: 2)
+    let s = try trainer.step(try Tensor.randn([10, 1, 28, 28], using: &rng).tanh())
+    #expect(s.step == 24 && s.lossG.isFinite && s.lossE.isFinite)
+  }
+}

@@ -55,6 +55,7 @@ private enum FileBuiltins {
     do { return try body() } catch let e as LatentEBMError {
       throw a.fail(e.description)
     } catch let e as DatasetError {
+      if case let .invalidArgument(_, m) = e { throw a.fail(m) }
       throw a.fail(e.description)
     } catch let e as FileError {
       throw a.fail(e.description)

@@ -41,9 +41,9 @@ public enum StateDict {
     if !mismatched.isEmpty { problems.append("shapes differ: \(mismatched.prefix(8).joined(separator: "; "))\(mismatched.count > 8 ? "; and \(mismatched.count - 8) more" : "")") }
     if !nonFinite.isEmpty { problems.append("non-finite values in \(listed(nonFinite))") }
     guard problems.isEmpty else {
-      // When names do not line up, show the ones lebm expects, so a wrong prefix is easy to see.
-      let expected = parameters.prefix(4).map { "'\(prefix + $0.0)'" }.joined(separator: ", ")
-      let hint = missing.isEmpty && unexpected.isEmpty ? "" : " (lebm expects \(expected)\(parameters.count > 4 ? ", …" : ""))"
+      // When names are missing, show what the file holds, so a wrong prefix is easy to see.
+      let held = file.prefix(4).map { "'\($0.name)'" }.joined(separator: ", ")
+      let hint = missing.isEmpty ? "" : file.isEmpty ? " (the file holds no tensors)" : " (the file holds \(held)\(file.count > 4 ? ", …" : ""))"
       throw fail(problems.joined(separator: "; ") + hint)
     }
     for (name, p) in parameters { if let t = byName[name] { try assign(p, from: t) } }

@@ -22,6 +22,8 @@ final class PyTorchInteropTests: XCTestCase {
       x = tensor([0.1, -0.0, 1e-40, 3.4e38, -2.5, 1/3])
       t = {z: z, x: x, s: tensor(2.5), empty: zeros([0, 4])}
       save_tensors(t, "lebm.safetensors", metadata: {note: "from lebm"})
+      write_csv(concat([z, z / 7], axis: 1), "z.csv", header: ["a", "b, c", "d", "e", "f", "g"])
+      zz = concat([z, z / 7], axis: 1)
       """, in: dir)
     let out = try PythonTest.runPython(py, #"""
       import json, sys
@@ -30,19 +32,28 @@ final class PyTorchInteropTests: XCTestCase {
       d = load_file(sys.argv[1])
       out = {k: {"dtype": str(v.dtype), "shape": list(v.shape), "hex": v.astype("<f4").tobytes().hex()} for k, v in d.items()}
       out["__metadata__"] = safe_open(sys.argv[1], "np").metadata()
+      import csv, numpy as np
+      out["csv_header"] = next(csv.reader(open("z.csv")))
+      out["csv_hex"] = np.loadtxt("z.csv", delimiter=",", skiprows=1, dtype=np.float32).astype("<f4").tobytes().hex()
       print(json.dumps(out))
       """#, [dir + "/lebm.safetensors"], in: dir)
     let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
     XCTAssertEqual(json["__metadata__"] as? [String: String], ["note": "from lebm"])
+    // write_csv: the header as Python's csv module reads it, the values back to the same bits.
+    XCTAssertEqual(json["csv_header"] as? [String], ["a", "b, c", "d", "e", "f", "g"])
+    XCTAssertEqual(json["csv_hex"] as? String, hex(try XCTUnwrap(PythonTest.tensor(interp, "zz"))), "write_csv → numpy.loadtxt")
     for name in ["z", "x", "s", "empty"] {
       let t = try XCTUnwrap(PythonTest.tensor(interp, "t", name))
       let entry = try XCTUnwrap(json[name] as? [String: Any], "NumPy did not read '\(name)'")
       XCTAssertEqual(entry["dtype"] as? String, "float32")
       XCTAssertEqual(entry["shape"] as? [Int], t.shape, name)
-      let bits = t.scalars.map { $0.bitPattern.littleEndian }
-      let hex = bits.map { b in (0..<4).map { String(format: "%02x", (b >> (8 * $0)) & 0xff) }.joined() }.joined()
-      XCTAssertEqual(entry["hex"] as? String, hex, "the bits of '\(name)'")
+      XCTAssertEqual(entry["hex"] as? String, hex(t), "the bits of '\(name)'")
     }
+  }
+
+  /// The tensor's float32 values as little-endian hex, as NumPy's `tobytes().hex()` writes them.
+  func hex(_ t: Tensor) -> String {
+    t.scalars.map { v in (0..<4).map { String(format: "%02x", (v.bitPattern >> (8 * $0)) & 0xff) }.joined() }.joined()
   }
 
   /// safetensors.numpy.save_file (F32, F16, F64) → lebm's load_tensors: F32 bit for bit, F16
@@ -69,7 +80,7 @@ final class PyTorchInteropTests: XCTestCase {
       """, in: dir)
     // NumPy's writer orders the data by dtype, not by the dict: lebm keeps the data's order.
     guard case .list(let names)? = interp[variable: "names"] else { return XCTFail("no names") }
-    XCTAssertEqual(Set(names.map(\.description)), Set(["f32", "f16", "f64", "scalar"]))
+    XCTAssertEqual(Set(names.compactMap { if case .string(let s) = $0 { return s }; return nil }), Set(["f32", "f16", "f64", "scalar"]))
     for name in ["f32", "f16", "f64", "scalar"] {
       let got = try XCTUnwrap(PythonTest.tensor(interp, "r", name)), want = try XCTUnwrap(PythonTest.tensor(interp, "e", name))
       XCTAssertEqual(got.shape, want.shape, name)

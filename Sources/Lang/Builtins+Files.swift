@@ -20,28 +20,30 @@ private enum FileBuiltins {
     [
       Builtin("save_tensors", params: [Param("tensors", .record), Param("path", .string), Param("metadata", .optional(.record), default: .none)],
               doc: """
-                Writes a record of tensors as a safetensors file (F32, named by the record's keys, in its order), atomically.
-                metadata: a record of strings stored in the header's __metadata__. Returns the path.
+                Writes a record of tensors as a safetensors file (F32) for NumPy and PyTorch.
+                The tensors are named by the record's keys, in its order; the file is written atomically. metadata: a record of strings stored in the header's __metadata__. Returns the path.
                 Python: safetensors.numpy.load_file(path) or safetensors.torch.load_file(path) gives {name: array}.
                 """,
               impl: saveTensors),
       Builtin("load_tensors", params: [Param("path", .string)],
               doc: """
-                Reads every tensor of a safetensors file as a record {name: tensor}, in the file's order.
-                F32 is read exactly; F16, BF16 and F64 are converted to Float32 (F64 rounded to nearest); other dtypes
-                are an error naming the tensor. Names with dots are read as r["energy.0.weight"].
+                Reads a safetensors file as a record of tensors (F32; F16, BF16 and F64 converted).
+                The record is {name: tensor} in the order of the file's data. F32, F16 and BF16 are read exactly, F64
+                rounded to the nearest Float32 (a finite value beyond its range is an error); other dtypes are an error
+                naming the tensor. Names with dots are read as r["energy.0.weight"].
                 """,
               impl: loadTensors),
       Builtin("write_csv", params: [Param("t", .tensor), Param("path", .string), Param("header", .optional(.list), default: .none)],
               doc: """
-                Writes a 1-D (one column) or 2-D tensor as CSV, atomically; header: a list of column names, one per column.
+                Writes a 1-D or 2-D tensor as CSV, with an optional header row.
+                A 1-D tensor is one column; header: a list of column names, one per column. The file is written atomically.
                 Values are written so they read back to the same Float32. Returns the path.
                 """,
               impl: writeCSV),
       Builtin("load_weights", params: [Param("model"), Param("path", .string), Param("prefix", .string, default: .string(""))],
               doc: """
-                Copies a PyTorch state_dict saved with safetensors into a model, an energy net or a generator, in place.
-                The file tensor prefix + NAME fills lebm's parameter NAME (a model's names are energy.0.weight, …,
+                Loads a PyTorch state_dict (safetensors) into a model, energy net or generator.
+                The weights are copied in place. The file tensor prefix + NAME fills lebm's parameter NAME (a model's names are energy.0.weight, …,
                 generator.0.weight, …; a net's are 0.weight, …; see docs/pytorch.md), with the same shape (F16, BF16,
                 F64 converted). Every parameter must be found and every file tensor under the prefix used; otherwise
                 the error lists the missing, unexpected and mismatched names and nothing changes. Returns the count.

@@ -31,7 +31,7 @@ enum PythonTest {
     p.environment = env
     // Standard error goes to a file, so a chatty program cannot fill a second pipe and block.
     let errPath = NSTemporaryDirectory() + "lebm-test-stderr-\(UInt32.random(in: 0...UInt32.max))"
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: errPath) }
     let out = Pipe(), err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     p.standardOutput = out
@@ -100,9 +100,14 @@ enum PythonTest {
     guard let marker = doc.range(of: "<!-- snippet: \(name) -->"),
           let open = doc.range(of: "```python\n", range: marker.upperBound..<doc.endIndex),
           let close = doc.range(of: "\n```", range: open.upperBound..<doc.endIndex) else {
-      throw XCTSkip("docs/pytorch.md has no snippet '\(name)'")  // never: the doc is in the repository
+      throw SnippetMissing(name: name)  // a failure, not a skip: the doc and the test must not drift apart
     }
     return String(doc[open.upperBound..<close.lowerBound]) + "\n"
+  }
+
+  struct SnippetMissing: Error, CustomStringConvertible {
+    var name: String
+    var description: String { "docs/pytorch.md has no ```python block after <!-- snippet: \(name) -->" }
   }
 
   /// A safetensors file from a header's JSON text and the data bytes, with `declared` as the

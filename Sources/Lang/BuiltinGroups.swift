@@ -10,6 +10,7 @@ extension BuiltinGroup {
       .tensor,
       .model,
       .data,
+      .files,
       .plot,
     ]
   }

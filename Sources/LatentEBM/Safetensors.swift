@@ -12,23 +12,15 @@ public enum Safetensors {
   /// The largest header accepted (the format's own limit is 100 MB).
   static let maximumHeaderBytes = 100_000_000
 
-  /// The bytes of an F32 tensor of `shape`, or nil for a negative or overflowing shape.
-  static func byteCount(_ shape: [Int]) -> Int? {
-    var n = 4
-    for d in shape {
-      guard d >= 0 else { return nil }
-      let (p, overflow) = n.multipliedReportingOverflow(by: d)
-      guard !overflow else { return nil }
-      n = p
-    }
-    return n
-  }
-
-  /// Writes tensors in the safetensors layout to a temporary file, then renames it over `path`.
+  /// Writes F32 tensors in the safetensors layout to a temporary file, then renames it over
+  /// `path`. Names must be distinct and not `__metadata__`; empty metadata is left out.
   public static func write(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
-    var header: [String: HeaderEntry] = ["__metadata__": .metadata(metadata)]
+    var header: [String: HeaderEntry] = metadata.isEmpty ? [:] : ["__metadata__": .metadata(metadata)]
     var offset = 0
     for (name, t) in tensors {
+      guard name != "__metadata__", header[name] == nil else {
+        throw LatentEBMError.invalidArgument(name == "__metadata__" ? "'__metadata__' cannot name a tensor (the format reserves it)" : "two tensors are named '\(name)'")
+      }
       header[name] = .tensor(TensorInfo(dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.count * 4]))
       offset += t.count * 4
     }
@@ -66,8 +58,64 @@ public enum Safetensors {
     }
   }
 
-  /// Reads every tensor and the metadata of a safetensors file (F32 tensors only).
+  /// The element types ``readTensors(_:)`` accepts; every one is converted to Float32 in
+  /// ``DType/load(_:at:)``, the one place conversions live.
+  public enum DType: String, CaseIterable, Sendable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+
+    /// Bytes per value.
+    public var size: Int {
+      switch self {
+      case .f32: return 4
+      case .f16, .bf16: return 2
+      case .f64: return 8
+      }
+    }
+
+    /// The little-endian value at byte `offset` of `raw`, as Float32: exact for F32, F16 and
+    /// BF16 (Float32 holds every value of theirs); F64 is rounded to the nearest Float32.
+    @inline(__always)
+    func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
+      switch self {
+      case .f32: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+      case .f16: return Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
+      case .bf16: return Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))) << 16)
+      case .f64: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+      }
+    }
+
+    /// "F32, F16, BF16 and F64", for messages.
+    static let names = "F32, F16, BF16 and F64"
+  }
+
+  /// The bytes of `shape` values of `size` bytes each, or nil for a negative shape or one whose
+  /// sizes (zeros counted as ones) overflow an Int: such a shape could not be handled later
+  /// without overflowing, even when it holds no values.
+  static func byteCount(_ shape: [Int], elementSize size: Int = 4) -> Int? {
+    var n = size, bound = size
+    for d in shape {
+      guard d >= 0 else { return nil }
+      let (p, o1) = n.multipliedReportingOverflow(by: d), (b, o2) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
+      guard !o1, !o2 else { return nil }
+      n = p; bound = b
+    }
+    return n
+  }
+
+  /// Reads every tensor and the metadata of a safetensors file (see ``readTensors(_:)``).
   public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    let (list, metadata) = try readTensors(path)
+    return (Dictionary(list, uniquingKeysWith: { a, _ in a }), metadata)
+  }
+
+  /// Reads every tensor of a safetensors file, in the order of their data, and its metadata.
+  ///
+  /// F32, F16, BF16 and F64 tensors are read as Float32 (an F64 value beyond Float32's range is
+  /// an error, not an infinity); any other dtype is an error naming the tensor. The header is
+  /// checked before any tensor is made: its length against the file, each shape against its
+  /// byte range and ``MemoryLimit``, and the byte ranges must cover the data exactly, one after
+  /// another, as the format requires. Every problem is a ``LatentEBMError/checkpoint(path:problem:)``.
+  public static func readTensors(_ path: String) throws -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
     func fail(_ p: String) -> LatentEBMError { .checkpoint(path: path, problem: p) }
     let bytes: [UInt8]
     do { bytes = try readFileBytes(path, limit: maximumFileBytes) } catch {
@@ -85,7 +133,7 @@ public enum Safetensors {
     catch { throw fail("corrupt header: not valid safetensors JSON") }
     let dataCount = bytes.count - headerEnd
     var metadata: [String: String] = [:]
-    var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
+    var entries: [(name: String, shape: [Int], dtype: DType, start: Int, end: Int)] = []
     for (name, entry) in header {
       switch entry {
       case let .metadata(m):
@@ -93,17 +141,19 @@ public enum Safetensors {
         metadata = m
       case let .tensor(info):
         guard name != "__metadata__" else { throw fail("corrupt header: '__metadata__' must map names to strings") }
-        guard info.dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(info.dtype); lebm reads F32") }
-        guard let bytes = byteCount(info.shape), info.data_offsets.count == 2, info.data_offsets[0] >= 0,
-              info.data_offsets[1] >= info.data_offsets[0], info.data_offsets[1] - info.data_offsets[0] == bytes else {
-          throw fail("tensor '\(name)': shape \(formatShape(info.shape)) does not match its byte range \(info.data_offsets)")
+        guard let dtype = DType(rawValue: info.dtype) else {
+          throw fail("tensor '\(name)' has dtype \(info.dtype); lebm reads \(DType.names)")
         }
-        entries.append((name, info.shape, info.data_offsets[0], info.data_offsets[1]))
+        guard let bytes = byteCount(info.shape, elementSize: dtype.size), info.data_offsets.count == 2, info.data_offsets[0] >= 0,
+              info.data_offsets[1] >= info.data_offsets[0], info.data_offsets[1] - info.data_offsets[0] == bytes else {
+          throw fail("tensor '\(name)': shape \(formatShape(info.shape)) of \(dtype.rawValue) does not match its byte range \(info.data_offsets)")
+        }
+        entries.append((name, info.shape, dtype, info.data_offsets[0], info.data_offsets[1]))
       }
     }
     // The tensors must cover the data area exactly, one after another from its first byte: no
     // gap, no overlap, no shifted start (as the format requires).
-    entries.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+    entries.sort { ($0.start, $0.end, $0.name) < ($1.start, $1.end, $1.name) }
     var covered = 0
     for e in entries {
       guard e.start == covered else {
@@ -116,16 +166,31 @@ public enum Safetensors {
         ? "truncated: the tensors need \(covered) bytes of data but the file has \(dataCount)"
         : "the tensors cover \(covered) bytes of data but the file has \(dataCount) (a wrong header length, or extra bytes)")
     }
-    var tensors: [String: Tensor] = [:]
+    var tensors: [(name: String, tensor: Tensor)] = []
     for e in entries {
-      let start = headerEnd + e.start, count = (e.end - e.start) / 4
-      tensors[e.name] = try Tensor.make(e.shape) { out in
-        bytes.withUnsafeBytes { raw in
-          for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))) }
+      let start = headerEnd + e.start, count = (e.end - e.start) / e.dtype.size
+      var outOfRange = false
+      let t: Tensor
+      do {
+        t = try Tensor.make(e.shape) { out in
+          bytes.withUnsafeBytes { raw in
+            for i in 0..<count { out[i] = e.dtype.load(raw, at: start + e.dtype.size * i) }
+          }
+          if e.dtype == .f64 {
+            bytes.withUnsafeBytes { raw in
+              for i in 0..<count where out[i].isInfinite {
+                let d = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self)))
+                if d.isFinite { outOfRange = true; break }
+              }
+            }
+          }
         }
+      } catch let error as TensorError {
+        throw fail("tensor '\(e.name)': \(error)")
       }
+      guard !outOfRange else { throw fail("tensor '\(e.name)' holds F64 values beyond Float32's range (±3.4e38)") }
+      tensors.append((e.name, t))
     }
     return (tensors, metadata)
   }
-
 }

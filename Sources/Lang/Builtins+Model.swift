@@ -145,7 +145,8 @@ enum ModelRows {
               + settingParams,
             doc: """
               Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
-              `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. The learning rates
+              `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. On a terminal a
+              progress line (step/total, it/s, time left, last losses) is redrawn in place meanwhile. The learning rates
               decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
               """ + "\n" + settingsDoc, impl: train),

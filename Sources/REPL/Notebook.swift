@@ -274,7 +274,7 @@ public enum NotebookCommand {
     let title = baseName(input)
     do throws(FileError) {
       if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
-        try NotebookMarkdown.write(outcomes, title: title, to: out)
+        try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
       } else {
         try writeFile(out, NotebookHTML.page(
           outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out),

@@ -3,6 +3,7 @@
 import Testing
 
 @testable import Lang
+import Support
 
 extension LangSuite {
   @Suite struct ProgressLineTests {
@@ -24,6 +25,20 @@ extension LangSuite {
       #expect(ProgressLine.bar(0.0125, width: 10) == "▏         ")
       #expect(ProgressLine.bar(1.5, width: 4) == "████")
       #expect(ProgressLine.clock(59.9) == "00:59" && ProgressLine.clock(61) == "01:01")
+    }
+
+    @Test func updatesCostNothingNextToAStep() {
+      // 200 000 updates in a tight loop, as a run of 200 000 steps would make: all but a few
+      // return after one clock read. A training step takes milliseconds; an update must take
+      // well under a microsecond for the line never to slow training measurably.
+      var draws = 0
+      let live = LiveProgress(width: 100) { _ in draws += 1 }
+      let n = 200_000, t0 = monotonicSeconds()
+      for i in 1...n { live.update(done: i, total: n, values: [("loss_g", 0.5)]) }
+      let perUpdate = (monotonicSeconds() - t0) / Double(n)
+      print("LiveProgress.update: \(perUpdate * 1e9) ns per update, \(draws) draws")
+      #expect(perUpdate < 2e-6)
+      #expect(draws >= 2 && draws < 100)
     }
 
     /// `train` on a tiny model under each display; what the output and the live line got.

@@ -180,6 +180,8 @@ extension REPLSuites {
       #expect(!page.contains("secret_code") && !page.contains("class=\"source\"") && !page.contains("id=\"cell-2\""))
       let full = NotebookHTML.page([ran, quiet], title: "t.lebm")
       #expect(full.contains("secret_code") && full.contains("id=\"cell-2\""))
+      let md = NotebookMarkdown.text([ran, quiet], title: "t.lebm", hideInput: true) { "f\($0).png" }
+      #expect(md.contains("```text\nshown\n```") && !md.contains("secret_code") && !md.contains("**[1]**"))
     }
 
     @Test func notebookRunsInItsFolderStreamsAndDropsTheFigurePathEcho() {

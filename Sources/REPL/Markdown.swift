@@ -250,6 +250,12 @@ struct MarkdownNode {
   var url: String { Self.string(cmark_node_get_url(pointer)) }
   var title: String { Self.string(cmark_node_get_title(pointer)) }
   var fenceInfo: String { Self.string(cmark_node_get_fence_info(pointer)) }
+  /// Whether a code block is fenced (``` or ~~~) rather than indented.
+  var isFenced: Bool {
+    var length: Int32 = 0, offset: Int32 = 0
+    var character: CChar = 0
+    return cmark_node_get_fenced(pointer, &length, &offset, &character) != 0
+  }
   var headingLevel: Int { Int(cmark_node_get_heading_level(pointer)) }
   var isOrderedList: Bool { cmark_node_get_list_type(pointer) == CMARK_ORDERED_LIST }
   var listStart: Int { Int(cmark_node_get_list_start(pointer)) }

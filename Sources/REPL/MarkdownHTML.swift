@@ -107,7 +107,8 @@ public enum MarkdownHTML {
     case "code_block":
       let text = trimmingFinalNewline(doc.restoringMath(in: node.literal))
       let language = String(node.fenceInfo.prefix { !$0.isWhitespace })
-      let body = language == "lebm" || language.isEmpty && looksLikeLebm(text)
+      // an unlabelled fence is lebm unless it looks like a shell line; an indented block is text
+      let body = language == "lebm" || language.isEmpty && node.isFenced && looksLikeLebm(text)
         ? LebmHighlighter.html(text, builtins: builtins) : htmlEscape(text)
       let cls = language.isEmpty ? "" : " class=\"language-\(htmlEscape(language))\""
       node.replace(withHTML: "<pre class=\"md-code\"><code\(cls)>\(body)</code></pre>\n", block: true)

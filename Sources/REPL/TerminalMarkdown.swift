@@ -31,7 +31,7 @@ public enum TerminalMarkdown {
     case "code_block":
       let text = trimmingFinalNewline(doc.restoringMath(in: node.literal))
       let language = String(node.fenceInfo.prefix { !$0.isWhitespace })
-      if language == "lebm" || language.isEmpty && MarkdownHTML.looksLikeLebm(text) {
+      if language == "lebm" || language.isEmpty && node.isFenced && MarkdownHTML.looksLikeLebm(text) {
         return code(text, style: style, gutter: false) + "\n"
       }
       return text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"

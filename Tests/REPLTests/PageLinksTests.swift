@@ -1,4 +1,4 @@
-// Notebook pages carry no script: hostile link targets and image sources (a scheme hidden behind
+// Notebook pages carry no script from their authors: hostile link targets and image sources (a scheme hidden behind
 // a control character, whitespace or character references) are not emitted, remote images are
 // not fetched, and figure captions show paths relative to the page.
 import Testing

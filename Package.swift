@@ -33,6 +33,7 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
     // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -46,7 +47,7 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib", "Support"], swiftSettings: fast),
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
-    .target(name: "REPL", dependencies: ["Lang", "CEditLine", "Support"]),
+    .target(name: "REPL", dependencies: ["Lang", "CEditLine", "CCmark", "Support"]),
     .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM"]),
 
     .testTarget(name: "PackageTests"),

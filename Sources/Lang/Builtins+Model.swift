@@ -145,7 +145,8 @@ enum ModelRows {
               + settingParams,
             doc: """
               Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
-              `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. The learning rates
+              `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. On a terminal a
+              progress line (step/total, it/s, time left, last losses) is redrawn in place meanwhile. The learning rates
               decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
               """ + "\n" + settingsDoc, impl: train),
@@ -363,11 +364,26 @@ enum ModelRows {
   static func train(_ a: Args) throws -> Value {
     let (m, t) = try trainer(a)
     let epochs = try a.int("epochs"), every = try a.int("every")
+    // The live line (a terminal) and the line per epoch (the kernel) come from the host's choice.
+    var live: LiveProgress?
+    var perEpoch = false
+    switch a.interpreter.progress {
+    case .summaries: break
+    case .live(let width, let draw): if every > 0 { live = LiveProgress(width: width, draw: draw) }
+    case .perEpoch: perEpoch = true
+    }
+    defer { live?.clear() }
     do {
-      try t.fit(try a.tensor("data"), epochs: epochs, batchSize: try a.int("batch"), shuffle: try a.bool("shuffle")) { s in
+      try t.fit(
+        try a.tensor("data"), epochs: epochs, batchSize: try a.int("batch"), shuffle: try a.bool("shuffle"),
+        onStep: { done, total, stats in
+          live?.update(done: done, total: total, values: stats.values.filter { $0.0 == "loss_g" || $0.0 == "loss_e" }.map { ($0.0, Double($0.1)) })
+        }
+      ) { s in
         var r = Record(s.means.map { ($0.0, .number($0.1)) })
-        if every > 0 && (s.epoch % every == 0 || s.epoch == epochs) {
+        if every > 0 && (perEpoch || s.epoch % every == 0 || s.epoch == epochs) {
           func f(_ k: String) -> String { if case .number(let x)? = r[k] { return formatScalar(Float(x)) }; return "?" }
+          live?.clear()
           a.write("epoch \(s.epoch)/\(epochs)  step \(s.step)  loss_g=\(f("loss_g")) loss_e=\(f("loss_e")) en_pos=\(f("en_pos")) en_neg=\(f("en_neg"))  (\(Int(s.seconds)) s)\n")
         }
         if !a.isNone("callback") {

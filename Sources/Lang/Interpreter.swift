@@ -148,6 +148,10 @@ public final class Interpreter {
     return figures
   }
 
+  /// How `train` reports while it runs (Progress.swift); the host sets it: a live line on a
+  /// terminal, summaries alone elsewhere, a line per epoch in the Jupyter kernel.
+  public var progress: ProgressDisplay = .summaries
+
   /// The folder that relative paths of files a script writes (figures, checkpoints) are taken
   /// from; nil: the working directory.
   public var outputDirectory: String? = nil

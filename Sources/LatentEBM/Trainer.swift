@@ -68,11 +68,13 @@ public final class Trainer {
 
   /// Trains for `epochs` passes over `data` (`[N, …]`) in mini-batches of `batchSize`, shuffled
   /// each epoch with a seed drawn from the trainer's ``rng`` when `shuffle` is on, decaying the learning rates
-  /// after each epoch and calling `onEpoch` with the epoch's mean statistics.
+  /// after each epoch and calling `onEpoch` with the epoch's mean statistics. `onStep` hears
+  /// after each iteration how many of the run's iterations are done, of how many, and its statistics.
   /// - Throws: ``LatentEBMError/diverged(_:)`` (the model keeps every completed iteration), an
   ///   interruption, or what `onEpoch` throws.
   public func fit(
     _ data: Tensor, epochs: Int, batchSize: Int, shuffle: Bool = true,
+    onStep: (_ done: Int, _ total: Int, _ stats: TrainStats) -> Void = { _, _, _ in },
     onEpoch: (EpochSummary) throws -> Void = { _ in }
   ) throws {
     guard data.rank >= 2, data.shape[0] > 0 else {
@@ -82,11 +84,16 @@ public final class Trainer {
       throw LatentEBMError.invalidArgument("epochs and batch size must be positive, got \(epochs) and \(batchSize)")
     }
     let set = try Dataset(name: "training data", x: data), t0 = monotonicSeconds()
+    let perEpoch = (set.count + batchSize - 1) / batchSize, total = perEpoch * epochs
+    var done = 0
     for e in 1...epochs {
       var sums = [Double](repeating: 0, count: TrainStats.names.count), count = 0
       for batch in try set.batches(size: batchSize, shuffle: shuffle, seed: rng.next()) {
-        for (i, v) in try self.step(batch.x).values.enumerated() { sums[i] += Double(v.1) }
+        let stats = try self.step(batch.x)
+        for (i, v) in stats.values.enumerated() { sums[i] += Double(v.1) }
         count += 1
+        done += 1
+        onStep(done, total, stats)
       }
       endEpoch()
       let means = zip(TrainStats.names, sums).map { ($0, $1 / Double(Swift.max(count, 1))) }

@@ -27,6 +27,18 @@ public final class LangBackend: REPLBackend {
     self.quick = quick
     Stdlib.load(into: interpreter)
     interpreter[variable: "quick"] = .bool(quick)
+    interpreter.progress = Self.terminalProgress()
+  }
+
+  /// How `train` reports in this process: a line redrawn in place on stdout when it is a terminal
+  /// that may be styled (``TerminalStyle/colorAllowed(fd:)``: not under `NO_COLOR` or
+  /// `TERM=dumb`), else the summary lines alone. The Jupyter kernel sets `.perEpoch` itself.
+  public static func terminalProgress() -> ProgressDisplay {
+    guard TerminalStyle.colorAllowed(fd: 1) else { return .summaries }
+    return .live(width: TerminalStyle.terminalWidth()) { text in
+      fputs(text, stdout)
+      fflush(stdout)
+    }
   }
 
   public func check(_ source: String) -> Completeness { Interpreter.check(source) }

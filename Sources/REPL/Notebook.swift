@@ -140,33 +140,59 @@ public struct CellOutcome: Equatable, Sendable {
 /// Runs notebooks cell by cell in one backend.
 public enum NotebookRunner {
   /// Evaluates one code cell in `backend`, naming it `file` in messages. The source is preceded
-  /// by blank lines so error positions are the notebook's lines.
-  public static func run(_ cell: NotebookCell, in backend: REPLBackend, file: String) -> CellOutcome {
+  /// by blank lines so error positions are the notebook's lines. What the cell prints is kept and
+  /// also passed to `stream` as it comes (`lebm notebook` shows it on the terminal).
+  public static func run(
+    _ cell: NotebookCell, in backend: REPLBackend, file: String, stream: ((String) -> Void)? = nil
+  ) -> CellOutcome {
     var outcome = CellOutcome(cell: cell)
     guard cell.kind == .code else { return outcome }
     final class Sink { var text = "" }
     let sink = Sink()
-    backend.output = { sink.text += $0 }
+    backend.output = { text in
+      sink.text += text
+      stream?(text)
+    }
     let source = String(repeating: "\n", count: max(0, cell.line - 1)) + cell.source
     let start = monotonicSeconds()
     let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
     outcome.seconds = monotonicSeconds() - start
     outcome.ran = true
     outcome.output = sink.text
-    outcome.echo = result.echo
+    // A cell ending in a plot call shows the figure, not its path again.
+    outcome.echo = result.echo.flatMap { echo in result.figures.contains { isPath(echo, of: $0) } ? nil : echo }
     outcome.error = result.interrupted ? "interrupted" : result.error
     outcome.interrupted = result.interrupted
     outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0)) }
     return outcome
   }
 
+  /// Whether a cell's echoed value `echo` is the figure path `figure` (quoted or not, as given
+  /// or as resolved against the output folder).
+  static func isPath(_ echo: String, of figure: String) -> Bool {
+    var e = trimmed(echo)
+    if e.count >= 2, e.hasPrefix("\""), e.hasSuffix("\"") { e = String(e.dropFirst().dropLast()) }
+    guard !e.isEmpty else { return false }
+    return e == figure || figure.hasSuffix("/" + e)
+  }
+
   /// Runs every code cell of `notebook` in order. After a failure the rest still run unless
   /// `stopOnError`; an interruption (Ctrl-C) always stops. `progress` hears about each cell
-  /// before (`nil` outcome) and after it runs.
+  /// before (`nil` outcome) and after it runs; `stream` gets what cells print as they print it.
+  /// With a `folder`, cells run with it as the working directory, as Jupyter runs a notebook in
+  /// the notebook's folder (relative paths, figures included, are the notebook's); the working
+  /// directory is restored afterwards.
   public static func run(
     _ notebook: Notebook, in backend: REPLBackend, file: String, stopOnError: Bool = false,
+    folder: String? = nil, stream: ((String) -> Void)? = nil,
     progress: (Int, CellOutcome?) -> Void = { _, _ in }
   ) -> [CellOutcome] {
+    var saved: String?
+    if let folder, !folder.isEmpty, folder != "." {
+      saved = PageLinks.currentDirectory()
+      if saved != nil, chdir(folder) != 0 { saved = nil }
+    }
+    defer { if let saved { _ = chdir(saved) } }
     var outcomes: [CellOutcome] = []
     var stopped = false
     for (i, cell) in notebook.cells.enumerated() {
@@ -175,7 +201,7 @@ public enum NotebookRunner {
         continue
       }
       progress(i, nil)
-      let outcome = run(cell, in: backend, file: file)
+      let outcome = run(cell, in: backend, file: file, stream: stream)
       progress(i, outcome)
       outcomes.append(outcome)
       if outcome.interrupted || (stopOnError && outcome.failed) { stopped = true }
@@ -195,20 +221,27 @@ public enum NotebookCommand {
     options: [
       Option("-o", "--output", value: "OUT", help: "where the page goes: OUT.html, or OUT.md with figures in OUT_files/"),
       Option("--stop-on-error", help: "run no more cells after one fails"),
+      Option("--no-input", help: "leave the code out of the page: outputs, figures and errors only (as nbconvert's)"),
       .quick,
     ],
     details: """
       Runs the cells of FILE (split by `# %%` lines; `# %% [markdown]` cells hold text in `#`
       comments) in one session and writes a page with each cell's output, value, figures, time
-      and error. OUT defaults to FILE with .html; with .md, figures go to OUT_files/.
+      and error. OUT defaults to FILE with .html; with .md, figures go to OUT_files/. Cells run
+      in FILE's folder (as Jupyter runs them), so relative paths are the notebook's; what they
+      print is shown here as they run.
       Exit status: 0 when every cell ran, 70 when one failed (the page is written anyway).
       """
   ) { args, context in
-    run(args.positionals[0], output: args["--output"], stopOnError: args.has("--stop-on-error"), context: context)
+    run(
+      args.positionals[0], output: args["--output"], stopOnError: args.has("--stop-on-error"),
+      hideInput: args.has("--no-input"), context: context)
   }
 
   /// Runs the notebook `input` and writes its page to `outputPath` (default: ``defaultOutput(for:)``).
-  public static func run(_ input: String, output outputPath: String?, stopOnError: Bool, context: CommandContext) -> Int32 {
+  public static func run(
+    _ input: String, output outputPath: String?, stopOnError: Bool, hideInput: Bool = false, context: CommandContext
+  ) -> Int32 {
     let console = context.console
     let text: String
     do throws(FileError) {
@@ -222,7 +255,13 @@ public enum NotebookCommand {
     let backend = context.backend()
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var number = 0
-    let outcomes = NotebookRunner.run(notebook, in: backend, file: input, stopOnError: stopOnError) { _, outcome in
+    // Cells run in the notebook's folder, where the notebook's name is its file name.
+    let slash = input.lastIndex(of: "/")
+    let folder = slash.map { $0 == input.startIndex ? "/" : String(input[..<$0]) }
+    let outcomes = NotebookRunner.run(
+      notebook, in: backend, file: slash.map { String(input[input.index(after: $0)...]) } ?? input,
+      stopOnError: stopOnError, folder: folder, stream: { console.out($0) }
+    ) { _, outcome in
       guard let outcome else {
         number += 1
         return
@@ -235,10 +274,11 @@ public enum NotebookCommand {
     let title = baseName(input)
     do throws(FileError) {
       if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
-        try NotebookMarkdown.write(outcomes, title: title, to: out)
+        try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
       } else {
         try writeFile(out, NotebookHTML.page(
-          outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out)))
+          outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out),
+          hideInput: hideInput))
       }
     } catch {
       console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")

@@ -1,5 +1,6 @@
-// A notebook as one self-contained HTML page: markdown cells rendered by a small converter,
-// code highlighted by a small tokenizer, outputs in <pre>, figures inline as data: URLs.
+// A notebook as one self-contained HTML page: markdown cells rendered by cmark-gfm
+// (MarkdownHTML.swift), math by KaTeX inlined from the system (KaTeX.swift), code highlighted by
+// a small tokenizer, outputs in <pre>, figures inline as data: URLs.
 import Glibc
 import Lang
 
@@ -137,477 +138,19 @@ public enum LebmHighlighter {
   }
 }
 
-// MARK: - Markdown
-
-/// A small Markdown converter: ATX headings, paragraphs, emphasis, inline code, fenced and
-/// indented code blocks, ordered and unordered lists (nested by indentation), block quotes,
-/// rules, links, images, pipe tables. Raw HTML is escaped, never passed through.
-public enum MarkdownHTML {
-  public static func render(_ markdown: String, builtins: Set<String> = []) -> String {
-    let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map {
-      String($0).replacingTabs()
-    }
-    return renderBlocks(lines, builtins: builtins)
-  }
-
-  static func indentation(_ line: String) -> Int { line.prefix { $0 == " " }.count }
-
-  /// A list item marker: (ordered, content column, content) or nil.
-  static func listItem(_ line: String) -> (ordered: Bool, start: Int?, indent: Int, content: String)? {
-    let indent = indentation(line)
-    let rest = line.dropFirst(indent)
-    if let f = rest.first, f == "-" || f == "*" || f == "+" {
-      let after = rest.dropFirst()
-      if after.isEmpty { return (false, nil, indent, "") }
-      if after.first == " " {
-        // `---` and `* * *` are rules, not items
-        if isRule(line) { return nil }
-        return (false, nil, indent, trimmed(String(after)))
-      }
-      return nil
-    }
-    let digits = rest.prefix { $0.isASCII && $0.isNumber }
-    if !digits.isEmpty, digits.count <= 9 {
-      let after = rest.dropFirst(digits.count)
-      if let d = after.first, d == "." || d == ")", after.dropFirst().isEmpty || after.dropFirst().first == " " {
-        return (true, Int(digits), indent, trimmed(String(after.dropFirst())))
-      }
-    }
-    return nil
-  }
-
-  static func isRule(_ line: String) -> Bool {
-    let t = line.filter { $0 != " " }
-    guard t.count >= 3, let f = t.first, f == "-" || f == "*" || f == "_" else { return false }
-    return t.allSatisfy { $0 == f }
-  }
-
-  static func heading(_ line: String) -> (Int, String)? {
-    let t = String(line.drop { $0 == " " })
-    let hashes = t.prefix { $0 == "#" }.count
-    guard (1...6).contains(hashes) else { return nil }
-    let rest = t.dropFirst(hashes)
-    guard rest.isEmpty || rest.first == " " else { return nil }
-    var text = trimmed(String(rest))
-    while text.hasSuffix("#") { text.removeLast() }
-    return (hashes, trimmed(text))
-  }
-
-  static func fence(_ line: String) -> (marker: String, info: String)? {
-    let t = String(line.drop { $0 == " " })
-    for m in ["```", "~~~"] where t.hasPrefix(m) {
-      let count = t.prefix { $0 == m.first! }.count
-      return (String(repeating: String(m.first!), count: count), trimmed(String(t.dropFirst(count))))
-    }
-    return nil
-  }
-
-  static func tableCells(_ line: String) -> [String] {
-    var t = trimmed(line)
-    if t.hasPrefix("|") { t.removeFirst() }
-    if t.hasSuffix("|"), !t.hasSuffix("\\|") { t.removeLast() }
-    var cells: [String] = [], cur = "", inCode = false
-    var prev: Character = " "
-    for c in t {
-      if c == "`" { inCode.toggle() }
-      if c == "|", !inCode, prev != "\\" {
-        cells.append(trimmed(cur))
-        cur = ""
-      } else {
-        cur.append(c)
-      }
-      prev = c
-    }
-    cells.append(trimmed(cur))
-    return cells
-  }
-
-  static func isTableSeparator(_ line: String) -> Bool {
-    let t = trimmed(line)
-    guard t.contains("-"), t.contains("|") || t.contains(":") else { return false }
-    return t.allSatisfy { $0 == "|" || $0 == "-" || $0 == ":" || $0 == " " }
-  }
-
-  static func renderBlocks(_ lines: [String], builtins: Set<String>) -> String {
-    var out = ""
-    var i = 0
-    var paragraph: [String] = []
-    func endParagraph() {
-      guard !paragraph.isEmpty else { return }
-      out += "<p>" + inline(paragraph.map { trimmed($0) }.joined(separator: "\n")) + "</p>\n"
-      paragraph = []
-    }
-    while i < lines.count {
-      let line = lines[i]
-      let blank = trimmed(line).isEmpty
-      if blank {
-        endParagraph()
-        i += 1
-        continue
-      }
-      if let (marker, info) = fence(line) {
-        endParagraph()
-        var code: [String] = []
-        i += 1
-        while i < lines.count, !(fence(lines[i]).map { $0.marker.hasPrefix(marker) && $0.info.isEmpty } ?? false) {
-          code.append(lines[i])
-          i += 1
-        }
-        i += 1
-        let language = String(info.prefix { !$0.isWhitespace })
-        let text = code.joined(separator: "\n")
-        let body = language == "lebm" || language.isEmpty && looksLikeLebm(text)
-          ? LebmHighlighter.html(text, builtins: builtins) : htmlEscape(text)
-        let cls = language.isEmpty ? "" : " class=\"language-\(htmlEscape(language))\""
-        out += "<pre class=\"md-code\"><code\(cls)>\(body)</code></pre>\n"
-        continue
-      }
-      if paragraph.isEmpty, indentation(line) >= 4 {
-        var code: [String] = []
-        while i < lines.count, indentation(lines[i]) >= 4 || trimmed(lines[i]).isEmpty {
-          code.append(String(lines[i].dropFirst(min(4, indentation(lines[i])))))
-          i += 1
-        }
-        while let l = code.last, trimmed(l).isEmpty { code.removeLast() }
-        out += "<pre class=\"md-code\"><code>\(htmlEscape(code.joined(separator: "\n")))</code></pre>\n"
-        continue
-      }
-      if let (level, text) = heading(line) {
-        endParagraph()
-        out += "<h\(level)>\(inline(text))</h\(level)>\n"
-        i += 1
-        continue
-      }
-      if isRule(line), !(paragraph.isEmpty == false && line.allSatisfy { $0 == "-" || $0 == " " }) {
-        endParagraph()
-        out += "<hr>\n"
-        i += 1
-        continue
-      }
-      if !paragraph.isEmpty, trimmed(line).allSatisfy({ $0 == "=" || $0 == "-" }) {
-        // setext heading underline
-        let level = trimmed(line).first == "=" ? 1 : 2
-        let text = paragraph.map { trimmed($0) }.joined(separator: " ")
-        paragraph = []
-        out += "<h\(level)>\(inline(text))</h\(level)>\n"
-        i += 1
-        continue
-      }
-      if trimmed(line).hasPrefix(">") {
-        endParagraph()
-        var quoted: [String] = []
-        while i < lines.count, trimmed(lines[i]).hasPrefix(">") {
-          var q = Substring(trimmed(lines[i]).dropFirst())
-          if q.first == " " { q = q.dropFirst() }
-          quoted.append(String(q))
-          i += 1
-        }
-        out += "<blockquote>\n" + renderBlocks(quoted, builtins: builtins) + "</blockquote>\n"
-        continue
-      }
-      if paragraph.isEmpty, line.contains("|"), i + 1 < lines.count, isTableSeparator(lines[i + 1]) {
-        let header = tableCells(line)
-        let aligns = tableCells(lines[i + 1]).map { spec -> String in
-          let l = spec.hasPrefix(":"), r = spec.hasSuffix(":")
-          return l && r ? " style=\"text-align:center\"" : r ? " style=\"text-align:right\"" : ""
-        }
-        i += 2
-        out += "<table>\n<thead><tr>"
-        for (k, h) in header.enumerated() { out += "<th\(k < aligns.count ? aligns[k] : "")>\(inline(h))</th>" }
-        out += "</tr></thead>\n<tbody>\n"
-        while i < lines.count, lines[i].contains("|"), !trimmed(lines[i]).isEmpty {
-          out += "<tr>"
-          for (k, c) in tableCells(lines[i]).enumerated() { out += "<td\(k < aligns.count ? aligns[k] : "")>\(inline(c))</td>" }
-          out += "</tr>\n"
-          i += 1
-        }
-        out += "</tbody>\n</table>\n"
-        continue
-      }
-      if let first = listItem(line), paragraph.isEmpty || first.ordered == false || first.start == 1 {
-        endParagraph()
-        let (html, next) = renderList(lines, from: i, builtins: builtins)
-        out += html
-        i = next
-        continue
-      }
-      paragraph.append(line)
-      i += 1
-    }
-    endParagraph()
-    return out
-  }
-
-  /// A list starting at `lines[start]`; returns the HTML and the index after it. Items hold
-  /// their continuation lines (indented past the marker) and nested lists.
-  static func renderList(_ lines: [String], from start: Int, builtins: Set<String>) -> (String, Int) {
-    guard let first = listItem(lines[start]) else { return ("", start) }
-    let baseIndent = first.indent
-    var i = start
-    var items: [[String]] = []
-    var loose = false
-    while i < lines.count {
-      let line = lines[i]
-      if let item = listItem(line), item.indent == baseIndent, item.ordered == first.ordered {
-        items.append([item.content])
-        i += 1
-        continue
-      }
-      if trimmed(line).isEmpty {
-        // a blank line continues the list only if the next line is indented or another item
-        var j = i + 1
-        while j < lines.count, trimmed(lines[j]).isEmpty { j += 1 }
-        guard j < lines.count else { break }
-        if let item = listItem(lines[j]), item.indent == baseIndent, item.ordered == first.ordered {
-          loose = true
-          i = j
-          continue
-        }
-        if indentation(lines[j]) > baseIndent {
-          items[items.count - 1].append("")
-          i += 1
-          continue
-        }
-        break
-      }
-      if indentation(line) > baseIndent || listItem(line) == nil {
-        // continuation (lazy or indented) or a nested list
-        if listItem(line) == nil, indentation(line) <= baseIndent, heading(line) != nil || fence(line) != nil || trimmed(line).hasPrefix(">") {
-          break
-        }
-        let strip = min(indentation(line), baseIndent + 2)
-        items[items.count - 1].append(String(line.dropFirst(strip)))
-        i += 1
-        continue
-      }
-      break
-    }
-    let tag = first.ordered ? "ol" : "ul"
-    let startAttr = first.ordered && (first.start ?? 1) != 1 ? " start=\"\(first.start!)\"" : ""
-    var out = "<\(tag)\(startAttr)>\n"
-    for item in items {
-      let inner = renderBlocks(item, builtins: builtins)
-      if !loose, inner.hasPrefix("<p>"), let close = inner.firstRange(of: "</p>\n") {
-        // tight list: the first paragraph without <p>
-        out += "<li>" + inner[inner.index(inner.startIndex, offsetBy: 3)..<close.lowerBound] + inner[close.upperBound...] + "</li>\n"
-      } else {
-        out += "<li>" + inner + "</li>\n"
-      }
-    }
-    return (out + "</\(tag)>\n", i)
-  }
-
-  /// Whether an unlabelled code block is lebm (it is, in these notebooks, unless it looks like a
-  /// shell command line).
-  static func looksLikeLebm(_ text: String) -> Bool {
-    let t = trimmed(text)
-    return !(t.hasPrefix("$ ") || t.hasPrefix("lebm ") || t.hasPrefix("swift "))
-  }
-
-  /// Inline markup: code spans, `**strong**`, `*em*`, `_em_` (at word edges only, so
-  /// `loss_g_e` stays as written), links, images, autolinks, backslash escapes, hard breaks.
-  public static func inline(_ text: String) -> String {
-    let chars = Array(text)
-    return inline(chars, 0, chars.count)
-  }
-
-  static func inline(_ c: [Character], _ from: Int, _ to: Int) -> String {
-    var out = ""
-    var i = from
-    func isWordChar(_ k: Int) -> Bool {
-      k >= from && k < to && (c[k].isLetter || c[k].isNumber)
-    }
-    /// The index of the closing `delimiter` (a run of `count` chars `d`) after `start`, or nil.
-    func closing(_ d: Character, count: Int, after start: Int) -> Int? {
-      var k = start
-      while k + count <= to {
-        if c[k] == "`" {  // skip code spans
-          let run = c[k...].prefix { $0 == "`" }.count
-          if let e = codeSpanEnd(k, run) {
-            k = e
-            continue
-          }
-        }
-        if c[k] == "\\" {
-          k += 2
-          continue
-        }
-        if (0..<count).allSatisfy({ c[k + $0] == d }), k > start, !c[k - 1].isWhitespace,
-          k + count >= to || c[k + count] != d || count == 2
-        {
-          if d == "_" && isWordChar(k + count) {
-            k += 1
-            continue
-          }
-          return k
-        }
-        k += 1
-      }
-      return nil
-    }
-    func codeSpanEnd(_ start: Int, _ run: Int) -> Int? {
-      var k = start + run
-      while k < to {
-        if c[k] == "`" {
-          let r = c[k..<to].prefix { $0 == "`" }.count
-          if r == run { return k + r }
-          k += r
-        } else {
-          k += 1
-        }
-      }
-      return nil
-    }
-    /// `[text](url)` starting at the `[` at `k`: (text range, url, index after).
-    func link(at k: Int) -> (Range<Int>, String, Int)? {
-      var depth = 0
-      var j = k
-      while j < to {
-        if c[j] == "\\" { j += 2; continue }
-        if c[j] == "[" { depth += 1 }
-        if c[j] == "]" {
-          depth -= 1
-          if depth == 0 { break }
-        }
-        j += 1
-      }
-      guard j + 1 < to, c[j] == "]", c[j + 1] == "(" else { return nil }
-      var e = j + 2
-      var parens = 0
-      while e < to {
-        if c[e] == "(" { parens += 1 }
-        if c[e] == ")" {
-          if parens == 0 { break }
-          parens -= 1
-        }
-        e += 1
-      }
-      guard e < to else { return nil }
-      var target = trimmed(String(c[(j + 2)..<e]))
-      if let space = target.firstIndex(of: " ") { target = String(target[..<space]) }  // drop a title
-      if target.hasPrefix("<") && target.hasSuffix(">") { target = String(target.dropFirst().dropLast()) }
-      return ((k + 1)..<j, target, e + 1)
-    }
-    while i < to {
-      let ch = c[i]
-      switch ch {
-      case "\\" where i + 1 < to && "\\`*_{}[]()#+-.!|<>~".contains(c[i + 1]):
-        out += htmlEscape(String(c[i + 1]))
-        i += 2
-        continue
-      case "\\" where i + 1 < to && c[i + 1] == "\n":
-        out += "<br>\n"
-        i += 2
-        continue
-      case "`":
-        let run = c[i..<to].prefix { $0 == "`" }.count
-        if let end = codeSpanEnd(i, run) {
-          var inner = String(c[(i + run)..<(end - run)]).replacingNewlines()
-          if inner.hasPrefix(" ") && inner.hasSuffix(" ") && inner.count > 2 { inner = String(inner.dropFirst().dropLast()) }
-          out += "<code>" + htmlEscape(inner) + "</code>"
-          i = end
-        } else {
-          out += String(repeating: "`", count: run)
-          i += run
-        }
-        continue
-      case "*", "_":
-        let double = i + 1 < to && c[i + 1] == ch
-        let count = double ? 2 : 1
-        let opensOK = i + count < to && !c[i + count].isWhitespace && !(ch == "_" && isWordChar(i - 1))
-        if opensOK, let end = closing(ch, count: count, after: i + count) {
-          let tag = double ? "strong" : "em"
-          out += "<\(tag)>" + inline(c, i + count, end) + "</\(tag)>"
-          i = end + count
-          continue
-        }
-        out += String(repeating: String(ch), count: count)
-        i += count
-        continue
-      case "!" where i + 1 < to && c[i + 1] == "[":
-        if let (textRange, url, next) = link(at: i + 1) {
-          let alt = String(c[textRange])
-          switch PageLinks.check(url) {
-          case .local(let src): out += "<img src=\"\(htmlEscape(src))\" alt=\"\(htmlEscape(alt))\">"
-          // A page is self-contained: a remote image is not fetched, its link is shown instead.
-          case .remote(let src): out += "<a href=\"\(htmlEscape(src))\">\(htmlEscape(alt.isEmpty ? src : alt))</a>"
-          case .rejected: out += htmlEscape(alt)
-          }
-          i = next
-          continue
-        }
-      case "[":
-        if let (textRange, url, next) = link(at: i) {
-          out += "<a href=\"\(htmlEscape(safeURL(url)))\">" + inline(c, textRange.lowerBound, textRange.upperBound) + "</a>"
-          i = next
-          continue
-        }
-      case "<":
-        if let close = c[i..<to].firstIndex(of: ">") {
-          let inner = String(c[(i + 1)..<close])
-          if (inner.hasPrefix("http://") || inner.hasPrefix("https://") || inner.hasPrefix("mailto:")), !inner.contains(" "),
-            case .remote = PageLinks.check(inner)
-          {
-            out += "<a href=\"\(htmlEscape(inner))\">\(htmlEscape(inner))</a>"
-            i = close + 1
-            continue
-          }
-        }
-      case "\n":
-        // two trailing spaces make a hard break
-        if out.hasSuffix("  ") {
-          while out.hasSuffix(" ") { out.removeLast() }
-          out += "<br>\n"
-        } else {
-          out += "\n"
-        }
-        i += 1
-        continue
-      default:
-        break
-      }
-      out += htmlEscape(String(ch))
-      i += 1
-    }
-    return out
-  }
-
-  /// A link target as ``PageLinks/check(_:)`` cleans it; `#` for one it rejects (`javascript:`,
-  /// `data:`, a scheme hidden behind control characters or character references).
-  static func safeURL(_ url: String) -> String {
-    switch PageLinks.check(url) {
-    case .remote(let u), .local(let u): return u
-    case .rejected: return "#"
-    }
-  }
-}
-
-extension String {
-  func replacingTabs() -> String {
-    guard contains("\t") else { return self }
-    var out = ""
-    for ch in self {
-      if ch == "\t" {
-        out += String(repeating: " ", count: 4 - out.count % 4)
-      } else {
-        out.append(ch)
-      }
-    }
-    return out
-  }
-
-  func replacingNewlines() -> String { String(map { $0 == "\n" ? " " : $0 }) }
-}
-
 // MARK: - The page
 
 /// The notebook page.
 public enum NotebookHTML {
+  /// How many headings a page needs before it gets a table of contents.
+  public static let contentsFrom = 4
+
   /// One self-contained HTML page for the outcomes of a run.
-  /// `quick` notes on the page that the run was in quick mode.
+  /// `quick` notes on the page that the run was in quick mode; `hideInput` leaves out the code
+  /// of code cells, and cells with no output (nbconvert's `--no-input`).
   public static func page(
     _ outcomes: [CellOutcome], title: String, builtins: Set<String> = [], quick: Bool = false,
-    pageFolder: String? = nil
+    pageFolder: String? = nil, hideInput: Bool = false
   ) -> String {
     let codeCells = outcomes.filter { $0.cell.kind == .code }
     let total = codeCells.reduce(0) { $0 + $1.seconds }
@@ -622,6 +165,25 @@ public enum NotebookHTML {
     let pageTitle = heading.map { "\($0) — \(title)" } ?? title
     let titleLine = heading == nil ? "<h1 class=\"nb-title\">\(htmlEscape(title))</h1>\n" : ""
     let fileNote = heading == nil ? "" : "<span class=\"nb-file\">\(htmlEscape(title))</span> · "
+    // The markdown first: headings feed the table of contents, math decides on KaTeX.
+    var slugs = MarkdownHTML.Slugs(reserved: ["contents"] + codeCells.indices.map { "cell-\($0 + 1)" })
+    var markdown: [Int: String] = [:]
+    var headings: [MarkdownHTML.Heading] = []
+    var hasMath = false
+    for (i, outcome) in outcomes.enumerated() where outcome.cell.kind == .markdown {
+      var section = ""
+      if !outcome.cell.title.isEmpty {
+        let title = MarkdownHTML.render("## " + outcome.cell.title, slugs: &slugs)
+        section += "<h2 class=\"cell-title\"" + title.html.dropFirst(3)  // `<h2 id=…>`
+        headings += title.headings
+        hasMath = hasMath || title.hasMath
+      }
+      let body = MarkdownHTML.render(outcome.cell.source, builtins: builtins, slugs: &slugs)
+      markdown[i] = section + body.html
+      headings += body.headings
+      hasMath = hasMath || body.hasMath
+    }
+    let katex = hasMath ? KaTeX.assets : nil
     var html = """
       <!DOCTYPE html>
       <html lang="en">
@@ -633,7 +195,7 @@ public enum NotebookHTML {
       <style>
       \(stylesheet)
       </style>
-      </head>
+      \(katex.map { "<style>\n\($0.css)\n</style>\n" } ?? "")</head>
       <body>
       <main>
       <header class="nb-header\(heading == nil ? "" : " compact")">
@@ -641,32 +203,31 @@ public enum NotebookHTML {
       </header>
 
       """
+    if headings.count >= contentsFrom { html += contents(headings) }
     var number = 0
     var figureNumber = 0
-    for outcome in outcomes {
+    for (index, outcome) in outcomes.enumerated() {
       let cell = outcome.cell
       if cell.kind == .markdown {
-        html += "<section class=\"cell markdown\">\n"
-        if !cell.title.isEmpty { html += "<h2 class=\"cell-title\">\(MarkdownHTML.inline(cell.title))</h2>\n" }
-        html += MarkdownHTML.render(cell.source, builtins: builtins) + "</section>\n"
+        html += "<section class=\"cell markdown\">\n" + (markdown[index] ?? "") + "</section>\n"
         continue
       }
       number += 1
       var classes = "cell code"
       if outcome.failed { classes += " error" }
       if !outcome.ran { classes += " skipped" }
-      html += "<section class=\"\(classes)\" id=\"cell-\(number)\">\n<div class=\"cell-head\">"
-      html += "<a class=\"cell-number\" href=\"#cell-\(number)\">[\(number)]</a>"
-      if !cell.title.isEmpty { html += "<span class=\"cell-title\">\(htmlEscape(cell.title))</span>" }
-      html += "<span class=\"cell-status\">"
+      var head = "<section class=\"\(classes)\" id=\"cell-\(number)\">\n<div class=\"cell-head\">"
+      head += "<a class=\"cell-number\" href=\"#cell-\(number)\">[\(number)]</a>"
+      if !cell.title.isEmpty { head += "<span class=\"cell-title\">\(htmlEscape(cell.title))</span>" }
+      head += "<span class=\"cell-status\">"
       if !outcome.ran {
-        html += "not run"
+        head += "not run"
       } else {
-        if outcome.failed { html += "<span class=\"badge\">\(outcome.interrupted ? "interrupted" : "error")</span> " }
-        html += "<span class=\"cell-time\">\(htmlEscape(formatDuration(outcome.seconds)))</span>"
+        if outcome.failed { head += "<span class=\"badge\">\(outcome.interrupted ? "interrupted" : "error")</span> " }
+        head += "<span class=\"cell-time\">\(htmlEscape(formatDuration(outcome.seconds)))</span>"
       }
-      html += "</span></div>\n"
-      html += "<pre class=\"source\"><code class=\"language-lebm\">\(LebmHighlighter.html(cell.source, builtins: builtins))</code></pre>\n"
+      head += "</span></div>\n"
+      head += "<pre class=\"source\"><code class=\"language-lebm\">\(LebmHighlighter.html(cell.source, builtins: builtins))</code></pre>\n"
       var outputs = ""
       if !outcome.output.isEmpty {
         outputs += "<pre class=\"output stdout\">\(htmlEscape(trimmingFinalNewline(outcome.output)))</pre>\n"
@@ -688,11 +249,29 @@ public enum NotebookHTML {
       if let error = outcome.error {
         outputs += "<pre class=\"output error\">\(htmlEscape(trimmingFinalNewline(error)))</pre>\n"
       }
+      if hideInput {
+        // nbconvert's --no-input: the outputs alone; a cell without any leaves nothing
+        if !outputs.isEmpty { html += "<section class=\"cell code no-input\" id=\"cell-\(number)\">\n<div class=\"outputs\">\n" + outputs + "</div>\n</section>\n" }
+        continue
+      }
+      html += head
       if !outputs.isEmpty { html += "<div class=\"outputs\">\n" + outputs + "</div>\n" }
       html += "</section>\n"
     }
-    html += "</main>\n</body>\n</html>\n"
+    html += "</main>\n"
+    if let katex { html += "<script>\n\(katex.js)\n</script>\n<script>\n\(KaTeX.renderScript)\n</script>\n" }
+    html += "</body>\n</html>\n"
     return html
+  }
+
+  /// The table of contents: a link to each heading, indented by level.
+  static func contents(_ headings: [MarkdownHTML.Heading]) -> String {
+    let top = headings.map(\.level).min() ?? 1
+    var html = "<nav class=\"toc\" id=\"contents\">\n<p class=\"toc-title\">Contents</p>\n<ul>\n"
+    for h in headings {
+      html += "<li class=\"toc-\(min(h.level - top, 3))\"><a href=\"#\(htmlEscape(h.id))\">\(h.html)</a></li>\n"
+    }
+    return html + "</ul>\n</nav>\n"
   }
 
   static let stylesheet = """
@@ -720,6 +299,17 @@ public enum NotebookHTML {
     .cell.markdown table { border-collapse: collapse; }
     .cell.markdown th, .cell.markdown td { border: 1px solid var(--line); padding: .3rem .7rem; }
     .cell.markdown img { max-width: 100%; }
+    .cell.markdown h1[id], .cell.markdown h2[id], .cell.markdown h3[id] { scroll-margin-top: 1rem; }
+    .math { font-family: ui-monospace, Menlo, monospace; font-size: .9em; }
+    .math.display { display: block; text-align: center; margin: .75rem 0; overflow-x: auto; overflow-y: hidden; }
+    .math .katex { font-size: 1.1em; } .math.display .katex-display { margin: 0; }
+    nav.toc { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; margin: 1rem 0 1.5rem; font-size: .9rem; }
+    nav.toc .toc-title { margin: 0 0 .25rem; font-weight: 600; }
+    nav.toc ul { list-style: none; margin: 0; padding: 0; }
+    nav.toc .toc-1 { padding-left: 1.25rem; } nav.toc .toc-2 { padding-left: 2.5rem; } nav.toc .toc-3 { padding-left: 3.75rem; }
+    nav.toc a { text-decoration: none; }
+    .cell.code.no-input { border: none; }
+    .cell.code.no-input .outputs { border-top: none; }
     a { color: var(--accent); }
     .cell.code { border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 6px; overflow: hidden; }
     .cell.code.error { border-left-color: var(--err); }

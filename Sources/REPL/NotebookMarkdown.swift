@@ -14,8 +14,10 @@ public enum NotebookMarkdown {
 
   /// The page text; `figureLink(n)` is the relative link of the n-th figure (1-based).
   /// Figure captions show paths relative to `pageFolder` (the page's absolute folder).
+  /// `hideInput` leaves out the code cells' heads and code (nbconvert's `--no-input`).
   public static func text(
-    _ outcomes: [CellOutcome], title: String, pageFolder: String? = nil, figureLink: (Int) -> String
+    _ outcomes: [CellOutcome], title: String, pageFolder: String? = nil, hideInput: Bool = false,
+    figureLink: (Int) -> String
   ) -> String {
     var md = "# \(title)\n\n"
     let codeCells = outcomes.filter { $0.cell.kind == .code }
@@ -40,8 +42,10 @@ public enum NotebookMarkdown {
         if outcome.failed { head += " · **\(outcome.interrupted ? "interrupted" : "error")**" }
         head += " · \(formatDuration(outcome.seconds))"
       }
-      md += head + "\n\n"
-      md += fenced(cell.source, info: "lebm")
+      if !hideInput {
+        md += head + "\n\n"
+        md += fenced(cell.source, info: "lebm")
+      }
       if !outcome.output.isEmpty { md += fenced(outcome.output, info: "text") }
       for f in outcome.figures {
         figure += 1
@@ -60,7 +64,7 @@ public enum NotebookMarkdown {
   }
 
   /// Writes the page to `out` and its figures to ``filesFolder(for:)``.
-  public static func write(_ outcomes: [CellOutcome], title: String, to out: String) throws(FileError) {
+  public static func write(_ outcomes: [CellOutcome], title: String, to out: String, hideInput: Bool = false) throws(FileError) {
     let folder = filesFolder(for: out)
     let folderName = baseName(folder)
     let pngs = outcomes.flatMap(\.figures).compactMap(\.png)
@@ -78,7 +82,7 @@ public enum NotebookMarkdown {
         fileNumber[n] = k
       }
     }
-    let page = text(outcomes, title: title, pageFolder: PageLinks.folder(of: out)) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
+    let page = text(outcomes, title: title, pageFolder: PageLinks.folder(of: out), hideInput: hideInput) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
     try writeFile(out, page)
   }
 

@@ -85,15 +85,21 @@ public enum PageLinks {
   public static func folder(of out: String) -> String {
     var absolute = out
     if !out.hasPrefix("/") {
-      var buffer = [CChar](repeating: 0, count: 4096)
-      guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-      absolute = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + out
+      guard let cwd = currentDirectory() else { return "/" }
+      absolute = cwd + "/" + out
     }
     var parts: [Substring] = []
     for part in absolute.split(separator: "/").dropLast() where part != "." {
       if part == ".." { _ = parts.popLast() } else { parts.append(part) }
     }
     return "/" + parts.joined(separator: "/")
+  }
+
+  /// The working directory, or nil when it cannot be read.
+  static func currentDirectory() -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   private static func baseNameOf(_ path: String) -> String {

@@ -1,79 +1,152 @@
-// Markdown drawn for the terminal: the tutorial's lesson text.
+// Markdown drawn for the terminal: the tutorial's lesson text, from cmark-gfm's syntax tree
+// (Markdown.swift). Math reads as Unicode (TeXText.swift) in its own colour.
 
 /// Markdown for the terminal: headings bold and underlined, paragraphs and list items wrapped,
-/// inline code in colour (backticks kept without colour), code blocks indented.
+/// emphasis, strong and inline code styled (backticks kept without colour), links followed by
+/// their target, code blocks indented and highlighted, tables in aligned columns, math as Unicode.
 public enum TerminalMarkdown {
   public static func render(_ markdown: String, style: TerminalStyle) -> String {
-    let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingTabs() }
-    var out = ""
-    var paragraph: [String] = []
-    var i = 0
-    func flush() {
-      guard !paragraph.isEmpty else { return }
-      out += wrap(paragraph.map { trimmed($0) }.joined(separator: " "), indent: "", hanging: "", style: style)
-      paragraph = []
-    }
-    while i < lines.count {
-      let line = lines[i]
-      let t = trimmed(line)
-      if t.isEmpty {
-        flush()
-        if !out.isEmpty, !out.hasSuffix("\n\n") { out += "\n" }
-        i += 1
-        continue
-      }
-      if let (marker, _) = MarkdownHTML.fence(line) {
-        flush()
-        var code: [String] = []
-        i += 1
-        while i < lines.count, !(MarkdownHTML.fence(lines[i]).map { $0.marker.hasPrefix(marker) } ?? false) {
-          code.append(lines[i])
-          i += 1
-        }
-        i += 1
-        out += self.code(code.joined(separator: "\n"), style: style, gutter: false) + "\n"
-        continue
-      }
-      if let (level, text) = MarkdownHTML.heading(line) {
-        flush()
-        let h = inline(text, style: style)
-        out += (level <= 2 ? style.heading(h) : style.bold(h)) + "\n\n"
-        i += 1
-        continue
-      }
-      if MarkdownHTML.isRule(line) {
-        flush()
-        out += style.dim(String(repeating: "─", count: min(style.width, 60))) + "\n"
-        i += 1
-        continue
-      }
-      if let item = MarkdownHTML.listItem(line) {
-        flush()
-        var content = item.content
-        i += 1
-        while i < lines.count, !trimmed(lines[i]).isEmpty, MarkdownHTML.listItem(lines[i]) == nil,
-          MarkdownHTML.heading(lines[i]) == nil, MarkdownHTML.fence(lines[i]) == nil
-        {
-          content += " " + trimmed(lines[i])
-          i += 1
-        }
-        let pad = String(repeating: " ", count: item.indent)
-        let bullet = item.ordered ? "\(item.start ?? 1). " : "• "
-        out += wrap(content, indent: "  " + pad + bullet, hanging: "  " + pad + String(repeating: " ", count: bullet.count), style: style)
-        continue
-      }
-      if t.hasPrefix(">") {
-        flush()
-        out += wrap(trimmed(String(t.dropFirst())), indent: style.dim("│ "), hanging: style.dim("│ "), style: style, indentWidth: 2)
-        i += 1
-        continue
-      }
-      paragraph.append(line)
-      i += 1
-    }
-    flush()
+    let doc = Markdown(markdown)
+    var out = blocks(doc.root.children, doc, style: style, width: style.width)
     while out.hasSuffix("\n\n") { out.removeLast() }
     return out
+  }
+
+  /// Block nodes as lines (each ending in a newline), with a blank line between blocks unless
+  /// `tight` (the items of a tight list).
+  static func blocks(_ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle, width: Int, tight: Bool = false) -> String {
+    nodes.map { block($0, doc, style: style, width: width) }.filter { !$0.isEmpty }.joined(separator: tight ? "" : "\n")
+  }
+
+  static func block(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle, width: Int) -> String {
+    let narrow = TerminalStyle(color: style.color, width: width)
+    switch node.type {
+    case "paragraph":
+      return paragraph(node, doc, style: narrow, indent: "", hanging: "")
+    case "heading":
+      let h = inlines(node.children, doc, style: style)
+      return (node.headingLevel <= 2 ? style.heading(h) : style.bold(h)) + "\n"
+    case "thematic_break":
+      return style.dim(String(repeating: "─", count: min(width, 60))) + "\n"
+    case "code_block":
+      let text = trimmingFinalNewline(doc.restoringMath(in: node.literal))
+      let language = String(node.fenceInfo.prefix { !$0.isWhitespace })
+      if language == "lebm" || language.isEmpty && node.isFenced && MarkdownHTML.looksLikeLebm(text) {
+        return code(text, style: style, gutter: false) + "\n"
+      }
+      return text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+    case "html_block":
+      return doc.restoringMath(in: node.literal)
+    case "block_quote":
+      let inner = blocks(node.children, doc, style: style, width: max(20, width - 2))
+      return prefixLines(trimmingFinalNewline(trimmingBlankEnd(inner)), first: style.dim("│ "), rest: style.dim("│ "))
+    case "list":
+      var out = ""
+      var number = node.listStart
+      for item in node.children {
+        let bullet = node.isOrderedList ? "\(number). " : "• "
+        number += 1
+        let pad = String(repeating: " ", count: bullet.count)
+        let inner = blocks(item.children, doc, style: style, width: max(20, width - 2 - bullet.count), tight: node.isTightList)
+        out += prefixLines(trimmingFinalNewline(trimmingBlankEnd(inner)), first: "  " + bullet, rest: "  " + pad)
+        if !node.isTightList { out += "\n" }
+      }
+      return node.isTightList ? out : trimmingBlankEnd(out)
+    case "table":
+      return table(node, doc, style: style)
+    default:
+      return paragraph(node, doc, style: narrow, indent: "", hanging: "")
+    }
+  }
+
+  /// A paragraph's inlines wrapped; display math alone in a paragraph is indented instead.
+  static func paragraph(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle, indent: String, hanging: String) -> String {
+    let kids = node.children
+    if kids.count == 1, kids[0].type == "text", case let pieces = Markdown.pieces(kids[0].literal),
+      pieces.count == 1, let n = pieces[0].1, n < doc.math.count, doc.math[n].display
+    {
+      return "    " + style.math(TeXText.unicode(doc.math[n].tex)) + "\n"
+    }
+    // A hard line break starts a new wrapped line.
+    return inlines(kids, doc, style: style).split(separator: "\n", omittingEmptySubsequences: false).map {
+      wrapStyled(String($0), indent: indent, hanging: hanging, style: style)
+    }.joined()
+  }
+
+  /// Inline nodes as styled text (spaces between words; `\n` only for hard breaks).
+  static func inlines(_ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle) -> String {
+    var out = ""
+    for node in nodes {
+      switch node.type {
+      case "text":
+        for (piece, n) in Markdown.pieces(node.literal) {
+          if let n, n < doc.math.count {
+            out += style.math(TeXText.unicode(doc.math[n].tex))
+          } else {
+            out += piece
+          }
+        }
+      case "softbreak": out += " "
+      case "linebreak": out += "\n"
+      case "code": out += style.codeSpan(doc.restoringMath(in: node.literal))
+      case "html_inline": out += doc.restoringMath(in: node.literal)
+      case "emph": out += style.italic(inlines(node.children, doc, style: style))
+      case "strong": out += style.bold(inlines(node.children, doc, style: style))
+      case "strikethrough": out += style.strike(inlines(node.children, doc, style: style))
+      case "link":
+        let label = inlines(node.children, doc, style: style)
+        let url = doc.restoringMath(in: node.url)
+        out += label == url || "mailto:" + label == url ? style.underline(label) : label + style.dim(" (\(url))")
+      case "image":
+        out += style.dim("[image: \(doc.restoringMath(in: node.plainText))]")
+      default:
+        out += inlines(node.children, doc, style: style)
+      }
+    }
+    return out
+  }
+
+  /// A table in columns padded to their widest cell; the header bold, a rule under it.
+  static func table(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle) -> String {
+    let rows = node.children.map { row in row.children.map { inlines($0.children, doc, style: style) } }
+    let aligns = node.tableAlignments
+    let columns = rows.map(\.count).max() ?? 0
+    var widths = [Int](repeating: 0, count: columns)
+    for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], visibleWidth(cell)) } }
+    var out = ""
+    for (r, row) in rows.enumerated() {
+      var line = "  "
+      for k in 0..<columns {
+        let cell = k < row.count ? row[k] : ""
+        let gap = widths[k] - visibleWidth(cell)
+        let right = k < aligns.count && aligns[k] == "r"
+        let padded = right ? String(repeating: " ", count: gap) + cell : cell + String(repeating: " ", count: gap)
+        line += (r == 0 ? style.bold(padded) : padded) + (k + 1 < columns ? "  " : "")
+      }
+      while line.hasSuffix(" ") { line.removeLast() }
+      out += line + "\n"
+      if r == 0 { out += "  " + style.dim(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) + "\n" }
+    }
+    return out
+  }
+
+  /// `text`'s lines with `first` before the first and `rest` before the others.
+  static func prefixLines(_ text: String, first: String, rest: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { k, l in
+      (k == 0 ? first : l.isEmpty ? trimmingTrailingSpaces(rest) : rest) + l
+    }.joined(separator: "\n") + "\n"
+  }
+
+  static func trimmingTrailingSpaces(_ s: String) -> String {
+    var s = s
+    while s.hasSuffix(" ") { s.removeLast() }
+    return s
+  }
+
+  static func trimmingBlankEnd(_ s: String) -> String {
+    var s = s
+    while s.hasSuffix("\n\n") { s.removeLast() }
+    return s
   }
 
   /// Code with the REPL's prompts as a gutter (`lebm> `, then `  ... `), or indented.
@@ -90,66 +163,10 @@ public enum TerminalMarkdown {
     }.joined(separator: "\n")
   }
 
-  /// Inline markup for the terminal: emphasis and code styled, link targets after the text.
-  static func inline(_ text: String, style: TerminalStyle) -> String {
-    let chars = Array(text)
-    var out = ""
-    var i = 0
-    while i < chars.count {
-      let c = chars[i]
-      if c == "`", let end = chars[(i + 1)...].firstIndex(of: "`") {
-        out += style.codeSpan(String(chars[(i + 1)..<end]))
-        i = end + 1
-        continue
-      }
-      if c == "*", i + 1 < chars.count, chars[i + 1] == "*", let end = find(chars, "**", from: i + 2) {
-        out += style.bold(String(chars[(i + 2)..<end]))
-        i = end + 2
-        continue
-      }
-      if (c == "*" || c == "_"), i + 1 < chars.count, !chars[i + 1].isWhitespace,
-        c == "*" || i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber),
-        let end = chars[(i + 1)...].firstIndex(of: c), end > i + 1,
-        c == "*" || end + 1 >= chars.count || !(chars[end + 1].isLetter || chars[end + 1].isNumber)
-      {
-        out += style.italic(String(chars[(i + 1)..<end]))
-        i = end + 1
-        continue
-      }
-      if c == "[", let close = chars[i...].firstIndex(of: "]"), close + 1 < chars.count, chars[close + 1] == "(",
-        let paren = chars[close...].firstIndex(of: ")")
-      {
-        let label = String(chars[(i + 1)..<close])
-        let url = String(chars[(close + 2)..<paren])
-        out += label + style.dim(" (\(url))")
-        i = paren + 1
-        continue
-      }
-      if c == "\\", i + 1 < chars.count, "\\`*_[]#".contains(chars[i + 1]) {
-        out.append(chars[i + 1])
-        i += 2
-        continue
-      }
-      out.append(c)
-      i += 1
-    }
-    return out
-  }
-
-  static func find(_ chars: [Character], _ needle: String, from: Int) -> Int? {
-    let n = Array(needle)
-    var i = from
-    while i + n.count <= chars.count {
-      if Array(chars[i..<(i + n.count)]) == n { return i }
-      i += 1
-    }
-    return nil
-  }
-
-  /// `text` (markdown inline) wrapped at the style's width: first line after `indent`, the
-  /// others after `hanging`. Words keep their inline styling; widths count visible characters.
-  static func wrap(_ text: String, indent: String, hanging: String, style: TerminalStyle, indentWidth: Int? = nil) -> String {
-    let words = inline(text, style: style).split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+  /// Styled `text` wrapped at the style's width: first line after `indent`, the others after
+  /// `hanging`. Words keep their styling; widths count visible characters.
+  static func wrapStyled(_ text: String, indent: String, hanging: String, style: TerminalStyle, indentWidth: Int? = nil) -> String {
+    let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     var out = ""
     var line = indent
     var lineWidth = indentWidth ?? visibleWidth(indent)

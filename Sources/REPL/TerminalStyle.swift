@@ -13,6 +13,14 @@ public struct TerminalStyle: Sendable {
     self.width = max(30, min(width, 100))
   }
 
+  /// Whether output to `fd` may be coloured: it is a terminal, `NO_COLOR` is unset or empty
+  /// (no-color.org) and `TERM` is not `dumb`.
+  public static func colorAllowed(fd: Int32 = 1) -> Bool {
+    guard isatty(fd) != 0 else { return false }
+    if let v = environmentValue("NO_COLOR"), !v.isEmpty { return false }
+    return environmentValue("TERM") != "dumb"
+  }
+
   /// The terminal's width (fd 1, then `COLUMNS`), or 80.
   public static func terminalWidth() -> Int {
     var size = winsize()
@@ -27,6 +35,10 @@ public struct TerminalStyle: Sendable {
   func dim(_ t: String) -> String { wrap("2", t) }
   func italic(_ t: String) -> String { wrap("3", t) }
   func codeSpan(_ t: String) -> String { color ? wrap("36", t) : "`\(t)`" }
+  func strike(_ t: String) -> String { color ? wrap("9", t) : "~\(t)~" }
+  func underline(_ t: String) -> String { wrap("4", t) }
+  /// Math (already turned into Unicode): italic magenta; plain text without colour.
+  func math(_ t: String) -> String { wrap("3;35", t) }
   func rule(_ title: String) -> String {
     let line = String(repeating: "═", count: max(3, min(width, 72) - title.count - 5))
     return bold("══ \(title) \(line)")

@@ -136,7 +136,7 @@ public enum Tutorial {
       lessons: lessons, start: start, backend: backend, reader: reader,
       console: interactive ? Console.standard(flushEachWrite: true) : console,
       images: interactive ? ImageProtocol.current() : .none,
-      style: TerminalStyle(color: interactive && isatty(1) != 0, width: TerminalStyle.terminalWidth()))
+      style: TerminalStyle(color: interactive && TerminalStyle.colorAllowed(), width: TerminalStyle.terminalWidth()))
     return player.run()
   }
 
@@ -160,7 +160,7 @@ public enum Tutorial {
     if argument.isEmpty { console.out(listing(lessons, current: start) + "\n") }
     let player = TutorialPlayer(
       lessons: lessons, start: start, backend: backend, reader: reader, console: console, images: images,
-      style: TerminalStyle(color: reader.isInteractive && isatty(1) != 0, width: TerminalStyle.terminalWidth()))
+      style: TerminalStyle(color: reader.isInteractive && TerminalStyle.colorAllowed(), width: TerminalStyle.terminalWidth()))
     player.run()
     console.out("(tutorial ended; the lesson's variables are still here)\n")
   }

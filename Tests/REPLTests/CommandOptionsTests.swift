@@ -48,7 +48,7 @@ extension REPLSuites {
 
   @Test func helpAndUsageComeFromTheRow() {
     let command = NotebookCommand.command
-    #expect(command.synopsis == "lebm notebook FILE [--output OUT] [--stop-on-error] [--quick]")
+    #expect(command.synopsis == "lebm notebook FILE [--output OUT] [--stop-on-error] [--no-input] [--quick]")
     #expect(command.help.hasPrefix("usage: lebm notebook FILE"))
     #expect(command.help.contains("  -o, --output OUT  "))
     #expect(command.help.hasSuffix("  -h, --help        show this help\n"))

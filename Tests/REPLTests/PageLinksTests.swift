@@ -1,4 +1,4 @@
-// Notebook pages carry no script: hostile link targets and image sources (a scheme hidden behind
+// Notebook pages carry no script from their authors: hostile link targets and image sources (a scheme hidden behind
 // a control character, whitespace or character references) are not emitted, remote images are
 // not fetched, and figure captions show paths relative to the page.
 import Testing
@@ -13,7 +13,8 @@ extension REPLSuites {
       ("[c](javascript:alert(1))", "<a href=\"#\">c</a>"),
       ("[c](JaVaScRiPt:alert(1))", "<a href=\"#\">c</a>"),
       ("[c](\u{1F}\u{7F}javascript:alert(1))", "<a href=\"#\">c</a>"),
-      ("[c](java\u{09}script:alert(1))", "<a href=\"#\">c</a>"),
+      // whitespace cannot be in a link destination (CommonMark): no link at all
+      ("[c](java\u{09}script:alert(1))", "[c](java\u{09}script:alert(1))"),
       ("[c](java\u{200B}script:alert(1))", "<a href=\"#\">c</a>"),
       ("[c](\u{85}javascript:alert(1))", "<a href=\"#\">c</a>"),
       ("[c](jav&#x61;script:alert(1))", "<a href=\"#\">c</a>"),
@@ -37,7 +38,8 @@ extension REPLSuites {
     static let images: [(String, String)] = [
       ("![alt](\u{01}javascript:alert(1))", "alt"),
       ("![alt](jav&#x61;script:alert(1))", "alt"),
-      ("![alt](data:image/svg+xml,<svg onload=alert(1)>)", "alt"),
+      // `<` cannot be in a destination: no image, and the raw HTML is shown as text
+      ("![alt](data:image/svg+xml,<svg onload=alert(1)>)", "![alt](data:image/svg+xml,&lt;svg onload=alert(1)&gt;)"),
       ("![alt](https://example.com/x.png)", "<a href=\"https://example.com/x.png\">alt</a>"),
       ("![](http://example.com/x.png)", "<a href=\"http://example.com/x.png\">http://example.com/x.png</a>"),
       ("![alt](//example.com/x.png)", "<a href=\"//example.com/x.png\">alt</a>"),

@@ -56,7 +56,7 @@ import Support
     // A checkpoint written before histories were kept: no `history` tensor or record.
     var (tensors, meta) = try Safetensors.read(path)
     tensors["history"] = nil
-    guard case var .object(train)? = try JSONValue.decode(meta["train"]!) else { Issue.record("no train record"); return }
+    guard case var .object(train) = try JSONValue.decode(meta["train"] ?? "") else { Issue.record("no train record"); return }
     let historyRecord = train["history"]
     train["history"] = nil
     meta["train"] = try JSONValue.object(train).encoded()

@@ -223,7 +223,7 @@ private enum CoreBuiltins {
     case .none: a.write(interp.registry.index(width: interp.textWidth))
     case .string(let n):
       guard let text = interp.help(for: n) else {
-        let hint = suggestion(for: n, among: interp.registry.names).map { " (did you mean '\($0)'?)" } ?? ""
+        let hint = suggestion(for: n, among: interp.registry.names + interp.registry.groups.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
         throw a.fail("no builtin, function, variable or topic named '\(n)'\(hint); help() lists them all")
       }
       a.write(text)

@@ -19,10 +19,14 @@ extension Interpreter {
 
   /// A variable's type, its printed value and the builtins that take that kind of value.
   func valueHelp(_ name: String, _ v: Value) -> String {
-    var s = "\(name): a \(v.typeName)\n" + ensureLineEnd(v.description)
-    let takers = registry.all.filter { b in b.params.contains { takes($0, v) } }.map(\.name)
+    var s = "\(name): \(v.typeName)\n" + ensureLineEnd(v.description)
+    // Handles by any parameter named for them; plain values by the first parameter's type.
+    let takers = registry.all.filter { b in
+      if case .opaque = v { return b.params.contains { takes($0, v) } }
+      return b.params.first.map { takes($0, v) } ?? false
+    }.map(\.name)
     if !takers.isEmpty {
-      s += wrapProse("builtins that take a \(v.typeName): " + takers.joined(separator: ", "), width: textWidth, indent: "", hanging: "  ") + "\n"
+      s += wrapProse("builtins that take a \(v.typeName) value: " + takers.joined(separator: ", "), width: textWidth, indent: "", hanging: "  ") + "\n"
     }
     return s
   }
@@ -64,9 +68,12 @@ extension BuiltinRegistry {
   /// One group: its name and summary, then each builtin's short signature and first sentence.
   public func groupIndex(_ g: BuiltinGroup, width: Int?) -> String {
     var s = "\(g.name) — \(g.summary)\n"
-    for b in g.builtins where self[b.name] === b {
-      let sig = b.shortSignature, column = String(repeating: " ", count: 30)
-      let head = sig.count < 26 ? "  " + sig + String(repeating: " ", count: 28 - sig.count) : "  " + sig + "\n" + column
+    let shown = g.builtins.filter { self[$0.name] === $0 }
+    // The summaries start in one column per group, after the signatures (longer ones stand alone).
+    let indent = min(36, shown.map(\.shortSignature.count).max() ?? 0) + 4
+    for b in shown {
+      let sig = b.shortSignature, column = String(repeating: " ", count: indent)
+      let head = sig.count <= indent - 4 ? "  " + sig + String(repeating: " ", count: indent - 2 - sig.count) : "  " + sig + "\n" + column
       s += wrapProse(b.summary, width: width.map { $0 + head.count - (head.split(separator: "\n").last?.count ?? 0) }, indent: head, hanging: column) + "\n"
     }
     return s
@@ -87,17 +94,26 @@ extension Builtin {
     return "\(name)(" + (required + (more ? ["…"] : [])).joined(separator: ", ") + ")"
   }
 
-  /// The doc's first sentence: its first prose paragraph up to a full stop and a space (not
-  /// one of "et al.", "e.g.", "i.e."), or the whole paragraph.
+  /// The doc's first sentence: up to the first full stop and space (not one of "et al.",
+  /// "e.g.", "i.e."), its lines joined (a formula inside the sentence included), or up to a
+  /// colon that introduces an indented formula or list.
   public var summary: String {
-    guard let first = docParagraphs(doc).first(where: { !$0.verbatim }) else { return "" }
-    let chars = Array(first.text)
+    let lines = doc.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var taken: [String] = []
+    for (i, line) in lines.enumerated() {
+      if line.isEmpty { break }
+      taken.append(line.trimmingCharacters(in: " "))
+      // A colon before an indented formula or list ends the summary there.
+      if line.hasSuffix(":"), i + 1 < lines.count, lines[i + 1].first == " " { break }
+    }
+    let text = taken.joined(separator: " ")
+    let chars = Array(text + " ")
     for i in chars.indices where chars[i] == "." && i + 1 < chars.count && chars[i + 1] == " " {
       let word = String(chars[..<i].reversed().prefix { $0 != " " && $0 != "(" }.reversed()).lowercased()
       if ["al", "e.g", "i.e", "cf", "vs", "etc"].contains(word) || word.count <= 1 { continue }
       return String(chars[...i])
     }
-    return first.text
+    return text
   }
 
   /// The text `help(name)` prints: the signature, the parameter types, then the doc, its prose

@@ -55,8 +55,8 @@ extension REPLSuites {
       t.send("m = latent_ebm(E, generator(2, hidden: [4], out: 2))\r")
       #expect(t.prompt())
       t.send(":help m\r")
-      #expect(t.expect("m: a latent_ebm"), "\(t.sinceMark.debugDescription)")
-      #expect(t.expect("builtins that take a latent_ebm: energy, decode, sample_prior"), "\(t.sinceMark.debugDescription)")
+      #expect(t.expect("m: latent_ebm"), "\(t.sinceMark.debugDescription)")
+      #expect(t.expect("builtins that take a latent_ebm value: energy, decode, sample_prior"), "\(t.sinceMark.debugDescription)")
 
       // A topic lists its group.
       #expect(t.prompt())

@@ -170,16 +170,10 @@ extension REPLSuites {
     let (text, _, _) = runSession(["a = 1", ":load \(loaded)", "ctrlc()", ":load \(loaded)", ":load \(bad)", "defined", ":save \(path)"])
     #expect(text.out.contains("saved 6 entries"), "\(text.all)")
     // The loaded file sits beside the saved one, so its import is relative (as import resolves it).
-    #expect((try? readTextFile(path)) == """
-      a = 1
-      import "save-loaded.lebm"
-      # interrupted (Ctrl-C) before it finished; not replayed:
-      # ctrlc()
-      # :load \(loaded) again (its definitions come from the import above)
-      # :load \(bad) stopped with an error; not replayed
-      defined
-
-      """)
+    #expect((try? readTextFile(path)) == "a = 1\n" + "import \"save-loaded.lebm\"\n"
+      + "# interrupted (Ctrl-C) before it finished; not replayed:\n# ctrlc()\n"
+      + "# :load \(loaded) again (its definitions come from the import above)\n"
+      + "# :load \(bad) stopped with an error; not replayed\ndefined\n")
   }
 
   @Test func figuresArePrintedWithSizeAndDimensions() {

@@ -97,7 +97,7 @@ struct ScalarStyle {
     let finite = values.filter(\.isFinite)
     let magnitudes = finite.map { Swift.abs($0) }.filter { $0 > 0 }
     let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
-    if finite.allSatisfy({ $0 == $0.rounded() }) && largest < 1e9 {
+    if finite.allSatisfy({ $0 == $0.rounded() }) && largest < 1e8 {
       kind = .integer
     } else if largest >= 1e8 || smallest < 1e-4 || (smallest > 0 && largest / smallest >= 1e5) {
       kind = .scientific

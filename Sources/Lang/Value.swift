@@ -251,6 +251,10 @@ extension Value: CustomStringConvertible {
   /// functions as `<fn name(a, b)>`.
   public var description: String { format(quoted: true, depth: 0) }
 
+  /// A one-line form, as the value shows inside a list (`:vars` lists these): tensors on one
+  /// line or as their statistics, handles as their summaries.
+  public var oneLine: String { format(quoted: true, depth: 1) }
+
   /// The `print` / `str` / interpolation form: like ``description`` but a top-level string is
   /// shown without quotes.
   public var displayString: String { format(quoted: false, depth: 0) }

@@ -76,7 +76,7 @@ public final class LangBackend: REPLBackend {
   }
 
   public func variables() -> [(name: String, summary: String)] {
-    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.description) }
+    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.oneLine) }
   }
 
   public func reset() {

@@ -154,7 +154,7 @@ func docParagraphs(_ doc: String) -> [(verbatim: Bool, text: String)] {
 /// `text` broken at spaces into lines of at most `width` columns (a longer word stays whole):
 /// the first line starts with `indent`, the others with `hanging`. Unchanged when width is nil.
 func wrapProse(_ text: String, width: Int?, indent: String, hanging: String) -> String {
-  guard let width else { return indent + text }
+  guard let width, indent.count + text.count > width else { return indent + text }
   var lines: [String] = [], line = indent, lineHasWord = false
   for word in text.split(separator: " ", omittingEmptySubsequences: true) {
     if lineHasWord && line.count + 1 + word.count > width {

@@ -10,16 +10,20 @@ enum Pager {
   /// Writes `text` through `console`: paged when `interactive` and stdin and stdout are
   /// terminals taller than the text, else whole.
   static func show(_ text: String, console: Console, interactive: Bool) {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    let rows = terminalRows()
-    guard interactive, isatty(0) != 0, isatty(1) != 0, let rows, lines.count > rows - 1 else {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    let rows = terminalRows(), columns = TerminalStyle.terminalWidth()
+    // The rows a line takes on screen (a line wider than the terminal wraps).
+    let height = lines.map { max(1, ($0.count + columns - 1) / max(columns, 1)) }
+    guard interactive, isatty(0) != 0, isatty(1) != 0, let rows, height.reduce(0, +) > rows - 1 else {
       console.out(text)
       return
     }
     var shown = 0
     var step = rows - 1
     while shown < lines.count {
-      let end = min(lines.count, shown + step)
+      var end = shown, used = 0
+      while end < lines.count, end == shown || used + height[end] <= step { used += height[end]; end += 1 }
       console.out(lines[shown..<end].map { $0 + "\n" }.joined())
       shown = end
       guard shown < lines.count else { break }

@@ -66,11 +66,23 @@ public final class Session {
   }
 
   /// The REPL commands, for `:help`: generated from ``SessionCommand/all``.
-  public static var commandHelp: String {
+  public static var commandHelp: String { commandHelp(width: nil) }
+
+  /// ``commandHelp`` with each summary wrapped at `width` columns (when given) under its column.
+  static func commandHelp(width: Int?) -> String {
     let rows = SessionCommand.all.map { c in (":" + c.names[0] + (c.argument.isEmpty ? "" : " " + c.argument), c.summary) }
-    let width = max(14, rows.map(\.0.count).max() ?? 0)
+    let column = max(14, rows.map(\.0.count).max() ?? 0) + 4
+    func wrapped(_ summary: String) -> String {
+      guard let width, column + summary.count > width else { return summary }
+      var lines: [String] = [], line = ""
+      for word in summary.split(separator: " ") {
+        if !line.isEmpty, column + line.count + 1 + word.count > width { lines.append(line); line = String(word) } else { line += (line.isEmpty ? "" : " ") + word }
+      }
+      lines.append(line)
+      return lines.joined(separator: "\n" + String(repeating: " ", count: column))
+    }
     return "REPL commands:\n"
-      + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+      + rows.map { "  " + $0.0 + String(repeating: " ", count: column - 2 - $0.0.count) + wrapped($0.1) }.joined(separator: "\n")
       + "\nCtrl-C stops a running loop between steps; at the prompt it clears the line."
   }
 

@@ -35,7 +35,8 @@ public struct SessionCommand {
     SessionCommand(names: ["help", "h", "?"], argument: "[name]",
                    summary: "help on a builtin, variable or group (plot, data, model, tensor); all without a name") { s, argument in
       // The commands first, then the builtins by group; paged on a terminal.
-      var text = argument.isEmpty ? Session.commandHelp + "\n" : ""
+      let width = isatty(1) != 0 ? TerminalStyle.terminalWidth() : nil
+      var text = argument.isEmpty ? Session.commandHelp(width: width) + "\n" : ""
       let help = s.backend.help(argument.isEmpty ? nil : argument)
       if !help.isEmpty { text += (text.isEmpty ? "" : "\n") + ensureNewline(help) }
       Pager.show(text, console: s.console, interactive: s.reader.isInteractive)

@@ -83,7 +83,7 @@ private enum CoreBuiltins {
               doc: "Stops with an error carrying `message` unless `cond` is true.", impl: assert),
       Builtin("error", params: [Param("message", .string)], doc: "Stops the script with an error carrying `message`.", impl: error),
       Builtin("help", params: [Param("name", .any, default: .none)],
-              doc: "help(name) shows a builtin's signature, defaults and doc (name as a string or the builtin itself);\nhelp() lists every builtin by group.",
+              doc: "help(name) shows a builtin's signature, defaults and doc (name as a string or the builtin itself),\na group by topic (help(\"plot\"), \"data\", \"model\", \"tensor\", \"core\") or a variable's type, value\nand the builtins that take it; help() lists every builtin by group.",
               impl: help),
     ]
   }
@@ -220,16 +220,16 @@ private enum CoreBuiltins {
   static func help(_ a: Args) throws -> Value {
     let interp = a.interpreter
     switch a["name"] {
-    case .none: a.write(interp.registry.index)
+    case .none: a.write(interp.registry.index(width: interp.textWidth))
     case .string(let n):
-      guard let text = interp.helpText(for: n) else {
-        let hint = suggestion(for: n, among: interp.registry.names).map { " (did you mean '\($0)'?)" } ?? ""
-        throw a.fail("no builtin or function named '\(n)'\(hint)")
+      guard let text = interp.help(for: n) else {
+        let hint = suggestion(for: n, among: interp.registry.names + interp.registry.groups.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+        throw a.fail("no builtin, function, variable or topic named '\(n)'\(hint); help() lists them all")
       }
       a.write(text)
-    case .builtin(let b): a.write(b.helpText)
+    case .builtin(let b): a.write(b.helpText(width: interp.textWidth))
     case .function(let f): a.write(f.helpText)
-    case let v: throw a.fail("'name' must be a string or a function, got \(shown(v))")
+    case let v: a.write(interp.valueHelp("value", v))
     }
     return .none
   }

@@ -4,6 +4,7 @@
 // the same way: `zeros: expected 1 to 2 arguments, got 4`, `randn: unknown keyword 'sape' (did you
 // mean 'shape'?)`, `sample_prior: 'steps' must be a positive integer, got -3`.
 import Engine
+import Support
 
 /// What a parameter accepts. Values are checked, and converted where noted, before the builtin runs.
 public indirect enum ParamType: Sendable {
@@ -139,9 +140,6 @@ public final class Builtin: @unchecked Sendable {
   /// The keyword names the builtin accepts.
   public var keywordNames: [String] { params.filter { !$0.variadic }.map(\.name) }
 
-  /// The first line of the doc.
-  public var summary: String { String(doc.split(separator: "\n", maxSplits: 1).first ?? "") }
-
   /// The text `help(name)` prints: the signature, the parameter types, then the doc.
   public var helpText: String {
     var s = signature + "    [\(group)]\n"
@@ -194,18 +192,8 @@ public final class BuiltinRegistry: @unchecked Sendable {
 
   public var names: [String] { byName.keys.sorted() }
 
-  /// The text `help()` prints: every builtin, grouped, with its summary.
-  public var index: String {
-    var s = ""
-    for g in groups {
-      s += "\(g.name) — \(g.summary)\n"
-      for b in g.builtins where byName[b.name] === b {
-        let sig = b.signature
-        s += "  " + sig + String(repeating: " ", count: max(1, 34 - sig.count)) + b.summary + "\n"
-      }
-    }
-    return s + "help(name) shows one builtin in full.\n"
-  }
+  /// The text `help()` prints: every builtin, grouped, with its first sentence (``index(width:)``).
+  public var index: String { index(width: nil) }
 }
 
 // MARK: - Arguments
@@ -364,33 +352,6 @@ func tensorFrom(_ v: Value) throws -> Tensor {
   default:
     throw BuiltinError("tensor: cannot make a tensor from \(shown(v))")
   }
-}
-
-/// Edit distance with adjacent transpositions (Damerau), for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
-  if a.isEmpty { return b.count }
-  if b.isEmpty { return a.count }
-  var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-  for i in 0...a.count { d[i][0] = i }
-  for j in 0...b.count { d[0][j] = j }
-  for i in 1...a.count {
-    for j in 1...b.count {
-      let cost = a[i - 1] == b[j - 1] ? 0 : 1
-      d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-    }
-  }
-  return d[a.count][b.count]
-}
-
-/// The closest candidate within a small edit distance, if any (ties: same length first, then
-/// alphabetical).
-func suggestion(for name: String, among candidates: [String]) -> String? {
-  let limit = name.count <= 3 ? 1 : 2
-  let scored = Set(candidates).filter { $0 != name && abs($0.count - name.count) <= limit }
-    .map { ($0, editDistance(name, $0), abs($0.count - name.count)) }.filter { $0.1 <= limit }
-  return scored.min { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }?.0
 }
 
 /// "expected 1 to 2 arguments", "expected 1 argument", "expected at least 1 argument".

@@ -1,6 +1,7 @@
 // Operators, indexing and fields: the value-level semantics behind the syntax.
 import Engine
 import Glibc
+import Support
 
 /// One evaluated item of an index: a value, or a slice with resolved bounds.
 enum IndexKey {

@@ -155,6 +155,8 @@ public final class Interpreter {
   /// The folder that relative paths of files a script writes (figures, checkpoints) are taken
   /// from; nil: the working directory.
   public var outputDirectory: String? = nil
+  /// The width `help` wraps its prose at (a REPL sets the terminal's); nil keeps docs as written.
+  public var textWidth: Int? = nil
 
   /// Arguments the script was started with (`lebm run FILE args…`), as the global `args`.
   public var arguments: [String] = [] {

@@ -8,8 +8,10 @@ import Engine
 public protocol OpaqueValue: AnyObject {
   /// The type name `type(x)` reports, e.g. `"latent_ebm"`.
   var typeName: String { get }
-  /// A one-line summary for echo and `print`.
+  /// A one-line summary, for the value inside a list or record.
   var summary: String { get }
+  /// What echo and `print` show for the value itself; may span lines (default ``summary``).
+  var display: String { get }
   /// Fields readable with `x.name`; nil when there is no such field.
   func field(_ name: String) -> Value?
   /// The names ``field(_:)`` answers, for completion.
@@ -24,6 +26,7 @@ public protocol OpaqueValue: AnyObject {
 }
 
 extension OpaqueValue {
+  public var display: String { summary }
   public func field(_ name: String) -> Value? { nil }
   public var fieldNames: [String] { [] }
   public var tensorView: Tensor? { nil }
@@ -244,9 +247,13 @@ extension Value: Equatable {
 }
 
 extension Value: CustomStringConvertible {
-  /// The echo form: strings quoted inside containers, tensors as the engine's summary,
+  /// The echo form: strings quoted inside containers, tensors as rows (on one line inside containers),
   /// functions as `<fn name(a, b)>`.
   public var description: String { format(quoted: true, depth: 0) }
+
+  /// A one-line form, as the value shows inside a list (`:vars` lists these): tensors on one
+  /// line or as their statistics, handles as their summaries.
+  public var oneLine: String { format(quoted: true, depth: 1) }
 
   /// The `print` / `str` / interpolation form: like ``description`` but a top-level string is
   /// shown without quotes.
@@ -267,11 +274,11 @@ extension Value: CustomStringConvertible {
     case .record(let r):
       if r.count == 0 { return "{}" }
       return "{" + r.pairs.map { "\(recordKey($0.0)): \($0.1.format(quoted: true, depth: depth + 1, limit: limit))" }.joined(separator: ", ") + "}"
-    case .tensor(let t): return t.description
+    case .tensor(let t): return depth == 0 ? t.description : t.inlineDescription
     case .function(let f):
       return "<fn \(f.decl.name ?? "")(\(f.decl.params.map(\.name).joined(separator: ", ")))>"
     case .builtin(let b): return "<builtin \(b.name)(\(b.params.map(\.name).joined(separator: ", ")))>"
-    case .opaque(let o): return o.summary
+    case .opaque(let o): return depth == 0 ? o.display : o.summary
     }
   }
 }

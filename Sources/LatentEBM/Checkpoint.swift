@@ -6,7 +6,8 @@ import Engine
 /// The whole state is kept: both nets (`generator.0.weight`, `energy.0.weight`, … in PyTorch's
 /// state_dict naming), both optimizers' moments, the persistent chains, and in the header's
 /// `__metadata__` the model's architecture (`model`) and the training settings, step, epoch and
-/// random state (`train`), the settings keyed by their names in ``TrainConfig/table``. Files are
+/// random state (`train`), the settings keyed by their names in ``TrainConfig/table``; the
+/// training history is the tensor `history` (a row per step, a column per statistic). Files are
 /// written to a temporary name and renamed, so a crash never leaves half a checkpoint; a
 /// truncated, corrupt or mismatched file is an error and nothing in memory changes.
 public enum Checkpoint {
@@ -28,7 +29,13 @@ public enum Checkpoint {
         for (i, v) in oe.secondMoments.enumerated() { tensors.append(("optimizer_e.v.\(i)", v)) }
       }
       if let p = t.persistent { tensors.append(("persistent_chains", p)) }
-      meta["train"] = try trainRecord(t).encoded()
+      var train = trainRecord(t)
+      if let (table, record) = historyTensor(t.history), case var .object(o) = train {
+        tensors.append(("history", table))
+        o["history"] = record
+        train = .object(o)
+      }
+      meta["train"] = try train.encoded()
     }
     try Safetensors.write(tensors, metadata: meta, to: path)
   }
@@ -53,6 +60,47 @@ public enum Checkpoint {
       "adam_steps_g": JSONValue(t.optimizerG.stepCount), "adam_steps_e": t.optimizerE.map { JSONValue($0.stepCount) } ?? .null,
       "rng": .array(t.rng.state.map { .unsigned($0) }),
     ])
+  }
+
+  /// The training history as a tensor `history` of shape `[steps, statistics]` and its record
+  /// `{columns: [names], steps: [[first, count], …]}` (runs of consecutive step numbers); nil
+  /// when nothing was trained.
+  static func historyTensor(_ h: TrainHistory) -> (Tensor, JSONValue)? {
+    guard h.count > 0 else { return nil }
+    let k = h.columns.count
+    var values = [Float](repeating: 0, count: h.count * k)
+    for (j, column) in h.columns.enumerated() { for (i, v) in column.enumerated() { values[i * k + j] = v } }
+    var runs: [[Int]] = []
+    for s in h.steps {
+      if let last = runs.last, last[0] + last[1] == s { runs[runs.count - 1][1] += 1 } else { runs.append([s, 1]) }
+    }
+    guard let table = try? Tensor(shape: [h.count, k], scalars: values) else { return nil }
+    return (table, .object(["columns": .array(TrainStats.names.map { .string($0) }),
+                            "steps": .array(runs.map { .array($0.map { JSONValue($0) }) })]))
+  }
+
+  /// The history a checkpoint holds (empty for files written before histories were kept);
+  /// columns are matched by name, a statistic the file lacks reads as NaN.
+  static func history(_ t: [String: JSONValue], _ tensors: [String: Tensor]) throws -> TrainHistory {
+    guard case let .object(h)? = t["history"], let table = tensors["history"] else { return TrainHistory() }
+    let bad = LatentEBMError.invalidArgument("corrupt training history")
+    guard let names = h["columns"]?.array?.compactMap(\.string), let runs = h["steps"]?.array,
+          table.rank == 2, table.shape[1] == names.count else { throw bad }
+    let n = table.shape[0]
+    var steps: [Int] = []
+    for run in runs {
+      guard let r = run.array?.compactMap(\.int), r.count == 2, (0...maximumSteps).contains(r[0]),
+            (0...(n - steps.count)).contains(r[1]) else { throw bad }
+      steps += (r[0]..<(r[0] + r[1]))
+    }
+    guard steps.count == n else { throw bad }
+    let values = table.scalars
+    let columns = TrainStats.names.map { name -> [Float] in
+      guard let j = names.firstIndex(of: name) else { return [Float](repeating: .nan, count: n) }
+      return (0..<n).map { values[$0 * names.count + j] }
+    }
+    guard let history = TrainHistory(steps: steps, columns: columns) else { throw bad }
+    return history
   }
 
   /// The most steps and epochs a checkpoint may claim: past them the learning rates would have
@@ -173,6 +221,7 @@ public enum Checkpoint {
       }
       trainer.persistent = p
     }
+    trainer.history = try history(t, tensors)
     trainer.applySchedule()
     return trainer
   }

@@ -68,6 +68,12 @@ public struct TrainConfig: Equatable, Sendable {
   /// Every setting's value, in table order.
   public var values: [(name: String, value: JSONValue)] { Self.table.map { ($0.name, $0.read(self)) } }
 
+  /// The settings that differ from the defaults, as `lr_g 0.001`, in table order.
+  public var changes: [String] {
+    let defaults = TrainConfig()
+    return Self.table.compactMap { s in s.read(self) == s.read(defaults) ? nil : "\(s.name) \(TrainSetting.shown(s.read(self)))" }
+  }
+
   /// These settings with `name` set to `value` (checked by the setting's rule).
   /// - Throws: for an unknown name, a value of the wrong kind, or one its rule rejects.
   public func setting(_ name: String, to value: JSONValue) throws -> TrainConfig {

@@ -44,6 +44,14 @@ public struct TrainHistory: Equatable, Sendable {
 
   public var count: Int { steps.count }
 
+  /// A history read back (from a checkpoint): `steps[i]` is the step of row `i` of every column.
+  /// Fails unless there is one column per ``TrainStats/names`` and every column has a value per step.
+  public init?(steps: [Int], columns: [[Float]]) {
+    guard columns.count == TrainStats.names.count, columns.allSatisfy({ $0.count == steps.count }) else { return nil }
+    self.steps = steps
+    self.columns = columns
+  }
+
   mutating func append(_ s: TrainStats) {
     steps.append(s.step)
     for (i, (_, v)) in s.values.enumerated() { columns[i].append(v) }

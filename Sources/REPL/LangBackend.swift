@@ -44,6 +44,7 @@ public final class LangBackend: REPLBackend {
   public func check(_ source: String) -> Completeness { Interpreter.check(source) }
 
   public func evaluate(_ source: String, file: String) -> EvalResult {
+    followTerminalWidth()
     let outcome = interpreter.run(source, file: file)
     let figures = interpreter.takeFigures()
     switch outcome {
@@ -74,12 +75,20 @@ public final class LangBackend: REPLBackend {
   }
 
   public func help(_ topic: String?) -> String {
-    guard let t = topic, !t.isEmpty else { return interpreter.registry.index }
-    return interpreter.helpText(for: t) ?? "no builtin or function named '\(t)'\n"
+    followTerminalWidth()
+    guard let t = topic, !t.isEmpty else { return interpreter.registry.index(width: interpreter.textWidth) }
+    if let text = interpreter.help(for: t) { return text }
+    let hint = suggestion(for: t, among: interpreter.registry.names + interpreter.variables.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+    return "no builtin, function, variable or topic named '\(t)'\(hint); :help lists them all\n"
+  }
+
+  /// Help wraps at the terminal's width when stdout is a terminal (read each time: windows resize).
+  private func followTerminalWidth() {
+    interpreter.textWidth = isatty(1) != 0 ? TerminalStyle.terminalWidth() : nil
   }
 
   public func variables() -> [(name: String, summary: String)] {
-    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.description) }
+    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.oneLine) }
   }
 
   public func reset() {

@@ -22,8 +22,37 @@ public final class Session {
   /// Entries that ran without error, for `:save`.
   public private(set) var transcript: [String] = []
 
+  /// Files `:load` ran, as absolute paths, so `:save` writes each once as an `import`.
+  private var loadedFiles: Set<String> = []
+
+  /// Records a file `:load` ran for `:save`: `import "PATH"` the first time (an import runs a
+  /// file once per session, as `:load` ran it), a comment when it is loaded again.
+  func rememberLoad(_ path: String, result: EvalResult) {
+    guard !result.failed else {
+      let why = result.interrupted ? "was interrupted (Ctrl-C)" : "stopped with an error"
+      transcript.append("# :load \(path) \(why); not replayed")
+      return
+    }
+    let absolute = absolutePath(path)
+    if loadedFiles.insert(absolute).inserted {
+      transcript.append("import \"\(absolute)\"")
+    } else {
+      transcript.append("# :load \(path) again (its definitions come from the import above)")
+    }
+  }
+
+  /// The transcript as `:save` writes it to `file`: imports of files in the saved file's folder
+  /// (or below) relative to it, as `import` resolves them.
+  func savedText(for file: String) -> String {
+    let folder = absolutePath(file).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/"
+    return transcript.map { entry -> String in
+      let prefix = "import \"" + folder
+      return ensureNewline(entry.hasPrefix(prefix) ? "import \"" + entry.dropFirst(prefix.count) : entry)
+    }.joined()
+  }
+
   /// Empties ``transcript`` (`:reset`).
-  func forgetTranscript() { transcript.removeAll() }
+  func forgetTranscript() { transcript.removeAll(); loadedFiles.removeAll() }
 
   /// A session; nothing is read until ``run()``.
   public init(
@@ -37,11 +66,23 @@ public final class Session {
   }
 
   /// The REPL commands, for `:help`: generated from ``SessionCommand/all``.
-  public static var commandHelp: String {
+  public static var commandHelp: String { commandHelp(width: nil) }
+
+  /// ``commandHelp`` with each summary wrapped at `width` columns (when given) under its column.
+  static func commandHelp(width: Int?) -> String {
     let rows = SessionCommand.all.map { c in (":" + c.names[0] + (c.argument.isEmpty ? "" : " " + c.argument), c.summary) }
-    let width = max(14, rows.map(\.0.count).max() ?? 0)
+    let column = max(14, rows.map(\.0.count).max() ?? 0) + 4
+    func wrapped(_ summary: String) -> String {
+      guard let width, column + summary.count > width else { return summary }
+      var lines: [String] = [], line = ""
+      for word in summary.split(separator: " ") {
+        if !line.isEmpty, column + line.count + 1 + word.count > width { lines.append(line); line = String(word) } else { line += (line.isEmpty ? "" : " ") + word }
+      }
+      lines.append(line)
+      return lines.joined(separator: "\n" + String(repeating: " ", count: column))
+    }
     return "REPL commands:\n"
-      + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+      + rows.map { "  " + $0.0 + String(repeating: " ", count: column - 2 - $0.0.count) + wrapped($0.1) }.joined(separator: "\n")
       + "\nCtrl-C stops a running loop between steps; at the prompt it clears the line."
   }
 
@@ -107,7 +148,16 @@ public final class Session {
     let backend = self.backend
     let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
     show(result)
-    if !result.failed, file == fileName { transcript.append(source) }
+    if file == fileName {
+      if !result.failed {
+        transcript.append(source)
+      } else if result.interrupted {
+        // Kept for `:save` as a comment: what ran before Ctrl-C stays in the session but would
+        // not replay the same way.
+        transcript.append("# interrupted (Ctrl-C) before it finished; not replayed:\n"
+          + source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n"))
+      }
+    }
     if status == 0, result.failed {
       status = result.interrupted ? 130 : result.isSyntaxError ? 65 : 70
     }
@@ -187,6 +237,15 @@ func trimmed(_ s: String) -> String {
 }
 
 func ensureNewline(_ s: String) -> String { s.hasSuffix("\n") ? s : s + "\n" }
+
+/// `path` from the root: relative paths are taken from the current folder.
+func absolutePath(_ path: String) -> String {
+  guard !path.hasPrefix("/") else { return path }
+  var buffer = [CChar](repeating: 0, count: 4096)
+  guard getcwd(&buffer, buffer.count) != nil else { return path }
+  let folder = String(cString: buffer)
+  return (folder.hasSuffix("/") ? folder : folder + "/") + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+}
 
 /// A path argument with surrounding quotes removed.
 func unquote(_ s: String) -> String {

@@ -33,14 +33,13 @@ public struct SessionCommand {
   /// Every REPL command, in `:help` order.
   public static let all: [SessionCommand] = [
     SessionCommand(names: ["help", "h", "?"], argument: "[name]",
-                   summary: "help on a builtin or variable; this list without a name") { s, argument in
-      if argument.isEmpty {
-        s.console.out(Session.commandHelp + "\n")
-        let overview = s.backend.help(nil)
-        if !overview.isEmpty { s.console.out("\n" + ensureNewline(overview)) }
-      } else {
-        s.console.out(ensureNewline(s.backend.help(argument)))
-      }
+                   summary: "help on a builtin, variable or group (plot, data, model, tensor); all without a name") { s, argument in
+      // The commands first, then the builtins by group; paged on a terminal.
+      let width = isatty(1) != 0 ? TerminalStyle.terminalWidth() : nil
+      var text = argument.isEmpty ? Session.commandHelp(width: width) + "\n" : ""
+      let help = s.backend.help(argument.isEmpty ? nil : argument)
+      if !help.isEmpty { text += (text.isEmpty ? "" : "\n") + ensureNewline(help) }
+      Pager.show(text, console: s.console, interactive: s.reader.isInteractive)
       return .done
     },
     SessionCommand(names: ["vars"], argument: "", summary: "the variables defined so far") { s, _ in
@@ -76,13 +75,15 @@ public struct SessionCommand {
       }
       do throws(FileError) {
         let path = unquote(argument)
-        s.run(stripShebang(try readTextFile(path)), file: path)
+        let result = s.run(stripShebang(try readTextFile(path)), file: path)
+        s.rememberLoad(path, result: result)
       } catch {
         s.console.err("cannot read '\(error.path)': \(error.problem)\n")
       }
       return .done
     },
-    SessionCommand(names: ["save"], argument: "FILE", summary: "write the entries that ran without error to FILE") {
+    SessionCommand(names: ["save"], argument: "FILE",
+                   summary: "write the session to FILE as a script: entries that ran, :load as import, Ctrl-C'd ones as comments") {
       s, argument in
       guard !argument.isEmpty else {
         s.console.err(SessionCommand.named("save")!.usage)
@@ -90,7 +91,7 @@ public struct SessionCommand {
       }
       let path = unquote(argument)
       do throws(FileError) {
-        try writeFile(path, s.transcript.map { ensureNewline($0) }.joined())
+        try writeFile(path, s.savedText(for: path))
         s.console.out("saved \(s.transcript.count) entries to \(path)\n")
       } catch {
         s.console.err("cannot write '\(error.path)': \(error.problem)\n")

@@ -66,6 +66,8 @@ public final class TutorialPlayer {
         console.out("\n")
       case .command(let words):
         if !command(words) { return 0 }
+      case .misspelt(let word, let meant):
+        console.err("'\(word)' is not a tutorial command or a name in this session; did you mean `\(meant)`? (help lists the commands)\n")
       case .colon(let line):
         if line.hasPrefix(":tutorial") {
           console.err("already in the tutorial; `quit` leaves it\n")
@@ -79,7 +81,16 @@ public final class TutorialPlayer {
     }
   }
 
-  enum Entry: Equatable { case command([String]), colon(String), code(String), cancelled, end }
+  enum Entry: Equatable { case command([String]), colon(String), code(String), misspelt(String, String), cancelled, end }
+
+  /// The tutorial command a lone unknown word is a typo of (`nxt` → `next`), unless the session
+  /// knows the word as a variable or builtin.
+  func misspeltCommand(_ words: [String]) -> String? {
+    guard words.count == 1, words[0].allSatisfy({ $0.isLetter }) else { return nil }
+    let word = words[0]
+    guard let meant = suggestion(for: word.lowercased(), among: ["next", "back", "again", "steps", "lessons", "lesson", "help", "quit"]) else { return nil }
+    return backend.completions(for: word, cursor: word.count).contains(word) ? nil : meant
+  }
 
   static let commandWords: Set<String> = ["next", "n", "back", "b", "again", "a", "quit", "q", "exit", "help", "h", "?", "steps", "lessons", "lesson"]
 
@@ -89,6 +100,7 @@ public final class TutorialPlayer {
       if t.hasPrefix(":") { return .take(.colon(t)) }
       let words = t.split(separator: " ").map(String.init)
       if let first = words.first, Self.commandWords.contains(first.lowercased()), isCommand(words) { return .take(.command(words)) }
+      if let meant = misspeltCommand(words) { return .take(.misspelt(words[0], meant)) }
       return .code
     }
     switch read {
@@ -120,7 +132,8 @@ public final class TutorialPlayer {
     case "help", "h", "?":
       console.out(Self.help + "\n")
     case "next", "n":
-      if current < steps.count, !ran.contains(current), !runStep(current) {
+      // The step on screen runs unless it already ran while shown (after `back` it runs again).
+      if current < steps.count, !ranWhileShown, !runStep(current) {
         // Interrupted (Ctrl-C): stay on this step; Enter runs it again.
         console.out(style.dim("(interrupted; still at step \(current + 1) · Enter runs it again)") + "\n")
         return true
@@ -172,6 +185,8 @@ public final class TutorialPlayer {
 
   private var atEnd = false
   private var loaded = false
+  /// Whether the step on screen ran since ``showStep()`` showed it.
+  private var ranWhileShown = false
 
   func firstLine(_ step: TutorialStep) -> String {
     for line in step.text.split(separator: "\n") {
@@ -208,6 +223,7 @@ public final class TutorialPlayer {
   /// Shows the text and code of the current step, then the hint line.
   func showStep() {
     guard steps.indices.contains(current) else { return }
+    ranWhileShown = false
     let step = steps[current]
     console.out("\n" + style.dim("── step \(current + 1)/\(steps.count) · \(lesson.name) ──") + "\n")
     if !trimmed(step.text).isEmpty { console.out(TerminalMarkdown.render(step.text, style: style)) }
@@ -239,6 +255,7 @@ public final class TutorialPlayer {
     lastRun = i
     if session.run(source, file: lesson.path).interrupted { return false }
     ran.insert(i)
+    if i == current { ranWhileShown = true }
     return true
   }
 }

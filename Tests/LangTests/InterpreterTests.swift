@@ -75,7 +75,7 @@ extension LangSuite {
     #expect(echo("fn(v) { v }") == "<fn (v)>")
     #expect(echo("zeros") == "<builtin zeros(shape, grad)>")
     #expect(echo("x = 1") == "none")
-    #expect(echo("ones([2, 2])") == "tensor[2, 2] [1, 1, 1, 1]")
+    #expect(echo("ones([2, 2])") == "tensor([[1, 1],\n        [1, 1]])")
     #expect(echo("1.5") == "1.5")
   }
 

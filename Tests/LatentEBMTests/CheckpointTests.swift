@@ -35,6 +35,43 @@ import Support
     #expect(a == b)
   }
 
+  @Test func historyRoundTripsAndOlderFilesLoadWithout() throws {
+    var rng = RandomGenerator(seed: 4)
+    let m = try LatentEBM(energy: EnergyNet(latent: 2, hidden: [4], using: &rng), generator: Generator(latent: 2, hidden: [4], output: 3, using: &rng))
+    var c = TrainConfig(); c.prior.steps = 2; c.posterior.steps = 2
+    let t = try Trainer(model: m, config: c, seed: 1)
+    let x = try Tensor.randn([4, 3], using: &rng)
+    for _ in 0..<3 { _ = try t.step(x) }
+    let (path, remove) = try tempPath("history.safetensors")
+    defer { remove() }
+    try Checkpoint.save(m, trainer: t, to: path)
+    let loaded = try #require(try Checkpoint.load(path).trainer)
+    #expect(loaded.history.steps == [1, 2, 3])
+    #expect(loaded.history == t.history)
+    // Steps continue after the loaded ones, and the next save keeps them all as one run.
+    _ = try loaded.step(x)
+    try Checkpoint.save(m, trainer: loaded, to: path)
+    #expect(try #require(try Checkpoint.load(path).trainer).history.steps == [1, 2, 3, 4])
+
+    // A checkpoint written before histories were kept: no `history` tensor or record.
+    var (tensors, meta) = try Safetensors.read(path)
+    tensors["history"] = nil
+    guard case var .object(train) = try JSONValue.decode(meta["train"] ?? "") else { Issue.record("no train record"); return }
+    let historyRecord = train["history"]
+    train["history"] = nil
+    meta["train"] = try JSONValue.object(train).encoded()
+    try Safetensors.write(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: meta, to: path)
+    let old = try #require(try Checkpoint.load(path).trainer)
+    #expect(old.step == 4 && old.history.count == 0)
+
+    // A history whose runs claim more steps than its table holds is an error, not a trap.
+    tensors["history"] = try Tensor(shape: [1, TrainStats.names.count], scalars: [Float](repeating: 1, count: TrainStats.names.count))
+    train["history"] = historyRecord
+    meta["train"] = try JSONValue.object(train).encoded()
+    try Safetensors.write(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: meta, to: path)
+    #expect(throws: LatentEBMError.self) { try Checkpoint.load(path) }
+  }
+
   @Test func convGeneratorRoundTrip() throws {
     var rng = RandomGenerator(seed: 2)
     let m = try LatentEBM(energy: nil, generator: Generator(latent: 4, imageSize: 28, channels: 1, ngf: 2, using: &rng))

@@ -78,7 +78,7 @@ extension REPLSuites {
       #expect(Session.commandHelp.contains("  :\(c.names[0])"))
       #expect(SessionCommand.named(c.names.last!)?.names == c.names)
     }
-    #expect(Session.commandHelp.hasPrefix("REPL commands:\n  :help [name]    help on a builtin or variable"))
+    #expect(Session.commandHelp.hasPrefix("REPL commands:\n  :help [name]    help on a builtin, variable or group"))
     #expect(SessionCommand.named("nope") == nil)
   }
 }

@@ -162,6 +162,20 @@ extension REPLSuites {
     #expect((try? readTextFile(path)) == "a = 1\nfn f(x) {\nx\n}\n")
   }
 
+  @Test func saveWritesLoadsAsImportsAndInterruptedEntriesAsComments() throws {
+    let loaded = temporaryPath("save-loaded.lebm"), bad = temporaryPath("save-bad.lebm"), path = temporaryPath("save-faithful.lebm")
+    defer { unlink(loaded); unlink(bad); unlink(path) }
+    writeText(loaded, "defined = 5\n")
+    writeText(bad, "missing\n")
+    let (text, _, _) = runSession(["a = 1", ":load \(loaded)", "ctrlc()", ":load \(loaded)", ":load \(bad)", "defined", ":save \(path)"])
+    #expect(text.out.contains("saved 6 entries"), "\(text.all)")
+    // The loaded file sits beside the saved one, so its import is relative (as import resolves it).
+    #expect((try? readTextFile(path)) == "a = 1\n" + "import \"save-loaded.lebm\"\n"
+      + "# interrupted (Ctrl-C) before it finished; not replayed:\n# ctrlc()\n"
+      + "# :load \(loaded) again (its definitions come from the import above)\n"
+      + "# :load \(bad) stopped with an error; not replayed\ndefined\n")
+  }
+
   @Test func figuresArePrintedWithSizeAndDimensions() {
     let path = temporaryPath("fig.png")
     defer { unlink(path) }

@@ -95,6 +95,19 @@ extension REPLSuites {
       #expect(reader.history == ["x * 2"])
     }
 
+    @Test func nextAfterBackRunsTheStepAndTyposSuggestACommand() {
+      let dir = temporaryFolder("lessons")
+      defer { removeFolder(dir) }
+      writeLessons(in: dir)
+      let backend = FakeBackend()
+      // Enter runs step 1; back shows it again; next runs it again (as help says) and moves on.
+      let (out, _) = play(["", "back", "next", "nxt", "q"], dir: dir, backend: backend)
+      #expect(backend.evaluated.filter { $0.hasSuffix("x = 40\nprint(x)\nx") }.count == 2, "\(backend.evaluated)")
+      #expect(out.components("── step 2/3").count == 3)
+      #expect(out.contains("'nxt' is not a tutorial command or a name in this session; did you mean `next`?"), "\(out)")
+      #expect(!backend.evaluated.contains("nxt"), "a typo of a command is not run as code")
+    }
+
     @Test func lastStepLeadsToTheNextLesson() {
       let dir = temporaryFolder("lessons")
       defer { removeFolder(dir) }

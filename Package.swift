@@ -61,7 +61,7 @@ let package = Package(
     .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
     .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),
-    .testTarget(name: "KernelTests", dependencies: ["Kernel", "REPL", "Support"], resources: [.copy("Resources")]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel", "Support"], exclude: ["Resources"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -3,7 +3,8 @@
 // Layers, each a target that depends only on targets below it and declares exactly the modules
 // it imports (Tests/PackageTests checks this):
 //   - the `lebm` executable: the command line's table of commands, plus `lebm bench`;
-//   - Kernel: the Jupyter kernel (ZeroMQ, signed messages) over the REPL's backend;
+//   - Kernel (and the `lebm-kernel` program): the Jupyter kernel (ZeroMQ, signed messages) over
+//     the REPL's backend;
 //   - REPL: the read-eval-print loop, notebooks, the tutorial and the command-line parser, which
 //     see the language only through Lang;
 //   - Lang: the lebm language, its interpreter and its builtins;
@@ -26,6 +27,7 @@ let package = Package(
   name: "lebm",
   products: [
     .executable(name: "lebm", targets: ["lebm"]),
+    .executable(name: "lebm-kernel", targets: ["lebm-kernel"]),
     .library(name: "Engine", targets: ["Engine"]),
   ],
   targets: [
@@ -51,7 +53,10 @@ let package = Package(
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine", "Support"]),
     .target(name: "Kernel", dependencies: ["REPL", "Lang", "Support", "CZMQ", "COpenSSL"]),
-    .executableTarget(name: "lebm", dependencies: ["REPL", "Kernel", "LatentEBM"]),
+    .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM", "Support"]),
+    // The kernel is its own program so that `lebm` does not load ZeroMQ and OpenSSL at start-up;
+    // `lebm kernel …` replaces itself with it.
+    .executableTarget(name: "lebm-kernel", dependencies: ["Kernel", "REPL"]),
 
     .testTarget(name: "PackageTests"),
     .testTarget(name: "SupportTests", dependencies: ["Support"]),

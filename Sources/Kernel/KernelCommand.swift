@@ -1,5 +1,6 @@
 // `lebm kernel -f CONNECTION_FILE` (the kernel, started by Jupyter) and `lebm kernel install`
-// (writes the kernelspec that tells Jupyter how to start it).
+// (writes the kernelspec that tells Jupyter how to start it). The `lebm-kernel` program runs
+// this row; `lebm kernel …` execs that program.
 import Glibc
 import REPL
 import Support
@@ -63,7 +64,7 @@ public enum KernelCommand {
     return home + "/.local/share/jupyter/kernels/lebm"
   }
 
-  /// kernel.json for the lebm binary at `executable`.
+  /// kernel.json for the lebm binary at `executable` (which starts `lebm-kernel` beside it).
   public static func kernelSpec(executable: String) -> JSONValue {
     .object([
       "argv": .array([.string(executable), "kernel", "-f", "{connection_file}"]),
@@ -78,8 +79,8 @@ public enum KernelCommand {
       console.err("lebm kernel install: no HOME; give --prefix P\n")
       return 64
     }
-    guard let exe = executablePath() else {
-      console.err("lebm kernel install: cannot find this program's path (/proc/self/exe)\n")
+    guard let exe = siblingExecutable("lebm") else {
+      console.err("lebm kernel install: no lebm program beside this one (\(executableFolder() ?? "?"))\n")
       return 69
     }
     do throws(FileError) {

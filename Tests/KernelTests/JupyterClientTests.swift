@@ -93,3 +93,21 @@ enum JupyterPython {
     #expect(output.contains("all checks passed"), "\(output)")
   }
 }
+
+@Suite struct KernelCommandTests {
+  /// `lebm kernel` without a connection file, with an unknown action or an unreadable file fails
+  /// with a message; `install --prefix` writes kernel.json naming the lebm binary.
+  @Test(.enabled(if: JupyterPython.lebm != nil))
+  func usageErrorsAndInstall() throws {
+    guard let lebm = JupyterPython.lebm else { return }
+    #expect(JupyterPython.run([lebm, "kernel"]).0 == 64)
+    #expect(JupyterPython.run([lebm, "kernel", "uninstall"]).0 == 64)
+    let (status, output) = JupyterPython.run([lebm, "kernel", "-f", "/nonexistent/kernel.json"])
+    #expect(status == 66 && output.contains("cannot read the connection file '/nonexistent/kernel.json'"), "\(output)")
+    let tmp = try makeTemporaryDirectory(prefix: "lebm-kernel-install")
+    defer { try? removeTree(tmp) }
+    #expect(JupyterPython.run([lebm, "kernel", "install", "--prefix", tmp]).0 == 0)
+    let spec = try JSONValue.decode(try readTextFile(tmp + "/share/jupyter/kernels/lebm/kernel.json"))
+    #expect(spec["argv"] == [.string(lebm), "kernel", "-f", "{connection_file}"])
+  }
+}

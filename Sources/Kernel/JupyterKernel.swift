@@ -67,7 +67,14 @@ public final class JupyterKernel: @unchecked Sendable {
       }
     }
     publish("status", ["execution_state": .string("starting")], parent: nil)
+    // Jupyter names its own process in JPY_PARENT_PID: when that process is gone (we were
+    // handed to init), nobody can shut the kernel down, so it stops itself.
+    let parent = environmentValue("JPY_PARENT_PID").flatMap { Int32($0) }.flatMap { $0 > 1 ? $0 : nil }
     while !stopping.load(ordering: .relaxed) {
+      if let parent, getppid() != parent {
+        log("lebm kernel: the Jupyter process \(parent) is gone; stopping\n")
+        break
+      }
       guard shell.poll(milliseconds: 100) else { continue }
       switch shell.receive() {
       case .frames(let f): serve(f, on: shell)

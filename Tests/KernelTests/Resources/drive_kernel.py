@@ -24,9 +24,14 @@ os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
 from jupyter_client.manager import KernelManager  # noqa: E402
 
 
+km = None
+
+
 def check(cond, what, detail=""):
     if not cond:
         print(f"FAIL: {what} {detail}", flush=True)
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=True)
         sys.exit(1)
     print(f"ok: {what}", flush=True)
 

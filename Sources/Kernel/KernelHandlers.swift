@@ -86,7 +86,8 @@ extension JupyterKernel {
     ]
   }
 
-  /// `help(name)` for the name under the cursor; a variable's summary when it is not a function.
+  /// `help(name)` for the name under the cursor (or, between a call's parentheses, for the call);
+  /// a variable's summary when it is not a function.
   func inspect(_ code: String, cursor: Int?) -> [String: JSONValue] {
     let scalars = Array(code.unicodeScalars)
     let at = min(max(0, cursor ?? scalars.count), scalars.count)
@@ -94,7 +95,10 @@ extension JupyterKernel {
     var start = at, end = at
     while start > 0, isName(scalars[start - 1]) { start -= 1 }
     while end < scalars.count, isName(scalars[end]) { end += 1 }
-    let name = String(String.UnicodeScalarView(scalars[start..<end]))
+    var name = String(String.UnicodeScalarView(scalars[start..<end]))
+    // Not on a name, but right after `train(` or between its arguments: the call's name.
+    let (line, _, _) = Self.lineBefore(code, cursor: at)
+    if name.isEmpty, let callee = CompletionWord.enclosingCall(in: line, cursor: line.count) { name = callee }
     var text: String? = nil
     if !name.isEmpty {
       if let lang = backend as? LangBackend {

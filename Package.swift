@@ -3,6 +3,8 @@
 // Layers, each a target that depends only on targets below it and declares exactly the modules
 // it imports (Tests/PackageTests checks this):
 //   - the `lebm` executable: the command line's table of commands, plus `lebm bench`;
+//   - Kernel (and the `lebm-kernel` program): the Jupyter kernel (ZeroMQ, signed messages) over
+//     the REPL's backend;
 //   - REPL: the read-eval-print loop, notebooks, the tutorial and the command-line parser, which
 //     see the language only through Lang;
 //   - Lang: the lebm language, its interpreter and its builtins;
@@ -10,7 +12,7 @@
 //     (figures as PNG), side by side;
 //   - Engine: tensors, autodiff, layers and optimisers, over OpenBLAS and the C kernels;
 //   - PNG, and the system libraries, each wrapped once;
-//   - Support: the few file, folder and clock helpers everything shares (Glibc only).
+//   - Support: the few file, folder, clock and JSON helpers everything shares.
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration, so `swift test` (a debug build) runs
@@ -25,6 +27,7 @@ let package = Package(
   name: "lebm",
   products: [
     .executable(name: "lebm", targets: ["lebm"]),
+    .executable(name: "lebm-kernel", targets: ["lebm-kernel"]),
     .library(name: "Engine", targets: ["Engine"]),
   ],
   targets: [
@@ -34,6 +37,8 @@ let package = Package(
     .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+    .systemLibrary(name: "CZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
     // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -48,7 +53,11 @@ let package = Package(
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine", "CCmark", "Support"]),
-    .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM"]),
+    .target(name: "Kernel", dependencies: ["REPL", "Lang", "Support", "CZMQ", "COpenSSL"]),
+    .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM", "Support"]),
+    // The kernel is its own program so that `lebm` does not load ZeroMQ and OpenSSL at start-up;
+    // `lebm kernel …` replaces itself with it.
+    .executableTarget(name: "lebm-kernel", dependencies: ["Kernel", "REPL"]),
 
     .testTarget(name: "PackageTests"),
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
@@ -58,6 +67,7 @@ let package = Package(
     .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
     .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel", "Support"], exclude: ["Resources"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -16,7 +16,7 @@ public enum CLI {
 
       usage:
         lebm                      start the REPL (reads stdin plainly when it is not a terminal)
-        lebm FILE.lebm [ARGS…]    run a script (also `#!/usr/bin/env lebm`)
+        lebm FILE.lebm [ARGS…]    run a script (also `#!/usr/bin/env lebm`; FILE.ipynb: its code cells)
         lebm run FILE [ARGS…]     the same
         lebm -e CODE [ARGS…]      run CODE and print its value
         lebm -                    run standard input as a script
@@ -131,6 +131,7 @@ public enum CLI {
   public static func runFile(
     _ path: String, arguments: [String], backend: REPLBackend, console: Console
   ) -> Int32 {
+    if path.hasSuffix(".ipynb") { return runNotebookFile(path, arguments: arguments, backend: backend, console: console) }
     let text: String
     do throws(FileError) {
       text = try readTextFile(path)
@@ -140,6 +141,24 @@ public enum CLI {
     }
     backend.arguments = arguments
     return evaluateScript(stripShebang(text), file: path, backend: backend, console: console)
+  }
+
+  /// `lebm page.ipynb`: the notebook's code cells in order, as one script would run; stops at the
+  /// first failure with its status.
+  static func runNotebookFile(
+    _ path: String, arguments: [String], backend: REPLBackend, console: Console
+  ) -> Int32 {
+    let notebook: Notebook
+    do throws(NotebookFileError) { notebook = try Ipynb.read(path) } catch {
+      console.err("lebm: \(error)\n")
+      return error.status
+    }
+    backend.arguments = arguments
+    for cell in notebook.cells where cell.kind == .code {
+      let status = evaluateScript(cell.source, file: path, backend: backend, console: console)
+      if status != 0 { return status }
+    }
+    return 0
   }
 
   /// Evaluates a whole script: output to stdout, the error to stderr; returns 0, 65, 70 or 130.
@@ -272,6 +291,7 @@ public enum Commands {
       CLI.runFile(args.positionals[0], arguments: args.rest, backend: context.backend(), console: context.console)
     },
     NotebookCommand.command,
+    ConvertCommand.command,
     Tutorial.commandRow,
   ]
 

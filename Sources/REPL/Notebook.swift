@@ -212,24 +212,26 @@ public enum NotebookRunner {
 
 // MARK: - The command
 
-/// `lebm notebook FILE [-o OUT.html|OUT.md] [--stop-on-error] [--quick]`.
+/// `lebm notebook FILE [-o OUT.html|OUT.md|OUT.ipynb] [--stop-on-error] [--quick]`.
 public enum NotebookCommand {
   /// Its row in the command table.
   public static let command = Command(
-    "notebook", summary: "run a notebook's cells into a page (HTML or Markdown)",
+    "notebook", summary: "run a notebook's cells into a page (HTML, Markdown or .ipynb)",
     arguments: [.required("FILE")],
     options: [
-      Option("-o", "--output", value: "OUT", help: "where the page goes: OUT.html, or OUT.md with figures in OUT_files/"),
+      Option("-o", "--output", value: "OUT", help: "where the page goes: OUT.html, OUT.md (figures in OUT_files/) or OUT.ipynb"),
       Option("--stop-on-error", help: "run no more cells after one fails"),
       Option("--no-input", help: "leave the code out of the page: outputs, figures and errors only (as nbconvert's)"),
       .quick,
     ],
     details: """
       Runs the cells of FILE (split by `# %%` lines; `# %% [markdown]` cells hold text in `#`
-      comments) in one session and writes a page with each cell's output, value, figures, time
-      and error. OUT defaults to FILE with .html; with .md, figures go to OUT_files/. Cells run
-      in FILE's folder (as Jupyter runs them), so relative paths are the notebook's; what they
-      print is shown here as they run.
+      comments; or the cells of a Jupyter notebook FILE.ipynb whose language is lebm) in one
+      session and writes a page with each cell's output, value, figures, time and error. OUT
+      defaults to FILE with .html; with .md, figures go to OUT_files/; .ipynb is nbformat 4.5
+      with the outputs, for JupyterLab and the lebm kernel. Cells run in FILE's folder (as
+      Jupyter runs them), so relative paths are the notebook's; what they print is shown here
+      as they run.
       Exit status: 0 when every cell ran, 70 when one failed (the page is written anyway).
       """
   ) { args, context in
@@ -238,20 +240,22 @@ public enum NotebookCommand {
       hideInput: args.has("--no-input"), context: context)
   }
 
-  /// Runs the notebook `input` and writes its page to `outputPath` (default: ``defaultOutput(for:)``).
+  /// Runs the notebook `input` (percent format, or an .ipynb) and writes its page to `outputPath`
+  /// (default: ``defaultOutput(for:)``): HTML, Markdown or .ipynb by its extension. An unknown
+  /// extension is a usage error (64) before anything runs.
   public static func run(
     _ input: String, output outputPath: String?, stopOnError: Bool, hideInput: Bool = false, context: CommandContext
   ) -> Int32 {
     let console = context.console
-    let text: String
-    do throws(FileError) {
-      text = try readTextFile(input)
-    } catch {
-      console.err("lebm notebook: cannot read '\(error.path)': \(error.problem)\n")
-      return 66
-    }
     let out = outputPath ?? defaultOutput(for: input)
-    let notebook = Notebook.parse(text)
+    guard let format = PageFormat(path: out) else {
+      return command.usageError("cannot write '\(out)': the page must end in .html, .md or .ipynb", console: console)
+    }
+    let notebook: Notebook
+    do throws(NotebookFileError) { notebook = try Notebook.read(input) } catch {
+      console.err("lebm notebook: \(error)\n")
+      return error.status
+    }
     let backend = context.backend()
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var number = 0
@@ -273,9 +277,12 @@ public enum NotebookCommand {
     }
     let title = baseName(input)
     do throws(FileError) {
-      if out.hasSuffix(".md") || out.hasSuffix(".markdown") {
+      switch format {
+      case .markdown:
         try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
-      } else {
+      case .ipynb:
+        try writeFile(out, (try? Ipynb.document(outcomes).encodedPretty()) ?? "")
+      case .html:
         try writeFile(out, NotebookHTML.page(
           outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out),
           hideInput: hideInput))
@@ -290,11 +297,25 @@ public enum NotebookCommand {
     return failures > 0 ? 70 : 0
   }
 
-  /// `dir/name.lebm` → `dir/name.html`.
+  /// `dir/name.lebm` → `dir/name.html` (and `name.ipynb` → `name.html`).
   public static func defaultOutput(for input: String) -> String {
     let name = baseName(input)
-    let stem = name.hasSuffix(".lebm") ? String(input.dropLast(5)) : input
+    let stem = name.hasSuffix(".lebm") ? String(input.dropLast(5))
+      : name.hasSuffix(".ipynb") ? String(input.dropLast(6)) : input
     return stem + ".html"
+  }
+
+  /// What `-o` writes, by the file's extension.
+  enum PageFormat {
+    case html, markdown, ipynb
+
+    init?(path: String) {
+      let name = baseName(path).lowercased()
+      if name.hasSuffix(".html") || name.hasSuffix(".htm") { self = .html }
+      else if name.hasSuffix(".md") || name.hasSuffix(".markdown") { self = .markdown }
+      else if name.hasSuffix(".ipynb") { self = .ipynb }
+      else { return nil }
+    }
   }
 
   /// Builtin and prelude names, for highlighting: the real interpreter's, else none.

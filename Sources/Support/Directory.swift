@@ -35,3 +35,12 @@ public func isDirectory(_ path: String) -> Bool {
   var st = stat()
   return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
 }
+
+/// Makes the folder `path` and any missing folders above it (like `mkdir -p`).
+public func makeFolders(_ path: String, mode: mode_t = 0o755) throws(FileError) {
+  var built = path.hasPrefix("/") ? "" : "."
+  for part in path.split(separator: "/") {
+    built += "/" + part
+    if mkdir(built, mode) != 0 && errno != EEXIST { throw FileError.errno(built) }
+  }
+}

@@ -11,12 +11,17 @@ public func environmentValue(_ name: String) -> String? {
   getenv(name).map { String(cString: $0) }
 }
 
-/// The folder holding this process's executable (read from /proc/self/exe), or nil.
-public func executableFolder() -> String? {
+/// The absolute path of this process's executable (read from /proc/self/exe), or nil.
+public func executablePath() -> String? {
   var buf = [CChar](repeating: 0, count: 4096)
   let n = readlink("/proc/self/exe", &buf, buf.count - 1)
   guard n > 0 else { return nil }
-  let path = String(cString: buf)
+  return String(cString: buf)
+}
+
+/// The folder holding this process's executable, or nil.
+public func executableFolder() -> String? {
+  guard let path = executablePath() else { return nil }
   return path.lastIndex(of: "/").map { String(path[..<$0]) }
 }
 

@@ -1,9 +1,10 @@
 // The `lebm` command: everything but `lebm bench` lives in the REPL module (`CLI.main`), so tests
-// can drive it; the program adds `bench`, which needs LatentEBM.
+// can drive it; the program adds `bench`, which needs LatentEBM, and `kernel`, which starts the
+// `lebm-kernel` program beside it (the Jupyter kernel).
 import Glibc
 import REPL
 
 InterruptSignal.install()
-let status = CLI.main(Array(CommandLine.arguments.dropFirst()), commands: Commands.all + [BenchCommand.command, ExportCommand.command])
+let status = CLI.main(Array(CommandLine.arguments.dropFirst()), commands: Commands.all + [BenchCommand.command, ExportCommand.command, KernelLauncher.command])
 fflush(stdout)
 exit(status)

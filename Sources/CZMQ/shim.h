@@ -1,0 +1,2 @@
+// ZeroMQ's C API (libzmq): the sockets the Jupyter kernel speaks over.
+#include <zmq.h>

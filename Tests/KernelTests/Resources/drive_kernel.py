@@ -1,0 +1,191 @@
+"""Drives `lebm kernel` through jupyter_client, as JupyterLab would, and checks every answer.
+
+usage: drive_kernel.py LEBM TMPDIR
+
+Installs the kernelspec into TMPDIR/prefix (JUPYTER_PATH points there), starts the kernel with
+KernelManager and checks: kernel_info, streamed prints (each `train` epoch line arrives while the
+cell runs), a figure as display_data image/png, execute_result, an error with lebm's message and
+location, completion, inspection, is_complete, an interrupt of a running `train` (state kept), and
+shutdown. Prints one `ok: ...` line per check; exits 1 with `FAIL: ...` at the first failure.
+"""
+import base64
+import os
+import subprocess
+import sys
+import time
+
+lebm, tmp = sys.argv[1], sys.argv[2]
+prefix = os.path.join(tmp, "prefix")
+subprocess.run([lebm, "kernel", "install", "--prefix", prefix], check=True)
+os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
+os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
+os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
+
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+
+km = None
+
+
+def check(cond, what, detail=""):
+    if not cond:
+        print(f"FAIL: {what} {detail}", flush=True)
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=True)
+        sys.exit(1)
+    print(f"ok: {what}", flush=True)
+
+
+def run(kc, code, timeout=60, on_message=None):
+    """Executes `code`; returns (reply content, [(arrival time, iopub message)])."""
+    msg_id = kc.execute(code)
+    messages = []
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        messages.append((time.monotonic(), msg))
+        if on_message:
+            on_message(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=timeout)
+    check(reply["parent_header"]["msg_id"] == msg_id, "the reply answers its request")
+    return reply["content"], messages
+
+
+def of_type(messages, kind):
+    return [m for _, m in messages if m["msg_type"] == kind]
+
+
+km = KernelManager(kernel_name="lebm")
+km.start_kernel(cwd=tmp)
+process = km.provisioner.process
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+
+info = kc.kernel_info(reply=True, timeout=30)["content"]
+check(info["language_info"]["name"] == "lebm" and info["language_info"]["file_extension"] == ".lebm",
+      "kernel_info names the language", info)
+check(info["protocol_version"] == "5.3", "protocol 5.3", info["protocol_version"])
+
+# A value, execute_input and execution_count.
+reply, msgs = run(kc, "x = 20\nx + 1")
+results = of_type(msgs, "execute_result")
+check(reply["status"] == "ok" and results and results[0]["content"]["data"]["text/plain"] == "21",
+      "execute_result carries the value", results)
+check(of_type(msgs, "execute_input") and of_type(msgs, "execute_input")[0]["content"]["code"].startswith("x = 20"),
+      "execute_input echoes the code")
+check(reply["execution_count"] == results[0]["content"]["execution_count"] >= 1, "execution_count")
+
+# Streamed output: each epoch line of `train` arrives while the cell runs.
+setup = ('seed(0)\nm = latent_ebm(energy_net(2, hidden: [8]), generator(2, hidden: [8], out: 2))\n'
+         'd = toy("8gaussians", n: 400)\nprint("model ready")')
+reply, msgs = run(kc, setup)
+streams = of_type(msgs, "stream")
+check(reply["status"] == "ok" and "model ready" in "".join(s["content"]["text"] for s in streams),
+      "print reaches the client as a stream", msgs)
+sent = time.monotonic()
+reply, msgs = run(kc, 'print("before")\ntrain(m, toy("8gaussians", n: 3000), epochs: 6, every: 1)\nprint("after")')
+idle = msgs[-1][0]
+streams = [(t, m) for t, m in msgs if m["msg_type"] == "stream"]
+text = "".join(m["content"]["text"] for _, m in streams)
+check(reply["status"] == "ok" and "before" in text and "after" in text and "epoch 6/6" in text,
+      "train's epoch lines are streamed", text)
+check(len(streams) >= 7, "one stream message per print and epoch line", len(streams))
+first = next(t for t, m in streams if "before" in m["content"]["text"])
+last = next(t for t, m in streams if "after" in m["content"]["text"])
+# Sent as they are printed, the first and last lines are as far apart as the cell ran; sent
+# together at the end, they would arrive within a millisecond or so.
+check(last - first > 0.5 * (idle - sent),
+      f"the prints arrive as they happen, not together at the end ({last - first:.3f} s apart in a {idle - sent:.3f} s cell)",
+      (last - first, idle - sent))
+
+# A figure: display_data with a PNG.
+reply, msgs = run(kc, 'plot_scatter(randn([50, 2]), "scatter.png", title: "kernel test")')
+shown = of_type(msgs, "display_data")
+check(reply["status"] == "ok" and len(shown) == 1 and "image/png" in shown[0]["content"]["data"],
+      "a figure arrives as display_data image/png", msgs)
+png = base64.b64decode(shown[0]["content"]["data"]["image/png"])
+check(png[:8] == b"\x89PNG\r\n\x1a\n", "the display_data is a PNG")
+check(not of_type(msgs, "execute_result"), "a cell ending in the figure's path does not echo the path")
+
+# An error: lebm's message and location.
+reply, msgs = run(kc, "y = 1\ny + nope")
+errors = of_type(msgs, "error")
+check(reply["status"] == "error" and errors, "an error is reported", reply)
+check("nope" in errors[0]["content"]["evalue"], "evalue is lebm's message", errors[0]["content"])
+check(any(":2:" in line for line in errors[0]["content"]["traceback"]),
+      "the traceback gives the line", errors[0]["content"]["traceback"])
+
+# Completion: builtins, variables, fields.
+def complete(code, cursor=None):
+    return kc.complete(code, cursor_pos=cursor, reply=True, timeout=30)["content"]
+
+c = complete("tra")
+check("train" in c["matches"] and c["cursor_start"] == 0 and c["cursor_end"] == 3, "completes a builtin", c)
+c = complete("a = 1\nprint(x")
+check("x" in c["matches"] and c["cursor_start"] == 12, "completes a variable on a later line", c)
+c = complete("m.ste")
+check("steps" in c["matches"] and c["cursor_start"] == 2, "completes a field", c)
+
+# Inspection: help(name).
+r = kc.inspect("train(m, d)", cursor_pos=2, reply=True, timeout=30)["content"]
+check(r["found"] and "train(" in r["data"]["text/plain"], "inspect shows help(train)", r)
+r = kc.inspect("train(m, ", cursor_pos=9, reply=True, timeout=30)["content"]
+check(r["found"] and "train(" in r["data"]["text/plain"], "inspect inside a call shows the call's help", r)
+r = kc.inspect("x", cursor_pos=1, reply=True, timeout=30)["content"]
+check(r["found"] and r["data"]["text/plain"] == "x = 20\n", "inspect of a variable shows its value", r)
+r = kc.inspect("no_such_name", cursor_pos=3, reply=True, timeout=30)["content"]
+check(r["status"] == "ok" and not r["found"], "inspect of an unknown name finds nothing", r)
+
+# is_complete from the parser.
+def is_complete(code):
+    msg_id = kc.is_complete(code)
+    reply = kc.get_shell_msg(timeout=30)
+    check(reply["parent_header"]["msg_id"] == msg_id, "the is_complete reply answers its request")
+    return reply["content"]["status"]
+
+check(is_complete("1 + 1") == "complete", "is_complete: complete")
+check(is_complete("for i in 1..3 {") == "incomplete", "is_complete: an open block")
+check(is_complete("1 +)") == "invalid", "is_complete: invalid")
+
+# Interrupt a long `train`: the cell stops, the session keeps its state.
+seen_epoch = []
+def watch(msg):
+    if msg["msg_type"] == "stream" and "epoch 2/" in msg["content"]["text"] and not seen_epoch:
+        seen_epoch.append(True)
+        km.interrupt_kernel()
+
+started = time.monotonic()
+reply, msgs = run(kc, "train(m, d, epochs: 100000, every: 1)\nprint(\"not reached\")", on_message=watch)
+check(seen_epoch, "train ran until interrupted")
+check(reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", "the interrupted cell reports it", reply)
+check(time.monotonic() - started < 60, "the interrupt stopped the cell promptly")
+text = "".join(m["content"]["text"] for m in of_type(msgs, "stream"))
+check("not reached" not in text, "the rest of the cell did not run")
+reply, msgs = run(kc, "m.steps > 6")
+results = of_type(msgs, "execute_result")
+check(results and results[0]["content"]["data"]["text/plain"] == "true", "state is kept after the interrupt", msgs)
+reply, msgs = run(kc, "x")
+check(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "20", "variables survive the interrupt")
+
+# Shutdown reaches a busy kernel (control is served on its own thread): start a long `train`,
+# wait for its first epoch line, then ask the kernel to shut down.
+busy_id = kc.execute("train(m, d, epochs: 100000, every: 1)")
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    msg = kc.get_iopub_msg(timeout=60)
+    if msg["parent_header"].get("msg_id") == busy_id and msg["msg_type"] == "stream":
+        break
+kc.shutdown()
+try:
+    code = process.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    code = None
+check(code == 0, "shutdown_request ends a busy kernel with status 0", code)
+kc.stop_channels()
+km.cleanup_resources()
+print("all checks passed")

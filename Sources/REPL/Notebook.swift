@@ -116,6 +116,8 @@ public struct NotebookFigure: Equatable, Sendable {
   public var path: String
   /// The PNG's bytes, read right after the cell ran; nil when the file could not be read.
   public var png: [UInt8]?
+  /// How many PNG pixels make one CSS pixel on the page (2: drawn at twice the dpi for sharp screens).
+  public var scale: Int = 1
 }
 
 /// What running one cell gave.
@@ -156,7 +158,8 @@ public enum NotebookRunner {
     outcome.echo = result.echo
     outcome.error = result.interrupted ? "interrupted" : result.error
     outcome.interrupted = result.interrupted
-    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0)) }
+    let scale = max(1, Int(backend.figureScale.rounded()))
+    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0), scale: scale) }
     return outcome
   }
 
@@ -220,6 +223,8 @@ public enum NotebookCommand {
     let out = outputPath ?? defaultOutput(for: input)
     let notebook = Notebook.parse(text)
     let backend = context.backend()
+    // An HTML page shows each figure at its layout size from a PNG of twice the pixels.
+    if !(out.hasSuffix(".md") || out.hasSuffix(".markdown")) { backend.figureScale = 2 }
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var number = 0
     let outcomes = NotebookRunner.run(notebook, in: backend, file: input, stopOnError: stopOnError) { _, outcome in

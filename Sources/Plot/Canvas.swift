@@ -186,7 +186,7 @@ public final class Canvas {
   /// An image canvas of `width`×`height` layout units filled with `background`, drawn at `scale`
   /// output pixels per unit (2 for a 200-dpi PNG).
   /// - Throws: ``PlotError`` when a size is not between 1 and 16384 units, the pixel size exceeds
-  ///   16384, or `scale` is not in (0, 8].
+  ///   16384, or `scale` is not in (0, 12].
   public convenience init(width: Int, height: Int, background: Color = .white, scale: Double = 1) throws {
     try self.init(width: width, height: height, background: background, scale: scale, format: .png)
   }
@@ -201,8 +201,8 @@ public final class Canvas {
       throw PlotError("canvas", "size must be between 1 and 16384 pixels, got \(width)x\(height)")
     }
     let s = format == .png ? scale : 0.72
-    guard s.isFinite, s > 0, s <= 8 else {
-      throw PlotError("canvas", "scale must be in (0, 8], got \(scale)")
+    guard s.isFinite, s > 0, s <= 12 else {
+      throw PlotError("canvas", "scale must be in (0, 12], got \(scale)")
     }
     let pw = (Double(width) * s).rounded(.up)
     let ph = (Double(height) * s).rounded(.up)

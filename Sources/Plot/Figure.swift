@@ -365,8 +365,8 @@ struct PanelRenderer {
     let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / (tickH * 6.5))))
     let yTicks = ys.log ? Ticks.log(ys.lo, ys.hi) : Ticks.linear(ys.lo, ys.hi, target: yTarget)
     let xTicks = xs.log ? Ticks.log(xs.lo, xs.hi) : Ticks.linear(xs.lo, xs.hi, target: xTarget)
-    let yLabels = Ticks.labels(yTicks, log: ys.log)
-    let xLabels = Ticks.labels(xTicks, log: xs.log)
+    let yLabels = Ticks.labels(yTicks, log: ys.log).map(typesetMinus)
+    let xLabels = Ticks.labels(xTicks, log: xs.log).map(typesetMinus)
     let yTickW = yLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0
 
     let bar = drawings.compactMap(\.colorBar).first
@@ -375,7 +375,7 @@ struct PanelRenderer {
     var barW = 0.0
     if let bar {
       barTicks = Ticks.linear(bar.lo, bar.hi, target: yTarget)
-      barLabels = Ticks.labels(barTicks)
+      barLabels = Ticks.labels(barTicks).map(typesetMinus)
       barW = 10 + 12 + 6 + (barLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0)
       if !panel.colorBarLabel.isEmpty { barW += 6 + labelH }
     }
@@ -568,6 +568,9 @@ func fit(_ text: String, width: Double, size: Double, bold: Bool = false, on can
   while !t.isEmpty, canvas.textSize(t + "…", size: size, bold: bold).width > width { t.removeLast() }
   return t.isEmpty ? "" : t + "…"
 }
+
+/// A tick label with its hyphens set as minus signs (−2, 1e−3), as in typeset mathematics.
+func typesetMinus(_ label: String) -> String { String(label.map { $0 == "-" ? "−" : $0 }) }
 
 /// 10^x for any real x.
 func pow10Real(_ x: Double) -> Double { pow(10, x) }

@@ -31,7 +31,7 @@ extension Args {
     if case .none = self["size"] { return nil }
     let v = try numbers(self["size"], "'size'")
     guard v.count == 2, v.allSatisfy({ $0.isFinite && $0 >= 0.32 && $0 <= 163 }) else {
-      throw fail("'size' must be [width, height] in inches, each between 0.32 and 163, got \(shown(self["size"]))")
+      throw fail("'size' must be [width, height] in inches, each between 0.32 and 163, got \(self["size"].description)")
     }
     return (v[0], v[1])
   }
@@ -56,7 +56,7 @@ extension Args {
     if case .none = self[p] { return nil }
     let v = try numbers(self[p], "'\(p)'")
     guard v.count == 2, v[0].isFinite, v[1].isFinite, v[0] < v[1] else {
-      throw fail("'\(p)' must be [low, high] with low < high, got \(shown(self[p]))")
+      throw fail("'\(p)' must be [low, high] with low < high, got \(self[p].description)")
     }
     return v[0]...v[1]
   }

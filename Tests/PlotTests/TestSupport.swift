@@ -18,10 +18,10 @@ func temporaryDirectory(_ name: String) throws -> String {
 /// Removes a directory made by ``temporaryDirectory(_:)`` and everything in it.
 func removeDirectory(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 
-/// The colour at (x, y) of a decoded RGBA image.
+/// The colour at (x, y) of a decoded RGB or RGBA image (figures on an opaque background are RGB).
 func color(_ img: PNGImage, _ x: Int, _ y: Int) -> Color {
   let p = img.pixel(x: x, y: y)
-  return p.count == 4 ? Color(p[0], p[1], p[2], p[3]) : .transparent
+  return p.count == 4 ? Color(p[0], p[1], p[2], p[3]) : (p.count == 3 ? Color(p[0], p[1], p[2]) : .transparent)
 }
 
 /// How many pixels in `[x0, x1) × [y0, y1)` differ from `background`.

@@ -338,7 +338,7 @@ public final class Canvas {
   public func encoded() throws -> [UInt8] {
     switch format {
     case .png:
-      return try PNGCodec.encode(try image(opaqueAsRGB: true))
+      return try PNGCodec.encode(try image(opaqueAsRGB: true), fast: true)
     case .svg, .pdf:
       cairo_surface_finish(surface)
       guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let sink else {

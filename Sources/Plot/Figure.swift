@@ -222,7 +222,7 @@ public struct Figure: Sendable {
     let format = try FigureFormat.of(path: path)
     let r = try render(format: format, dpi: dpi)
     if format == .png {
-      try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path)
+      try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
     } else {
       let bytes = try r.canvas.encoded()
       do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }

@@ -169,7 +169,7 @@ func galleryFigures() throws -> [(String, Figure)] {
 
   // Several panels in one figure: a heatmap with chains overlaid, a histogram, a scatter and lines.
   let overlay = try Panel(
-    title: "chains on E_α(z)", xLabel: "z₁", yLabel: "z₂",
+    title: "chains drawn over E(z) alone", xLabel: "z₁", yLabel: "z₂",
     layers: [.heatmap(HeatmapLayer(values: energy, extent: ext, colormap: .magma, smooth: true))]
       + (0..<3).map { k in
         .line(try LineSeries(points: try chainSlice(chains, k), color: Palette.color(k + 1), lineWidth: 1.5))
@@ -185,7 +185,7 @@ func galleryFigures() throws -> [(String, Figure)] {
             title: "histogram of N(0, 1)", xLabel: "x", yLabel: "count",
             layers: [.histogram(try HistogramLayer(values: normal, bins: 25, name: "x"))]),
           Panel(
-            title: "scatter", xLabel: "x1", yLabel: "x2",
+            title: "scatter", xLabel: "x₁", yLabel: "x₂",
             layers: [.scatter(try ScatterLayer(points: ring, size: 3, alpha: 0.5, name: "ring"))]),
           Panel(
             title: "lines", xLabel: "t", yLabel: "y",

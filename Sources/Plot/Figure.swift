@@ -525,6 +525,10 @@ struct PanelRenderer {
           from: Point(sx, cy), to: Point(sx + 18, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
       case .marker(let m):
         canvas.marker(m, at: Point(sx + 9, cy), size: 7, color: e.color)
+        // A near-white marker (chain starts) gets an outline so it shows on the white legend box.
+        if Int(e.color.r) + Int(e.color.g) + Int(e.color.b) > 3 * 230 {
+          canvas.strokeCircle(center: Point(sx + 9, cy), radius: 4, color: .ink, lineWidth: 0.8)
+        }
       case .patch:
         canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 14, height: 8), color: e.color)
       }

@@ -91,11 +91,13 @@ extension BandLayer: LayerDrawing {
     }
     flush()
     if skipped > 0 {
-      warnings.append("band\(name.isEmpty ? "" : " '\(name)'"): skipped \(skipped) of \(x.count) points that cannot be shown")
+      let label = name.isEmpty ? "band" : "band '\(name)'"
+      warnings.append("\(label): skipped \(skipped) of \(x.count) points that cannot be shown")
     }
   }
 
   func legend(autoColor: Color) -> [LegendEntry] {
-    name.isEmpty ? [] : [LegendEntry(label: name, color: (color ?? autoColor).opacity(Swift.max(alpha, 0.4)), swatch: .patch)]
+    let c = (color ?? autoColor).opacity(Swift.max(alpha, 0.4))
+    return name.isEmpty ? [] : [LegendEntry(label: name, color: c, swatch: .patch)]
   }
 }

@@ -52,7 +52,7 @@ public struct Color: Equatable, Hashable, Sendable, CustomStringConvertible {
   public static let orange = Color(hex: 0xFF7F0E)
 }
 
-/// A point in canvas pixels (or in data units, where a function says so).
+/// A point in layout units (or in data units, where a function says so).
 public struct Point: Equatable, Sendable {
   public var x: Double
   public var y: Double

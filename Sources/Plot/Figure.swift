@@ -165,7 +165,8 @@ public struct Figure: Sendable {
   /// - Throws: ``PlotError`` when the size is not finite or leaves panels under 32 units.
   public mutating func resize(width: Double, height: Double) throws {
     guard width.isFinite, height.isFinite, width >= 32, height >= 32, width <= 16384, height <= 16384 else {
-      throw PlotError("figure", "size must be between 32 and 16384 units (0.32 to 163.84 inches), got \(width)x\(height)")
+      throw PlotError(
+        "figure", "size must be between 32 and 16384 units (0.32 to 163.84 inches), got \(width)x\(height)")
     }
     let (cols, rows, band) = layoutSize()
     panelWidth = Int((width / Double(cols)).rounded(.down))

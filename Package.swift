@@ -9,7 +9,7 @@
 //     see the language only through Lang;
 //   - Lang: the lebm language, its interpreter and its builtins;
 //   - LatentEBM (the model, samplers, training), Datasets (file formats, toy data) and Plot
-//     (figures as PNG), side by side;
+//     (figures drawn with cairo: PNG, SVG, PDF), side by side;
 //   - Engine: tensors, autodiff, layers and optimisers, over OpenBLAS and the C kernels;
 //   - PNG, and the system libraries, each wrapped once;
 //   - Support: the few file, folder, clock and JSON helpers everything shares.
@@ -39,6 +39,7 @@ let package = Package(
     .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
     .systemLibrary(name: "CZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
 
     // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -48,7 +49,7 @@ let package = Package(
 
     .target(name: "Engine", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
     .target(name: "PNG", dependencies: ["CPNG", "Support"]),
-    .target(name: "Plot", dependencies: ["Engine", "PNG"], swiftSettings: fast),
+    .target(name: "Plot", dependencies: ["Engine", "PNG", "CCairo", "Support"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib", "Support"], swiftSettings: fast),
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),

@@ -1,18 +1,46 @@
-// Figures as builtins: each writes a PNG, reports it to the host (REPL, notebook) and returns its path.
+// Figures as builtins: each writes a PNG, SVG or PDF (by the path's extension), reports it to the host
+// (REPL, notebook) and returns its path; without a path it returns the figure, for plot_panels.
 import Engine
 import Glibc
 import LatentEBM
 import Plot
 
 extension Args {
-  /// Saves a figure to the `path` argument, prints its warnings, records it; returns the path.
+  /// Finishes a figure: with a `path`, applies `dpi`, `size` and `font_size`, writes the file (PNG,
+  /// SVG or PDF by its extension), prints its warnings, announces it to the host and returns the
+  /// path; without one (`none`), returns the figure as a value for ``plot_panels``.
   func save(_ figure: Figure) throws -> Value {
+    var fig = figure
+    fig.fontSize = try fontSize()
+    if case .none = self["path"] { return .opaque(FigureHandle(fig)) }
+    if let (w, h) = try figureSize() { try fig.resize(width: w * 100, height: h * 100) }
     let path = try outputPath()
+    _ = try FigureFormat.of(path: path)
     makeParentFolders(path)
-    let r = try figure.save(to: path)
+    let dpi = try number("dpi")
+    guard dpi.isFinite, dpi >= 10, dpi <= 1200 else { throw fail("'dpi' must be between 10 and 1200, got \(shown(.number(dpi)))") }
+    let r = try fig.save(to: path, dpi: dpi * interpreter.figureScale)
     for w in r.warnings { write("warning: \(w)\n") }
     interpreter.figures.append(r.path)
+    interpreter.onFigure?(r.path)
     return .string(r.path)
+  }
+
+  /// `size: [w, h]` in inches, or nil when not given.
+  func figureSize() throws -> (Double, Double)? {
+    if case .none = self["size"] { return nil }
+    let v = try numbers(self["size"], "'size'")
+    guard v.count == 2, v.allSatisfy({ $0.isFinite && $0 >= 0.32 && $0 <= 163 }) else {
+      throw fail("'size' must be [width, height] in inches, each between 0.32 and 163, got \(self["size"].description)")
+    }
+    return (v[0], v[1])
+  }
+
+  /// `font_size:` in points, checked.
+  func fontSize() throws -> Double {
+    let f = try number("font_size")
+    guard f.isFinite, f >= 4, f <= 72 else { throw fail("'font_size' must be between 4 and 72 points, got \(shown(.number(f)))") }
+    return f
   }
 
   /// The string argument `name`, a path to write to: relative paths are taken from the
@@ -21,6 +49,16 @@ extension Args {
     let path = try string(name)
     guard let dir = interpreter.outputDirectory, !path.hasPrefix("/") else { return path }
     return dir.hasSuffix("/") ? dir + path : dir + "/" + path
+  }
+
+  /// `[lo, hi]` axis limits, or nil for `none`.
+  func limits(_ p: String) throws -> ClosedRange<Double>? {
+    if case .none = self[p] { return nil }
+    let v = try numbers(self[p], "'\(p)'")
+    guard v.count == 2, v[0].isFinite, v[1].isFinite, v[0] < v[1] else {
+      throw fail("'\(p)' must be [low, high] with low < high, got \(self[p].description)")
+    }
+    return v[0]...v[1]
   }
 
   func title() throws -> String { try string("title") }
@@ -74,57 +112,93 @@ func makeParentFolders(_ path: String) {
   }
 }
 
-/// E(z) on the cell centres of an extent, shaped [rows, cols] as the heatmaps want it.
-func energyGrid(_ m: LatentEBM, _ e: Extent, _ n: Int) throws -> Tensor {
+/// E(z) on the cell centres of an extent, shaped [rows, cols] as the heatmaps want it; with
+/// `potential`, the function prior Langevin moves on, E(z) + ‖z‖²/(2σ0²).
+func energyGrid(_ m: LatentEBM, _ e: Extent, _ n: Int, potential: Bool = false) throws -> Tensor {
   let pts = try e.cellCenters(rows: n, columns: n)
   return try withoutGradients {
-    // The figure multiplies by N(0, I); fold a σ0 ≠ 1 base prior into the energy.
     var en = try m.energy(pts)
-    if m.priorSigma != 1 {
-      let r2 = try pts.square().sum(axes: [1])
+    let r2 = try pts.square().sum(axes: [1])
+    if potential {
+      en = try en + r2 * (1 / (2 * m.priorSigma * m.priorSigma))
+    } else if m.priorSigma != 1 {
+      // The density figure multiplies by N(0, I); fold a σ0 ≠ 1 base prior into the energy.
       en = try en + r2 * (1 / (2 * m.priorSigma * m.priorSigma) - 0.5)
     }
     return try en.reshaped([n, n])
   }
 }
 
+/// A figure kept as a value (a plot builtin called without a path), for ``plot_panels``.
+final class FigureHandle: OpaqueValue {
+  let figure: Figure
+  init(_ figure: Figure) { self.figure = figure }
+  var typeName: String { "figure" }
+  var summary: String {
+    let n = figure.panels.count
+    return "<figure: \(n) panel\(n == 1 ? "" : "s"); write it with plot_panels([...], path)>"
+  }
+}
+
 extension BuiltinGroup {
-  /// Figures: scatter, lines, heatmaps, histograms, image grids, and the method's own pictures.
+  /// Figures: scatter, lines, heatmaps, histograms, image grids, the method's own pictures, panels.
   public static var plot: BuiltinGroup {
-    BuiltinGroup(name: "plot", summary: "figures written to PNG", builtins: PlotBuiltins.charts + PlotBuiltins.methodFigures)
+    BuiltinGroup(name: "plot", summary: "figures written to PNG, SVG or PDF", builtins: PlotBuiltins.charts + PlotBuiltins.methodFigures + [PlotBuiltins.panels])
   }
 }
 
 /// The rows of the `plot` group, then the code behind them.
 private enum PlotBuiltins {
-  /// The parameters every titled figure takes after its data and path.
-  static var common: [Param] { [Param("title", .string, default: .string(""))] }
+  /// Where a figure goes: a file (its extension picks PNG, SVG or PDF), or none to get the figure back.
+  static var path: Param { Param("path", .optional(.string), default: .none) }
+
+  /// The parameters every figure takes after its data and path.
+  static var common: [Param] {
+    [Param("title", .string, default: .string("")), Param("dpi", .number, default: .number(100)),
+     Param("size", .optional(.any), default: .none), Param("font_size", .number, default: .number(9))]
+  }
+
+  /// What `common` means, appended to each figure's doc.
+  static let commonDoc = "\npath ends in .png, .svg or .pdf; without a path the figure is returned for plot_panels. "
+    + "dpi: PNG pixels per inch (100: one pixel per layout unit; 200: the same layout at twice the pixels). "
+    + "size: [width, height] in inches (at 100 layout units per inch). font_size: points (default 9)."
 
   /// General charts of values: scatter, lines, heatmap, histogram, image grid.
   static var charts: [Builtin] {
     [
-      Builtin("plot_scatter", params: [Param("points", .tensor), Param("path", .string)] + common + [
+      Builtin("plot_scatter", params: [Param("points", .tensor), path] + common + [
                 Param("color", .optional(.tensor), default: .none), Param("groups", .optional(.any), default: .none),
-                Param("size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6)),
+                Param("marker_size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6)),
                 Param("x_label", .string, default: .string("x")), Param("y_label", .string, default: .string("y"))],
-              doc: "Scatter plot of [N, 2] points; color: a value per point (viridis, with a colour bar); groups: a label per point.",
+              doc: "Scatter plot of [N, 2] points; color: a value per point (viridis, with a colour bar); groups: a label per point; marker_size: marker diameter in layout units; alpha: opacity." + commonDoc,
               impl: scatter),
-      Builtin("plot_lines", params: [Param("series"), Param("path", .string)] + common + [
-                Param("log_y", .bool, default: .bool(false)), Param("x_label", .string, default: .string("step")),
-                Param("y_label", .string, default: .string(""))],
-              doc: "Line chart: series is a list/tensor of values, or a record {name: values, …} for several with a legend.",
+      Builtin("plot_lines", params: [Param("series"), path] + common + [
+                Param("x", .optional(.any), default: .none),
+                Param("log_x", .bool, default: .bool(false)), Param("log_y", .bool, default: .bool(false)),
+                Param("xlim", .optional(.any), default: .none), Param("ylim", .optional(.any), default: .none),
+                Param("x_label", .string, default: .string("step")), Param("y_label", .string, default: .string("")),
+                Param("legend", .string, default: .string("top right")),
+                Param("band", .optional(.any), default: .none), Param("smooth", .number, default: .number(0))],
+              doc: """
+                Line chart: series is a list/tensor of values, or a record {name: values, …} for several with a legend.
+                x: the x values (steps, epochs, K) shared by the series; xlim/ylim: [low, high]; log_x/log_y: log axes;
+                legend: "top right", "top left", "bottom right", "bottom left" or "none".
+                band: shaded mean ± std — a std per value (a list, or a record with the series' names), or true when each
+                series is a [runs, T] tensor (its mean is drawn, ± one std shaded).
+                smooth: exponential moving average weight in [0, 1) (0.9 averages about 19 points); the raw curve stays faint behind.
+                """ + commonDoc,
               impl: lines),
-      Builtin("plot_heatmap", params: [Param("values", .tensor), Param("path", .string)] + common + [
+      Builtin("plot_heatmap", params: [Param("values", .tensor), path] + common + [
                 Param("extent", .optional(.any), default: .none), Param("colormap", .string, default: .string("viridis"))],
-              doc: "Heatmap of an [H, W] grid (row 0 at the bottom) with a colour bar; extent: r or [x0, x1, y0, y1].",
+              doc: "Heatmap of an [H, W] grid (row 0 at the bottom) with a colour bar; extent: r or [x0, x1, y0, y1]." + commonDoc,
               impl: heatmap),
-      Builtin("plot_hist", params: [Param("values", .tensor), Param("path", .string)] + common + [
+      Builtin("plot_hist", params: [Param("values", .tensor), path] + common + [
                 Param("bins", .positiveInt, default: .number(40)), Param("density", .bool, default: .bool(false))],
-              doc: "Histogram of all the values of a tensor.",
+              doc: "Histogram of all the values of a tensor." + commonDoc,
               impl: histogram),
-      Builtin("plot_images", params: [Param("images", .tensor), Param("path", .string)] + common + [
+      Builtin("plot_images", params: [Param("images", .tensor), path] + common + [
                 Param("columns", .optional(.positiveInt), default: .none), Param("padding", .nonNegativeInt, default: .number(2))],
-              doc: "A grid of images [N, C, H, W] (C = 1 or 3; values in [−1, 1] or [0, 1]); [N, D] with D = 784 is read as 28×28.",
+              doc: "A grid of images [N, C, H, W] (C = 1 or 3; values in [−1, 1] or [0, 1]); [N, D] with D = 784 is read as 28×28." + commonDoc,
               impl: images),
     ]
   }
@@ -132,26 +206,38 @@ private enum PlotBuiltins {
   /// The method's own figures: the learned prior, its chains, samples against data, training statistics.
   static var methodFigures: [Builtin] {
     [
-      Builtin("plot_energy", params: [Param("model"), Param("path", .string)] + common + [
+      Builtin("plot_energy", params: [Param("model"), path] + common + [
                 Param("extent", .any, default: .number(3)), Param("grid", .positiveInt, default: .number(100)),
                 Param("show", .string, default: .string("density"))],
-              doc: "The learned prior of a 2-D latent: show \"density\" p_α(z) ∝ exp(−E_α(z))·N(0, σ0² I) or \"energy\" E_α(z).",
+              doc: "The learned prior of a 2-D latent: show \"density\" p_α(z) ∝ exp(−E_α(z))·N(0, σ0² I) or \"energy\" E_α(z)." + commonDoc,
               impl: energy),
-      Builtin("plot_chains", params: [Param("model"), Param("path", .string)] + common + [
+      Builtin("plot_chains", params: [Param("model"), path] + common + [
                 Param("n", .positiveInt, default: .number(8)), Param("steps", .positiveInt, default: .number(60)),
                 Param("step", .number, default: .number(0.4)), Param("extent", .any, default: .number(3))],
-              doc: "n prior Langevin chains of a 2-D latent drawn over the energy landscape, with start and end markers.",
+              doc: "n prior Langevin chains of a 2-D latent drawn over the potential they move on, E_α(z) + ‖z‖²/(2σ0²), with start and end markers." + commonDoc,
               impl: chains),
-      Builtin("plot_data_vs_samples", params: [Param("data", .tensor), Param("samples", .tensor), Param("path", .string)],
-              doc: "Data and model samples ([N, 2] each) side by side with shared limits.",
+      Builtin("plot_data_vs_samples", params: [Param("data", .tensor), Param("samples", .tensor), path] + common + [
+                Param("titles", .optional(.list), default: .none),
+                Param("x_label", .string, default: .string("x₁")), Param("y_label", .string, default: .string("x₂")),
+                Param("shared", .bool, default: .bool(true)),
+                Param("marker_size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6))],
+              doc: "Two [N, 2] point sets side by side (data and model samples, or two samplers); titles: the two panel titles (default [\"data\", \"samples\"]); shared: the same limits on both." + commonDoc,
               impl: dataVsSamples),
-      Builtin("plot_prior_posterior", params: [Param("model"), Param("x", .tensor), Param("path", .string)] + common,
-              doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x.",
+      Builtin("plot_prior_posterior", params: [Param("model"), Param("x", .tensor), path] + common,
+              doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x." + commonDoc,
               impl: priorPosterior),
-      Builtin("plot_stats", params: [Param("history"), Param("path", .string)] + common,
-              doc: "One small panel per training statistic (a model, or a history record from train) over the steps.",
+      Builtin("plot_stats", params: [Param("history"), path] + common + [Param("smooth", .optional(.number), default: .none)],
+              doc: "One small panel per training statistic (a model, or a history record from train) over the steps. smooth: EMA weight in [0, 1); by default none up to 200 steps, then an average over about steps/100 with the raw values faint behind." + commonDoc,
               impl: stats),
     ]
+  }
+
+  /// Several figures as the panels of one file.
+  static var panels: Builtin {
+    Builtin("plot_panels", params: [Param("figures", .list), path] + common + [
+              Param("columns", .optional(.positiveInt), default: .none)],
+            doc: "The panels of several figures (plot builtins called without a path) side by side in one file: plot_panels([plot_energy(m), plot_stats(m)], \"run.png\", columns: 2)." + commonDoc,
+            impl: panelsImpl)
   }
 
   // MARK: - Charts
@@ -161,17 +247,76 @@ private enum PlotBuiltins {
     if !a.isNone("color") { coloring = .values(try a.numbers(a["color"], "'color'")) }
     if !a.isNone("groups") { coloring = .groups(try a.numbers(a["groups"], "'groups'").map { $0.isFinite ? Int(Swift.max(-1e6, Swift.min(1e6, $0))) : 0 }, names: []) }
     return try a.save(try Figure.scatter(try a.tensor("points"), title: try a.title(), xLabel: try a.string("x_label"),
-                                         yLabel: try a.string("y_label"), coloring: coloring, size: try a.number("size"), alpha: try a.number("alpha")))
+                                         yLabel: try a.string("y_label"), coloring: coloring, size: try a.number("marker_size"), alpha: try a.number("alpha")))
+  }
+
+  /// One series' values: a list or rank-1 tensor; with `runs`, a [runs, T] tensor or a list of lists.
+  static func runs(_ a: Args, _ v: Value, _ what: String) throws -> [[Double]] {
+    switch v {
+    case .tensor(let t) where t.rank == 2:
+      let s = t.scalars.map(Double.init)
+      let n = t.shape[1]
+      return (0..<t.shape[0]).map { Array(s[($0 * n)..<(($0 + 1) * n)]) }
+    case .list(let l) where l.contains(where: { if case .list = $0 { return true }; if case .tensor = $0 { return true }; return false }):
+      return try l.map { try a.numbers($0, what) }
+    default:
+      throw a.fail("\(what) must be a [runs, T] tensor or a list of runs when band: true, got \(shown(v))")
+    }
   }
 
   static func lines(_ a: Args) throws -> Value {
-    var series: [LineSeries] = []
-    if case .record(let r) = a["series"] {
-      for (k, v) in r.pairs { series.append(try LineSeries(name: k, y: try a.numbers(v, "series '\(k)'"))) }
-    } else {
-      series = [try LineSeries(y: try a.numbers(a["series"], "'series'"))]
+    var named: [(String, Value)] = []
+    if case .record(let r) = a["series"] { named = r.pairs } else { named = [("", a["series"])] }
+    let runsBand: Bool
+    var stds: [String: [Double]] = [:]
+    switch a["band"] {
+    case .none: runsBand = false
+    case .bool(let b): runsBand = b
+    case .record(let r):
+      runsBand = false
+      for (k, v) in r.pairs { stds[k] = try a.numbers(v, "band '\(k)'") }
+    case let v:
+      runsBand = false
+      guard named.count == 1 else { throw a.fail("'band' must be a record {name: std values} for several series") }
+      stds[named[0].0] = try a.numbers(v, "'band'")
     }
-    return try a.save(try Figure.lines(series, title: try a.title(), xLabel: try a.string("x_label"), yLabel: try a.string("y_label"), logY: try a.bool("log_y")))
+    let smooth = try a.number("smooth")
+    guard smooth.isFinite, smooth >= 0, smooth < 1 else { throw a.fail("'smooth' must be in [0, 1), got \(shown(.number(smooth)))") }
+    let xs: [Double]? = a.isNone("x") ? nil : try a.numbers(a["x"], "'x'")
+    var series: [LineSeries] = []
+    var bands: [BandLayer] = []
+    for (k, (name, v)) in named.enumerated() {
+      let what = name.isEmpty ? "'series'" : "series '\(name)'"
+      let color = Palette.color(k)
+      var y: [Double]
+      if runsBand {
+        let (mean, band) = try BandLayer.meanStd(x: xs, runs: try runs(a, v, what), color: color)
+        y = mean
+        bands.append(band)
+      } else {
+        y = try a.numbers(v, what)
+        if let sd = stds[name] {
+          guard sd.count == y.count else { throw a.fail("band for \(what) has \(sd.count) values but the series has \(y.count)") }
+          bands.append(try BandLayer(x: xs ?? y.indices.map(Double.init), lower: zip(y, sd).map { $0 - $1 }, upper: zip(y, sd).map { $0 + $1 }, color: color))
+        }
+      }
+      if let xs, xs.count != y.count { throw a.fail("'x' has \(xs.count) values but \(what) has \(y.count)") }
+      if smooth > 0 {
+        series.append(try LineSeries(x: xs, y: y, color: color, lineWidth: 1, alpha: 0.25))
+        y = exponentialMovingAverage(y, weight: smooth)
+      }
+      series.append(try LineSeries(name: name, x: xs, y: y, color: color))
+    }
+    let legendName = try a.string("legend")
+    var legend: LegendPosition?
+    if legendName != "none" {
+      guard let p = LegendPosition(rawValue: legendName) else {
+        throw a.fail("'legend' must be \(LegendPosition.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) or \"none\", got \"\(legendName)\"")
+      }
+      legend = p
+    }
+    return try a.save(try Figure.lines(series, bands: bands, title: try a.title(), xLabel: try a.string("x_label"), yLabel: try a.string("y_label"),
+                                       logX: try a.bool("log_x"), logY: try a.bool("log_y"), xLimits: try a.limits("xlim"), yLimits: try a.limits("ylim"), legend: legend))
   }
 
   static func heatmap(_ a: Args) throws -> Value {
@@ -205,7 +350,9 @@ private enum PlotBuiltins {
     }
     let e = try a.extent("extent")
     let t = try a.title()
-    return try a.save(try Figure.energyLandscape(energy: try energyGrid(m.model, e, try a.int("grid")), extent: e, show: show, title: t.isEmpty ? nil : t))
+    let fallback = show == .density ? "p_α(z) ∝ exp(−E_α(z))·N(z; 0, σ₀²I)" : "energy E_α(z)"
+    return try a.save(try Figure.energyLandscape(energy: try energyGrid(m.model, e, try a.int("grid")), extent: e, show: show,
+                                                 title: t.isEmpty ? fallback : t))
   }
 
   static func chains(_ a: Args) throws -> Value {
@@ -222,12 +369,26 @@ private enum PlotBuiltins {
     let chains = try Tensor.stack(path, axis: 1)
     let e = try a.extent("extent")
     let t = try a.title()
-    return try a.save(try Figure.langevinChains(energy: try energyGrid(m.model, e, 100), extent: e, chains: chains,
-                                                title: t.isEmpty ? "prior Langevin chains" : t))
+    // The chains follow −∇[E(z) + ‖z‖²/(2σ0²)]: draw that potential, not E alone.
+    return try a.save(try Figure.langevinChains(energy: try energyGrid(m.model, e, 100, potential: true), extent: e, chains: chains,
+                                                title: t.isEmpty ? "prior Langevin chains" : t,
+                                                colorBarLabel: "E_α(z) + ‖z‖²/(2σ₀²)"))
   }
 
   static func dataVsSamples(_ a: Args) throws -> Value {
-    try a.save(try Figure.dataVsSamples(data: try a.tensor("data"), samples: try a.tensor("samples")))
+    var titles = ("data", "samples")
+    if !a.isNone("titles") {
+      let l = try a.list("titles")
+      guard l.count == 2, case .string(let t0) = l[0], case .string(let t1) = l[1] else {
+        throw a.fail("'titles' must be two strings [left, right], got \(shown(a["titles"]))")
+      }
+      titles = (t0, t1)
+    }
+    var fig = try Figure.dataVsSamples(data: try a.tensor("data"), samples: try a.tensor("samples"), titles: titles,
+                                       labels: (try a.string("x_label"), try a.string("y_label")), sharedAxes: try a.bool("shared"),
+                                       size: try a.number("marker_size"), alpha: try a.number("alpha"))
+    fig.title = try a.title()
+    return try a.save(fig)
   }
 
   static func priorPosterior(_ a: Args) throws -> Value {
@@ -254,6 +415,24 @@ private enum PlotBuiltins {
       stats.append(TrainingStat(name: k, steps: steps, values: vals, logY: k.hasPrefix("grad")))
     }
     guard !stats.isEmpty else { throw a.fail("the history is empty: train first") }
-    return try a.save(try Figure.trainingStats(stats, title: try a.title()))
+    let smooth: Double? = a.isNone("smooth") ? nil : try a.number("smooth")
+    return try a.save(try Figure.trainingStats(stats, title: try a.title(), smoothing: smooth))
+  }
+
+  static func panelsImpl(_ a: Args) throws -> Value {
+    let items = try a.list("figures")
+    guard !items.isEmpty else { throw a.fail("'figures' is empty: give figures made by plot builtins without a path") }
+    var panels: [Panel] = []
+    var w = 0, h = 0
+    for (i, v) in items.enumerated() {
+      guard case .opaque(let o as FigureHandle) = v else {
+        throw a.fail("'figures'[\(i)] must be a figure (a plot builtin called without a path), got \(shown(v))")
+      }
+      panels += o.figure.panels
+      w = Swift.max(w, o.figure.panelWidth)
+      h = Swift.max(h, o.figure.panelHeight)
+    }
+    let fig = Figure(panels: panels, columns: try a.optionalInt("columns") ?? Swift.min(panels.count, 3), panelWidth: w, panelHeight: h, title: try a.title())
+    return try a.save(fig)
   }
 }

@@ -90,10 +90,12 @@ public struct PNGImage: Equatable, Sendable {
 
 /// PNG encoding and decoding.
 public enum PNGCodec {
-  /// Writes `image` to a PNG file at `path`, replacing any file there.
+  /// Writes `image` to a PNG file at `path`, replacing any file there; `fast` trades a larger file
+  /// for quicker compression (libpng's `PNG_IMAGE_FLAG_FAST`).
   /// - Throws: ``PNGError`` naming `path` when the file cannot be created or libpng fails.
-  public static func write(_ image: PNGImage, to path: String) throws {
+  public static func write(_ image: PNGImage, to path: String, fast: Bool = false) throws {
     var img = header(image)
+    if fast { img.flags |= UInt32(PNG_IMAGE_FLAG_FAST) }
     let ok = image.pixels.withUnsafeBytes { buf in
       png_image_write_to_file(&img, path, 0, buf.baseAddress, 0, nil)
     }
@@ -102,10 +104,11 @@ public enum PNGCodec {
     guard ok != 0 else { throw PNGError("png: cannot write '\(path)': \(msg)") }
   }
 
-  /// The PNG file bytes for `image`.
+  /// The PNG file bytes for `image`; `fast` as for ``write(_:to:fast:)``.
   /// - Throws: ``PNGError`` when libpng fails.
-  public static func encode(_ image: PNGImage) throws -> [UInt8] {
+  public static func encode(_ image: PNGImage, fast: Bool = false) throws -> [UInt8] {
     var img = header(image)
+    if fast { img.flags |= UInt32(PNG_IMAGE_FLAG_FAST) }
     var size = 0
     // First call without a buffer: libpng reports the size it needs.
     var ok = image.pixels.withUnsafeBytes { buf in
@@ -116,6 +119,7 @@ public enum PNGCodec {
     guard ok != 0, size > 0 else { throw PNGError("png: cannot encode to memory: \(msg)") }
     var out = [UInt8](repeating: 0, count: size)
     img = header(image)
+    if fast { img.flags |= UInt32(PNG_IMAGE_FLAG_FAST) }
     ok = image.pixels.withUnsafeBytes { buf in
       out.withUnsafeMutableBytes { dst in
         png_image_write_to_memory(&img, dst.baseAddress, &size, 0, buf.baseAddress, 0, nil)

@@ -1,8 +1,10 @@
-// Canvas: an RGBA8 raster with anti-aliased shapes, alpha blending, clipping and bitmap text.
-//
-// Coordinates are in pixels, x to the right and y down; pixel (i, j) covers [i, i+1) × [j, j+1) and is
-// sampled at its centre (i + 0.5, j + 0.5). Shapes compute a coverage in [0, 1] per pixel and blend
-// their colour "over" what is there, scaled by that coverage.
+// Canvas: the surface a figure is drawn on, over cairo: an image (PNG pixels), an SVG or a PDF, all
+// from the same calls. Coordinates are layout units, x to the right and y down: one unit is one
+// pixel at 100 dpi (1/100 inch); the canvas scales them to the output's pixels or points. Text goes
+// through cairo's FreeType/fontconfig backend in DejaVu Sans, so any character the font has draws,
+// and layouts use the font's real metrics. Nothing of cairo or fontconfig is touched before the
+// first canvas is made.
+import CCairo
 import PNG
 
 /// An sRGB colour with straight (not premultiplied) alpha, 8 bits per channel.
@@ -50,7 +52,7 @@ public struct Color: Equatable, Hashable, Sendable, CustomStringConvertible {
   public static let orange = Color(hex: 0xFF7F0E)
 }
 
-/// A point in canvas pixels (or in data units, where a function says so).
+/// A point in layout units (or in data units, where a function says so).
 public struct Point: Equatable, Sendable {
   public var x: Double
   public var y: Double
@@ -117,229 +119,326 @@ public enum TextAlign: Sendable {
   case end
 }
 
-/// An RGBA8 raster that shapes and text are drawn onto.
-public struct Canvas: Sendable {
-  /// Width in pixels.
-  public let width: Int
-  /// Height in pixels.
-  public let height: Int
-  /// `width * height * 4` bytes: R, G, B, A per pixel, rows from the top.
-  public private(set) var pixels: [UInt8]
-  /// Drawing only changes pixels whose centres lie inside this rectangle (the whole canvas by default).
-  public var clip: Rect
-  /// The font used by ``text(_:at:scale:color:horizontal:vertical:rotated:)``.
-  public var font: any GlyphSource = Font8x8()
+/// The file formats a figure is written in, chosen by the path's extension.
+public enum FigureFormat: String, Sendable, CaseIterable {
+  case png, svg, pdf
 
-  /// A canvas filled with `background`.
-  /// - Throws: ``PlotError`` when a size is not between 1 and 16384.
-  public init(width: Int, height: Int, background: Color = .white) throws {
+  /// The format for `path` (`.png`, `.svg` or `.pdf`, any case).
+  /// - Throws: ``PlotError`` naming the path for any other extension.
+  public static func of(path: String) throws -> FigureFormat {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    let ext = name.contains(".") ? String(name.split(separator: ".").last ?? "").lowercased() : ""
+    guard let f = FigureFormat(rawValue: ext) else {
+      throw PlotError(
+        "figure", "cannot tell the format of '\(path)': the name must end in .png, .svg or .pdf"
+          + (ext.isEmpty ? "" : " (got .\(ext))"))
+    }
+    return f
+  }
+}
+
+/// The two font families figures use.
+public enum FontFamily: String, Sendable {
+  case sans = "DejaVu Sans"
+  case mono = "DejaVu Sans Mono"
+}
+
+/// Collects the bytes a cairo stream surface writes (SVG, PDF).
+final class ByteSink {
+  var bytes: [UInt8] = []
+}
+
+/// cairo's write callback for stream surfaces: appends to the ``ByteSink`` in `closure`.
+private let appendToSink: cairo_write_func_t = { closure, data, length in
+  guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+  let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
+  sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+  return CAIRO_STATUS_SUCCESS
+}
+
+/// A drawing surface: shapes, clipping, images and text, in layout units.
+///
+/// A class over a cairo context; `inout Canvas` in the drawing code says which functions draw.
+public final class Canvas {
+  /// Width in layout units.
+  public let width: Int
+  /// Height in layout units.
+  public let height: Int
+  /// Output pixels (PNG) or points (SVG, PDF) per layout unit.
+  public let scale: Double
+  /// What the canvas produces.
+  public let format: FigureFormat
+  let surface: OpaquePointer
+  let cr: OpaquePointer
+  let sink: ByteSink?
+  /// The base font size in layout units (tick labels, legends, axis labels derive from it).
+  public var fontSize: Double = 12.5
+
+  /// Drawing only changes what lies inside this rectangle (the whole canvas by default).
+  public var clip: Rect {
+    didSet {
+      cairo_reset_clip(cr)
+      cairo_rectangle(cr, clip.x, clip.y, Swift.max(clip.width, 0), Swift.max(clip.height, 0))
+      cairo_clip(cr)
+    }
+  }
+
+  /// An image canvas of `width`×`height` layout units filled with `background`, drawn at `scale`
+  /// output pixels per unit (2 for a 200-dpi PNG).
+  /// - Throws: ``PlotError`` when a size is not between 1 and 16384 units, the pixel size exceeds
+  ///   16384, or `scale` is not in (0, 12].
+  public convenience init(width: Int, height: Int, background: Color = .white, scale: Double = 1) throws {
+    try self.init(width: width, height: height, background: background, scale: scale, format: .png)
+  }
+
+  /// A canvas for `format`: PNG pixels at `scale` per unit; SVG and PDF in points (0.72 per unit, so
+  /// the page is the figure's size at 100 units per inch).
+  /// - Throws: ``PlotError`` for sizes or scales out of range, or when cairo cannot make the surface.
+  public init(width: Int, height: Int, background: Color = .white, scale: Double = 1, format: FigureFormat)
+    throws
+  {
     guard (1...16384).contains(width), (1...16384).contains(height) else {
       throw PlotError("canvas", "size must be between 1 and 16384 pixels, got \(width)x\(height)")
     }
+    let s = format == .png ? scale : 0.72
+    guard s.isFinite, s > 0, s <= 12 else {
+      throw PlotError("canvas", "scale must be in (0, 12], got \(scale)")
+    }
+    let pw = (Double(width) * s).rounded(.up)
+    let ph = (Double(height) * s).rounded(.up)
+    guard pw <= 16384, ph <= 16384 else {
+      throw PlotError(
+        "canvas", "\(Int(pw))x\(Int(ph)) output pixels is too large (at most 16384 a side); lower dpi or size")
+    }
     self.width = width
     self.height = height
-    pixels = [UInt8](repeating: 0, count: width * height * 4)
-    for i in 0..<(width * height) {
-      pixels[4 * i] = background.r
-      pixels[4 * i + 1] = background.g
-      pixels[4 * i + 2] = background.b
-      pixels[4 * i + 3] = background.a
-    }
-    clip = Rect(x: 0, y: 0, width: Double(width), height: Double(height))
-  }
-
-  /// The colour at column `x`, row `y`; transparent outside the canvas.
-  public func color(x: Int, y: Int) -> Color {
-    guard x >= 0, y >= 0, x < width, y < height else { return .transparent }
-    let o = 4 * (y * width + x)
-    return Color(pixels[o], pixels[o + 1], pixels[o + 2], pixels[o + 3])
-  }
-
-  /// The pixels as a PNG-ready RGBA image.
-  public func image() throws -> PNGImage {
-    try PNGImage(width: width, height: height, format: .rgba, pixels: pixels)
-  }
-
-  // MARK: - Blending
-
-  /// Blends `color` over pixel (`x`, `y`) with its alpha scaled by `coverage`; respects ``clip``.
-  public mutating func blend(x: Int, y: Int, color: Color, coverage: Double = 1) {
-    guard x >= 0, y >= 0, x < width, y < height, coverage > 0 else { return }
-    let cx = Double(x) + 0.5
-    let cy = Double(y) + 0.5
-    guard cx >= clip.minX, cx < clip.maxX, cy >= clip.minY, cy < clip.maxY else { return }
-    let sa = Double(color.a) / 255 * Swift.min(coverage, 1)
-    guard sa > 0 else { return }
-    let o = 4 * (y * width + x)
-    if sa >= 1 {
-      pixels[o] = color.r
-      pixels[o + 1] = color.g
-      pixels[o + 2] = color.b
-      pixels[o + 3] = 255
-      return
-    }
-    let da = Double(pixels[o + 3]) / 255
-    let oa = sa + da * (1 - sa)
-    func mix(_ s: UInt8, _ d: UInt8) -> UInt8 {
-      let v = (Double(s) * sa + Double(d) * da * (1 - sa)) / oa
-      return UInt8(Swift.min(255, Swift.max(0, v.rounded())))
-    }
-    pixels[o] = mix(color.r, pixels[o])
-    pixels[o + 1] = mix(color.g, pixels[o + 1])
-    pixels[o + 2] = mix(color.b, pixels[o + 2])
-    pixels[o + 3] = UInt8(Swift.min(255, (oa * 255).rounded()))
-  }
-
-  /// Integer pixel bounds of `[x0, x1] × [y0, y1]` grown by `pad`, cut to the canvas and clip.
-  func pixelBounds(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, pad: Double)
-    -> (x: Range<Int>, y: Range<Int>)?
-  {
-    let c = clip.intersection(Rect(x: 0, y: 0, width: Double(width), height: Double(height)))
-    let lx = Swift.max(Swift.min(x0, x1) - pad, c.minX)
-    let hx = Swift.min(Swift.max(x0, x1) + pad, c.maxX)
-    let ly = Swift.max(Swift.min(y0, y1) - pad, c.minY)
-    let hy = Swift.min(Swift.max(y0, y1) + pad, c.maxY)
-    guard lx.isFinite, hx.isFinite, ly.isFinite, hy.isFinite, lx < hx, ly < hy else { return nil }
-    let ix = Int(lx.rounded(.down))..<Int(hx.rounded(.up))
-    let iy = Int(ly.rounded(.down))..<Int(hy.rounded(.up))
-    return ix.isEmpty || iy.isEmpty ? nil : (ix, iy)
-  }
-
-  /// Blends `color` over every pixel in the bounds with the coverage `f` gives at the pixel centre.
-  mutating func paint(_ b: (x: Range<Int>, y: Range<Int>)?, _ color: Color, _ f: (Double, Double) -> Double) {
-    guard let b else { return }
-    for y in b.y {
-      for x in b.x {
-        let c = f(Double(x) + 0.5, Double(y) + 0.5)
-        if c > 0 { blend(x: x, y: y, color: color, coverage: c) }
+    self.scale = s
+    self.format = format
+    var sink: ByteSink?
+    let surface: OpaquePointer?
+    switch format {
+    case .png:
+      surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(pw), Int32(ph))
+    case .svg:
+      let k = ByteSink()
+      sink = k
+      surface = cairo_svg_surface_create_for_stream(
+        appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph)
+    case .pdf:
+      let k = ByteSink()
+      sink = k
+      surface = cairo_pdf_surface_create_for_stream(
+        appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph)
+      if let surface {
+        // A fixed date: the same figure gives the same bytes.
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z")
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "lebm")
       }
+    }
+    guard let surface, cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let cr = cairo_create(surface),
+      cairo_status(cr) == CAIRO_STATUS_SUCCESS
+    else {
+      if let surface { cairo_surface_destroy(surface) }
+      throw PlotError("canvas", "cairo could not make a \(Int(pw))x\(Int(ph)) \(format.rawValue) surface")
+    }
+    self.surface = surface
+    self.cr = cr
+    self.sink = sink
+    clip = Rect(x: 0, y: 0, width: Double(width), height: Double(height))
+    cairo_scale(cr, s, s)
+    // Text: grayscale anti-aliasing, no hinting, unhinted metrics, so that a layout is the same at
+    // every dpi and in every format, whatever the machine's fontconfig settings.
+    if let options = cairo_font_options_create() {
+      cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
+      cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+      cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+      cairo_set_font_options(cr, options)
+      cairo_font_options_destroy(options)
+    }
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+    cairo_rectangle(cr, 0, 0, Double(width), Double(height))
+    setColor(background)
+    cairo_fill(cr)
+  }
+
+  deinit {
+    cairo_destroy(cr)
+    cairo_surface_destroy(surface)
+  }
+
+  /// Pixel width of the output (PNG), or its width in points (SVG, PDF).
+  public var outputWidth: Int { Int((Double(width) * scale).rounded(.up)) }
+  /// Pixel height of the output (PNG), or its height in points (SVG, PDF).
+  public var outputHeight: Int { Int((Double(height) * scale).rounded(.up)) }
+
+  // MARK: - Output
+
+  /// The colour of output pixel (`x`, `y`) of an image canvas; transparent outside it or for SVG/PDF.
+  public func color(x: Int, y: Int) -> Color {
+    guard format == .png, x >= 0, y >= 0, x < outputWidth, y < outputHeight,
+      let data = cairo_image_surface_get_data(surface)
+    else { return .transparent }
+    cairo_surface_flush(surface)
+    let stride = Int(cairo_image_surface_get_stride(surface))
+    let p = data.advanced(by: y * stride + 4 * x).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee }
+    return Canvas.straight(p)
+  }
+
+  /// A premultiplied native-endian ARGB32 pixel as a straight-alpha colour.
+  static func straight(_ p: UInt32) -> Color {
+    let a = UInt8(p >> 24 & 0xFF)
+    func un(_ c: UInt32) -> UInt8 {
+      guard a != 0 else { return 0 }
+      if a == 255 { return UInt8(c) }
+      return UInt8(Swift.min(255, (Double(c) * 255 / Double(a)).rounded()))
+    }
+    return Color(un(p >> 16 & 0xFF), un(p >> 8 & 0xFF), un(p & 0xFF), a)
+  }
+
+  /// The pixels of an image canvas as a straight-alpha RGBA image, for ``PNGCodec`` (the one PNG path);
+  /// with `opaqueAsRGB`, an RGB image when every pixel is opaque (a quarter less to compress).
+  /// - Throws: ``PlotError`` for an SVG or PDF canvas.
+  public func image(opaqueAsRGB: Bool = false) throws -> PNGImage {
+    guard format == .png, let data = cairo_image_surface_get_data(surface) else {
+      throw PlotError("canvas", "a \(format.rawValue) canvas has no pixels")
+    }
+    cairo_surface_flush(surface)
+    let w = outputWidth
+    let h = outputHeight
+    let stride = Int(cairo_image_surface_get_stride(surface))
+    var out = [UInt8](repeating: 0, count: w * h * 4)
+    var opaque = true
+    for y in 0..<h {
+      let row = data.advanced(by: y * stride)
+      row.withMemoryRebound(to: UInt32.self, capacity: w) { px in
+        for x in 0..<w {
+          let c = Canvas.straight(px[x])
+          let o = 4 * (y * w + x)
+          out[o] = c.r
+          out[o + 1] = c.g
+          out[o + 2] = c.b
+          out[o + 3] = c.a
+          opaque = opaque && c.a == 255
+        }
+      }
+    }
+    guard opaqueAsRGB, opaque else { return try PNGImage(width: w, height: h, format: .rgba, pixels: out) }
+    var rgb = [UInt8](repeating: 0, count: w * h * 3)
+    for i in 0..<(w * h) {
+      rgb[3 * i] = out[4 * i]
+      rgb[3 * i + 1] = out[4 * i + 1]
+      rgb[3 * i + 2] = out[4 * i + 2]
+    }
+    return try PNGImage(width: w, height: h, format: .rgb, pixels: rgb)
+  }
+
+  /// The file's bytes: PNG through ``PNGCodec``, SVG or PDF as cairo wrote them (the canvas is
+  /// finished by this call for SVG and PDF; draw nothing after it).
+  public func encoded() throws -> [UInt8] {
+    switch format {
+    case .png:
+      return try PNGCodec.encode(try image(opaqueAsRGB: true), fast: true)
+    case .svg, .pdf:
+      cairo_surface_finish(surface)
+      guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let sink else {
+        throw PlotError("canvas", "cairo could not finish the \(format.rawValue) file")
+      }
+      return format == .svg ? SVGIDs.renumbered(sink.bytes) : sink.bytes
     }
   }
 
   // MARK: - Shapes
 
-  /// Fills `rect`; edges that fall inside a pixel blend by the covered area.
-  public mutating func fill(_ rect: Rect, color: Color) {
-    paint(pixelBounds(rect.minX, rect.minY, rect.maxX, rect.maxY, pad: 0), color) { px, py in
-      let cx = Swift.min(px + 0.5, rect.maxX) - Swift.max(px - 0.5, rect.minX)
-      let cy = Swift.min(py + 0.5, rect.maxY) - Swift.max(py - 0.5, rect.minY)
-      return cx > 0 && cy > 0 ? cx * cy : 0
-    }
+  func setColor(_ c: Color) {
+    cairo_set_source_rgba(cr, Double(c.r) / 255, Double(c.g) / 255, Double(c.b) / 255, Double(c.a) / 255)
   }
 
-  /// Strokes the outline of `rect` with lines `lineWidth` pixels wide, drawn just inside its edges.
-  public mutating func stroke(_ rect: Rect, color: Color, lineWidth: Double = 1) {
+  /// Fills `rect`.
+  public func fill(_ rect: Rect, color: Color) {
+    guard [rect.x, rect.y, rect.width, rect.height].allSatisfy(\.isFinite), rect.width > 0, rect.height > 0
+    else { return }
+    cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+    setColor(color)
+    cairo_fill(cr)
+  }
+
+  /// Strokes the outline of `rect` with lines `lineWidth` units wide, drawn just inside its edges.
+  public func stroke(_ rect: Rect, color: Color, lineWidth: Double = 1) {
     let w = Swift.min(lineWidth, rect.width / 2, rect.height / 2)
-    fill(Rect(x: rect.minX, y: rect.minY, width: rect.width, height: w), color: color)
-    fill(Rect(x: rect.minX, y: rect.maxY - w, width: rect.width, height: w), color: color)
-    fill(Rect(x: rect.minX, y: rect.minY + w, width: w, height: rect.height - 2 * w), color: color)
-    fill(Rect(x: rect.maxX - w, y: rect.minY + w, width: w, height: rect.height - 2 * w), color: color)
+    guard w > 0 else { return }
+    cairo_save(cr)
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER)
+    cairo_rectangle(cr, rect.x + w / 2, rect.y + w / 2, rect.width - w, rect.height - w)
+    cairo_set_line_width(cr, w)
+    setColor(color)
+    cairo_stroke(cr)
+    cairo_restore(cr)
   }
 
-  /// An anti-aliased straight line with round ends.
-  public mutating func line(from a: Point, to b: Point, color: Color, lineWidth: Double = 1) {
+  /// A straight line with round ends.
+  public func line(from a: Point, to b: Point, color: Color, lineWidth: Double = 1) {
     polyline([a, b], color: color, lineWidth: lineWidth)
   }
 
-  /// Anti-aliased connected segments with round joins. Each pixel blends once, with the largest
-  /// coverage any segment gives it, so translucent lines stay even where segments meet.
-  public mutating func polyline(_ points: [Point], color: Color, lineWidth: Double = 1) {
+  /// Connected segments with round joins.
+  public func polyline(_ points: [Point], color: Color, lineWidth: Double = 1) {
     strokePaths([points], color: color, lineWidth: lineWidth)
   }
 
-  /// Strokes several polylines as one shape (one blend per pixel); non-finite points are dropped.
-  mutating func strokePaths(_ paths: [[Point]], color: Color, lineWidth: Double) {
-    var segments: [(Point, Point)] = []
+  /// Strokes several polylines as one path (translucent lines stay even where they cross themselves);
+  /// non-finite points are dropped.
+  func strokePaths(_ paths: [[Point]], color: Color, lineWidth: Double) {
+    guard lineWidth > 0 else { return }
+    var any = false
     for path in paths {
-      let pts = path.filter { $0.x.isFinite && $0.y.isFinite }
-      if pts.count == 1 { segments.append((pts[0], pts[0])) }
-      for i in pts.indices.dropFirst() { segments.append((pts[i - 1], pts[i])) }
+      let pts = path.filter { $0.x.isFinite && $0.y.isFinite && Swift.abs($0.x) < 1e7 && Swift.abs($0.y) < 1e7 }
+      guard let first = pts.first else { continue }
+      cairo_move_to(cr, first.x, first.y)
+      if pts.count == 1 { cairo_line_to(cr, first.x, first.y) }
+      for p in pts.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+      any = true
     }
-    guard !segments.isEmpty, lineWidth > 0 else { return }
-    let half = lineWidth / 2 + 0.5
-    let xs = segments.flatMap { [$0.0.x, $0.1.x] }
-    let ys = segments.flatMap { [$0.0.y, $0.1.y] }
-    guard let b = pixelBounds(xs.min()!, ys.min()!, xs.max()!, ys.max()!, pad: half + 1) else { return }
-    let bw = b.x.count
-    var mask = [Double](repeating: 0, count: bw * b.y.count)
-    for (p, q) in segments {
-      let x0 = Swift.max(Int((Swift.min(p.x, q.x) - half).rounded(.down)), b.x.lowerBound)
-      let x1 = Swift.min(Int((Swift.max(p.x, q.x) + half).rounded(.up)), b.x.upperBound)
-      let y0 = Swift.max(Int((Swift.min(p.y, q.y) - half).rounded(.down)), b.y.lowerBound)
-      let y1 = Swift.min(Int((Swift.max(p.y, q.y) + half).rounded(.up)), b.y.upperBound)
-      guard x0 < x1, y0 < y1 else { continue }
-      let dx = q.x - p.x
-      let dy = q.y - p.y
-      let len2 = dx * dx + dy * dy
-      for y in y0..<y1 {
-        for x in x0..<x1 {
-          let px = Double(x) + 0.5
-          let py = Double(y) + 0.5
-          var t = len2 > 0 ? ((px - p.x) * dx + (py - p.y) * dy) / len2 : 0
-          t = Swift.min(Swift.max(t, 0), 1)
-          let ex = px - (p.x + t * dx)
-          let ey = py - (p.y + t * dy)
-          let c = half - (ex * ex + ey * ey).squareRoot()
-          let i = (y - b.y.lowerBound) * bw + (x - b.x.lowerBound)
-          if c > mask[i] { mask[i] = Swift.min(c, 1) }
-        }
-      }
-    }
-    for y in b.y {
-      for x in b.x {
-        let c = mask[(y - b.y.lowerBound) * bw + (x - b.x.lowerBound)]
-        if c > 0 { blend(x: x, y: y, color: color, coverage: c) }
-      }
-    }
+    guard any else { return }
+    cairo_set_line_width(cr, lineWidth)
+    setColor(color)
+    cairo_stroke(cr)
   }
 
-  /// A filled, anti-aliased disc.
-  public mutating func fillCircle(center: Point, radius: Double, color: Color) {
-    guard radius > 0 else { return }
-    paint(pixelBounds(center.x, center.y, center.x, center.y, pad: radius + 1), color) { px, py in
-      let d = ((px - center.x) * (px - center.x) + (py - center.y) * (py - center.y)).squareRoot()
-      return Swift.min(1, radius + 0.5 - d) * (radius < 0.5 ? 2 * radius : 1)
-    }
+  /// A filled disc.
+  public func fillCircle(center: Point, radius: Double, color: Color) {
+    guard radius > 0, center.x.isFinite, center.y.isFinite else { return }
+    cairo_new_sub_path(cr)
+    cairo_arc(cr, center.x, center.y, radius, 0, 2 * Double.pi)
+    setColor(color)
+    cairo_fill(cr)
   }
 
-  /// An anti-aliased circle outline.
-  public mutating func strokeCircle(center: Point, radius: Double, color: Color, lineWidth: Double = 1) {
-    guard radius > 0, lineWidth > 0 else { return }
-    paint(pixelBounds(center.x, center.y, center.x, center.y, pad: radius + lineWidth + 1), color) { px, py in
-      let d = ((px - center.x) * (px - center.x) + (py - center.y) * (py - center.y)).squareRoot()
-      return Swift.min(1, lineWidth / 2 + 0.5 - Swift.abs(d - radius))
-    }
+  /// A circle outline.
+  public func strokeCircle(center: Point, radius: Double, color: Color, lineWidth: Double = 1) {
+    guard radius > 0, lineWidth > 0, center.x.isFinite, center.y.isFinite else { return }
+    cairo_new_sub_path(cr)
+    cairo_arc(cr, center.x, center.y, radius, 0, 2 * Double.pi)
+    cairo_set_line_width(cr, lineWidth)
+    setColor(color)
+    cairo_stroke(cr)
   }
 
-  /// A filled polygon (even-odd rule), anti-aliased by 4×4 supersampling.
-  public mutating func fillPolygon(_ points: [Point], color: Color) {
-    let pts = points.filter { $0.x.isFinite && $0.y.isFinite }
-    guard pts.count >= 3 else { return }
-    let xs = pts.map(\.x)
-    let ys = pts.map(\.y)
-    paint(pixelBounds(xs.min()!, ys.min()!, xs.max()!, ys.max()!, pad: 1), color) { px, py in
-      var inside = 0
-      for sy in 0..<4 {
-        for sx in 0..<4 {
-          let qx = px - 0.5 + (Double(sx) + 0.5) / 4
-          let qy = py - 0.5 + (Double(sy) + 0.5) / 4
-          var odd = false
-          var j = pts.count - 1
-          for i in 0..<pts.count {
-            let a = pts[i]
-            let b = pts[j]
-            if (a.y > qy) != (b.y > qy), qx < (b.x - a.x) * (qy - a.y) / (b.y - a.y) + a.x { odd.toggle() }
-            j = i
-          }
-          if odd { inside += 1 }
-        }
-      }
-      return Double(inside) / 16
-    }
+  /// A filled polygon (even-odd rule); non-finite points are dropped.
+  public func fillPolygon(_ points: [Point], color: Color) {
+    let pts = points.filter { $0.x.isFinite && $0.y.isFinite && Swift.abs($0.x) < 1e7 && Swift.abs($0.y) < 1e7 }
+    guard let first = pts.first, pts.count >= 3 else { return }
+    cairo_move_to(cr, first.x, first.y)
+    for p in pts.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+    cairo_close_path(cr)
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD)
+    setColor(color)
+    cairo_fill(cr)
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING)
   }
 
   /// A marker of diameter `size` centred on `center`.
-  public mutating func marker(_ marker: Marker, at center: Point, size: Double, color: Color) {
+  public func marker(_ marker: Marker, at center: Point, size: Double, color: Color) {
     let r = Swift.max(size, 1) / 2
     switch marker {
     case .circle:
@@ -356,62 +455,103 @@ public struct Canvas: Sendable {
     }
   }
 
-  // MARK: - Text
-
-  /// The size in pixels of `text` drawn at `scale` (before any rotation).
-  public func textSize(_ text: String, scale: Int = 1) -> (width: Int, height: Int) {
-    Canvas.textSize(text, scale: scale, font: font)
-  }
-
-  /// The size in pixels of `text` drawn with `font` at `scale` (before any rotation).
-  public static func textSize(_ text: String, scale: Int = 1, font: any GlyphSource = Font8x8())
-    -> (width: Int, height: Int)
-  {
-    let s = Swift.max(scale, 1)
-    let n = text.count
-    return (n == 0 ? 0 : (n * font.advance - 1) * s, font.cellSize.height * s)
-  }
-
-  /// Draws `text` with the bitmap font, each font pixel a `scale`×`scale` block.
-  ///
-  /// The text's bounding box is placed relative to `point` by `horizontal` and `vertical`. With `rotated`,
-  /// the text reads bottom to top (turned 90° anticlockwise), as for a y-axis label; the alignments then
-  /// still refer to the rotated box on screen.
-  public mutating func text(
-    _ text: String, at point: Point, scale: Int = 1, color: Color = .ink,
-    horizontal: TextAlign = .start, vertical: TextAlign = .start, rotated: Bool = false
-  ) {
-    let s = Swift.max(scale, 1)
-    let (tw, th) = textSize(text, scale: s)
-    guard tw > 0 else { return }
-    let bw = rotated ? th : tw
-    let bh = rotated ? tw : th
-    func offset(_ a: TextAlign, _ size: Int) -> Double {
-      switch a {
-      case .start: 0
-      case .center: Double(size) / 2
-      case .end: Double(size)
-      }
-    }
-    let x0 = Int((point.x - offset(horizontal, bw)).rounded())
-    let y0 = Int((point.y - offset(vertical, bh)).rounded())
-    let cell = font.cellSize
-    for (k, ch) in text.enumerated() where ch != " " {
-      for gy in 0..<cell.height {
-        for gx in 0..<cell.width where font.ink(ch, x: gx, y: gy) {
-          let u = (k * font.advance + gx) * s
-          let v = gy * s  // along the run, across it
-          for dy in 0..<s {
-            for dx in 0..<s {
-              if rotated {
-                blend(x: x0 + v + dy, y: y0 + bh - 1 - (u + dx), color: color)
-              } else {
-                blend(x: x0 + u + dx, y: y0 + v + dy, color: color)
-              }
-            }
-          }
+  /// Draws a `width`×`height` straight-alpha RGBA raster stretched over `rect`: pixelated (nearest
+  /// neighbour) or, with `smooth`, bilinearly filtered.
+  public func image(rgba: [UInt8], width w: Int, height h: Int, in rect: Rect, smooth: Bool = false) {
+    guard w > 0, h > 0, rgba.count == w * h * 4, rect.width > 0, rect.height > 0,
+      let img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h))
+    else { return }
+    defer { cairo_surface_destroy(img) }
+    guard cairo_surface_status(img) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(img)
+    else { return }
+    cairo_surface_flush(img)
+    let stride = Int(cairo_image_surface_get_stride(img))
+    for y in 0..<h {
+      data.advanced(by: y * stride).withMemoryRebound(to: UInt32.self, capacity: w) { px in
+        for x in 0..<w {
+          let o = 4 * (y * w + x)
+          let a = UInt32(rgba[o + 3])
+          func pre(_ c: UInt8) -> UInt32 { (UInt32(c) * a + 127) / 255 }
+          px[x] = a << 24 | pre(rgba[o]) << 16 | pre(rgba[o + 1]) << 8 | pre(rgba[o + 2])
         }
       }
     }
+    cairo_surface_mark_dirty(img)
+    cairo_save(cr)
+    cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+    cairo_clip(cr)
+    cairo_translate(cr, rect.x, rect.y)
+    cairo_scale(cr, rect.width / Double(w), rect.height / Double(h))
+    cairo_set_source_surface(cr, img, 0, 0)
+    let pattern = cairo_get_source(cr)
+    cairo_pattern_set_filter(pattern, smooth ? CAIRO_FILTER_BILINEAR : CAIRO_FILTER_NEAREST)
+    cairo_pattern_set_extend(pattern, CAIRO_EXTEND_PAD)
+    cairo_paint(cr)
+    cairo_restore(cr)
+  }
+
+  // MARK: - Text
+
+  func selectFont(_ size: Double, family: FontFamily, bold: Bool) {
+    cairo_select_font_face(
+      cr, family.rawValue, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+    cairo_set_font_size(cr, size)
+  }
+
+  /// The size of `text` at font size `size` (layout units), before any rotation: its advance width and
+  /// the font's line height (ascent + descent), so boxes of one size line up whatever the letters.
+  public func textSize(_ text: String, size: Double? = nil, family: FontFamily = .sans, bold: Bool = false)
+    -> (width: Double, height: Double)
+  {
+    selectFont(size ?? fontSize, family: family, bold: bold)
+    var fe = cairo_font_extents_t()
+    cairo_font_extents(cr, &fe)
+    guard !text.isEmpty else { return (0, fe.ascent + fe.descent) }
+    var te = cairo_text_extents_t()
+    cairo_text_extents(cr, text, &te)
+    return (te.x_advance, fe.ascent + fe.descent)
+  }
+
+  /// Draws `text` with its box placed relative to `point` by `horizontal` and `vertical`. With
+  /// `rotated`, the text reads bottom to top (turned 90° anticlockwise), as for a y-axis label; the
+  /// alignments then refer to the rotated box on screen.
+  public func text(
+    _ text: String, at point: Point, size: Double? = nil, color: Color = .ink,
+    horizontal: TextAlign = .start, vertical: TextAlign = .start, rotated: Bool = false,
+    family: FontFamily = .sans, bold: Bool = false
+  ) {
+    guard !text.isEmpty, point.x.isFinite, point.y.isFinite else { return }
+    let (tw, th) = textSize(text, size: size, family: family, bold: bold)
+    var fe = cairo_font_extents_t()
+    cairo_font_extents(cr, &fe)
+    let bw = rotated ? th : tw
+    let bh = rotated ? tw : th
+    func offset(_ a: TextAlign, _ size: Double) -> Double {
+      switch a {
+      case .start: 0
+      case .center: size / 2
+      case .end: size
+      }
+    }
+    let x0 = point.x - offset(horizontal, bw)
+    let y0 = point.y - offset(vertical, bh)
+    cairo_save(cr)
+    setColor(color)
+    if rotated {
+      // The baseline runs upwards at x0 + ascent, starting at the box's bottom.
+      cairo_move_to(cr, x0 + fe.ascent, y0 + bh)
+      cairo_rotate(cr, -Double.pi / 2)
+    } else {
+      cairo_move_to(cr, x0, y0 + fe.ascent)
+    }
+    cairo_show_text(cr, text)
+    cairo_new_path(cr)
+    cairo_restore(cr)
+  }
+
+  /// The size of `text` without a canvas at hand (a scratch context measures it).
+  public static func measure(_ text: String, size: Double, bold: Bool = false) -> (width: Double, height: Double) {
+    guard let c = try? Canvas(width: 1, height: 1) else { return (Double(text.count) * size * 0.6, size * 1.2) }
+    return c.textSize(text, size: size, bold: bold)
   }
 }

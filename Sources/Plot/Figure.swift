@@ -1,7 +1,9 @@
 // Figure: panels (subplots) laid out on a grid, each with a title, axis labels, automatic 1-2-5 ticks,
-// layers clipped to the plot area, an optional legend and colour bar; rendering and saving to PNG.
+// layers clipped to the plot area, an optional legend and colour bar; rendering and saving as PNG,
+// SVG or PDF (by the file's extension). Sizes are layout units: pixels at 100 dpi.
 import Glibc
 import PNG
+import Support
 
 /// One drawable layer of a panel.
 public enum PlotLayer: Sendable {
@@ -15,6 +17,8 @@ public enum PlotLayer: Sendable {
   case histogram(HistogramLayer)
   /// A raster (an image grid) drawn to fill the panel, without axes.
   case image(ImageLayer)
+  /// A translucent region between two curves (mean ± std).
+  case band(BandLayer)
 
   var drawing: any LayerDrawing {
     switch self {
@@ -23,18 +27,19 @@ public enum PlotLayer: Sendable {
     case .heatmap(let l): l
     case .histogram(let l): l
     case .image(let l): l
+    case .band(let l): l
     }
   }
 }
 
 /// Where a panel's legend sits inside its plot area.
-public enum LegendPosition: Sendable {
-  case topRight, topLeft, bottomRight, bottomLeft
+public enum LegendPosition: String, Sendable, CaseIterable {
+  case topRight = "top right", topLeft = "top left", bottomRight = "bottom right", bottomLeft = "bottom left"
 }
 
 /// One subplot: its layers, labels, limits and axis options.
 public struct Panel: Sendable {
-  /// Drawn above the plot area at scale 2 (empty for none).
+  /// Drawn above the plot area in the title size (empty for none).
   public var title: String
   /// Drawn under the x tick labels (empty for none).
   public var xLabel: String
@@ -48,6 +53,8 @@ public struct Panel: Sendable {
   public var yLimits: ClosedRange<Double>?
   /// A logarithmic y axis (values ≤ 0 are skipped with a warning).
   public var logY: Bool
+  /// A logarithmic x axis (values ≤ 0 are skipped with a warning).
+  public var logX: Bool = false
   /// Light grid lines at the ticks.
   public var grid: Bool
   /// Whether to draw the frame, ticks and tick labels (off for image grids).
@@ -85,38 +92,41 @@ public struct Panel: Sendable {
 public struct FigureResult: Sendable, Equatable {
   /// The file written.
   public let path: String
-  /// Image width in pixels.
+  /// Image width in pixels (PNG) or points (SVG, PDF).
   public let width: Int
-  /// Image height in pixels.
+  /// Image height in pixels (PNG) or points (SVG, PDF).
   public let height: Int
   /// Data that was skipped (NaN points, values ≤ 0 on a log axis, …), one line each.
   public let warnings: [String]
 }
 
 /// A rendered figure, before encoding.
-public struct RenderedFigure: Sendable {
-  /// The pixels.
+public struct RenderedFigure {
+  /// The drawing.
   public let canvas: Canvas
   /// Data that was skipped while drawing, one line each.
   public let warnings: [String]
-  /// Each panel's plot area (inside the frame) in canvas pixels, in panel order.
+  /// Each panel's plot area (inside the frame) in layout units, in panel order.
   public let plotAreas: [Rect]
 }
 
-/// A figure: panels on a grid of `columns`, each `panelWidth`×`panelHeight` pixels, under an optional title.
+/// A figure: panels on a grid of `columns`, each `panelWidth`×`panelHeight` layout units (pixels at
+/// 100 dpi), under an optional title.
 ///
-/// Rendering is deterministic: the same figure gives byte-identical PNG files.
+/// Rendering is deterministic: the same figure gives byte-identical PNG, SVG and PDF files.
 public struct Figure: Sendable {
   /// The panels, filled row by row.
   public var panels: [Panel]
   /// Panels per row.
   public var columns: Int
-  /// Width of each panel's cell in pixels.
+  /// Width of each panel's cell in layout units.
   public var panelWidth: Int
-  /// Height of each panel's cell in pixels.
+  /// Height of each panel's cell in layout units.
   public var panelHeight: Int
-  /// Drawn across the top at scale 2 (empty for none).
+  /// Drawn across the top, a little larger than the panel titles (empty for none).
   public var title: String
+  /// The base font size in points (axis labels, legends; tick labels are 0.9 of it, panel titles 1.2).
+  public var fontSize: Double = 9
   /// The background colour.
   public var background: Color
   /// Extra warnings reported with the drawing's own (e.g. "showing 16 of 32 dimensions").
@@ -140,49 +150,92 @@ public struct Figure: Sendable {
     self.init(panels: [panel], columns: 1, panelWidth: width, panelHeight: height)
   }
 
-  /// Height of the figure title band.
-  var titleBand: Int { title.isEmpty ? 0 : 30 }
+  /// The base text size in layout units (`fontSize` points at 100 units per inch).
+  var textUnit: Double { fontSize * 100 / 72 }
 
-  /// Draws the figure.
-  /// - Throws: ``PlotError`` for an empty figure, bad sizes, or bad panel limits.
-  public func render() throws -> RenderedFigure {
+  /// The whole figure's size in layout units, with the title band.
+  func layoutSize(_ canvasForMetrics: Canvas? = nil) -> (cols: Int, rows: Int, band: Double) {
+    let cols = Swift.max(1, Swift.min(columns, panels.count))
+    let rows = (panels.count + cols - 1) / cols
+    let band = title.isEmpty ? 0 : (textUnit * 1.35 * 1.17 + 2 * PanelRenderer.pad).rounded(.up)
+    return (cols, rows, band)
+  }
+
+  /// Sets the panel sizes so that the whole figure is `width`×`height` layout units.
+  /// - Throws: ``PlotError`` when the size is not finite or leaves panels under 32 units.
+  public mutating func resize(width: Double, height: Double) throws {
+    guard width.isFinite, height.isFinite, width >= 32, height >= 32, width <= 16384, height <= 16384 else {
+      throw PlotError(
+        "figure", "size must be between 32 and 16384 units (0.32 to 163.84 inches), got \(width)x\(height)")
+    }
+    let (cols, rows, band) = layoutSize()
+    panelWidth = Int((width / Double(cols)).rounded(.down))
+    panelHeight = Int(((height - band) / Double(rows)).rounded(.down))
+    guard panelWidth >= 32, panelHeight >= 32 else {
+      throw PlotError("figure", "size \(width)x\(height) leaves panels under 32 units; make it larger")
+    }
+  }
+
+  /// Draws the figure on a canvas for `format`, at `dpi` for PNG (100: one pixel per layout unit).
+  /// - Throws: ``PlotError`` for an empty figure, bad sizes, a dpi outside 10…1200, or bad panel limits.
+  public func render(format: FigureFormat = .png, dpi: Double = 100) throws -> RenderedFigure {
     guard !panels.isEmpty else { throw PlotError("figure", "needs at least one panel") }
     guard columns >= 1 else { throw PlotError("figure", "columns must be at least 1, got \(columns)") }
     guard panelWidth >= 32, panelHeight >= 32, panelWidth <= 8192, panelHeight <= 8192 else {
       throw PlotError(
         "figure", "panel size must be between 32 and 8192 pixels, got \(panelWidth)x\(panelHeight)")
     }
-    let cols = Swift.min(columns, panels.count)
-    let rows = (panels.count + cols - 1) / cols
-    var canvas = try Canvas(
-      width: cols * panelWidth, height: rows * panelHeight + titleBand, background: background)
+    guard dpi.isFinite, dpi >= 10, dpi <= 1200 else {
+      throw PlotError("figure", "dpi must be between 10 and 1200, got \(dpi)")
+    }
+    guard fontSize.isFinite, fontSize >= 4, fontSize <= 72 else {
+      throw PlotError("figure", "font size must be between 4 and 72 points, got \(fontSize)")
+    }
+    let (cols, rows, band) = layoutSize()
+    let w = cols * panelWidth
+    let h = rows * panelHeight + Int(band)
+    guard w <= 16384, h <= 16384 else {
+      throw PlotError("figure", "\(w)x\(h) pixels at 100 dpi is too large (at most 16384 a side)")
+    }
+    var canvas = try Canvas(width: w, height: h, background: background, scale: dpi / 100, format: format)
+    canvas.fontSize = textUnit
     if !title.isEmpty {
-      let t = fit(title, width: Double(canvas.width - 16), scale: 2)
-      canvas.text(t, at: Point(Double(canvas.width) / 2, 8), scale: 2, horizontal: .center)
+      let size = textUnit * 1.35
+      let t = fit(title, width: Double(canvas.width) - 16, size: size, bold: false, on: canvas)
+      canvas.text(t, at: Point(Double(canvas.width) / 2, PanelRenderer.pad), size: size, horizontal: .center)
     }
     var warnings = notes
     var areas: [Rect] = []
     for (i, panel) in panels.enumerated() {
       let cell = Rect(
-        x: Double(i % cols * panelWidth), y: Double(titleBand + i / cols * panelHeight),
+        x: Double(i % cols * panelWidth), y: band + Double(i / cols * panelHeight),
         width: Double(panelWidth), height: Double(panelHeight))
       areas.append(try PanelRenderer(panel: panel, cell: cell).draw(on: &canvas, warnings: &warnings))
     }
     return RenderedFigure(canvas: canvas, warnings: warnings, plotAreas: areas)
   }
 
-  /// Renders the figure and writes it as an RGBA PNG to `path`.
-  /// - Throws: ``PlotError`` for bad figure input; `PNGError` naming `path` when it cannot be written.
-  public func save(to path: String) throws -> FigureResult {
-    let r = try render()
-    try PNGCodec.write(try r.canvas.image(), to: path)
-    return FigureResult(path: path, width: r.canvas.width, height: r.canvas.height, warnings: r.warnings)
+  /// Renders the figure and writes it to `path` as PNG, SVG or PDF, chosen by the extension; `dpi`
+  /// sets a PNG's pixels per inch (100: one pixel per layout unit; 200: twice the pixels, same layout).
+  /// - Throws: ``PlotError`` for bad figure input or an unknown extension; `PNGError` or a file error
+  ///   naming `path` when it cannot be written.
+  public func save(to path: String, dpi: Double = 100) throws -> FigureResult {
+    let format = try FigureFormat.of(path: path)
+    let r = try render(format: format, dpi: dpi)
+    if format == .png {
+      try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
+    } else {
+      let bytes = try r.canvas.encoded()
+      do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
+    }
+    return FigureResult(
+      path: path, width: r.canvas.outputWidth, height: r.canvas.outputHeight, warnings: r.warnings)
   }
 
-  /// Renders the figure and returns the PNG file bytes.
-  public func encode() throws -> (bytes: [UInt8], warnings: [String]) {
-    let r = try render()
-    return (try PNGCodec.encode(try r.canvas.image()), r.warnings)
+  /// Renders the figure and returns the file's bytes in `format` (PNG by default).
+  public func encode(format: FigureFormat = .png, dpi: Double = 100) throws -> (bytes: [UInt8], warnings: [String]) {
+    let r = try render(format: format, dpi: dpi)
+    return (try r.canvas.encoded(), r.warnings)
   }
 }
 
@@ -216,7 +269,10 @@ struct PlotFrame {
   let x: AxisScale
   let y: AxisScale
 
-  /// The pixel position of a data point, or `nil` when it cannot be shown.
+  /// Which coordinates a log axis rejects when ≤ 0, for warnings: "y", "x" or "x or y".
+  var logAxes: String { x.log && y.log ? "x or y" : (x.log ? "x" : "y") }
+
+  /// The position of a data point in layout units, or `nil` when it cannot be shown.
   func point(_ px: Double, _ py: Double) -> Point? {
     guard let tx = x.fraction(px), let ty = y.fraction(py) else { return nil }
     return Point(rect.minX + tx * rect.width, rect.maxY - ty * rect.height)
@@ -244,8 +300,8 @@ struct ColorBarSpec {
 
 /// What every layer can do; `color` is the panel's automatic colour for layers without their own.
 protocol LayerDrawing: Sendable {
-  /// The data's x and y extents (finite values only; positive y only on a log axis).
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?)
+  /// The data's x and y extents (finite values only; positive values only on a log axis).
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?)
   /// Whether the axis limits should get a 5% margin around this layer's data.
   var padsLimits: Bool { get }
   /// Whether the layer takes an automatic palette colour.
@@ -264,7 +320,7 @@ extension LayerDrawing {
 
 // MARK: - Panel rendering
 
-/// Lays out and draws one panel inside its cell.
+/// Lays out and draws one panel inside its cell; text sizes come from the canvas's base size.
 struct PanelRenderer {
   let panel: Panel
   let cell: Rect
@@ -282,13 +338,18 @@ struct PanelRenderer {
       if d.usesAutoColor { k += 1 }
     }
     let pad = PanelRenderer.pad
-    let titleH = panel.title.isEmpty ? pad : pad + 16 + 8
+    let unit = canvas.fontSize
+    let tickSize = unit * 0.9
+    let titleSize = unit * 1.2
+    let tickH = canvas.textSize("0", size: tickSize).height
+    let labelH = canvas.textSize("x", size: unit).height
+    let titleH = panel.title.isEmpty ? pad : pad + canvas.textSize("T", size: titleSize).height + 6
 
     if !panel.axes {
       let rect = Rect(
         x: cell.minX + pad, y: cell.minY + titleH, width: cell.width - 2 * pad,
         height: cell.height - titleH - pad)
-      drawTitle(on: &canvas, center: rect.midX, width: cell.width)
+      drawTitle(on: &canvas, center: rect.midX, size: titleSize)
       let frame = PlotFrame(
         rect: rect, x: AxisScale(lo: 0, hi: 1, log: false), y: AxisScale(lo: 0, hi: 1, log: false))
       canvas.clip = rect
@@ -301,13 +362,13 @@ struct PanelRenderer {
 
     let (xs, ys) = try limits(drawings)
     // Ticks first: their labels decide the margins.
-    let yTarget = Swift.max(2, Swift.min(8, Int(cell.height / 55)))
-    let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / 80)))
+    let yTarget = Swift.max(2, Swift.min(8, Int(cell.height / (tickH * 4))))
+    let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / (tickH * 6.5))))
     let yTicks = ys.log ? Ticks.log(ys.lo, ys.hi) : Ticks.linear(ys.lo, ys.hi, target: yTarget)
-    let xTicks = Ticks.linear(xs.lo, xs.hi, target: xTarget)
-    let yLabels = Ticks.labels(yTicks, log: ys.log)
-    let xLabels = Ticks.labels(xTicks)
-    let yTickW = Double(yLabels.map { Canvas.textSize($0).width }.max() ?? 0)
+    let xTicks = xs.log ? Ticks.log(xs.lo, xs.hi) : Ticks.linear(xs.lo, xs.hi, target: xTarget)
+    let yLabels = Ticks.labels(yTicks, log: ys.log).map(typesetMinus)
+    let xLabels = Ticks.labels(xTicks, log: xs.log).map(typesetMinus)
+    let yTickW = yLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0
 
     let bar = drawings.compactMap(\.colorBar).first
     var barTicks: [Double] = []
@@ -315,12 +376,12 @@ struct PanelRenderer {
     var barW = 0.0
     if let bar {
       barTicks = Ticks.linear(bar.lo, bar.hi, target: yTarget)
-      barLabels = Ticks.labels(barTicks)
-      barW = 10 + 12 + 6 + Double(barLabels.map { Canvas.textSize($0).width }.max() ?? 0)
-      if !panel.colorBarLabel.isEmpty { barW += 6 + 8 }
+      barLabels = Ticks.labels(barTicks).map(typesetMinus)
+      barW = 10 + 12 + 6 + (barLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0)
+      if !panel.colorBarLabel.isEmpty { barW += 6 + labelH }
     }
-    let left = pad + (panel.yLabel.isEmpty ? 0 : 8 + 6) + yTickW + 3 + 4
-    let bottom = pad + (panel.xLabel.isEmpty ? 0 : 8 + 4) + 8 + 3 + 4
+    let left = pad + (panel.yLabel.isEmpty ? 0 : labelH + 6) + yTickW + 3 + 4
+    let bottom = pad + (panel.xLabel.isEmpty ? 0 : labelH + 3) + tickH + 3 + 4
     let right = pad + 10 + barW
     let rect = Rect(
       x: (cell.minX + left).rounded(), y: (cell.minY + titleH).rounded(),
@@ -328,7 +389,7 @@ struct PanelRenderer {
       height: Swift.max(8, (cell.height - titleH - bottom).rounded()))
     let frame = PlotFrame(rect: rect, x: xs, y: ys)
 
-    drawTitle(on: &canvas, center: rect.midX, width: cell.width)
+    drawTitle(on: &canvas, center: rect.midX, size: titleSize)
     // Grid lines under the data.
     if panel.grid {
       for t in xTicks { if let p = frame.point(t, ys.lo) { canvas.fill(vline(p.x, rect), color: .gridGray) } }
@@ -349,21 +410,22 @@ struct PanelRenderer {
       guard let p = frame.point(t, ys.lo) else { continue }
       let x = p.x.rounded(.down)
       canvas.fill(Rect(x: x, y: rect.maxY + 1, width: 1, height: 4), color: .ink)
-      canvas.text(label, at: Point(x + 0.5, rect.maxY + 1 + 4 + 3), horizontal: .center)
+      canvas.text(label, at: Point(x + 0.5, rect.maxY + 1 + 4 + 2), size: tickSize, horizontal: .center)
     }
     for (t, label) in zip(yTicks, yLabels) {
       guard let p = frame.point(xs.lo, t) else { continue }
       let y = Swift.min(p.y.rounded(.down), rect.maxY - 1)
       canvas.fill(Rect(x: rect.minX - 5, y: y, width: 4, height: 1), color: .ink)
-      canvas.text(label, at: Point(rect.minX - 5 - 3, y + 0.5), horizontal: .end, vertical: .center)
+      canvas.text(
+        label, at: Point(rect.minX - 5 - 3, y + 0.5), size: tickSize, horizontal: .end, vertical: .center)
     }
     if !panel.xLabel.isEmpty {
-      let t = fit(panel.xLabel, width: rect.width, scale: 1)
-      canvas.text(t, at: Point(rect.midX, rect.maxY + 1 + 4 + 3 + 8 + 4), horizontal: .center)
+      let t = fit(panel.xLabel, width: rect.width, size: unit, on: canvas)
+      canvas.text(t, at: Point(rect.midX, rect.maxY + 1 + 4 + 2 + tickH + 3), size: unit, horizontal: .center)
     }
     if !panel.yLabel.isEmpty {
-      let t = fit(panel.yLabel, width: rect.height, scale: 1)
-      canvas.text(t, at: Point(cell.minX + pad, rect.midY), vertical: .center, rotated: true)
+      let t = fit(panel.yLabel, width: rect.height, size: unit, on: canvas)
+      canvas.text(t, at: Point(cell.minX + pad, rect.midY), size: unit, vertical: .center, rotated: true)
     }
     if panel.legend {
       let entries = zip(drawings, autoColors).flatMap { $0.legend(autoColor: $1) }
@@ -373,14 +435,14 @@ struct PanelRenderer {
     return rect
   }
 
-  func drawTitle(on canvas: inout Canvas, center: Double, width: Double) {
+  func drawTitle(on canvas: inout Canvas, center: Double, size: Double) {
     guard !panel.title.isEmpty else { return }
-    let t = fit(panel.title, width: width - 2 * PanelRenderer.pad, scale: 2)
-    let half = Double(Canvas.textSize(t, scale: 2).width) / 2
+    let t = fit(panel.title, width: cell.width - 2 * PanelRenderer.pad, size: size, on: canvas)
+    let half = canvas.textSize(t, size: size).width / 2
     // Keep the title inside the cell even when the plot area is off-centre.
     let cx = Swift.min(
       Swift.max(center, cell.minX + PanelRenderer.pad + half), cell.maxX - PanelRenderer.pad - half)
-    canvas.text(t, at: Point(cx, cell.minY + PanelRenderer.pad), scale: 2, horizontal: .center)
+    canvas.text(t, at: Point(cx, cell.minY + PanelRenderer.pad), size: size, horizontal: .center)
   }
 
   func vline(_ x: Double, _ r: Rect) -> Rect {
@@ -400,13 +462,16 @@ struct PanelRenderer {
     if panel.logY, let l = panel.yLimits, l.lowerBound <= 0 {
       throw PlotError(name, "y limits on a log axis must be positive, got \(l)")
     }
+    if panel.logX, let l = panel.xLimits, l.lowerBound <= 0 {
+      throw PlotError(name, "x limits on a log axis must be positive, got \(l)")
+    }
     // Points and lines get a margin, unless a heatmap or histogram fixes that axis's extent.
     var x: (Double, Double)?
     var y: (Double, Double)?
     var xPad = true
     var yPad = true
     for d in drawings {
-      let b = d.bounds(logY: panel.logY)
+      let b = d.bounds(logX: panel.logX, logY: panel.logY)
       if let bx = b.x {
         x = (Swift.min(x?.0 ?? bx.lowerBound, bx.lowerBound), Swift.max(x?.1 ?? bx.upperBound, bx.upperBound))
         xPad = xPad && d.padsLimits
@@ -423,7 +488,7 @@ struct PanelRenderer {
         hi = log10(hi)
       }
       if hi - lo < 1e-12 * Swift.max(1, Swift.abs(lo)) {
-        let d = Swift.max(Swift.abs(lo) * 0.1, log ? 0.5 : 0.5)
+        let d = Swift.max(Swift.abs(lo) * 0.1, 0.5)
         lo -= d
         hi += d
       } else if padded {
@@ -433,74 +498,84 @@ struct PanelRenderer {
       }
       return log ? (pow10Real(lo), pow10Real(hi)) : (lo, hi)
     }
-    let fx = panel.xLimits.map { ($0.lowerBound, $0.upperBound) } ?? finish(x, xPad, log: false)
+    let fx = panel.xLimits.map { ($0.lowerBound, $0.upperBound) } ?? finish(x, xPad, log: panel.logX)
     let fy = panel.yLimits.map { ($0.lowerBound, $0.upperBound) } ?? finish(y, yPad, log: panel.logY)
-    return (AxisScale(lo: fx.0, hi: fx.1, log: false), AxisScale(lo: fy.0, hi: fy.1, log: panel.logY))
+    return (AxisScale(lo: fx.0, hi: fx.1, log: panel.logX), AxisScale(lo: fy.0, hi: fy.1, log: panel.logY))
   }
 
   func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
-    let textW = Double(entries.map { Canvas.textSize($0.label).width }.max() ?? 0)
-    let w = 6 + 16 + 5 + textW + 6
-    let h = Double(entries.count) * 12 + 6
+    let size = canvas.fontSize * 0.9
+    let rowH = canvas.textSize("x", size: size).height + 2
+    let textW = entries.map { canvas.textSize($0.label, size: size).width }.max() ?? 0
+    let w = (6 + 18 + 5 + textW + 6).rounded(.up)
+    let h = Double(entries.count) * rowH + 6
     let inset = 6.0
-    let x =
-      panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
-      ? rect.minX + inset : rect.maxX - inset - w
-    let y =
-      panel.legendPosition == .topLeft || panel.legendPosition == .topRight
-      ? rect.minY + inset : rect.maxY - inset - h
-    let box = Rect(x: x.rounded(), y: y.rounded(), width: w.rounded(), height: h)
+    let left = panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
+    let top = panel.legendPosition == .topLeft || panel.legendPosition == .topRight
+    let x = left ? rect.minX + inset : rect.maxX - inset - w
+    let y = top ? rect.minY + inset : rect.maxY - inset - h
+    let box = Rect(x: x.rounded(), y: y.rounded(), width: w, height: h.rounded(.up))
     canvas.fill(box, color: Color.white.opacity(0.85))
     canvas.stroke(box, color: Color(hex: 0xBBBBBB))
     for (i, e) in entries.enumerated() {
-      let cy = box.minY + 3 + Double(i) * 12 + 6
+      let cy = box.minY + 3 + Double(i) * rowH + rowH / 2
       let sx = box.minX + 6
       switch e.swatch {
       case .line(let width):
         canvas.line(
-          from: Point(sx, cy), to: Point(sx + 16, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
+          from: Point(sx, cy), to: Point(sx + 18, cy), color: e.color, lineWidth: Swift.max(width, 1.5))
       case .marker(let m):
-        canvas.marker(m, at: Point(sx + 8, cy), size: 7, color: e.color)
+        canvas.marker(m, at: Point(sx + 9, cy), size: 7, color: e.color)
+        // A near-white marker (chain starts) gets an outline so it shows on the white legend box.
+        if Int(e.color.r) + Int(e.color.g) + Int(e.color.b) > 3 * 230 {
+          canvas.strokeCircle(center: Point(sx + 9, cy), radius: 4, color: .ink, lineWidth: 0.8)
+        }
       case .patch:
-        canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 12, height: 8), color: e.color)
+        canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 14, height: 8), color: e.color)
       }
-      canvas.text(e.label, at: Point(sx + 16 + 5, cy), vertical: .center)
+      canvas.text(e.label, at: Point(sx + 18 + 5, cy), size: size, vertical: .center)
     }
   }
 
   func drawColorBar(
     _ bar: ColorBarSpec, ticks: [Double], labels: [String], beside rect: Rect, on canvas: inout Canvas
   ) {
+    let size = canvas.fontSize * 0.9
     let r = Rect(x: rect.maxX + 10, y: rect.minY, width: 12, height: rect.height)
     let span = bar.hi - bar.lo
-    for row in 0..<Int(r.height) {
-      let t = (r.height - (Double(row) + 0.5)) / r.height
-      canvas.fill(
-        Rect(x: r.minX, y: r.minY + Double(row), width: r.width, height: 1), color: bar.colormap.color(at: t))
+    // The scale as a 1×256 raster, top = high end, smoothly stretched over the bar.
+    var rgba: [UInt8] = []
+    for row in 0..<256 {
+      let c = bar.colormap.color(at: 1 - (Double(row) + 0.5) / 256)
+      rgba += [c.r, c.g, c.b, c.a]
     }
+    canvas.image(rgba: rgba, width: 1, height: 256, in: r, smooth: true)
     canvas.stroke(Rect(x: r.minX - 1, y: r.minY - 1, width: r.width + 2, height: r.height + 2), color: .ink)
     var labelRight = r.maxX + 1
     for (v, label) in zip(ticks, labels) {
       let t = span > 0 ? (v - bar.lo) / span : 0.5
       let y = Swift.min((r.maxY - t * r.height).rounded(.down), r.maxY - 1)
       canvas.fill(Rect(x: r.maxX + 1, y: y, width: 3, height: 1), color: .ink)
-      canvas.text(label, at: Point(r.maxX + 1 + 3 + 2, y + 0.5), vertical: .center)
-      labelRight = Swift.max(labelRight, r.maxX + 6 + Double(Canvas.textSize(label).width))
+      canvas.text(label, at: Point(r.maxX + 1 + 3 + 2, y + 0.5), size: size, vertical: .center)
+      labelRight = Swift.max(labelRight, r.maxX + 6 + canvas.textSize(label, size: size).width)
     }
     if !panel.colorBarLabel.isEmpty {
-      let t = fit(panel.colorBarLabel, width: r.height, scale: 1)
-      canvas.text(t, at: Point(labelRight + 6, r.midY), vertical: .center, rotated: true)
+      let t = fit(panel.colorBarLabel, width: r.height, size: canvas.fontSize, on: canvas)
+      canvas.text(t, at: Point(labelRight + 6, r.midY), size: canvas.fontSize, vertical: .center, rotated: true)
     }
   }
 }
 
-/// `text` cut (with `..`) so that it is at most `width` pixels wide at `scale`.
-func fit(_ text: String, width: Double, scale: Int) -> String {
-  if Double(Canvas.textSize(text, scale: scale).width) <= width { return text }
+/// `text` cut (with `…`) so that it is at most `width` layout units wide at `size`.
+func fit(_ text: String, width: Double, size: Double, bold: Bool = false, on canvas: Canvas) -> String {
+  if canvas.textSize(text, size: size, bold: bold).width <= width { return text }
   var t = text
-  while !t.isEmpty, Double(Canvas.textSize(t + "..", scale: scale).width) > width { t.removeLast() }
-  return t.isEmpty ? "" : t + ".."
+  while !t.isEmpty, canvas.textSize(t + "…", size: size, bold: bold).width > width { t.removeLast() }
+  return t.isEmpty ? "" : t + "…"
 }
+
+/// A tick label with its hyphens set as minus signs (−2, 1e−3), as in typeset mathematics.
+func typesetMinus(_ label: String) -> String { String(label.map { $0 == "-" ? "−" : $0 }) }
 
 /// 10^x for any real x.
 func pow10Real(_ x: Double) -> Double { pow(10, x) }

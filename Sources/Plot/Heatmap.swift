@@ -138,27 +138,68 @@ public struct HeatmapLayer: Sendable {
 extension HeatmapLayer: LayerDrawing {
   var padsLimits: Bool { false }
 
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
-    (extent.xMin...extent.xMax, logY && extent.yMin <= 0 ? nil : extent.yMin...extent.yMax)
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
+    (
+      logX && extent.xMin <= 0 ? nil : extent.xMin...extent.xMax,
+      logY && extent.yMin <= 0 ? nil : extent.yMin...extent.yMax
+    )
   }
 
   var colorBar: ColorBarSpec? {
     ColorBarSpec(colormap: colormap, lo: colorRange.lowerBound, hi: colorRange.upperBound)
   }
 
-  func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
-    let r = frame.rect
+  /// The grid's colours as an RGBA raster, top row first.
+  func raster() -> [UInt8] {
     let cr = colorRange
     let span = cr.upperBound - cr.lowerBound
-    guard let b = canvas.pixelBounds(r.minX, r.minY, r.maxX, r.maxY, pad: 0) else { return }
-    for py in b.y {
-      let y = frame.y.value((r.maxY - (Double(py) + 0.5)) / r.height)
-      for px in b.x {
-        let x = frame.x.value((Double(px) + 0.5 - r.minX) / r.width)
-        guard let v = value(atX: x, y: y) else { continue }
-        canvas.blend(x: px, y: py, color: colormap.color(at: span > 0 ? (v - cr.lowerBound) / span : 0.5))
+    var rgba = [UInt8](repeating: 0, count: rows * columns * 4)
+    for i in 0..<rows {
+      let screenRow = origin == .lower ? rows - 1 - i : i
+      for j in 0..<columns {
+        let v = values[i * columns + j]
+        let c = colormap.color(at: span > 0 ? (v - cr.lowerBound) / span : 0.5)
+        let o = 4 * (screenRow * columns + j)
+        rgba[o] = c.r
+        rgba[o + 1] = c.g
+        rgba[o + 2] = c.b
+        rgba[o + 3] = c.a
       }
     }
+    return rgba
+  }
+
+  func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
+    let r = frame.rect
+    if !frame.x.log && !frame.y.log, let a = frame.point(extent.xMin, extent.yMax),
+      let b = frame.point(extent.xMax, extent.yMin)
+    {
+      // The grid itself, one raster pixel per cell: crisp cells, or bilinear between cell centres.
+      canvas.image(
+        rgba: raster(), width: columns, height: rows,
+        in: Rect(x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y), smooth: smooth)
+      return
+    }
+    // On a log axis cells are not evenly spaced: sample the grid at every layout unit instead.
+    let w = Swift.max(1, Int(r.width.rounded()))
+    let h = Swift.max(1, Int(r.height.rounded()))
+    let cr = colorRange
+    let span = cr.upperBound - cr.lowerBound
+    var rgba = [UInt8](repeating: 0, count: w * h * 4)
+    for py in 0..<h {
+      let y = frame.y.value(1 - (Double(py) + 0.5) / Double(h))
+      for px in 0..<w {
+        let x = frame.x.value((Double(px) + 0.5) / Double(w))
+        guard let v = value(atX: x, y: y) else { continue }
+        let c = colormap.color(at: span > 0 ? (v - cr.lowerBound) / span : 0.5)
+        let o = 4 * (py * w + px)
+        rgba[o] = c.r
+        rgba[o + 1] = c.g
+        rgba[o + 2] = c.b
+        rgba[o + 3] = c.a
+      }
+    }
+    canvas.image(rgba: rgba, width: w, height: h, in: r)
   }
 }
 

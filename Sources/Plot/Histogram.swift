@@ -85,7 +85,7 @@ extension HistogramLayer: LayerDrawing {
   var padsLimits: Bool { false }
   var usesAutoColor: Bool { color == nil }
 
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
     let h = heights
     let top = (h.max() ?? 1) * 1.05
     if logY {

@@ -104,7 +104,7 @@ public struct ImageLayer: Sendable {
 extension ImageLayer: LayerDrawing {
   var padsLimits: Bool { false }
 
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) { (nil, nil) }
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) { (nil, nil) }
 
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String]) {
     let r = frame.rect
@@ -114,15 +114,7 @@ extension ImageLayer: LayerDrawing {
     let dh = Double(height) * k
     let x0 = (r.midX - dw / 2).rounded(.down)
     let y0 = (r.midY - dh / 2).rounded(.down)
-    for py in 0..<Int(dh.rounded(.up)) {
-      let sy = Swift.min(Int(Double(py) / k), height - 1)
-      for px in 0..<Int(dw.rounded(.up)) {
-        let sx = Swift.min(Int(Double(px) / k), width - 1)
-        let o = 4 * (sy * width + sx)
-        canvas.blend(
-          x: Int(x0) + px, y: Int(y0) + py, color: Color(rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]))
-      }
-    }
+    canvas.image(rgba: rgba, width: width, height: height, in: Rect(x: x0, y: y0, width: dw, height: dh))
   }
 }
 
@@ -144,8 +136,9 @@ extension Figure {
     guard (1...64).contains(k) else { throw PlotError("image grid", "scale must be in 1...64, got \(k)") }
     let pad = Int(PanelRenderer.pad)
     var w = layer.width * k + 2 * pad
-    if !title.isEmpty { w = Swift.max(w, Canvas.textSize(title, scale: 2).width + 2 * pad) }
-    let h = layer.height * k + pad + (title.isEmpty ? pad : pad + 24)
+    let titleSize = 9 * 100 / 72 * 1.2
+    if !title.isEmpty { w = Swift.max(w, Int(Canvas.measure(title, size: titleSize).width.rounded(.up)) + 2 * pad) }
+    let h = layer.height * k + pad + (title.isEmpty ? pad : pad + Int(titleSize * 1.17 + 7))
     return Figure(
       panels: [Panel(title: title, layers: [.image(layer)], axes: false)], columns: 1,
       panelWidth: Swift.max(w, 32), panelHeight: Swift.max(h, 32))

@@ -57,8 +57,8 @@ public struct LineSeries: Sendable {
 extension LineSeries: LayerDrawing {
   var usesAutoColor: Bool { color == nil }
 
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
-    let ok = x.indices.filter { x[$0].isFinite && y[$0].isFinite && (!logY || y[$0] > 0) }
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
+    let ok = x.indices.filter { x[$0].isFinite && y[$0].isFinite && (!logX || x[$0] > 0) && (!logY || y[$0] > 0) }
     return (finiteRange(ok.map { x[$0] }), finiteRange(ok.map { y[$0] }))
   }
 
@@ -89,7 +89,7 @@ extension LineSeries: LayerDrawing {
       warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values")
     }
     if nonPositive > 0 {
-      warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with y <= 0 on a log axis")
+      warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with \(frame.logAxes) <= 0 on a log axis")
     }
   }
 
@@ -99,18 +99,49 @@ extension LineSeries: LayerDrawing {
   }
 }
 
+/// The exponential moving average of `values` with weight `weight` in [0, 1) on the past, debiased
+/// at the start (as TensorBoard smooths): s_t = (w·m_{t−1} + (1−w)·y_t) / (1 − w^t). NaN and infinite
+/// values are passed through without entering the average.
+public func exponentialMovingAverage(_ values: [Double], weight: Double) -> [Double] {
+  let w = Swift.min(Swift.max(weight.isFinite ? weight : 0, 0), 0.9999)
+  var m = 0.0
+  var debias = 1.0
+  return values.map { y in
+    guard y.isFinite else { return y }
+    m = w * m + (1 - w) * y
+    debias *= w
+    return m / (1 - debias)
+  }
+}
+
+/// The smoothing weight `plot_stats` uses for a run of `count` steps: none up to 200 steps, then an
+/// average over about count/100 steps (weight 1 − 2/(span + 1)).
+public func automaticSmoothing(count: Int) -> Double {
+  guard count > 200 else { return 0 }
+  let span = Double(count) / 100
+  return 1 - 2 / (span + 1)
+}
+
 extension Figure {
   /// A line chart of several series in one panel, with a legend for the named ones.
-  /// - Parameter logY: a logarithmic y axis (points with y ≤ 0 are skipped with a warning).
+  /// - Parameters:
+  ///   - bands: translucent regions drawn under the lines (mean ± std).
+  ///   - logX, logY: logarithmic axes (points with a value ≤ 0 there are skipped with a warning).
+  ///   - xLimits, yLimits: the ranges shown (the data's, with a margin, when `nil`).
+  ///   - legend: where the legend goes, or `nil` for none.
   /// - Throws: ``PlotError`` when `series` is empty.
   public static func lines(
-    _ series: [LineSeries], title: String = "", xLabel: String = "x", yLabel: String = "y",
-    logY: Bool = false,
+    _ series: [LineSeries], bands: [BandLayer] = [], title: String = "", xLabel: String = "x",
+    yLabel: String = "y", logX: Bool = false, logY: Bool = false, xLimits: ClosedRange<Double>? = nil,
+    yLimits: ClosedRange<Double>? = nil, legend: LegendPosition? = .topRight,
     width: Int = 520, height: Int = 380
   ) throws -> Figure {
     guard !series.isEmpty else { throw PlotError("line chart", "needs at least one series") }
-    return Figure(
-      Panel(title: title, xLabel: xLabel, yLabel: yLabel, layers: series.map { .line($0) }, logY: logY),
-      width: width, height: height)
+    var panel = Panel(
+      title: title, xLabel: xLabel, yLabel: yLabel, layers: bands.map { .band($0) } + series.map { .line($0) },
+      xLimits: xLimits, yLimits: yLimits, logY: logY, legend: legend != nil,
+      legendPosition: legend ?? .topRight)
+    panel.logX = logX
+    return Figure(panel, width: width, height: height)
   }
 }

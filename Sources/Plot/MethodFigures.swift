@@ -45,35 +45,43 @@ extension Figure {
     let layer = try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap)
     return Figure(
       Panel(
-        title: title ?? (show == .density ? "exp(-E(z)) N(z; 0, I)" : "energy E(z)"), xLabel: "z1",
-        yLabel: "z2",
+        title: title ?? (show == .density ? "exp(−E(z))·N(z; 0, I)" : "energy E(z)"), xLabel: "z₁",
+        yLabel: "z₂",
         layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "E(z)"),
       width: width, height: height)
   }
 
-  /// The data beside model samples: two scatter panels of `[N, 2]` tensors with the same limits.
-  /// - Throws: ``PlotError`` when either tensor is not `[N, 2]` with N ≥ 1.
+  /// The data beside model samples: two scatter panels of `[N, 2]` tensors.
+  /// - Parameters:
+  ///   - titles: the two panel titles (compare two samplers by naming them).
+  ///   - labels: the x and y axis labels of both panels.
+  ///   - sharedAxes: the same limits on both panels (the union of the data's, with a margin).
+  ///   - size, alpha: marker diameter in layout units and opacity.
+  /// - Throws: ``PlotError`` when either tensor is not `[N, 2]` with N ≥ 1, or size or alpha is out of range.
   public static func dataVsSamples(
     data: Tensor, samples: Tensor, titles: (data: String, samples: String) = ("data", "samples"),
+    labels: (x: String, y: String) = ("x₁", "x₂"), sharedAxes: Bool = true,
     size: Double = 3, alpha: Double = 0.6
   ) throws -> Figure {
     let d = try ScatterLayer(points: data, coloring: .single(Palette.color(0)), size: size, alpha: alpha)
     let s = try ScatterLayer(points: samples, coloring: .single(Palette.color(1)), size: size, alpha: alpha)
-    let bx = [d.bounds(logY: false).x, s.bounds(logY: false).x].compactMap { $0 }
-    let by = [d.bounds(logY: false).y, s.bounds(logY: false).y].compactMap { $0 }
+    let bx = [d.bounds(logX: false, logY: false).x, s.bounds(logX: false, logY: false).x].compactMap { $0 }
+    let by = [d.bounds(logX: false, logY: false).y, s.bounds(logX: false, logY: false).y].compactMap { $0 }
     func padded(_ rs: [ClosedRange<Double>]) -> ClosedRange<Double>? {
       guard let lo = rs.map(\.lowerBound).min(), let hi = rs.map(\.upperBound).max() else { return nil }
       let m = hi > lo ? (hi - lo) * 0.05 : 0.5
       return (lo - m)...(hi + m)
     }
-    let xl = padded(bx)
-    let yl = padded(by)
+    let xl = sharedAxes ? padded(bx) : nil
+    let yl = sharedAxes ? padded(by) : nil
     return Figure(
       panels: [
         Panel(
-          title: titles.data, xLabel: "x1", yLabel: "x2", layers: [.scatter(d)], xLimits: xl, yLimits: yl),
+          title: titles.data, xLabel: labels.x, yLabel: labels.y, layers: [.scatter(d)], xLimits: xl,
+          yLimits: yl),
         Panel(
-          title: titles.samples, xLabel: "x1", yLabel: "x2", layers: [.scatter(s)], xLimits: xl, yLimits: yl),
+          title: titles.samples, xLabel: labels.x, yLabel: labels.y, layers: [.scatter(s)], xLimits: xl,
+          yLimits: yl),
       ], columns: 2, panelWidth: 420, panelHeight: 400)
   }
 
@@ -85,10 +93,12 @@ extension Figure {
   ///   - chains: `[C, T, 2]`: C chains of T steps in the 2-D latent.
   /// - Throws: ``PlotError`` for bad shapes or a non-finite energy; NaN chain points are skipped with a
   ///   warning.
+  ///   - colorBarLabel: what the background is (by default `E(z)`, or `density`); say `E(z) + ‖z‖²/2`
+  ///     when `energy` holds the potential the chains move on.
   public static func langevinChains(
     energy: Tensor, extent: Extent, chains: Tensor, show: LandscapeQuantity = .energy,
     colormap: Colormap? = nil,
-    title: String = "Langevin chains", width: Int = 520, height: Int = 440
+    title: String = "Langevin chains", colorBarLabel: String? = nil, width: Int = 520, height: Int = 440
   ) throws -> Figure {
     guard chains.rank == 3, chains.shape[2] == 2 else {
       throw PlotError("langevin chains", "chains must have shape [C, T, 2], got \(formatShape(chains.shape))")
@@ -122,9 +132,9 @@ extension Figure {
           x: ex, y: ey, coloring: .single(.red), size: 8, alpha: 1, marker: .cross, name: "end")))
     return Figure(
       Panel(
-        title: title, xLabel: "z1", yLabel: "z2", layers: layers,
+        title: title, xLabel: "z₁", yLabel: "z₂", layers: layers,
         xLimits: extent.xMin...extent.xMax, yLimits: extent.yMin...extent.yMax, grid: false,
-        colorBarLabel: show == .density ? "density" : "E(z)"),
+        colorBarLabel: colorBarLabel ?? (show == .density ? "density" : "E(z)")),
       width: width, height: height)
   }
 
@@ -180,15 +190,32 @@ extension Figure {
   }
 
   /// Training statistics, one small line panel each (like a `stat.png` grid).
-  /// - Throws: ``PlotError`` when `stats` is empty or a statistic has no values or mismatched steps.
-  public static func trainingStats(_ stats: [TrainingStat], columns: Int = 3, title: String = "") throws
-    -> Figure
-  {
+  /// - Parameter smoothing: the exponential-moving-average weight in [0, 1) for the drawn curve, the
+  ///   raw values faint behind it; `nil` chooses by length (``automaticSmoothing(count:)``: none up to
+  ///   200 steps), 0 draws the raw values only.
+  /// - Throws: ``PlotError`` when `stats` is empty, a statistic has no values or mismatched steps, or
+  ///   `smoothing` is outside [0, 1).
+  public static func trainingStats(
+    _ stats: [TrainingStat], columns: Int = 3, title: String = "", smoothing: Double? = nil
+  ) throws -> Figure {
     guard !stats.isEmpty else { throw PlotError("training stats", "needs at least one statistic") }
+    if let w = smoothing, !(w.isFinite && w >= 0 && w < 1) {
+      throw PlotError("training stats", "smoothing must be in [0, 1), got \(w)")
+    }
     let panels = try stats.enumerated().map { k, s in
-      Panel(
-        title: s.name, xLabel: "step",
-        layers: [.line(try LineSeries(x: s.steps, y: s.values, color: Palette.color(k)))],
+      let w = smoothing ?? automaticSmoothing(count: s.values.count)
+      let c = Palette.color(k)
+      var layers: [PlotLayer] = []
+      if w > 0 {
+        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c, lineWidth: 1, alpha: 0.25)))
+        layers.append(
+          .line(try LineSeries(x: s.steps, y: exponentialMovingAverage(s.values, weight: w), color: c)))
+      } else {
+        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c)))
+      }
+      let shownW = (w * 1000).rounded() / 1000
+      return Panel(
+        title: s.name, xLabel: w > 0 ? "step (EMA \(shownW), raw faint)" : "step", layers: layers,
         logY: s.logY, legend: false)
     }
     return Figure(

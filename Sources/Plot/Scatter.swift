@@ -109,8 +109,8 @@ extension ScatterLayer: LayerDrawing {
     return false
   }
 
-  func bounds(logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
-    let ok = x.indices.filter { x[$0].isFinite && y[$0].isFinite && (!logY || y[$0] > 0) }
+  func bounds(logX: Bool, logY: Bool) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
+    let ok = x.indices.filter { x[$0].isFinite && y[$0].isFinite && (!logX || x[$0] > 0) && (!logY || y[$0] > 0) }
     return (finiteRange(ok.map { x[$0] }), finiteRange(ok.map { y[$0] }))
   }
 
@@ -157,7 +157,7 @@ extension ScatterLayer: LayerDrawing {
       warnings.append("\(label): skipped \(bad) of \(x.count) points with NaN or infinite values")
     }
     if nonPositive > 0 {
-      warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with y <= 0 on a log axis")
+      warnings.append("\(label): skipped \(nonPositive) of \(x.count) points with \(frame.logAxes) <= 0 on a log axis")
     }
   }
 

@@ -68,6 +68,23 @@ public protocol REPLBackend: AnyObject {
   /// The language's `quick` flag (`lebm --quick`): examples and lessons shrink their budgets. It
   /// survives ``reset()``.
   var quick: Bool { get set }
+  /// Called as each figure file is written during ``evaluate(_:file:)``, so the `[figure]` line
+  /// can be printed in order with the program's output; the paths still come in
+  /// ``EvalResult/figures``. Backends without figures ignore it.
+  var onFigure: ((String) -> Void)? { get set }
+  /// PNG figures are written at this multiple of their dpi (2 for a notebook page's sharp images).
+  var figureScale: Double { get set }
+}
+
+extension REPLBackend {
+  public var onFigure: ((String) -> Void)? {
+    get { nil }
+    set {}
+  }
+  public var figureScale: Double {
+    get { 1 }
+    set {}
+  }
 }
 
 /// The backend the `lebm` command runs.

@@ -166,10 +166,11 @@ public enum CLI {
     _ source: String, file: String, backend: REPLBackend, console: Console, echo: Bool = false
   ) -> Int32 {
     backend.output = { console.out($0) }
-    let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
     let session = Session(
       backend: backend, reader: ArrayLineReader([], isInteractive: false), console: console,
       images: ImageProtocol.current())
+    session.showFiguresAsWritten()  // each `[figure]` line where the script wrote it
+    let result = InterruptSignal.runEvaluation { backend.evaluate(source, file: file) }
     var shown = result
     if !echo { shown.echo = nil }
     session.show(shown)

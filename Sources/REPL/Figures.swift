@@ -77,6 +77,8 @@ public struct FigureInfo: Equatable, Sendable {
   public var width: Int?, height: Int?
   /// The file's size in bytes.
   public var bytes: Int
+  /// "SVG" or "PDF" when the file starts like one; nil otherwise.
+  public var vectorFormat: String? = nil
 
   /// Reads the size and, if the file is a PNG, its dimensions. Nil when the file cannot be read.
   public static func read(path: String) -> FigureInfo? {
@@ -84,7 +86,9 @@ public struct FigureInfo: Equatable, Sendable {
     guard stat(path, &st) == 0 else { return nil }
     let head = (try? readFilePrefix(path, count: 24)) ?? []
     let (w, h) = pngSize(head) ?? (nil, nil)
-    return FigureInfo(width: w, height: h, bytes: Int(st.st_size))
+    let start = String(decoding: head.prefix(6), as: UTF8.self)
+    let vector = start.hasPrefix("%PDF") ? "PDF" : (start.hasPrefix("<?xml") || start.hasPrefix("<svg") ? "SVG" : nil)
+    return FigureInfo(width: w, height: h, bytes: Int(st.st_size), vectorFormat: vector)
   }
 
   /// Width and height from the first 24 bytes of a PNG (signature, IHDR length and type, then
@@ -102,6 +106,7 @@ public struct FigureInfo: Equatable, Sendable {
   public var summary: String {
     let size = Self.formatSize(bytes)
     if let width, let height { return "(\(width)×\(height), \(size))" }
+    if let vectorFormat { return "(\(vectorFormat), \(size))" }
     return "(not a PNG, \(size))"
   }
 

@@ -15,6 +15,15 @@ public final class LangBackend: REPLBackend {
     set { interpreter.arguments = newValue }
   }
 
+  public var onFigure: ((String) -> Void)? {
+    get { interpreter.onFigure }
+    set { interpreter.onFigure = newValue }
+  }
+  public var figureScale: Double {
+    get { interpreter.figureScale }
+    set { interpreter.figureScale = newValue }
+  }
+
   /// The language's global `quick`, for scripts that shrink their budgets (`lebm --quick`).
   public var quick: Bool {
     didSet { interpreter[variable: "quick"] = .bool(quick) }

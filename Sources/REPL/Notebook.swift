@@ -116,6 +116,8 @@ public struct NotebookFigure: Equatable, Sendable {
   public var path: String
   /// The PNG's bytes, read right after the cell ran; nil when the file could not be read.
   public var png: [UInt8]?
+  /// How many PNG pixels make one CSS pixel on the page (2: drawn at twice the dpi for sharp screens).
+  public var scale: Int = 1
 }
 
 /// What running one cell gave.
@@ -163,7 +165,8 @@ public enum NotebookRunner {
     outcome.echo = result.echo.flatMap { echo in result.figures.contains { isPath(echo, of: $0) } ? nil : echo }
     outcome.error = result.interrupted ? "interrupted" : result.error
     outcome.interrupted = result.interrupted
-    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0)) }
+    let scale = max(1, Int(backend.figureScale.rounded()))
+    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0), scale: scale) }
     return outcome
   }
 
@@ -257,6 +260,8 @@ public enum NotebookCommand {
       return error.status
     }
     let backend = context.backend()
+    // An HTML page shows each figure at its layout size from a PNG of twice the pixels.
+    if !(out.hasSuffix(".md") || out.hasSuffix(".markdown")) { backend.figureScale = 2 }
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var number = 0
     // Cells run in the notebook's folder, where the notebook's name is its file name.

@@ -95,6 +95,7 @@ public final class Session {
       if let last = text.utf8.last { tracker.endsWithNewline = last == UInt8(ascii: "\n") }
       console.out(text)
     }
+    showFiguresAsWritten()
     while true {
       switch readEntry() {
       case .end:
@@ -169,7 +170,26 @@ public final class Session {
   final class OutputTracker { var endsWithNewline = true }
   let outputTracker = OutputTracker()
 
-  /// Prints a result: the error (or "interrupted") to the error sink, else the echo; then figures.
+  /// How many of the current evaluation's figures were already shown as they were written.
+  var figuresShown = 0
+
+  /// Shows each figure as the backend writes it (in order with the program's output) instead of
+  /// after the evaluation.
+  public func showFiguresAsWritten() {
+    let tracker = outputTracker
+    backend.onFigure = { [weak self] path in
+      guard let self else { return }
+      if !tracker.endsWithNewline {
+        self.console.out("\n")
+        tracker.endsWithNewline = true
+      }
+      self.showFigure(path)
+      self.figuresShown += 1
+    }
+  }
+
+  /// Prints a result: the error (or "interrupted") to the error sink, else the echo; then the
+  /// figures not yet shown.
   public func show(_ result: EvalResult) {
     if !outputTracker.endsWithNewline {
       console.out("\n")
@@ -182,7 +202,8 @@ public final class Session {
     } else if let echo = result.echo {
       console.out(echo.hasSuffix("\n") ? echo : echo + "\n")
     }
-    for path in result.figures { showFigure(path) }
+    for path in result.figures.dropFirst(figuresShown) { showFigure(path) }
+    figuresShown = 0
   }
 
   /// Draws the figure inline when ``images`` allows it, then prints its `[figure]` line.

@@ -6,7 +6,7 @@ import Testing
 
 /// Modules that come with the toolchain or the system and are never declared.
 let systemModules: Set<String> = [
-  "Glibc", "Foundation", "FoundationEssentials", "FoundationInternationalization",
+  "Glibc", "Foundation", "FoundationEssentials", "FoundationInternationalization", "FoundationXML",
   "Synchronization", "Dispatch", "_Concurrency", "Testing", "XCTest", "PackageDescription",
 ]
 

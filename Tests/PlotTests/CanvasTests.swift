@@ -47,28 +47,67 @@ import Testing
   #expect(c.color(x: 25, y: 34) == .black)
 }
 
-@Test func canvasTextHorizontalAndRotated() throws {
-  var c = try Canvas(width: 60, height: 60)
-  c.text("E", at: Point(2, 2))
-  // 'E' has a full top bar: row 0, columns 0…4.
-  #expect((2..<7).allSatisfy { c.color(x: $0, y: 2) == .ink })
-  #expect(c.color(x: 7, y: 2) == .white)
-  #expect(Canvas.textSize("abc").width == 17 && Canvas.textSize("abc", scale: 2).height == 16)
-  // Rotated: the top bar becomes a vertical bar on the left, read bottom to top.
-  c.text("E", at: Point(30, 30), rotated: true)
-  #expect((0..<5).allSatisfy { c.color(x: 30, y: 30 + 4 - $0) == .ink })
-  c.text("E", at: Point(40, 2), scale: 2)
-  #expect(c.color(x: 40, y: 2) == .ink && c.color(x: 41, y: 3) == .ink && c.color(x: 49, y: 2) == .ink)
+/// The ink (non-white pixels) of `text` drawn alone at size 24 on a 200×60 canvas, as bytes.
+func rendered(_ text: String) throws -> [UInt8] {
+  let c = try Canvas(width: 200, height: 60)
+  c.text(text, at: Point(4, 4), size: 24)
+  return try c.image().pixels
 }
 
-@Test func fontCoversPrintableASCII() {
-  let f = Font8x8()
-  for code in 33...126 {
-    let ch = Character(Unicode.Scalar(UInt8(code)))
-    let ink = (0..<8).contains { y in (0..<8).contains { x in f.ink(ch, x: x, y: y) } }
-    #expect(ink, "glyph \(code) is blank")
+@Test func canvasTextHorizontalAndRotated() throws {
+  let c = try Canvas(width: 120, height: 120)
+  c.text("E", at: Point(10, 10), size: 20)
+  // The box starts at the anchor: ink right of and below (10, 10), none above or left of it.
+  let img = try c.image()
+  #expect(inked(img, x: 10..<30, y: 10..<35) > 30)
+  #expect(inked(img, x: 0..<10, y: 0..<120) == 0 && inked(img, x: 0..<120, y: 0..<10) == 0)
+  // Metrics: wider text measures wider, a line's height is the font's, whatever the letters.
+  let (w1, h1) = c.textSize("MMD", size: 20)
+  let (w2, h2) = c.textSize("MMD²", size: 20)
+  #expect(w2 > w1 && h1 == h2 && h1 > 20 && h1 < 30)
+  #expect(c.textSize("MMD", size: 40).width > 1.9 * w1)
+  // Rotated: a tall, narrow box reading upwards, right of and above its anchor's end.
+  let r = try Canvas(width: 120, height: 120)
+  r.text("EEEE", at: Point(10, 110), size: 20, vertical: .end, rotated: true)
+  let ri = try r.image()
+  #expect(inked(ri, x: 10..<40, y: 40..<110) > 60)
+  #expect(inked(ri, x: 40..<120, y: 0..<120) == 0)
+}
+
+@Test func fontDrawsTheMethodsSymbols() throws {
+  // A character the font lacks draws as the same empty box as any other missing one; every symbol the
+  // figures use must draw its own, different glyph.
+  let tofu = try rendered("\u{E000}")
+  let symbols = ["σ", "α", "β", "ε", "μ", "∇", "‖", "²", "⁺", "⁻", "₀", "∝", "−", "±"]
+  var seen: [[UInt8]] = [tofu]
+  for s in symbols {
+    let px = try rendered(s)
+    #expect(px != tofu, "\(s) draws as a missing glyph")
+    #expect(!seen.contains(px), "\(s) draws like another symbol")
+    seen.append(px)
   }
-  #expect(!(0..<8).contains { y in (0..<8).contains { x in f.ink(" ", x: x, y: y) } })
+}
+
+@Test func canvasScalesAndFormats() throws {
+  // Scale 2: twice the pixels for the same layout.
+  let c = try Canvas(width: 50, height: 20, scale: 2)
+  c.fill(Rect(x: 10, y: 5, width: 10, height: 5), color: .red)
+  let img = try c.image()
+  #expect(img.width == 100 && img.height == 40)
+  #expect(c.color(x: 20, y: 10) == .red && c.color(x: 19, y: 10) == .white && c.color(x: 39, y: 19) == .red)
+  #expect(throws: PlotError.self) { _ = try Canvas(width: 10000, height: 10, scale: 2) }
+  #expect(throws: PlotError.self) { _ = try Canvas(width: 10, height: 10, scale: .nan) }
+  #expect(try FigureFormat.of(path: "a/b.SVG") == .svg && (try FigureFormat.of(path: "x.pdf")) == .pdf)
+  let e = #expect(throws: PlotError.self) { _ = try FigureFormat.of(path: "out.v2/figure.jpeg") }
+  #expect(e?.description == "figure: cannot tell the format of 'out.v2/figure.jpeg': the name must end in .png, .svg or .pdf (got .jpeg)")
+  #expect(throws: PlotError.self) { _ = try FigureFormat.of(path: "dir.png/noext") }
+}
+
+@Test func svgIDsAreRenumberedInOrder() {
+  let svg = Array(##"<a id="image77"/><b xlink:href="#image77"/><c id="clip3" style="clip-path:url(#clip3)"/>"##.utf8)
+  #expect(
+    String(decoding: SVGIDs.renumbered(svg), as: UTF8.self)
+      == ##"<a id="lebm1"/><b xlink:href="#lebm1"/><c id="lebm2" style="clip-path:url(#lebm2)"/>"##)
 }
 
 @Test func niceTicks() {

@@ -1,7 +1,9 @@
 // Helpers shared by the Plot tests: deterministic data, temporary paths and pixel queries.
 import Engine
 import Foundation
+import FoundationXML
 import PNG
+import Testing
 
 @testable import Plot
 
@@ -16,10 +18,10 @@ func temporaryDirectory(_ name: String) throws -> String {
 /// Removes a directory made by ``temporaryDirectory(_:)`` and everything in it.
 func removeDirectory(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 
-/// The colour at (x, y) of a decoded RGBA image.
+/// The colour at (x, y) of a decoded RGB or RGBA image (figures on an opaque background are RGB).
 func color(_ img: PNGImage, _ x: Int, _ y: Int) -> Color {
   let p = img.pixel(x: x, y: y)
-  return p.count == 4 ? Color(p[0], p[1], p[2], p[3]) : .transparent
+  return p.count == 4 ? Color(p[0], p[1], p[2], p[3]) : (p.count == 3 ? Color(p[0], p[1], p[2]) : .transparent)
 }
 
 /// How many pixels in `[x0, x1) × [y0, y1)` differ from `background`.
@@ -96,4 +98,57 @@ func langevinChains(chains: Int, steps: Int, stepSize s: Double, seed: UInt64) t
     }
   }
   return try Tensor(shape: [chains, steps, 2], scalars: out)
+}
+
+/// Checks that the file at `path` is well-formed XML whose root is an `<svg>` of `width`×`height` points.
+func checkSVG(_ path: String, width: Int, height: Int) throws {
+  final class Root: NSObject, XMLParserDelegate {
+    var name: String?
+    var attributes: [String: String] = [:]
+    func parser(
+      _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+      attributes attributeDict: [String: String] = [:]
+    ) {
+      if name == nil {
+        name = elementName
+        attributes = attributeDict
+      }
+    }
+  }
+  let data = try Data(contentsOf: URL(fileURLWithPath: path))
+  let parser = XMLParser(data: data)
+  let root = Root()
+  parser.delegate = root
+  #expect(parser.parse(), "\(path): \(parser.parserError.map { "\($0)" } ?? "not XML")")
+  #expect(root.name == "svg", "\(path): root is \(root.name ?? "missing")")
+  #expect(root.attributes["width"] == "\(width)pt" && root.attributes["height"] == "\(height)pt", "\(path): \(root.attributes)")
+}
+
+/// Checks the structure of the PDF at `path` (header, one page object, trailer, end marker) and,
+/// when `pdfinfo` is installed, that it reads one page of `width`×`height` points.
+func checkPDF(_ path: String, width: Int, height: Int) throws {
+  let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+  let text = String(decoding: bytes, as: UTF8.self)
+  let header = text.hasPrefix("%PDF-1.")
+  let page = text.contains("/Type /Page ") || text.contains("/Type /Page\n")
+  let ends = text.contains("trailer") && text.hasSuffix("%%EOF\n")
+  let dated = text.contains("/CreationDate (20000101000000Z)") || text.contains("/CreationDate (D:20000101000000")
+  #expect(header, "\(path): no PDF header")
+  #expect(page, "\(path): no page object")
+  #expect(ends, "\(path): no trailer or end marker")
+  #expect(dated, "\(path): creation date not fixed")
+  let tool = ["/usr/bin/pdfinfo", "/usr/local/bin/pdfinfo"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  guard let tool else { return }
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: tool)
+  p.arguments = [path]
+  let out = Pipe()
+  p.standardOutput = out
+  p.standardError = Pipe()
+  try p.run()
+  let info = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  p.waitUntilExit()
+  #expect(p.terminationStatus == 0, "\(path): pdfinfo failed")
+  #expect(info.contains("Pages:           1"), "\(path): \(info)")
+  #expect(info.contains("Page size:       \(width) x \(height) pts"), "\(path): \(info)")
 }

@@ -61,8 +61,8 @@ extension REPLSuites {
       // A topic lists its group.
       #expect(t.prompt())
       t.send("help(\"plot\")\r")
-      #expect(t.expect("plot — figures written to PNG"), "\(t.sinceMark.debugDescription)")
-      #expect(t.expect("plot_scatter(points, path, …)"))
+      #expect(t.expect("plot — figures written to PNG, SVG or PDF"), "\(t.sinceMark.debugDescription)")
+      #expect(t.expect("plot_scatter(points, …)"))
 
       // :help pages: commands first, a screenful, Space for the next, q back to the prompt.
       #expect(t.prompt())

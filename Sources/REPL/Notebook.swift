@@ -286,7 +286,11 @@ public enum NotebookCommand {
       case .markdown:
         try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
       case .ipynb:
-        try writeFile(out, (try? Ipynb.document(outcomes).encodedPretty()) ?? "")
+        guard let text = try? Ipynb.document(outcomes).encodedPretty() else {
+          console.err("lebm notebook: cannot encode '\(out)' as JSON\n")
+          return 70
+        }
+        try writeFile(out, text)
       case .html:
         try writeFile(out, NotebookHTML.page(
           outcomes, title: title, builtins: builtinNames(backend), quick: context.quick, pageFolder: PageLinks.folder(of: out),

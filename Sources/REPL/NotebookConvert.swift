@@ -33,7 +33,16 @@ public enum ConvertCommand {
       console.err("lebm convert: \(error)\n")
       return error.status
     }
-    let text = toIpynb ? ((try? Ipynb.document(notebook).encodedPretty()) ?? "") : notebook.percentText
+    let text: String
+    if toIpynb {
+      guard let json = try? Ipynb.document(notebook).encodedPretty() else {
+        console.err("lebm convert: cannot encode '\(out)' as JSON\n")
+        return 65
+      }
+      text = json
+    } else {
+      text = notebook.percentText
+    }
     do throws(FileError) { try writeFile(out, text) } catch {
       console.err("lebm convert: cannot write '\(error.path)': \(error.problem)\n")
       return 73

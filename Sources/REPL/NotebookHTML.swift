@@ -234,8 +234,7 @@ public enum NotebookHTML {
       }
       for figure in outcome.figures {
         figureNumber += 1
-        if let png = figure.png, FigureInfo.pngSize(Array(png.prefix(24))) != nil {
-          let size = FigureInfo.pngSize(Array(png.prefix(24)))!
+        if let png = figure.png, let size = FigureInfo.pngSize(Array(png.prefix(24))) {
           let shown = PageLinks.relative(figure.path, from: pageFolder)  // not the machine's absolute path
           outputs += "<figure class=\"output figure\"><img src=\"data:image/png;base64,\(base64(png))\" width=\"\(size.0 / figure.scale)\" height=\"\(size.1 / figure.scale)\" alt=\"figure \(figureNumber): \(htmlEscape(shown))\">"
           outputs += "<figcaption>\(htmlEscape(shown))</figcaption></figure>\n"

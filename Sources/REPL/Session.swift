@@ -199,7 +199,8 @@ public final class Session {
       console.err("interrupted\n")
     } else if let error = result.error {
       console.err(error.hasSuffix("\n") ? error : error + "\n")
-    } else if let echo = result.echo {
+    } else if let echo = result.echo, !result.figures.contains(where: { "\"\($0)\"" == echo }) {
+      // (A figure's path as the entry's value is not echoed: its `[figure]` line says it.)
       console.out(echo.hasSuffix("\n") ? echo : echo + "\n")
     }
     for path in result.figures.dropFirst(figuresShown) { showFigure(path) }

@@ -17,6 +17,9 @@ done
 "$P" torch_lebm.py mlp784 --iters 20 --threads 2 2>&1 | tail -1
 "$L" bench svhn --iters 3 --threads 2
 "$P" torch_lebm.py svhn --iters 3 --threads 2 2>&1 | tail -1
+"$L" bench fmnist --iters 5 --threads 2
+"$P" torch_lebm.py fmnist --iters 5 --threads 2 2>&1 | tail -1
+"$P" jax_lebm.py fmnist --iters 5 2>&1 | tail -1
 "$L" bench kernels
 python3 - "$L" <<'PY'
 import subprocess, sys, time, statistics

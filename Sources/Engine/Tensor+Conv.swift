@@ -1,8 +1,10 @@
-/// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as one
-/// GEMM over the whole batch plus an im2col or col2im pass.
+/// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as GEMMs
+/// over chunks of the batch plus an im2col or col2im pass.
 ///
-/// The batch is laid out channel-major (`[C, N·H·W]`) so that a single `cblas_sgemm` covers every
-/// image: for the SVHN generator that turns 100 thin products into one wide one.
+/// The batch is laid out channel-major (`[C, N·H·W]`) so that one `cblas_sgemm` covers many
+/// images: for the SVHN generator that turns 100 thin products into a few wide ones. The column
+/// matrix is made for one chunk of images at a time (``ConvChunks``), in a scratch buffer freed
+/// at once: for the whole batch it would take 52 MB in the SVHN generator's third layer.
 
 /// The geometry of a convolution: an input plane `h × w` seen through a `k × k` window at
 /// `stride` with `padding`, giving an output plane `oh × ow`.
@@ -81,6 +83,34 @@ func swapBatchChannels(_ x: UnsafePointer<Float>, n: Int, c: Int, plane: Int, _ 
   }
 }
 
+/// Chunks of a batch whose column matrices (`columnsPerImage` floats each) fit in about
+/// ``ConvChunks/floats`` floats, and one scratch buffer for them.
+struct ConvChunks {
+  /// The size of one chunk's column buffer, in floats (2M = 8 MB; tests make it small to force chunks).
+  nonisolated(unsafe) static var floats = 2 << 20
+  let batch: Int, size: Int
+
+  init(batch: Int, columnsPerImage: Int) {
+    self.batch = batch
+    size = Swift.max(1, Swift.min(batch, ConvChunks.floats / Swift.max(1, columnsPerImage)))
+  }
+
+  /// Calls `body(first, count)` for each chunk of the batch.
+  @inline(__always) func forEach(_ body: (Int, Int) throws -> Void) rethrows {
+    var n0 = 0
+    while n0 < batch { let c = Swift.min(size, batch - n0); try body(n0, c); n0 += c }
+  }
+
+  /// Runs `body` with a scratch buffer of `count` floats (checked against the engine's limit)
+  /// that is freed when it returns, outside the tensors' buffer pool.
+  static func withScratch<R>(_ count: Int, op: String, _ body: (UnsafeMutablePointer<Float>) throws -> R) throws -> R {
+    let n = try MemoryLimit.count(of: [Swift.max(count, 1)], op: op)
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { p.deallocate() }
+    return try body(p)
+  }
+}
+
 extension Tensor {
   private static func checkConv(_ op: String, x: Tensor, w: Tensor, bias: Tensor?, stride: Int, padding: Int, inAxis: Int) throws {
     guard x.rank == 4 else {
@@ -138,11 +168,15 @@ extension Tensor {
       throw TensorError.shapeMismatch(op: "conv2d", shapes: [x.shape, w.shape], detail: "kernel larger than the padded input")
     }
     let g = ConvGeometry(channels: c, h: h, w: wd, k: k, stride: s, padding: p, oh: (h + 2 * p - k) / s + 1, ow: (wd + 2 * p - k) / s + 1)
-    let plane = g.oh * g.ow, ck = c * k * k
-    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
-    im2col(x.storage.pointer, batch: n, g, cols.storage.pointer)
+    let plane = g.oh * g.ow, ck = c * k * k, ld = n * plane, inCount = c * h * wd
+    let chunks = ConvChunks(batch: n, columnsPerImage: ck * plane)
     let ycn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
-    sgemm(false, false, m: o, n: n * plane, k: ck, w.storage.pointer, lda: ck, cols.storage.pointer, ldb: n * plane, ycn.storage.pointer, ldc: n * plane)
+    try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv2d") { cols in
+      chunks.forEach { n0, cc in
+        im2col(x.storage.pointer + n0 * inCount, batch: cc, g, cols)
+        sgemm(false, false, m: o, n: cc * plane, k: ck, w.storage.pointer, lda: ck, cols, ldb: cc * plane, ycn.storage.pointer + n0 * plane, ldc: ld)
+      }
+    }
     let y = try Tensor(uninitialized: [n, o, g.oh, g.ow], op: "conv2d")
     swapBatchChannels(ycn.storage.pointer, n: o, c: n, plane: plane, y.storage.pointer)
     if let b = bias { addChannelBias(y, b) }
@@ -151,15 +185,21 @@ extension Tensor {
       let gcn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
       swapBatchChannels(gy.storage.pointer, n: n, c: o, plane: plane, gcn.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-      if need[0] {
-        let dcols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
-        sgemm(true, false, m: ck, n: n * plane, k: o, w.storage.pointer, lda: ck, gcn.storage.pointer, ldb: n * plane, dcols.storage.pointer, ldc: n * plane)
-        gx = Tensor(sameSizeAs: x.shape)
-        col2im(dcols.storage.pointer, batch: n, g, gx!.storage.pointer)
-      }
-      if need[1] {
-        gw = Tensor(sameSizeAs: w.shape)
-        sgemm(false, true, m: o, n: ck, k: n * plane, gcn.storage.pointer, lda: n * plane, cols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
+      if need[0] { gx = Tensor(sameSizeAs: x.shape) }
+      if need[1] { gw = Tensor(sameSizeAs: w.shape) }
+      try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv2d") { cols in
+        chunks.forEach { n0, cc in
+          let gc = gcn.storage.pointer + n0 * plane
+          if let gx {
+            sgemm(true, false, m: ck, n: cc * plane, k: o, w.storage.pointer, lda: ck, gc, ldb: ld, cols, ldc: cc * plane)
+            col2im(cols, batch: cc, g, gx.storage.pointer + n0 * inCount)
+          }
+          if let gw {
+            // The weight gradient sums over the chunks, in order (the same at any thread count).
+            im2col(x.storage.pointer + n0 * inCount, batch: cc, g, cols)
+            sgemm(false, true, m: o, n: ck, k: cc * plane, gc, lda: ld, cols, ldb: cc * plane, beta: n0 == 0 ? 0 : 1, gw.storage.pointer, ldc: ck)
+          }
+        }
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
       return [gx, gw, gb]
@@ -190,28 +230,39 @@ extension Tensor {
     }
     // The output plane plays the part of conv2d's input; the input plane, of its output.
     let g = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
-    let plane = h * wd, ck = cout * k * k
+    let plane = h * wd, ck = cout * k * k, ld = n * plane, outCount = cout * oh * ow
+    let chunks = ConvChunks(batch: n, columnsPerImage: ck * plane)
     let xcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
     swapBatchChannels(x.storage.pointer, n: n, c: cin, plane: plane, xcn.storage.pointer)
-    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
-    sgemm(true, false, m: ck, n: n * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer, ldb: n * plane, cols.storage.pointer, ldc: n * plane)
     let y = try Tensor(uninitialized: [n, cout, oh, ow], op: "conv_transpose2d")
-    col2im(cols.storage.pointer, batch: n, g, y.storage.pointer)
+    try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv_transpose2d") { cols in
+      chunks.forEach { n0, cc in
+        sgemm(true, false, m: ck, n: cc * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer + n0 * plane, ldb: ld, cols, ldc: cc * plane)
+        col2im(cols, batch: cc, g, y.storage.pointer + n0 * outCount)
+      }
+    }
     if let b = bias { addChannelBias(y, b) }
     let inputs = bias.map { [x, w, $0] } ?? [x, w]
     return y.recorded("conv_transpose2d", inputs) { gy, need in
-      let gcols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
-      im2col(gy.storage.pointer, batch: n, g, gcols.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-      if need[0] {
-        let gxcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
-        sgemm(false, false, m: cin, n: n * plane, k: ck, w.storage.pointer, lda: ck, gcols.storage.pointer, ldb: n * plane, gxcn.storage.pointer, ldc: n * plane)
+      let gxcn = need[0] ? try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d") : nil
+      if need[1] { gw = Tensor(sameSizeAs: w.shape) }
+      try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv_transpose2d") { gcols in
+        chunks.forEach { n0, cc in
+          im2col(gy.storage.pointer + n0 * outCount, batch: cc, g, gcols)
+          if let gxcn {
+            sgemm(false, false, m: cin, n: cc * plane, k: ck, w.storage.pointer, lda: ck, gcols, ldb: cc * plane, gxcn.storage.pointer + n0 * plane, ldc: ld)
+          }
+          if let gw {
+            // The weight gradient sums over the chunks, in order (the same at any thread count).
+            sgemm(false, true, m: cin, n: ck, k: cc * plane, xcn.storage.pointer + n0 * plane, lda: ld, gcols, ldb: cc * plane,
+                  beta: n0 == 0 ? 0 : 1, gw.storage.pointer, ldc: ck)
+          }
+        }
+      }
+      if let gxcn {
         gx = Tensor(sameSizeAs: x.shape)
         swapBatchChannels(gxcn.storage.pointer, n: cin, c: n, plane: plane, gx!.storage.pointer)
-      }
-      if need[1] {
-        gw = Tensor(sameSizeAs: w.shape)
-        sgemm(false, true, m: cin, n: ck, k: n * plane, xcn.storage.pointer, lda: n * plane, gcols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
       return [gx, gw, gb]

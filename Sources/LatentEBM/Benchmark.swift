@@ -4,18 +4,24 @@ import Glibc
 import Support
 
 /// `lebm bench`: the training iteration of ../shared/anchors/torch_lebm.py (batch 100, K⁺ = 20,
-/// K⁻ = 60, both Adam updates) in its three configurations, timed the same way (two warm-up
+/// K⁻ = 60, both Adam updates) in its four configurations, timed the same way (two warm-up
 /// iterations, then the median, min and max of `iterations`).
 public enum Benchmark {
   public struct Configuration: Sendable {
     public let name: String
+    /// `convolutional`: the conv generator of image side `data[1]` (32: the SVHN net, 28: the
+    /// Fashion-MNIST one, see ``Generator/init(latent:imageSize:channels:ngf:using:)``).
     let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
 
     /// GFLOP per iteration, counted as the anchors count it.
     public var gflop: Double {
       let b = 100.0
       var g: Double
-      if convolutional {
+      if convolutional && data[1] == 28 {
+        // ConvTranspose multiply-adds = H_in·W_in·Cin·Cout·k·k: 1² → 7² (k7), 7² → 14², 14² → 28² (k4).
+        let (n, z, c) = (Double(ngf), Double(latent), Double(data[0]))
+        g = 2 * (1 * 1 * z * n * 4 * 49 + 7 * 7 * n * 4 * n * 2 * 16 + 14 * 14 * n * 2 * c * 16)
+      } else if convolutional {
         let (n, z) = (Double(ngf), Double(latent))
         g = 2 * (1 * 1 * z * n * 8 * 16 + 4 * 4 * n * 8 * n * 4 * 16 + 8 * 8 * n * 4 * n * 2 * 16 + 16 * 16 * n * 2 * 3 * 16)
       } else {
@@ -33,6 +39,8 @@ public enum Benchmark {
     Configuration(name: "toy2d", latent: 2, data: [2], generatorHidden: [128, 128], convolutional: false, ngf: 0, energyHidden: 128),
     Configuration(name: "mlp784", latent: 16, data: [784], generatorHidden: [256, 512], convolutional: false, ngf: 0, energyHidden: 200),
     Configuration(name: "svhn", latent: 100, data: [3, 32, 32], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
+    // The Fashion-MNIST example's net at ngf 64: ConvT 1² → 7²×256 (k7) → 14²×128 → 28²×1.
+    Configuration(name: "fmnist", latent: 32, data: [1, 28, 28], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
   ]
 
   public struct Result: Sendable {
@@ -61,7 +69,7 @@ public enum Benchmark {
   private static func timeIterations(_ c: Configuration, iterations: Int, losses: UnsafeMutablePointer<[Float]>?) throws -> Result {
     var rng = RandomGenerator(seed: 0)
     let g = c.convolutional
-      ? try Generator(latent: c.latent, imageSize: 32, channels: 3, ngf: c.ngf, using: &rng)
+      ? try Generator(latent: c.latent, imageSize: c.data[1], channels: c.data[0], ngf: c.ngf, using: &rng)
       : try Generator(latent: c.latent, hidden: c.generatorHidden, output: c.data[0], using: &rng)
     let e = try EnergyNet(latent: c.latent, hidden: [c.energyHidden, c.energyHidden], using: &rng)
     let model = try LatentEBM(energy: e, generator: g)

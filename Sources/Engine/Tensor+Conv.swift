@@ -1,3 +1,4 @@
+import CKernels
 /// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as GEMMs
 /// over chunks of the batch plus an im2col or col2im pass.
 ///
@@ -10,6 +11,10 @@
 /// `stride` with `padding`, giving an output plane `oh × ow`.
 struct ConvGeometry: Equatable {
   let channels: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, oh: Int, ow: Int
+
+  /// A 4×4 kernel at stride 2 and padding 1 between `oh × ow` and `2·oh × 2·ow` (a DCGAN
+  /// generator's layers): im2col and col2im have kernels of their own (`CKernels/conv_k4s2.c`).
+  var isK4S2P1: Bool { k == 4 && stride == 2 && padding == 1 && h == 2 * oh && w == 2 * ow }
 }
 
 /// The output columns `ox` whose input column `ox·s − p + kx` lies inside `0..<w`.
@@ -23,54 +28,93 @@ func validColumns(_ g: ConvGeometry, _ kx: Int) -> Range<Int> {
 }
 
 /// cols[(c·k + ky)·k + kx, (n·oh + oy)·ow + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx] (0 outside).
+///
+/// (The loops here and in ``col2im`` are `while` loops: `for … in` over ranges was left as generic
+/// iterator calls inside these closures in release builds, a few percent of a chain's time.)
 func im2col(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+  if g.isK4S2P1 {
+    parallelFor(g.channels, work: g.channels * 16 * batch * g.oh * g.ow) { c in
+      lebm_im2col_k4s2p1(x, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), cols)
+    }
+    return
+  }
+  im2colGeneral(x, batch: batch, g, cols)
+}
+
+/// ``im2col`` for any geometry, one kernel tap (one row of `cols`) at a time.
+func im2colGeneral(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
   let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels * g.k * g.k, work: g.channels * g.k * g.k * rowLen) { r in
     let c = r / (g.k * g.k), ky = (r / g.k) % g.k, kx = r % g.k
     let dst = cols + r * rowLen
     let valid = validColumns(g, kx), shift = kx - g.padding
-    for n in 0..<batch {
+    let lo = valid.lowerBound, hi = valid.upperBound
+    var n = 0
+    while n < batch {
       let src = x + (n * g.channels + c) * g.h * g.w
-      for oy in 0..<g.oh {
+      var oy = 0
+      while oy < g.oh {
         let iy = oy * s - g.padding + ky
         let row = dst + n * plane + oy * g.ow
+        oy += 1
         if iy < 0 || iy >= g.h { row.update(repeating: 0, count: g.ow); continue }
         let srow = src + iy * g.w + shift
-        if valid.lowerBound > 0 { row.update(repeating: 0, count: valid.lowerBound) }
+        if lo > 0 { row.update(repeating: 0, count: lo) }
         if s == 1 {
-          (row + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+          (row + lo).update(from: srow + lo, count: hi - lo)
         } else {
-          for ox in valid { row[ox] = srow[ox * s] }
+          var ox = lo
+          while ox < hi { row[ox] = srow[ox * s]; ox += 1 }
         }
-        if valid.upperBound < g.ow { (row + valid.upperBound).update(repeating: 0, count: g.ow - valid.upperBound) }
+        if hi < g.ow { (row + hi).update(repeating: 0, count: g.ow - hi) }
       }
+      n += 1
     }
   }
 }
 
 /// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it.
 func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
+  if g.isK4S2P1 {
+    parallelFor(g.channels, work: g.channels * 16 * batch * g.oh * g.ow) { c in
+      lebm_col2im_k4s2p1(cols, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), x)
+    }
+    return
+  }
+  col2imGeneral(cols, batch: batch, g, x)
+}
+
+/// ``col2im`` for any geometry: each tap's row of `cols` added into x in turn.
+func col2imGeneral(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
   let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels, work: g.channels * g.k * g.k * rowLen) { c in
-    for n in 0..<batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w) }
-    for ky in 0..<g.k {
-      for kx in 0..<g.k {
-        let src = cols + ((c * g.k + ky) * g.k + kx) * rowLen
-        let valid = validColumns(g, kx), shift = kx - g.padding
-        if valid.isEmpty { continue }
-        for n in 0..<batch {
-          let dst = x + (n * g.channels + c) * g.h * g.w
-          for oy in 0..<g.oh {
-            let iy = oy * s - g.padding + ky
-            if iy < 0 || iy >= g.h { continue }
-            let srow = src + n * plane + oy * g.ow, drow = dst + iy * g.w + shift
-            if s == 1 {
-              for ox in valid { drow[ox] += srow[ox] }
-            } else {
-              for ox in valid { drow[ox * s] += srow[ox] }
-            }
+    var n = 0
+    while n < batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w); n += 1 }
+    var r = 0
+    while r < g.k * g.k {
+      let ky = r / g.k, kx = r % g.k
+      let src = cols + (c * g.k * g.k + r) * rowLen
+      r += 1
+      let valid = validColumns(g, kx), shift = kx - g.padding
+      let lo = valid.lowerBound, hi = valid.upperBound
+      if lo >= hi { continue }
+      var n = 0
+      while n < batch {
+        let dst = x + (n * g.channels + c) * g.h * g.w
+        var oy = 0
+        while oy < g.oh {
+          let iy = oy * s - g.padding + ky, srow = src + n * plane + oy * g.ow
+          oy += 1
+          if iy < 0 || iy >= g.h { continue }
+          let drow = dst + iy * g.w + shift
+          var ox = lo
+          if s == 1 {
+            while ox < hi { drow[ox] += srow[ox]; ox += 1 }
+          } else {
+            while ox < hi { drow[ox * s] += srow[ox]; ox += 1 }
           }
         }
+        n += 1
       }
     }
   }

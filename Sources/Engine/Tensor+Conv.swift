@@ -274,14 +274,17 @@ extension Tensor {
     }
     // The output plane plays the part of conv2d's input; the input plane, of its output.
     let g = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
-    let plane = h * wd, ck = cout * k * k, ld = n * plane, outCount = cout * oh * ow
-    let chunks = ConvChunks(batch: n, columnsPerImage: ck * plane)
-    let xcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
-    swapBatchChannels(x.storage.pointer, n: n, c: cin, plane: plane, xcn.storage.pointer)
+    let plane = h * wd, ck = cout * k * k, inCount = cin * plane, outCount = cout * oh * ow
+    let chunks = ConvChunks(batch: n, columnsPerImage: (ck + cin) * plane)
+    // Scratch per chunk: the chunk's input channel-major ([cin, cc·plane]) and its columns. Nothing
+    // of the batch's size is kept for the backward pass but x itself.
+    let xcnCount = cin * chunks.size * plane, colCount = ck * chunks.size * plane
     let y = try Tensor(uninitialized: [n, cout, oh, ow], op: "conv_transpose2d")
-    try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv_transpose2d") { cols in
+    try ConvChunks.withScratch(xcnCount + colCount, op: "conv_transpose2d") { scratch in
+      let xcn = scratch, cols = scratch + xcnCount
       chunks.forEach { n0, cc in
-        sgemm(true, false, m: ck, n: cc * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer + n0 * plane, ldb: ld, cols, ldc: cc * plane)
+        swapBatchChannels(x.storage.pointer + n0 * inCount, n: cc, c: cin, plane: plane, xcn)
+        sgemm(true, false, m: ck, n: cc * plane, k: cin, w.storage.pointer, lda: ck, xcn, ldb: cc * plane, cols, ldc: cc * plane)
         col2im(cols, batch: cc, g, y.storage.pointer + n0 * outCount)
       }
     }
@@ -289,24 +292,24 @@ extension Tensor {
     let inputs = bias.map { [x, w, $0] } ?? [x, w]
     return y.recorded("conv_transpose2d", inputs) { gy, need in
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-      let gxcn = need[0] ? try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d") : nil
+      if need[0] { gx = Tensor(sameSizeAs: x.shape) }
       if need[1] { gw = Tensor(sameSizeAs: w.shape) }
-      try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv_transpose2d") { gcols in
+      try ConvChunks.withScratch(xcnCount + colCount, op: "conv_transpose2d") { scratch in
+        let xcn = scratch, gcols = scratch + xcnCount
         chunks.forEach { n0, cc in
           im2col(gy.storage.pointer + n0 * outCount, batch: cc, g, gcols)
-          if let gxcn {
-            sgemm(false, false, m: cin, n: cc * plane, k: ck, w.storage.pointer, lda: ck, gcols, ldb: cc * plane, gxcn.storage.pointer + n0 * plane, ldc: ld)
-          }
           if let gw {
             // The weight gradient sums over the chunks, in order (the same at any thread count).
-            sgemm(false, true, m: cin, n: ck, k: cc * plane, xcn.storage.pointer + n0 * plane, lda: ld, gcols, ldb: cc * plane,
+            swapBatchChannels(x.storage.pointer + n0 * inCount, n: cc, c: cin, plane: plane, xcn)
+            sgemm(false, true, m: cin, n: ck, k: cc * plane, xcn, lda: cc * plane, gcols, ldb: cc * plane,
                   beta: n0 == 0 ? 0 : 1, gw.storage.pointer, ldc: ck)
           }
+          if let gx {
+            // dx for the chunk, channel-major in the scratch, then into place.
+            sgemm(false, false, m: cin, n: cc * plane, k: ck, w.storage.pointer, lda: ck, gcols, ldb: cc * plane, xcn, ldc: cc * plane)
+            swapBatchChannels(xcn, n: cin, c: cc, plane: plane, gx.storage.pointer + n0 * inCount)
+          }
         }
-      }
-      if let gxcn {
-        gx = Tensor(sameSizeAs: x.shape)
-        swapBatchChannels(gxcn.storage.pointer, n: cin, c: n, plane: plane, gx!.storage.pointer)
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
       return [gx, gw, gb]

@@ -34,7 +34,8 @@ let package = Package(
     .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
+    // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time), and
+    // im2col/col2im for 4×4 stride-2 convolutions.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
     // File, folder and clock helpers without Foundation (start-up stays fast).

@@ -1,4 +1,5 @@
 import CKernels
+import Synchronization
 /// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as GEMMs
 /// over chunks of the batch plus an im2col or col2im pass.
 ///
@@ -130,8 +131,21 @@ func swapBatchChannels(_ x: UnsafePointer<Float>, n: Int, c: Int, plane: Int, _ 
 /// Chunks of a batch whose column matrices (`columnsPerImage` floats each) fit in about
 /// ``ConvChunks/floats`` floats, and one scratch buffer for them.
 struct ConvChunks {
-  /// The size of one chunk's column buffer, in floats (2M = 8 MB; tests make it small to force chunks).
-  nonisolated(unsafe) static var floats = 2 << 20
+  /// The size of one chunk's column buffer, in floats (2M = 8 MB). Any value gives the same
+  /// results up to the order of the weight gradients' sums; tests make it small through
+  /// ``withFloats(_:_:)`` to force chunks.
+  nonisolated(unsafe) private(set) static var floats = 2 << 20
+  private static let override = Mutex(())
+
+  /// Runs `body` with chunks of `count` floats, one caller at a time (tests run in parallel).
+  static func withFloats<R>(_ count: Int, _ body: () throws -> R) throws -> R {
+    try override.withLock { _ in
+      let saved = floats
+      floats = count
+      defer { floats = saved }
+      return try body()
+    }
+  }
   let batch: Int, size: Int
 
   init(batch: Int, columnsPerImage: Int) {

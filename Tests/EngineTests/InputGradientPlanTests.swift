@@ -83,10 +83,8 @@ import Testing
     let deep = Sequential([Reshape([9, 1, 1]), try ConvTranspose2d(9, 70, kernelSize: 4, using: &rng), ActivationLayer(.tanh)])
     try compare(deep, input: try Tensor.randn([7, 9], using: &rng), "1×1 → 70×4×4, weights packed", packed: true)
     // The same with the batch cut into chunks of one to three images.
-    let saved = ConvChunks.floats
-    defer { ConvChunks.floats = saved }
-    ConvChunks.floats = 300
-    try compare(gen, input: try Tensor.randn([5, 6], using: &rng), "conv net in chunks")
+    let x5 = try Tensor.randn([5, 6], using: &rng)
+    try ConvChunks.withFloats(300) { try compare(gen, input: x5, "conv net in chunks") }
   }
 
   /// Transposed convolutions to few channels (cout·k·k ≤ 256) run image by image on the packed

@@ -122,10 +122,8 @@ import Testing
       return out
     }
     let whole = try run()
-    let saved = ConvChunks.floats
-    defer { ConvChunks.floats = saved }
-    ConvChunks.floats = 2 * 27 * 12  // conv2d: 2 images a chunk (27 × 4·3 columns each); convT (48 × 5·3): 1
-    let chunked = try run()
+    // conv2d: 2 images a chunk (27 × 4·3 columns each); convT ((48 + 4) × 5·3): 1.
+    let chunked = try ConvChunks.withFloats(2 * 27 * 12) { try run() }
     #expect(whole.count == chunked.count)
     for (i, (a, c)) in zip(whole, chunked).enumerated() {
       #expect(a.shape == c.shape && a.isClose(to: c, tolerance: 1e-3), "tensor \(i)")

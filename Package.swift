@@ -41,7 +41,8 @@ let package = Package(
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
 
-    // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time).
+    // Products against weights packed once per Langevin chain (AVX2/FMA, chosen at run time), and
+    // im2col/col2im for 4×4 stride-2 convolutions.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
     // File, folder and clock helpers without Foundation (start-up stays fast).

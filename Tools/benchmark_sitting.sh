@@ -2,11 +2,12 @@
 # One benchmark sitting: lebm, PyTorch and JAX back to back (the machine's speed drifts by tens of
 # percent from minute to minute, so the programs being compared run next to each other), then the
 # kernels, peak memory and start-up. Run from the repository root after `swift build -c release`;
-# PYTHON is a Python with torch and jax (default /tmp/anchors/bin/python, see README).
+# PYTHON is a Python with torch and jax (default /tmp/anchors/bin/python, see README); ANCHORS the
+# folder of the anchor programs (default ../shared/anchors).
 set -u
 L="$PWD/.build/release/lebm"
 P="${PYTHON:-/tmp/anchors/bin/python}"
-cd ../shared/anchors
+cd "${ANCHORS:-../shared/anchors}" || exit 1
 date; uptime
 for c in toy2d mlp784; do
   "$L" bench $c --iters 20 --threads 2
@@ -17,6 +18,9 @@ done
 "$P" torch_lebm.py mlp784 --iters 20 --threads 2 2>&1 | tail -1
 "$L" bench svhn --iters 3 --threads 2
 "$P" torch_lebm.py svhn --iters 3 --threads 2 2>&1 | tail -1
+"$L" bench fmnist --iters 5 --threads 2
+"$P" torch_lebm.py fmnist --iters 5 --threads 2 2>&1 | tail -1
+"$P" jax_lebm.py fmnist --iters 5 2>&1 | tail -1
 "$L" bench kernels
 python3 - "$L" <<'PY'
 import subprocess, sys, time, statistics

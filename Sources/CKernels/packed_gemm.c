@@ -85,19 +85,34 @@ DEFINE_KERNEL(kernel6, 6)
 typedef void (*Kernel)(int, const float *, int, const float *, float *, int, int, int);
 static const Kernel kernels[7] = {0, kernel1, kernel2, kernel3, kernel4, kernel5, kernel6};
 
+// C (+)= A B over the k-rows [k0, k0 + kb) of B, whose panels hold `depth` rows each.
 __attribute__((target("avx2,fma")))
-void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate) {
+static void gemm_block(int m, int n, int kb, int depth, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate) {
   int panels = (n + 15) / 16;
   for (int p = 0; p < panels; p++) {
-    const float *b = packed + (long)p * k * 16;
+    const float *b = packed + (long)p * depth * 16;
     int nc = n - p * 16 < 16 ? n - p * 16 : 16;
     // Blocks of six rows, ending in fours where six would leave one or two (a kernel of four
     // rows keeps both FMA units as busy as one of six; one of one or two waits on latency).
     for (int i = 0; i < m;) {
       int left = m - i, r = left >= 10 || left == 6 ? 6 : left >= 7 ? 4 : left;
-      kernels[r](k, a + (long)i * lda, lda, b, c + (long)i * ldc + p * 16, ldc, nc, accumulate);
+      kernels[r](kb, a + (long)i * lda, lda, b, c + (long)i * ldc + p * 16, ldc, nc, accumulate);
       i += r;
     }
+  }
+}
+
+// Past this depth the sum over k runs in blocks of K_BLOCK rows (a block of a 16-column panel
+// is 16 KB, at home in L1 while every row block of A passes over it), each block's partial sums
+// added to C in order. Shallower products (every MLP layer up to 1024 inputs) run unblocked.
+enum { K_BLOCK = 256, K_UNBLOCKED = 1024 };
+
+__attribute__((target("avx2,fma")))
+void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate) {
+  if (k <= K_UNBLOCKED) { gemm_block(m, n, k, k, a, lda, packed, c, ldc, accumulate); return; }
+  for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
+    int kb = k - k0 < K_BLOCK ? k - k0 : K_BLOCK;
+    gemm_block(m, n, kb, k, a + k0, lda, packed + (long)k0 * 16, c, ldc, accumulate || k0 > 0);
   }
 }
 

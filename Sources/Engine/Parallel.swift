@@ -94,7 +94,8 @@ func parallelChunks(_ n: Int, minimum: Int = parallelThreshold, _ body: (Range<I
 @inline(__always)
 func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
   if Threads.count <= 1 || work < parallelThreshold || n < 2 || insideParallelWork {
-    for i in 0..<n { body(i) }
+    var i = 0
+    while i < n { body(i); i += 1 }
     return
   }
   concurrently(n, body)

@@ -1,13 +1,21 @@
-/// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as one
-/// GEMM over the whole batch plus an im2col or col2im pass.
+import CKernels
+import Synchronization
+/// 2-D convolution and transposed convolution on NCHW tensors, as in PyTorch, each done as GEMMs
+/// over chunks of the batch plus an im2col or col2im pass.
 ///
-/// The batch is laid out channel-major (`[C, N·H·W]`) so that a single `cblas_sgemm` covers every
-/// image: for the SVHN generator that turns 100 thin products into one wide one.
+/// The batch is laid out channel-major (`[C, N·H·W]`) so that one `cblas_sgemm` covers many
+/// images: for the SVHN generator that turns 100 thin products into a few wide ones. The column
+/// matrix is made for one chunk of images at a time (``ConvChunks``), in a scratch buffer freed
+/// at once: for the whole batch it would take 52 MB in the SVHN generator's third layer.
 
 /// The geometry of a convolution: an input plane `h × w` seen through a `k × k` window at
 /// `stride` with `padding`, giving an output plane `oh × ow`.
 struct ConvGeometry: Equatable {
   let channels: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, oh: Int, ow: Int
+
+  /// A 4×4 kernel at stride 2 and padding 1 between `oh × ow` and `2·oh × 2·ow` (a DCGAN
+  /// generator's layers): im2col and col2im have kernels of their own (`CKernels/conv_k4s2.c`).
+  var isK4S2P1: Bool { k == 4 && stride == 2 && padding == 1 && h == 2 * oh && w == 2 * ow }
 }
 
 /// The output columns `ox` whose input column `ox·s − p + kx` lies inside `0..<w`.
@@ -21,54 +29,93 @@ func validColumns(_ g: ConvGeometry, _ kx: Int) -> Range<Int> {
 }
 
 /// cols[(c·k + ky)·k + kx, (n·oh + oy)·ow + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx] (0 outside).
+///
+/// (The loops here and in ``col2im`` are `while` loops: `for … in` over ranges was left as generic
+/// iterator calls inside these closures in release builds, a few percent of a chain's time.)
 func im2col(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
+  if g.isK4S2P1 {
+    parallelFor(g.channels, work: g.channels * 16 * batch * g.oh * g.ow) { c in
+      lebm_im2col_k4s2p1(x, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), cols)
+    }
+    return
+  }
+  im2colGeneral(x, batch: batch, g, cols)
+}
+
+/// ``im2col`` for any geometry, one kernel tap (one row of `cols`) at a time.
+func im2colGeneral(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
   let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels * g.k * g.k, work: g.channels * g.k * g.k * rowLen) { r in
     let c = r / (g.k * g.k), ky = (r / g.k) % g.k, kx = r % g.k
     let dst = cols + r * rowLen
     let valid = validColumns(g, kx), shift = kx - g.padding
-    for n in 0..<batch {
+    let lo = valid.lowerBound, hi = valid.upperBound
+    var n = 0
+    while n < batch {
       let src = x + (n * g.channels + c) * g.h * g.w
-      for oy in 0..<g.oh {
+      var oy = 0
+      while oy < g.oh {
         let iy = oy * s - g.padding + ky
         let row = dst + n * plane + oy * g.ow
+        oy += 1
         if iy < 0 || iy >= g.h { row.update(repeating: 0, count: g.ow); continue }
         let srow = src + iy * g.w + shift
-        if valid.lowerBound > 0 { row.update(repeating: 0, count: valid.lowerBound) }
+        if lo > 0 { row.update(repeating: 0, count: lo) }
         if s == 1 {
-          (row + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+          (row + lo).update(from: srow + lo, count: hi - lo)
         } else {
-          for ox in valid { row[ox] = srow[ox * s] }
+          var ox = lo
+          while ox < hi { row[ox] = srow[ox * s]; ox += 1 }
         }
-        if valid.upperBound < g.ow { (row + valid.upperBound).update(repeating: 0, count: g.ow - valid.upperBound) }
+        if hi < g.ow { (row + hi).update(repeating: 0, count: g.ow - hi) }
       }
+      n += 1
     }
   }
 }
 
 /// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it.
 func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
+  if g.isK4S2P1 {
+    parallelFor(g.channels, work: g.channels * 16 * batch * g.oh * g.ow) { c in
+      lebm_col2im_k4s2p1(cols, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), x)
+    }
+    return
+  }
+  col2imGeneral(cols, batch: batch, g, x)
+}
+
+/// ``col2im`` for any geometry: each tap's row of `cols` added into x in turn.
+func col2imGeneral(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
   let plane = g.oh * g.ow, rowLen = batch * plane, s = g.stride
   parallelFor(g.channels, work: g.channels * g.k * g.k * rowLen) { c in
-    for n in 0..<batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w) }
-    for ky in 0..<g.k {
-      for kx in 0..<g.k {
-        let src = cols + ((c * g.k + ky) * g.k + kx) * rowLen
-        let valid = validColumns(g, kx), shift = kx - g.padding
-        if valid.isEmpty { continue }
-        for n in 0..<batch {
-          let dst = x + (n * g.channels + c) * g.h * g.w
-          for oy in 0..<g.oh {
-            let iy = oy * s - g.padding + ky
-            if iy < 0 || iy >= g.h { continue }
-            let srow = src + n * plane + oy * g.ow, drow = dst + iy * g.w + shift
-            if s == 1 {
-              for ox in valid { drow[ox] += srow[ox] }
-            } else {
-              for ox in valid { drow[ox * s] += srow[ox] }
-            }
+    var n = 0
+    while n < batch { (x + (n * g.channels + c) * g.h * g.w).update(repeating: 0, count: g.h * g.w); n += 1 }
+    var r = 0
+    while r < g.k * g.k {
+      let ky = r / g.k, kx = r % g.k
+      let src = cols + (c * g.k * g.k + r) * rowLen
+      r += 1
+      let valid = validColumns(g, kx), shift = kx - g.padding
+      let lo = valid.lowerBound, hi = valid.upperBound
+      if lo >= hi { continue }
+      var n = 0
+      while n < batch {
+        let dst = x + (n * g.channels + c) * g.h * g.w
+        var oy = 0
+        while oy < g.oh {
+          let iy = oy * s - g.padding + ky, srow = src + n * plane + oy * g.ow
+          oy += 1
+          if iy < 0 || iy >= g.h { continue }
+          let drow = dst + iy * g.w + shift
+          var ox = lo
+          if s == 1 {
+            while ox < hi { drow[ox] += srow[ox]; ox += 1 }
+          } else {
+            while ox < hi { drow[ox * s] += srow[ox]; ox += 1 }
           }
         }
+        n += 1
       }
     }
   }
@@ -78,6 +125,47 @@ func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: Un
 func swapBatchChannels(_ x: UnsafePointer<Float>, n: Int, c: Int, plane: Int, _ y: UnsafeMutablePointer<Float>) {
   parallelFor(c, work: n * c * plane) { ci in
     for ni in 0..<n { (y + (ci * n + ni) * plane).update(from: x + (ni * c + ci) * plane, count: plane) }
+  }
+}
+
+/// Chunks of a batch whose column matrices (`columnsPerImage` floats each) fit in about
+/// ``ConvChunks/floats`` floats, and one scratch buffer for them.
+struct ConvChunks {
+  /// The size of one chunk's column buffer, in floats (2M = 8 MB). Any value gives the same
+  /// results up to the order of the weight gradients' sums; tests make it small through
+  /// ``withFloats(_:_:)`` to force chunks.
+  nonisolated(unsafe) private(set) static var floats = 2 << 20
+  private static let override = Mutex(())
+
+  /// Runs `body` with chunks of `count` floats, one caller at a time (tests run in parallel).
+  static func withFloats<R>(_ count: Int, _ body: () throws -> R) throws -> R {
+    try override.withLock { _ in
+      let saved = floats
+      floats = count
+      defer { floats = saved }
+      return try body()
+    }
+  }
+  let batch: Int, size: Int
+
+  init(batch: Int, columnsPerImage: Int) {
+    self.batch = batch
+    size = Swift.max(1, Swift.min(batch, ConvChunks.floats / Swift.max(1, columnsPerImage)))
+  }
+
+  /// Calls `body(first, count)` for each chunk of the batch.
+  @inline(__always) func forEach(_ body: (Int, Int) throws -> Void) rethrows {
+    var n0 = 0
+    while n0 < batch { let c = Swift.min(size, batch - n0); try body(n0, c); n0 += c }
+  }
+
+  /// Runs `body` with a scratch buffer of `count` floats (checked against the engine's limit)
+  /// that is freed when it returns, outside the tensors' buffer pool.
+  static func withScratch<R>(_ count: Int, op: String, _ body: (UnsafeMutablePointer<Float>) throws -> R) throws -> R {
+    let n = try MemoryLimit.count(of: [Swift.max(count, 1)], op: op)
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { p.deallocate() }
+    return try body(p)
   }
 }
 
@@ -138,11 +226,15 @@ extension Tensor {
       throw TensorError.shapeMismatch(op: "conv2d", shapes: [x.shape, w.shape], detail: "kernel larger than the padded input")
     }
     let g = ConvGeometry(channels: c, h: h, w: wd, k: k, stride: s, padding: p, oh: (h + 2 * p - k) / s + 1, ow: (wd + 2 * p - k) / s + 1)
-    let plane = g.oh * g.ow, ck = c * k * k
-    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
-    im2col(x.storage.pointer, batch: n, g, cols.storage.pointer)
+    let plane = g.oh * g.ow, ck = c * k * k, ld = n * plane, inCount = c * h * wd
+    let chunks = ConvChunks(batch: n, columnsPerImage: ck * plane)
     let ycn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
-    sgemm(false, false, m: o, n: n * plane, k: ck, w.storage.pointer, lda: ck, cols.storage.pointer, ldb: n * plane, ycn.storage.pointer, ldc: n * plane)
+    try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv2d") { cols in
+      chunks.forEach { n0, cc in
+        im2col(x.storage.pointer + n0 * inCount, batch: cc, g, cols)
+        sgemm(false, false, m: o, n: cc * plane, k: ck, w.storage.pointer, lda: ck, cols, ldb: cc * plane, ycn.storage.pointer + n0 * plane, ldc: ld)
+      }
+    }
     let y = try Tensor(uninitialized: [n, o, g.oh, g.ow], op: "conv2d")
     swapBatchChannels(ycn.storage.pointer, n: o, c: n, plane: plane, y.storage.pointer)
     if let b = bias { addChannelBias(y, b) }
@@ -151,15 +243,21 @@ extension Tensor {
       let gcn = try Tensor(uninitialized: [o, n * plane], op: "conv2d")
       swapBatchChannels(gy.storage.pointer, n: n, c: o, plane: plane, gcn.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-      if need[0] {
-        let dcols = try Tensor(uninitialized: [ck, n * plane], op: "conv2d")
-        sgemm(true, false, m: ck, n: n * plane, k: o, w.storage.pointer, lda: ck, gcn.storage.pointer, ldb: n * plane, dcols.storage.pointer, ldc: n * plane)
-        gx = Tensor(sameSizeAs: x.shape)
-        col2im(dcols.storage.pointer, batch: n, g, gx!.storage.pointer)
-      }
-      if need[1] {
-        gw = Tensor(sameSizeAs: w.shape)
-        sgemm(false, true, m: o, n: ck, k: n * plane, gcn.storage.pointer, lda: n * plane, cols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
+      if need[0] { gx = Tensor(sameSizeAs: x.shape) }
+      if need[1] { gw = Tensor(sameSizeAs: w.shape) }
+      try ConvChunks.withScratch(ck * chunks.size * plane, op: "conv2d") { cols in
+        chunks.forEach { n0, cc in
+          let gc = gcn.storage.pointer + n0 * plane
+          if let gx {
+            sgemm(true, false, m: ck, n: cc * plane, k: o, w.storage.pointer, lda: ck, gc, ldb: ld, cols, ldc: cc * plane)
+            col2im(cols, batch: cc, g, gx.storage.pointer + n0 * inCount)
+          }
+          if let gw {
+            // The weight gradient sums over the chunks, in order (the same at any thread count).
+            im2col(x.storage.pointer + n0 * inCount, batch: cc, g, cols)
+            sgemm(false, true, m: o, n: ck, k: cc * plane, gc, lda: ld, cols, ldb: cc * plane, beta: n0 == 0 ? 0 : 1, gw.storage.pointer, ldc: ck)
+          }
+        }
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
       return [gx, gw, gb]
@@ -190,28 +288,42 @@ extension Tensor {
     }
     // The output plane plays the part of conv2d's input; the input plane, of its output.
     let g = ConvGeometry(channels: cout, h: oh, w: ow, k: k, stride: s, padding: p, oh: h, ow: wd)
-    let plane = h * wd, ck = cout * k * k
-    let xcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
-    swapBatchChannels(x.storage.pointer, n: n, c: cin, plane: plane, xcn.storage.pointer)
-    let cols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
-    sgemm(true, false, m: ck, n: n * plane, k: cin, w.storage.pointer, lda: ck, xcn.storage.pointer, ldb: n * plane, cols.storage.pointer, ldc: n * plane)
+    let plane = h * wd, ck = cout * k * k, inCount = cin * plane, outCount = cout * oh * ow
+    let chunks = ConvChunks(batch: n, columnsPerImage: (ck + cin) * plane)
+    // Scratch per chunk: the chunk's input channel-major ([cin, cc·plane]) and its columns. Nothing
+    // of the batch's size is kept for the backward pass but x itself.
+    let xcnCount = cin * chunks.size * plane, colCount = ck * chunks.size * plane
     let y = try Tensor(uninitialized: [n, cout, oh, ow], op: "conv_transpose2d")
-    col2im(cols.storage.pointer, batch: n, g, y.storage.pointer)
+    try ConvChunks.withScratch(xcnCount + colCount, op: "conv_transpose2d") { scratch in
+      let xcn = scratch, cols = scratch + xcnCount
+      chunks.forEach { n0, cc in
+        swapBatchChannels(x.storage.pointer + n0 * inCount, n: cc, c: cin, plane: plane, xcn)
+        sgemm(true, false, m: ck, n: cc * plane, k: cin, w.storage.pointer, lda: ck, xcn, ldb: cc * plane, cols, ldc: cc * plane)
+        col2im(cols, batch: cc, g, y.storage.pointer + n0 * outCount)
+      }
+    }
     if let b = bias { addChannelBias(y, b) }
     let inputs = bias.map { [x, w, $0] } ?? [x, w]
     return y.recorded("conv_transpose2d", inputs) { gy, need in
-      let gcols = try Tensor(uninitialized: [ck, n * plane], op: "conv_transpose2d")
-      im2col(gy.storage.pointer, batch: n, g, gcols.storage.pointer)
       var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-      if need[0] {
-        let gxcn = try Tensor(uninitialized: [cin, n * plane], op: "conv_transpose2d")
-        sgemm(false, false, m: cin, n: n * plane, k: ck, w.storage.pointer, lda: ck, gcols.storage.pointer, ldb: n * plane, gxcn.storage.pointer, ldc: n * plane)
-        gx = Tensor(sameSizeAs: x.shape)
-        swapBatchChannels(gxcn.storage.pointer, n: cin, c: n, plane: plane, gx!.storage.pointer)
-      }
-      if need[1] {
-        gw = Tensor(sameSizeAs: w.shape)
-        sgemm(false, true, m: cin, n: ck, k: n * plane, xcn.storage.pointer, lda: n * plane, gcols.storage.pointer, ldb: n * plane, gw!.storage.pointer, ldc: ck)
+      if need[0] { gx = Tensor(sameSizeAs: x.shape) }
+      if need[1] { gw = Tensor(sameSizeAs: w.shape) }
+      try ConvChunks.withScratch(xcnCount + colCount, op: "conv_transpose2d") { scratch in
+        let xcn = scratch, gcols = scratch + xcnCount
+        chunks.forEach { n0, cc in
+          im2col(gy.storage.pointer + n0 * outCount, batch: cc, g, gcols)
+          if let gw {
+            // The weight gradient sums over the chunks, in order (the same at any thread count).
+            swapBatchChannels(x.storage.pointer + n0 * inCount, n: cc, c: cin, plane: plane, xcn)
+            sgemm(false, true, m: cin, n: ck, k: cc * plane, xcn, lda: cc * plane, gcols, ldb: cc * plane,
+                  beta: n0 == 0 ? 0 : 1, gw.storage.pointer, ldc: ck)
+          }
+          if let gx {
+            // dx for the chunk, channel-major in the scratch, then into place.
+            sgemm(false, false, m: cin, n: cc * plane, k: ck, w.storage.pointer, lda: ck, gcols, ldb: cc * plane, xcn, ldc: cc * plane)
+            swapBatchChannels(xcn, n: cin, c: cc, plane: plane, gx.storage.pointer + n0 * inCount)
+          }
+        }
       }
       if need.count > 2 && need[2] { gb = channelSums(gy) }
       return [gx, gw, gb]

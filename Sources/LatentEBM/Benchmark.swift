@@ -4,18 +4,24 @@ import Glibc
 import Support
 
 /// `lebm bench`: the training iteration of ../shared/anchors/torch_lebm.py (batch 100, K⁺ = 20,
-/// K⁻ = 60, both Adam updates) in its three configurations, timed the same way (two warm-up
+/// K⁻ = 60, both Adam updates) in its four configurations, timed the same way (two warm-up
 /// iterations, then the median, min and max of `iterations`).
 public enum Benchmark {
   public struct Configuration: Sendable {
     public let name: String
+    /// `convolutional`: the conv generator of image side `data[1]` (32: the SVHN net, 28: the
+    /// Fashion-MNIST one, see ``Generator/init(latent:imageSize:channels:ngf:using:)``).
     let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
 
     /// GFLOP per iteration, counted as the anchors count it.
     public var gflop: Double {
       let b = 100.0
       var g: Double
-      if convolutional {
+      if convolutional && data[1] == 28 {
+        // ConvTranspose multiply-adds = H_in·W_in·Cin·Cout·k·k: 1² → 7² (k7), 7² → 14², 14² → 28² (k4).
+        let (n, z, c) = (Double(ngf), Double(latent), Double(data[0]))
+        g = 2 * (1 * 1 * z * n * 4 * 49 + 7 * 7 * n * 4 * n * 2 * 16 + 14 * 14 * n * 2 * c * 16)
+      } else if convolutional {
         let (n, z) = (Double(ngf), Double(latent))
         g = 2 * (1 * 1 * z * n * 8 * 16 + 4 * 4 * n * 8 * n * 4 * 16 + 8 * 8 * n * 4 * n * 2 * 16 + 16 * 16 * n * 2 * 3 * 16)
       } else {
@@ -33,6 +39,8 @@ public enum Benchmark {
     Configuration(name: "toy2d", latent: 2, data: [2], generatorHidden: [128, 128], convolutional: false, ngf: 0, energyHidden: 128),
     Configuration(name: "mlp784", latent: 16, data: [784], generatorHidden: [256, 512], convolutional: false, ngf: 0, energyHidden: 200),
     Configuration(name: "svhn", latent: 100, data: [3, 32, 32], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
+    // The Fashion-MNIST example's net at ngf 64: ConvT 1² → 7²×256 (k7) → 14²×128 → 28²×1.
+    Configuration(name: "fmnist", latent: 32, data: [1, 28, 28], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
   ]
 
   public struct Result: Sendable {
@@ -61,7 +69,7 @@ public enum Benchmark {
   private static func timeIterations(_ c: Configuration, iterations: Int, losses: UnsafeMutablePointer<[Float]>?) throws -> Result {
     var rng = RandomGenerator(seed: 0)
     let g = c.convolutional
-      ? try Generator(latent: c.latent, imageSize: 32, channels: 3, ngf: c.ngf, using: &rng)
+      ? try Generator(latent: c.latent, imageSize: c.data[1], channels: c.data[0], ngf: c.ngf, using: &rng)
       : try Generator(latent: c.latent, hidden: c.generatorHidden, output: c.data[0], using: &rng)
     let e = try EnergyNet(latent: c.latent, hidden: [c.energyHidden, c.energyHidden], using: &rng)
     let model = try LatentEBM(energy: e, generator: g)
@@ -84,9 +92,10 @@ public enum Benchmark {
 }
 
 extension Benchmark {
-  /// GFLOP/s of each ConvTranspose2d of the SVHN generator (batch 100), forward and
-  /// input-gradient, through the planned kernels the Langevin chains use; and of `cblas_sgemm` on
-  /// square 1024 matrices for comparison. One line each.
+  /// GFLOP/s of each ConvTranspose2d of the SVHN and Fashion-MNIST generators (batch 100), forward
+  /// and input-gradient, through the planned kernels the Langevin chains use (for a layer from a
+  /// 1×1 input, also with its weights packed, as the chains run it); and of `cblas_sgemm` on square
+  /// 1024 matrices for comparison. One line each.
   public static func kernels(threads: Int = 2, repeats: Int = 5) throws -> [String] {
     try Threads.with(threads) { try measureKernels(repeats: repeats) }
   }
@@ -104,22 +113,36 @@ extension Benchmark {
     let a = try Tensor.randn([1024, 1024], using: &rng), b = try Tensor.randn([1024, 1024], using: &rng)
     let tg = try best { _ = try Tensor.matmul(a, b) }
     lines.append("sgemm 1024x1024x1024: \(f(2 * 1024 * 1024 * 1024 / tg / 1e9)) GFLOP/s")
-    // (in, out, kernel, stride, padding, input size) of the reference SVHN generator, ngf = 64.
-    let layers = [(100, 512, 4, 1, 0, 1), (512, 256, 4, 2, 1, 4), (256, 128, 4, 2, 1, 8), (128, 3, 4, 2, 1, 16)]
-    var totalFlop = 0.0, totalF = 0.0, totalB = 0.0
-    for (cin, cout, k, st, p, h) in layers {
-      let layer = try ConvTranspose2d(cin, cout, kernelSize: k, stride: st, padding: p, init: .xavierNormal(gain: 1), using: &rng)
-      let plan = try InputGradientPlan([layer], inputShape: [100, cin, h, h])
-      let x = try Tensor.randn([100, cin, h, h], using: &rng)
-      let dy = try Tensor.randn(plan.outputShape, using: &rng)
-      let dx = try Tensor.zeros(x.shape)
-      let tf = best { x.withUnsafeBufferPointer { _ = plan.forward($0.baseAddress!) } }
-      let tb = best { dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { plan.backward(d.baseAddress!, into: $0.baseAddress!) } } }
-      let flop = 2.0 * 100 * Double(h * h * cin * cout * k * k)
-      totalFlop += flop; totalF += tf; totalB += tb
-      lines.append("ConvTranspose2d \(cin)→\(cout) k\(k) s\(st) p\(p) \(h)×\(h): forward \(f(flop / tf / 1e9)) GFLOP/s, input-gradient \(f(flop / tb / 1e9)) GFLOP/s")
+    // (in, out, kernel, stride, padding, input size) of the reference SVHN generator (ngf = 64) and
+    // of the Fashion-MNIST one (`bench fmnist`).
+    let nets = [
+      ("SVHN", [(100, 512, 4, 1, 0, 1), (512, 256, 4, 2, 1, 4), (256, 128, 4, 2, 1, 8), (128, 3, 4, 2, 1, 16)]),
+      ("Fashion-MNIST", [(32, 256, 7, 1, 0, 1), (256, 128, 4, 2, 1, 7), (128, 1, 4, 2, 1, 14)]),
+    ]
+    for (net, layers) in nets {
+      var totalFlop = 0.0, totalF = 0.0, totalB = 0.0
+      for (cin, cout, k, st, p, h) in layers {
+        let layer = try ConvTranspose2d(cin, cout, kernelSize: k, stride: st, padding: p, init: .xavierNormal(gain: 1), using: &rng)
+        let plan = try InputGradientPlan([layer], inputShape: [100, cin, h, h])
+        let x = try Tensor.randn([100, cin, h, h], using: &rng)
+        let dy = try Tensor.randn(plan.outputShape, using: &rng)
+        let dx = try Tensor.zeros(x.shape)
+        let forward = { x.withUnsafeBufferPointer { _ = plan.forward($0.baseAddress!) } }
+        let backward = { dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { plan.backward(d.baseAddress!, into: $0.baseAddress!) } } }
+        let tf = best(forward), tb = best(backward)
+        let flop = 2.0 * 100 * Double(h * h * cin * cout * k * k)
+        totalFlop += flop; totalF += tf; totalB += tb
+        var line = "ConvTranspose2d \(cin)→\(cout) k\(k) s\(st) p\(p) \(h)×\(h): forward \(f(flop / tf / 1e9)) GFLOP/s, input-gradient \(f(flop / tb / 1e9)) GFLOP/s"
+        if h == 1 {
+          plan.packWeights()
+          let pf = best(forward), pb = best(backward)
+          plan.unpackWeights()
+          line += "; weights packed: forward \(f(flop / pf / 1e9)), input-gradient \(f(flop / pb / 1e9))"
+        }
+        lines.append(line)
+      }
+      lines.append("\(net) generator (\(layers.count) layers, batch 100): forward \(f(totalFlop / totalF / 1e9)) GFLOP/s, input-gradient \(f(totalFlop / totalB / 1e9)) GFLOP/s")
     }
-    lines.append("SVHN generator (4 layers, batch 100): forward \(f(totalFlop / totalF / 1e9)) GFLOP/s, input-gradient \(f(totalFlop / totalB / 1e9)) GFLOP/s")
     return lines
   }
 }

@@ -13,8 +13,8 @@ enum BenchCommand {
       Option("--threads", value: "T", help: "worker threads (default 2)"),
     ],
     details: """
-      CONFIG is toy2d, mlp784 or svhn (all three when none is given), or `kernels` alone for the
-      ConvTranspose2d and sgemm GFLOP/s.
+      CONFIG is toy2d, mlp784, svhn or fmnist (all four when none is given), or `kernels` alone for
+      the ConvTranspose2d and sgemm GFLOP/s.
       """
   ) { args, context in
     run(args, context: context)

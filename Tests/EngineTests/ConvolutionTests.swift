@@ -59,6 +59,33 @@ import Testing
     #expect(got.isClose(to: want, tolerance: 1e-4))
   }
 
+  /// The k4 s2 p1 kernels of im2col and col2im against the general loops, on small planes of odd
+  /// and even sides (1×1 up to 7×5), one to three images, one to five channels. im2col copies, so
+  /// it must agree bit for bit; col2im sums four entries per value in another order (two taps per
+  /// axis), so values of size ≤ 4 agree to a few float roundings: 1e-6.
+  @Test func k4s2p1ColumnsMatchTheGeneralLoops() throws {
+    var rng = RandomGenerator(seed: 12)
+    for (batch, channels, oh, ow) in [(1, 1, 1, 1), (2, 3, 3, 5), (3, 2, 7, 7), (1, 5, 4, 4), (2, 1, 2, 7)] {
+      let g = ConvGeometry(channels: channels, h: 2 * oh, w: 2 * ow, k: 4, stride: 2, padding: 1, oh: oh, ow: ow)
+      #expect(g.isK4S2P1)
+      let x = try Tensor.rand([batch, channels, 2 * oh, 2 * ow], lo: -1, hi: 1, using: &rng)
+      let colCount = channels * 16 * batch * oh * ow
+      var fast = [Float](repeating: .nan, count: colCount), general = [Float](repeating: .nan, count: colCount)
+      x.withUnsafeBufferPointer { xp in
+        im2col(xp.baseAddress!, batch: batch, g, &fast)
+        im2colGeneral(xp.baseAddress!, batch: batch, g, &general)
+      }
+      #expect(fast == general, "im2col \(batch)×\(channels)×\(oh)×\(ow)")
+      let cols = try Tensor.rand([colCount], lo: -1, hi: 1, using: &rng)
+      var back = [Float](repeating: .nan, count: x.count), backGeneral = [Float](repeating: .nan, count: x.count)
+      cols.withUnsafeBufferPointer { cp in
+        col2im(cp.baseAddress!, batch: batch, g, &back)
+        col2imGeneral(cp.baseAddress!, batch: batch, g, &backGeneral)
+      }
+      #expect(zip(back, backGeneral).allSatisfy { abs($0 - $1) <= 1e-6 }, "col2im \(batch)×\(channels)×\(oh)×\(ow)")
+    }
+  }
+
   @Test func svhnGeneratorShapes() throws {
     var rng = RandomGenerator(seed: 1)
     let g = Sequential([

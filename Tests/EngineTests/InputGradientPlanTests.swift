@@ -49,7 +49,8 @@ import Testing
   /// rows in blocks of six and the rest, columns in panels of 16 and the rest, bias or none.
   @Test func packedWeights() throws {
     var rng = RandomGenerator(seed: 4)
-    for (rows, inp, out) in [(1, 3, 1), (5, 16, 15), (6, 7, 16), (7, 33, 17), (13, 20, 40), (50, 16, 200), (12, 200, 1)] {
+    // (1100 inputs: a product deeper than 1024, summed in blocks of 256 and a last one of 76.)
+    for (rows, inp, out) in [(1, 3, 1), (5, 16, 15), (6, 7, 16), (7, 33, 17), (13, 20, 40), (50, 16, 200), (12, 200, 1), (7, 1100, 19)] {
       for bias in [true, false] {
         let net = Sequential([try Linear(inp, out, bias: bias, using: &rng), ActivationLayer(.leakyRelu(0.2)), try Linear(out, 9, using: &rng)])
         try compare(net, input: try Tensor.randn([rows, inp], using: &rng), "packed \(rows)×\(inp)→\(out) bias \(bias)", packed: true)
@@ -77,11 +78,41 @@ import Testing
     ])
     try compare(gen, input: try Tensor.randn([4, 6], using: &rng), "conv net")
     try compare(gen, input: try Tensor.randn([7, 6], using: &rng), "conv net, weights packed", packed: true)
+    // A 1×1 input to 70 channels of 4×4: its input gradient is one packed product 1120 deep
+    // (blocked: 4 blocks of 256 and one of 96), for 7 rows (a block of six and one).
+    let deep = Sequential([Reshape([9, 1, 1]), try ConvTranspose2d(9, 70, kernelSize: 4, using: &rng), ActivationLayer(.tanh)])
+    try compare(deep, input: try Tensor.randn([7, 9], using: &rng), "1×1 → 70×4×4, weights packed", packed: true)
     // The same with the batch cut into chunks of one to three images.
-    let saved = ConvKernel.chunkFloats
-    defer { ConvKernel.chunkFloats = saved }
-    ConvKernel.chunkFloats = 300
-    try compare(gen, input: try Tensor.randn([5, 6], using: &rng), "conv net in chunks")
+    let x5 = try Tensor.randn([5, 6], using: &rng)
+    try ConvChunks.withFloats(300) { try compare(gen, input: x5, "conv net in chunks") }
+  }
+
+  /// Transposed convolutions to few channels (cout·k·k ≤ 256) run image by image on the packed
+  /// kernels: odd channel counts, planes that are not a whole number of 16-column panels (35, 36,
+  /// 16·16 + 0), output padding, and one or two threads (each image on one thread, so the two agree
+  /// bit for bit). Against the autodiff graph (OpenBLAS) at 1e-5: each sum here has at most
+  /// 20·16 = 320 products of a normal draw and a weight below 0.3 in size, results of order 1,
+  /// so the two orders of summation differ by about 1e-6.
+  @Test func fewOutputChannelsImageByImage() throws {
+    var rng = RandomGenerator(seed: 6)
+    let cases: [(cin: Int, cout: Int, k: Int, s: Int, p: Int, op: Int, h: Int, w: Int, batch: Int)] = [
+      (13, 1, 4, 2, 1, 0, 7, 5, 3), (9, 3, 3, 2, 1, 1, 6, 6, 5), (20, 3, 4, 2, 1, 0, 16, 16, 2), (7, 16, 4, 1, 0, 0, 4, 4, 9),
+    ]
+    for c in cases {
+      let layer = try ConvTranspose2d(c.cin, c.cout, kernelSize: c.k, stride: c.s, padding: c.p, outputPadding: c.op, using: &rng)
+      let net = Sequential([layer, ActivationLayer(.tanh)])
+      let x = try Tensor.randn([c.batch, c.cin, c.h, c.w], using: &rng)
+      try compare(net, input: x, "convT \(c.cin)→\(c.cout) k\(c.k) from \(c.h)×\(c.w)")
+      func run(_ threads: Int) throws -> [Float] {
+        try Threads.with(threads) {
+          let plan = try InputGradientPlan([net], inputShape: x.shape)
+          let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: plan.forward($0.baseAddress!), count: plan.outputCount)) }
+          let dx = try Tensor.make(x.shape) { d in y.withUnsafeBufferPointer { plan.backward($0.baseAddress!, into: d.baseAddress!) } }
+          return y + dx.scalars
+        }
+      }
+      #expect(try run(1) == run(2), "convT \(c.cin)→\(c.cout): 1 and 2 threads")
+    }
   }
 
   @Test func unsupportedLayersAreErrors() throws {

@@ -38,9 +38,10 @@ import Testing
   @Test func matmulAndConvolutionBuffersOverTheLimit() throws {
     let a = try Tensor.zeros([20_000, 1]), b = try Tensor.zeros([1, 20_000])
     expectTooLarge({ try a.matmul(b) }, op: "matmul", elements: "400000000")
-    // im2col for a 9×9 kernel over 16 channels of four 256×256 images: 16·81 × 4·65536 values.
-    let x = try Tensor.zeros([4, 16, 256, 256]), w = try Tensor.zeros([1, 16, 9, 9])
-    expectTooLarge({ try Tensor.conv2d(x, weight: w, padding: 4) }, op: "conv2d", elements: "339738624")
+    // im2col for a 33×33 kernel over 4 channels of one 512×512 image: 4·1089 × 262144 values
+    // (the column matrix is made one chunk of images at a time; one image is the smallest chunk).
+    let x = try Tensor.zeros([1, 4, 512, 512]), w = try Tensor.zeros([1, 4, 33, 33])
+    expectTooLarge({ try Tensor.conv2d(x, weight: w, padding: 16) }, op: "conv2d", elements: "1141899264")
   }
 
   @Test func planBuffersOverTheLimit() throws {

@@ -99,6 +99,37 @@ import Testing
     }
   }
 
+  /// The column matrix made one chunk of images at a time (here one or two images a chunk, batch
+  /// 5, odd sizes): outputs and all three gradients agree with one chunk for the whole batch. Only
+  /// the weight gradient's sum over images is grouped differently (chunk partial sums added in
+  /// order), so the two agree to float rounding: a weight-gradient entry sums at most 5 images × 15
+  /// positions = 75 products of values ≤ 1 in size (|r| ≤ 1 too), so it is below 75 and
+  /// regrouping moves it by at most about 75 · 75 · 6e-8 ≈ 3e-4 in the worst case, ~1e-6 typically;
+  /// 1e-3 still catches a wrong chunk offset (errors of order 1).
+  @Test func convolutionsInChunksMatchOneChunk() throws {
+    let x = sample([5, 3, 7, 5], seed: 40), w = sample([4, 3, 3, 3], seed: 41), b = sample([4], seed: 42)
+    let xt = sample([5, 4, 5, 3], seed: 43), wt = sample([4, 3, 4, 4], seed: 44)
+    func run() throws -> [Tensor] {
+      var out: [Tensor] = []
+      for (input, weight, transposed) in [(x, w, false), (xt, wt, true)] {
+        let xi = input.copy().requiringGrad(), wi = weight.copy().requiringGrad(), bi = (transposed ? sample([3], seed: 45) : b).copy().requiringGrad()
+        let y = transposed
+          ? try Tensor.convTranspose2d(xi, weight: wi, bias: bi, stride: 2, padding: 1)
+          : try Tensor.conv2d(xi, weight: wi, bias: bi, stride: 2, padding: 1)
+        let r = sample(y.shape, seed: 46)
+        out += [y] + (try gradients(of: try (y * r).sum(), wrt: [xi, wi, bi]))
+      }
+      return out
+    }
+    let whole = try run()
+    // conv2d: 2 images a chunk (27 × 4·3 columns each); convT ((48 + 4) × 5·3): 1.
+    let chunked = try ConvChunks.withFloats(2 * 27 * 12) { try run() }
+    #expect(whole.count == chunked.count)
+    for (i, (a, c)) in zip(whole, chunked).enumerated() {
+      #expect(a.shape == c.shape && a.isClose(to: c, tolerance: 1e-3), "tensor \(i)")
+    }
+  }
+
   @Test func secondUseOfATensorAccumulates() throws {
     try checkGradients("x*x + x", [sample([4], seed: 38)]) { x in try x[0] * x[0] + x[0] }
   }

@@ -23,6 +23,7 @@ import Engine
     #expect(abs(g["toy2d"]! - 0.702) < 0.001)
     #expect(abs(g["mlp784"]! - 6.055) < 0.001)
     #expect(abs(g["svhn"]! - 599.707) < 0.001)
+    #expect(abs(g["fmnist"]! - 229.386) < 0.001)
     #expect(throws: LatentEBMError.self) { try Benchmark.run("nope") }
   }
 }

@@ -22,8 +22,8 @@ void lebm_pack(const float *w, int k, int n, float *packed);
 
 /// C = A B (accumulate = 0) or C += A B (accumulate = 1), with A row-major [m, k] (leading
 /// dimension lda), B packed by one of the functions above (k × n), C row-major [m, n] (ldc).
-/// Each entry of C is one in-order sum over k, whatever m: splitting the rows of A among threads
-/// does not change a bit.
+/// Each entry of C is one in-order sum over k (for k > 1024: in-order partial sums over blocks of
+/// 256, added to C in order), whatever m: splitting the rows of A among threads does not change a bit.
 void lebm_packed_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc, int accumulate);
 
 /// y[i] = a[i, :] · w (accumulate = 0) or y[i] += a[i, :] · w, for the m rows of A (a layer with

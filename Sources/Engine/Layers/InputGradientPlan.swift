@@ -14,6 +14,9 @@ public final class InputGradientPlan {
   /// activations[i] is the input of layer i; activations.last is the output.
   private var activations: [UnsafeMutablePointer<Float>]
   private let gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>
+  /// The convolutions' scratch (the batch channel-major, one chunk's columns), shared: the layers
+  /// run one at a time and none keeps its scratch from one call to the next.
+  private let scratchCN: UnsafeMutablePointer<Float>, scratchCols: UnsafeMutablePointer<Float>
   private let counts: [Int]
 
   /// Plans `layers` (Linear, Conv2d, ConvTranspose2d, activations, Reshape, Residual, Sequential) for
@@ -41,15 +44,22 @@ public final class InputGradientPlan {
     var cs = [try MemoryLimit.count(of: inputShape, op: "plan")]
     for k in ks { cs.append(try MemoryLimit.count(of: k.outputShape, op: "plan")) }
     counts = cs
+    let convs = ks.compactMap { $0 as? ConvKernel }
     activations = cs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
     let m = cs.max()!
     gradA = .allocate(capacity: m)
     gradB = .allocate(capacity: m)
+    scratchCN = .allocate(capacity: convs.map(\.cnCount).max() ?? 1)
+    // 64-byte aligned: the per-image convolutions keep packed matrices there.
+    let colFloats = convs.map(\.colCount).max() ?? 1
+    scratchCols = UnsafeMutableRawPointer.allocate(byteCount: colFloats * 4, alignment: 64).bindMemory(to: Float.self, capacity: colFloats)
+    for c in convs { c.cn = scratchCN; c.cols = scratchCols }
   }
 
   deinit {
     activations.forEach { $0.deallocate() }
     gradA.deallocate(); gradB.deallocate()
+    scratchCN.deallocate(); scratchCols.deallocate()
   }
 
   /// The number of values in one output (all rows).
@@ -264,7 +274,7 @@ final class ReshapeKernel: LayerKernel {
   }
 }
 
-/// Conv2d or ConvTranspose2d as GEMMs over chunks of the batch, with its scratch buffers kept.
+/// Conv2d or ConvTranspose2d as GEMMs over chunks of the batch, on scratch its plan keeps (shared by the plan's convolutions).
 ///
 /// The column buffer of a whole batch is large (52 MB for the SVHN generator's third layer), so the
 /// batch is cut into chunks whose columns fit in cache (about 8 MB): im2col writes and col2im reads
@@ -276,13 +286,21 @@ final class ConvKernel: LayerKernel {
   let outputShape: [Int]
   let plane: Int, ck: Int, chunk: Int
   let inCount: Int, outCount: Int
-  let cn: UnsafeMutablePointer<Float>, cols: UnsafeMutablePointer<Float>
+  /// Scratch of `cnCount` and `colCount` floats, which the plan hands out (shared among its layers).
+  let cnCount: Int, colCount: Int
+  var cn: UnsafeMutablePointer<Float>! = nil, cols: UnsafeMutablePointer<Float>! = nil
   /// A transposed convolution of a 1×1 input without padding (a generator's first layer) is one
   /// product: `y[n, (co, i, j)] = Σ_ci x[n, ci] W[ci, (co, i, j)]`, and `dx = dy Wᵀ`.
   let direct: Bool
   /// W (forward) and Wᵀ (backward) packed, for the direct case, while ``packed`` is on.
   private var packedF: UnsafeMutablePointer<Float>? = nil, packedB: UnsafeMutablePointer<Float>? = nil
   private var packed = false
+  /// A transposed convolution to few output channels (`cout·k·k ≤ 256`, a generator's last layer:
+  /// 128 → 3 or 1) runs image by image on the packed kernels, where a general GEMM is slow on
+  /// products this thin. Forward: `cols = Wᵀ · x[n]` (x[n] as `[cin, H·W]`, packed), then col2im;
+  /// input gradient: `dx[n] = W · im2col(dy[n])` (the columns packed), written in NCHW directly.
+  /// Images are shared among up to `parts` threads, each on its own slice of the scratch.
+  let perImage: Bool, parts: Int, partFloats: Int
 
   init(transposed: Bool, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int, outputPadding op: Int, input: [Int]) throws {
     guard input.count == 4 else {
@@ -314,14 +332,18 @@ final class ConvKernel: LayerKernel {
     }
     inCount = input[1] * h * wd
     outCount = outputShape[1] * outputShape[2] * outputShape[3]
-    chunk = Swift.max(1, Swift.min(n, ConvKernel.chunkFloats / Swift.max(1, ck * plane)))
-    // Both buffers are checked against the engine's limit before either is allocated.
-    let cnCount = try MemoryLimit.count(of: cnShape, op: "plan")
-    let colCount = try MemoryLimit.count(of: direct ? [1] : [ck, chunk, plane], op: "plan")
-    cn = .allocate(capacity: cnCount)
-    cols = .allocate(capacity: colCount)
+    chunk = ConvChunks(batch: n, columnsPerImage: ck * plane).size
+    perImage = transposed && !direct && ck <= 256 && plane >= 16 && PackedGEMM.available
+    parts = Swift.max(1, Swift.min(Threads.count, n))
+    // Per part: a packed matrix (x[n] or the columns, panels of 16) and the columns, each rounded
+    // up to 16 floats so that every part's packed matrix starts 64-byte aligned.
+    let packedFloats = lebm_packed_size(Int32(Swift.max(cin, ck)), Int32(plane))
+    partFloats = (packedFloats + 15) / 16 * 16 + (ck * plane + 15) / 16 * 16
+    // Both scratch sizes are checked against the engine's limit before the plan allocates any.
+    cnCount = try MemoryLimit.count(of: perImage ? [ck, cin] : cnShape, op: "plan")
+    colCount = try MemoryLimit.count(of: direct ? [1] : perImage ? [parts, partFloats] : [ck, chunk, plane], op: "plan")
   }
-  deinit { cn.deallocate(); cols.deallocate(); packedF?.deallocate(); packedB?.deallocate() }
+  deinit { packedF?.deallocate(); packedB?.deallocate() }
 
   /// Packs the weight for the direct products that follow (see ``LinearKernel/pack()``).
   func pack() {
@@ -336,18 +358,39 @@ final class ConvKernel: LayerKernel {
   }
   func unpack() { packed = false }
 
-  /// The size of one chunk's column buffer, in floats (2M = 8 MB; tests make it small to force chunks).
-  nonisolated(unsafe) static var chunkFloats = 2 << 20
-
   /// Calls `body(first, count)` for each chunk of the batch.
   @inline(__always) private func chunks(_ body: (Int, Int) -> Void) {
     var n0 = 0
     while n0 < n { let c = Swift.min(chunk, n - n0); body(n0, c); n0 += c }
   }
 
+  /// Calls `body(image, scratch)` for every image, on up to ``parts`` threads (serially inside
+  /// parallel work), each thread with its own slice of the column scratch. What an image's result
+  /// is does not depend on which thread computes it.
+  private func eachImage(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    let p = insideParallelWork ? 1 : Swift.min(parts, Threads.count)
+    if p <= 1 { for i in 0..<n { body(i, cols) }; return }
+    let scratch: UnsafeMutablePointer<Float> = cols, size = partFloats, count = n
+    concurrently(p) { part in
+      var i = part
+      while i < count { body(i, scratch + part * size); i += p }
+    }
+  }
+
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
-    if direct {
+    if perImage {
+      // A = Wᵀ, [ck, cin] row-major (W is [cin, ck]).
+      let wt: UnsafeMutablePointer<Float> = cn
+      for ci in 0..<cin { for r in 0..<ck { wt[r * cin + ci] = wp[ci * ck + r] } }
+      let packedCount = partFloats - (ck * plane + 15) / 16 * 16
+      eachImage { i, scratch in
+        let packedX = scratch, colsOut = scratch + packedCount
+        lebm_pack(x + i * inCount, Int32(cin), Int32(plane), packedX)
+        lebm_packed_gemm(Int32(ck), Int32(plane), Int32(cin), wt, Int32(cin), packedX, colsOut, Int32(plane), 0)
+        col2im(colsOut, batch: 1, geometry, y + i * outCount)
+      }
+    } else if direct {
       multiply(x, m: n, n: ck, k: cin, byTransposed: false, wp, packed: packed ? packedF : nil, y, accumulate: false)
     } else if transposed {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
@@ -370,7 +413,15 @@ final class ConvKernel: LayerKernel {
 
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
-    if direct {
+    if perImage {
+      let packedCount = partFloats - (ck * plane + 15) / 16 * 16
+      eachImage { i, scratch in
+        let packedCols = scratch, colsIn = scratch + packedCount
+        im2col(dy + i * outCount, batch: 1, geometry, colsIn)
+        lebm_pack(colsIn, Int32(ck), Int32(plane), packedCols)
+        lebm_packed_gemm(Int32(cin), Int32(plane), Int32(ck), wp, Int32(ck), packedCols, dx + i * inCount, Int32(plane), 0)
+      }
+    } else if direct {
       multiply(dy, m: n, n: cin, k: ck, byTransposed: true, wp, packed: packed ? packedB : nil, dx, accumulate: false)
     } else if transposed {
       chunks { n0, c in

@@ -564,6 +564,7 @@ enum TorchTemplates {
         if log:
             log.close()
         if run.distributed:
+            dist.barrier()  # every process leaves together (gloo aborts a process whose peer left first)
             dist.destroy_process_group()
 
 

@@ -92,6 +92,10 @@ public struct Lexer {
         let span = SourceSpan(line: line, column: col)
         advance()
         if brackets.last == nil || brackets.last == "{" { return Token(kind: .newline, text: "\\n", span: span) }
+      } else if c == ";", brackets.last == nil || brackets.last == "{" {  // `a = 1; print(a)`: a newline
+        let span = SourceSpan(line: line, column: col)
+        advance()
+        return Token(kind: .newline, text: ";", span: span)
       } else if c == " " || c == "\t" || c == "\r" {
         advance()
       } else if c == "\\", peek(1) == "\n" {  // explicit line continuation

@@ -19,11 +19,12 @@ public func editDistance(_ a: String, _ b: String) -> Int {
   return d[a.count][b.count]
 }
 
-/// The closest candidate within a small edit distance, if any (ties: same length first, then
-/// alphabetical).
+/// The closest candidate within a small edit distance, if any (ties: a candidate the name begins,
+/// as `sqr` begins `sqrt`; then same length; then alphabetical).
 public func suggestion(for name: String, among candidates: [String]) -> String? {
-  let limit = name.count <= 3 ? 1 : 2
+  let limit = name.count <= 4 ? 1 : 2  // two edits in four letters is a different word (nope ≠ norm)
   let scored = Set(candidates).filter { $0 != name && abs($0.count - name.count) <= limit }
-    .map { ($0, editDistance(name, $0), abs($0.count - name.count)) }.filter { $0.1 <= limit }
-  return scored.min { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }?.0
+    .map { ($0, editDistance(name, $0), $0.hasPrefix(name) ? 0 : 1, abs($0.count - name.count)) }
+    .filter { $0.1 <= limit }
+  return scored.min { ($0.1, $0.2, $0.3, $0.0) < ($1.1, $1.2, $1.3, $1.0) }?.0
 }

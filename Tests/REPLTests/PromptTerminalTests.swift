@@ -8,26 +8,12 @@ import Support
 
 extension REPLSuites {
   @Suite struct PromptTerminalTests {
-    /// The built `lebm` on a 24×100 terminal (a fresh process: a fork of this multithreaded
-    /// test process must not start the engine's worker threads).
-    func start(history: String) -> PseudoTerminal {
-      let binary = ExecutableTests.binary!
-      return PseudoTerminal {
-        setenv("TERM", "xterm", 1)
-        setenv("LEBM_HISTORY", history, 1)
-        unsetenv("LEBM_IMAGES")
-        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("lebm"), nil]
-        execv(binary, &argv)
-        _exit(127)
-      }
-    }
-
     @Test(.enabled(if: ExecutableTests.binary != nil))
     func completionCallableNetworksHelpAndPaging() {
       let dir = temporaryFolder("prompt")
       defer { removeFolder(dir) }
       writeText(dir + "/quick.lebm", "q5 = 5\n")
-      let t = start(history: dir + "/history")
+      let t = PseudoTerminal.lebm(history: dir + "/history")
       #expect(t.prompt(timeout: 15))
 
       // A keyword of the call being typed completes with its `: `.

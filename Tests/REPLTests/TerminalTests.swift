@@ -134,6 +134,23 @@ final class PseudoTerminal {
   }
 }
 
+extension PseudoTerminal {
+  /// The built `lebm args…` on a new pseudo-terminal (TERM=xterm, the history in `history`, no
+  /// inline images). A fresh process: a fork of this multithreaded test process must not start
+  /// the engine's worker threads.
+  static func lebm(_ args: [String] = [], history: String) -> PseudoTerminal {
+    let binary = REPLSuites.ExecutableTests.binary!
+    return PseudoTerminal {
+      setenv("TERM", "xterm", 1)
+      setenv("LEBM_HISTORY", history, 1)
+      unsetenv("LEBM_IMAGES")
+      var argv: [UnsafeMutablePointer<CChar>?] = (["lebm"] + args).map { strdup($0) } + [nil]
+      execv(binary, &argv)
+      _exit(127)
+    }
+  }
+}
+
 /// The child: a REPL session on the terminal with the fake backend.
 func replChild(history: String) -> Never {
   setenv("TERM", "xterm", 1)
@@ -275,15 +292,7 @@ extension REPLSuites {
     func ctrlCStopsARealTrainingAndTheModelIsUsable() {
       defer { unlink(history) }
       let history = self.history
-      let binary = ExecutableTests.binary!
-      let t = PseudoTerminal {
-        setenv("TERM", "xterm", 1)
-        setenv("LEBM_HISTORY", history, 1)
-        unsetenv("LEBM_IMAGES")
-        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("lebm"), nil]
-        execv(binary, &argv)
-        _exit(127)
-      }
+      let t = PseudoTerminal.lebm(history: history)
       #expect(t.prompt(timeout: 15))
       t.send("m = latent_ebm(energy_net(2, hidden: [16]), generator(2, hidden: [16], out: 2))\r")
       #expect(t.prompt())

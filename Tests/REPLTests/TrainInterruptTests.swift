@@ -9,26 +9,13 @@ import Support
 
 extension REPLSuites {
   @Suite struct TrainInterruptTests {
-    /// `lebm args…` on a new pseudo-terminal.
-    func lebm(_ args: [String], history: String) -> PseudoTerminal {
-      let binary = ExecutableTests.binary!
-      return PseudoTerminal {
-        setenv("TERM", "xterm", 1)
-        setenv("LEBM_HISTORY", history, 1)
-        unsetenv("LEBM_IMAGES")
-        var argv: [UnsafeMutablePointer<CChar>?] = (["lebm"] + args).map { strdup($0) } + [nil]
-        execv(binary, &argv)
-        _exit(127)
-      }
-    }
-
     static let model = "m = latent_ebm(energy_net(2, hidden: [8]), generator(2, hidden: [8], out: 2))"
 
     @Test(.enabled(if: ExecutableTests.binary != nil))
     func ctrlCStopsALoopOfTrainCalls() {
       let history = temporaryPath("train-history-\(UInt32.random(in: 0...UInt32.max))")
       defer { unlink(history) }
-      let t = lebm([], history: history)
+      let t = PseudoTerminal.lebm(history: history)
       #expect(t.prompt(timeout: 15))
       t.send(Self.model + "\r")
       #expect(t.prompt())
@@ -60,7 +47,7 @@ extension REPLSuites {
         train(m, toy("8gaussians", n: 200), epochs: 100000, every: 1)
         print("the next line ran")
         """)
-      let t = lebm([script], history: dir + "/history")
+      let t = PseudoTerminal.lebm([script], history: dir + "/history")
       #expect(t.expect("epoch 2/100000", timeout: 20), "output: \(t.all)")
       kill(t.pid, SIGINT)
       #expect(t.waitExit(timeout: 10) == 130, "output: \(t.all)")

@@ -510,14 +510,12 @@ final class ConvKernel: LayerKernel {
   }
 }
 
-/// y[i] = x[i] > 0 ? x[i] : s·x[i] for i in lo..<hi (y may be x).
+/// y[i] = x[i] > 0 ? x[i] : s·x[i] for i in lo..<hi (y may be x), vectorised in CKernels.
 @inline(__always) func leakyForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ s: Float, _ lo: Int, _ hi: Int) {
-  var i = lo
-  while i < hi { let v = x[i]; y[i] = v > 0 ? v : s * v; i += 1 }
+  lebm_leaky_forward(x + lo, y + lo, s, hi - lo)
 }
 
 /// dx[i] = v[i] > 0 ? dy[i] : s·dy[i] for i in lo..<hi (dx may be dy).
 @inline(__always) func leakyBackward(_ v: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ s: Float, _ lo: Int, _ hi: Int) {
-  var i = lo
-  while i < hi { let g = dy[i]; dx[i] = v[i] > 0 ? g : s * g; i += 1 }
+  lebm_leaky_backward(v + lo, dy + lo, dx + lo, s, hi - lo)
 }

@@ -21,6 +21,9 @@ public final class InputGradientPlan {
   /// 1 gradA, 2 gradB.
   private let gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>
   private let gradientTarget: [UInt8]
+  /// Layers whose forward pass the layer before has done (a LeakyReLU in place after a
+  /// transposed convolution, applied as the convolution writes its output).
+  private let fusedForward: [Bool]
   /// The convolutions' scratch (the batch channel-major, one chunk's columns), shared: the layers
   /// run one at a time and none keeps its scratch from one call to the next.
   private let scratchCN: UnsafeMutablePointer<Float>, scratchCols: UnsafeMutablePointer<Float>
@@ -81,6 +84,14 @@ public final class InputGradientPlan {
       current = t
     }
     gradientTarget = targets
+    var fused = [Bool](repeating: false, count: ks.count)
+    for i in ks.indices.dropLast() {
+      guard let c = ks[i] as? ConvKernel, c.transposed, !c.direct, let a = ks[i + 1] as? ActivationKernel,
+            case let .leakyRelu(slope) = a.activation, bufferOf[i + 2] == bufferOf[i + 1] else { continue }
+      c.fusedSlope = slope
+      fused[i + 1] = true
+    }
+    fusedForward = fused
     gradA = .allocate(capacity: sizeA)
     gradB = .allocate(capacity: sizeB)
     scratchCN = .allocate(capacity: convs.map(\.cnCount).max() ?? 1)
@@ -104,7 +115,7 @@ public final class InputGradientPlan {
   @discardableResult
   public func forward(_ x: UnsafePointer<Float>) -> UnsafePointer<Float> {
     activations[0].update(from: x, count: counts[0])
-    for (i, k) in kernels.enumerated() { k.forward(activations[i], activations[i + 1]) }
+    for (i, k) in kernels.enumerated() where !fusedForward[i] { k.forward(activations[i], activations[i + 1]) }
     return UnsafePointer(activations[kernels.count])
   }
 
@@ -366,6 +377,9 @@ final class ConvKernel: LayerKernel {
   /// W (forward) and Wᵀ (backward) packed, for the direct case, while ``packed`` is on.
   private var packedF: UnsafeMutablePointer<Float>? = nil, packedB: UnsafeMutablePointer<Float>? = nil
   private var packed = false
+  /// LeakyReLU's slope when the plan runs the next layer, a LeakyReLU in place, here: applied
+  /// to the output with the bias, as col2im writes it.
+  var fusedSlope: Float? = nil
   /// A transposed convolution to few output channels (`cout·k·k ≤ 256`, a generator's last layer:
   /// 128 → 3 or 1) runs image by image on the packed kernels, where a general GEMM is slow on
   /// products this thin. Forward: `cols = Wᵀ · x[n]` (x[n] as `[cin, H·W]`, packed), then col2im;
@@ -450,6 +464,8 @@ final class ConvKernel: LayerKernel {
 
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
+    // The transposed products through col2im add the bias (and the fused LeakyReLU) there.
+    let bp = b.map { UnsafePointer($0.storage.pointer) }, slope = fusedSlope
     if perImage {
       // A = Wᵀ, [ck, cin] row-major (W is [cin, ck]).
       let wt: UnsafeMutablePointer<Float> = cn
@@ -459,7 +475,7 @@ final class ConvKernel: LayerKernel {
         let packedX = scratch, colsOut = scratch + packedCount
         lebm_pack(x + i * inCount, Int32(cin), Int32(plane), packedX)
         lebm_packed_gemm(Int32(ck), Int32(plane), Int32(cin), wt, Int32(cin), packedX, colsOut, Int32(plane), 0)
-        col2im(colsOut, batch: 1, geometry, y + i * outCount)
+        col2im(colsOut, batch: 1, geometry, y + i * outCount, bias: bp, leaky: slope)
       }
     } else if direct {
       multiply(x, m: n, n: ck, k: cin, byTransposed: false, wp, packed: packed ? packedF : nil, y, accumulate: false)
@@ -467,7 +483,7 @@ final class ConvKernel: LayerKernel {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
       chunks { n0, c in
         sgemm(true, false, m: ck, n: c * plane, k: cin, wp, lda: ck, cn + n0 * plane, ldb: ld, cols, ldc: c * plane)
-        col2im(cols, batch: c, geometry, y + n0 * outCount)
+        col2im(cols, batch: c, geometry, y + n0 * outCount, bias: bp, leaky: slope)
       }
     } else {
       chunks { n0, c in
@@ -476,10 +492,12 @@ final class ConvKernel: LayerKernel {
       }
       swapBatchChannels(cn, n: cout, c: n, plane: plane, y)
     }
-    if let b {
-      let bp = b.storage.pointer, op = outputShape[2] * outputShape[3]
+    if perImage || (transposed && !direct) { return }
+    let op = outputShape[2] * outputShape[3]
+    if let bp {
       for i in 0..<n { for j in 0..<cout { let v = bp[j], row = y + (i * cout + j) * op; for q in 0..<op { row[q] += v } } }
     }
+    if let slope { leakyForward(y, y, slope, 0, n * cout * op) }
   }
 
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {

@@ -6,13 +6,20 @@
 #include <immintrin.h>
 #endif
 
-void lebm_leaky_forward(const float *x, float *y, float s, long n) {
+// AVX2 and baseline versions, chosen when the program loads (the same arithmetic in each).
+#if defined(__x86_64__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+CLONES void lebm_leaky_forward(const float *x, float *y, float s, long n) {
   // x and y are the same buffer or disjoint: each y[i] depends on x[i] alone.
 #pragma clang loop vectorize(assume_safety)
   for (long i = 0; i < n; i++) { float v = x[i]; y[i] = v > 0 ? v : s * v; }
 }
 
-void lebm_leaky_backward(const float *v, const float *dy, float *dx, float s, long n) {
+CLONES void lebm_leaky_backward(const float *v, const float *dy, float *dx, float s, long n) {
 #pragma clang loop vectorize(assume_safety)
   for (long i = 0; i < n; i++) { float g = dy[i]; dx[i] = v[i] > 0 ? g : s * g; }
 }

@@ -74,15 +74,32 @@ func im2colGeneral(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ c
   }
 }
 
-/// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it.
-func col2im(_ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
+/// The adjoint of ``im2col``: x[n, c, iy, ix] = Σ of the cols entries that read it; then, when
+/// given, `+ bias[c]` and LeakyReLU with slope `leaky` on each value (in that order, the same
+/// arithmetic as separate passes; for the 4×4 stride-2 layers while each row is in cache).
+func col2im(
+  _ cols: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>,
+  bias: UnsafePointer<Float>? = nil, leaky: Float? = nil
+) {
   if g.isK4S2P1 {
+    let slope = leaky ?? 0, on: Int32 = leaky == nil ? 0 : 1
     parallelFor(g.channels, work: g.channels * 16 * batch * g.oh * g.ow) { c in
-      lebm_col2im_k4s2p1(cols, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), x)
+      lebm_col2im_k4s2p1_epilogue(cols, Int32(batch), Int32(g.channels), Int32(c), Int32(g.oh), Int32(g.ow), x, bias, on, slope)
     }
     return
   }
   col2imGeneral(cols, batch: batch, g, x)
+  guard bias != nil || leaky != nil else { return }
+  let plane = g.h * g.w
+  parallelFor(g.channels, work: batch * g.channels * plane) { c in
+    var n = 0
+    while n < batch {
+      let row = x + (n * g.channels + c) * plane
+      if let bias { let v = bias[c]; var q = 0; while q < plane { row[q] += v; q += 1 } }
+      if let leaky { leakyForward(row, row, leaky, 0, plane) }
+      n += 1
+    }
+  }
 }
 
 /// ``col2im`` for any geometry: each tap's row of `cols` added into x in turn.

@@ -141,12 +141,12 @@ extension Tensor {
   public func leakyRelu(_ slope: Float = 0.01) -> Tensor {
     let y = Tensor(sameSizeAs: shape)
     let xp = storage.pointer, yp = y.storage.pointer
-    parallelChunks(count) { r in for i in r { yp[i] = xp[i] > 0 ? xp[i] : slope * xp[i] } }
+    parallelChunks(count) { r in leakyForward(xp, yp, slope, r.lowerBound, r.upperBound) }
     let x = self
     return y.recorded("leaky_relu", [self]) { g, _ in
       let dx = Tensor(sameSizeAs: x.shape)
       let dxp = dx.storage.pointer, gp = g.storage.pointer
-      parallelChunks(x.count) { r in for i in r { dxp[i] = xp[i] > 0 ? gp[i] : slope * gp[i] } }
+      parallelChunks(x.count) { r in leakyBackward(xp, gp, dxp, slope, r.lowerBound, r.upperBound) }
       return [dx]
     }
   }

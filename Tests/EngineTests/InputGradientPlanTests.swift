@@ -87,6 +87,36 @@ import Testing
     try ConvChunks.withFloats(300) { try compare(gen, input: x5, "conv net in chunks") }
   }
 
+  /// Layers that run in place (LeakyReLU with a slope ≥ 0 over its input, Reshape and the identity
+  /// sharing it) and the LeakyReLU done inside the transposed convolution before it, next to
+  /// layers whose derivatives still need their buffers: an activation reading y before a Reshape
+  /// and a LeakyReLU, two LeakyReLUs in a row, a negative slope (never in place), slope 0.
+  @Test func layersInPlace() throws {
+    var rng = RandomGenerator(seed: 8)
+    let gen = Sequential([
+      Reshape([6, 1, 1]),
+      try ConvTranspose2d(6, 8, kernelSize: 4, stride: 1, padding: 0, using: &rng), ActivationLayer(.leakyRelu(0.2)),
+      try ConvTranspose2d(8, 5, kernelSize: 4, stride: 2, padding: 1, using: &rng), ActivationLayer(.leakyRelu(0.1)),
+      ActivationLayer(.leakyRelu(0.3)), ActivationLayer(.identity),
+      try ConvTranspose2d(5, 3, kernelSize: 4, stride: 2, padding: 1, using: &rng), ActivationLayer(.tanh),
+      Reshape([3 * 16 * 16]), ActivationLayer(.leakyRelu(0.2)), ActivationLayer(.leakyRelu(-0.5)),
+      try Linear(3 * 16 * 16, 7, using: &rng), ActivationLayer(.sigmoid), ActivationLayer(.leakyRelu(0)), ActivationLayer(.softplus),
+    ])
+    let x = try Tensor.randn([5, 6], using: &rng)
+    try compare(gen, input: x, "in place")
+    try compare(gen, input: x, "in place, weights packed", packed: true)
+    try ConvChunks.withFloats(700) { try compare(gen, input: x, "in place, in chunks") }
+    func run(_ threads: Int) throws -> [Float] {
+      try Threads.with(threads) {
+        let plan = try InputGradientPlan([gen], inputShape: x.shape)
+        let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: plan.forward($0.baseAddress!), count: plan.outputCount)) }
+        let dx = try Tensor.make(x.shape) { d in y.withUnsafeBufferPointer { plan.backward($0.baseAddress!, into: d.baseAddress!) } }
+        return y + dx.scalars
+      }
+    }
+    #expect(try run(1) == run(2), "in place: 1 and 2 threads")
+  }
+
   /// Transposed convolutions to few channels (cout·k·k ≤ 256) run image by image on the packed
   /// kernels: odd channel counts, planes that are not a whole number of 16-column panels (35, 36,
   /// 16·16 + 0), output padding, and one or two threads (each image on one thread, so the two agree

@@ -17,6 +17,12 @@ void lebm_im2col_k4s2p1(const float *x, int batch, int channels, int c, int oh, 
 /// takes exactly four: two taps per axis), written, not added.
 void lebm_col2im_k4s2p1(const float *cols, int batch, int channels, int c, int oh, int ow, float *x);
 
+/// lebm_col2im_k4s2p1, then on each value written, while its row is in cache: v ← v + bias
+/// (when bias is not null), then v ← v > 0 ? v : slope·v (when leaky is not 0). The same
+/// arithmetic as those passes run one after the other.
+void lebm_col2im_k4s2p1_epilogue(const float *cols, int batch, int channels, int c, int oh, int ow, float *x,
+                                 const float *bias, int leaky, float slope);
+
 #ifdef __cplusplus
 }
 #endif

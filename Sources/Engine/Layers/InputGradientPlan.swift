@@ -11,9 +11,19 @@ public final class InputGradientPlan {
   /// Shape of the input and the output, batch first.
   public let inputShape: [Int], outputShape: [Int]
   private let kernels: [LayerKernel]
-  /// activations[i] is the input of layer i; activations.last is the output.
+  /// activations[i] is the input of layer i; activations.last is the output. A layer that runs
+  /// in place (``LayerKernel/inPlace``) has its output in its input's buffer, so entries repeat;
+  /// `buffers` holds each buffer once.
   private var activations: [UnsafeMutablePointer<Float>]
+  private let buffers: [UnsafeMutablePointer<Float>]
+  /// The two gradient buffers the backward pass alternates between (each as large as the
+  /// largest gradient it holds), and where layer i writes its input gradient: 0 the caller's dx,
+  /// 1 gradA, 2 gradB.
   private let gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>
+  private let gradientTarget: [UInt8]
+  /// Layers whose forward pass the layer before has done (a LeakyReLU in place after a
+  /// transposed convolution, applied as the convolution writes its output).
+  private let fusedForward: [Bool]
   /// The convolutions' scratch (the batch channel-major, one chunk's columns), shared: the layers
   /// run one at a time and none keeps its scratch from one call to the next.
   private let scratchCN: UnsafeMutablePointer<Float>, scratchCols: UnsafeMutablePointer<Float>
@@ -45,10 +55,45 @@ public final class InputGradientPlan {
     for k in ks { cs.append(try MemoryLimit.count(of: k.outputShape, op: "plan")) }
     counts = cs
     let convs = ks.compactMap { $0 as? ConvKernel }
-    activations = cs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
-    let m = cs.max()!
-    gradA = .allocate(capacity: m)
-    gradB = .allocate(capacity: m)
+    // Which buffer each activation lives in: a layer that may overwrite its input does so unless
+    // an earlier layer's backward pass reads that buffer; one that only renames it always shares it.
+    var bufferOf = [0], bufferSizes = [cs[0]]
+    for (i, k) in ks.enumerated() {
+      let b = bufferOf[i]
+      let shares: Bool
+      switch k.inPlace {
+      case .never: shares = false
+      case .alias: shares = true
+      case .overwrite:
+        shares = !(0..<i).contains { j in ks[j].backwardReadsActivations && (bufferOf[j] == b || bufferOf[j + 1] == b) }
+      }
+      if shares { bufferOf.append(b) } else { bufferOf.append(bufferSizes.count); bufferSizes.append(cs[i + 1]) }
+    }
+    let bufs = bufferSizes.map { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
+    buffers = bufs
+    activations = bufferOf.map { bufs[$0] }
+    // The backward pass: layer i reads the gradient of its output (the caller's dy for the last
+    // layer) and writes its input's, into the other gradient buffer, or over the one it reads
+    // when it may (an activation), or into the caller's dx for the first layer.
+    var targets = [UInt8](repeating: 0, count: ks.count), sizeA = 1, sizeB = 1
+    var current: UInt8 = 0  // the buffer holding the gradient read next: 0 the caller's
+    for i in stride(from: ks.count - 1, through: 1, by: -1) {
+      let t: UInt8 = current != 0 && ks[i].backwardInPlace ? current : (current == 1 ? 2 : 1)
+      if t == 1 { sizeA = Swift.max(sizeA, cs[i]) } else { sizeB = Swift.max(sizeB, cs[i]) }
+      targets[i] = t
+      current = t
+    }
+    gradientTarget = targets
+    var fused = [Bool](repeating: false, count: ks.count)
+    for i in ks.indices.dropLast() {
+      guard let c = ks[i] as? ConvKernel, c.transposed, !c.direct, let a = ks[i + 1] as? ActivationKernel,
+            case let .leakyRelu(slope) = a.activation, bufferOf[i + 2] == bufferOf[i + 1] else { continue }
+      c.fusedSlope = slope
+      fused[i + 1] = true
+    }
+    fusedForward = fused
+    gradA = .allocate(capacity: sizeA)
+    gradB = .allocate(capacity: sizeB)
     scratchCN = .allocate(capacity: convs.map(\.cnCount).max() ?? 1)
     // 64-byte aligned: the per-image convolutions keep packed matrices there.
     let colFloats = convs.map(\.colCount).max() ?? 1
@@ -57,7 +102,7 @@ public final class InputGradientPlan {
   }
 
   deinit {
-    activations.forEach { $0.deallocate() }
+    buffers.forEach { $0.deallocate() }
     gradA.deallocate(); gradB.deallocate()
     scratchCN.deallocate(); scratchCols.deallocate()
   }
@@ -70,7 +115,7 @@ public final class InputGradientPlan {
   @discardableResult
   public func forward(_ x: UnsafePointer<Float>) -> UnsafePointer<Float> {
     activations[0].update(from: x, count: counts[0])
-    for (i, k) in kernels.enumerated() { k.forward(activations[i], activations[i + 1]) }
+    for (i, k) in kernels.enumerated() where !fusedForward[i] { k.forward(activations[i], activations[i + 1]) }
     return UnsafePointer(activations[kernels.count])
   }
 
@@ -91,7 +136,7 @@ public final class InputGradientPlan {
     guard !kernels.isEmpty else { dx.update(from: dy, count: counts[0]); return }
     var src = dy
     for i in stride(from: kernels.count - 1, through: 0, by: -1) {
-      let dst = i == 0 ? dx : (i % 2 == 0 ? gradA : gradB)
+      let t = gradientTarget[i], dst = t == 0 ? dx : (t == 1 ? gradA : gradB)
       kernels[i].backward(activations[i], activations[i + 1], src, dst)
       src = UnsafePointer(dst)
     }
@@ -107,11 +152,32 @@ protocol LayerKernel: AnyObject {
   /// Packs the weights for the products that follow (kernels without products ignore it).
   func pack()
   func unpack()
+  /// Whether the output may share the input's buffer (`y == x` in ``forward(_:_:)``).
+  var inPlace: InPlace { get }
+  /// Whether ``backward(_:_:_:_:)`` reads x or y (an activation's derivative does; a product's
+  /// input gradient does not).
+  var backwardReadsActivations: Bool { get }
+  /// Whether ``backward(_:_:_:_:)`` may write dx over dy (`dx == dy`).
+  var backwardInPlace: Bool { get }
+}
+
+/// How a layer may use its input's buffer for its output.
+enum InPlace {
+  /// Never: it reads its input after writing output values.
+  case never
+  /// Always: the output is the input, renamed (Reshape, identity); nothing is written.
+  case alias
+  /// When no earlier layer's backward pass still needs the input (an element-wise function whose
+  /// derivative can be had from its output alone).
+  case overwrite
 }
 
 extension LayerKernel {
   func pack() {}
   func unpack() {}
+  var inPlace: InPlace { .never }
+  var backwardReadsActivations: Bool { false }
+  var backwardInPlace: Bool { false }
 }
 
 func makeKernel(_ l: Layer, input: [Int]) throws -> LayerKernel {
@@ -224,19 +290,33 @@ final class ActivationKernel: LayerKernel {
     case .identity, .leakyRelu: return nil
     }
   }
+  /// LeakyReLU with a slope ≥ 0 runs in place: y > 0 exactly when x > 0, so its derivative
+  /// reads y. The identity only renames its input.
+  var inPlace: InPlace {
+    switch activation {
+    case let .leakyRelu(s): return s >= 0 ? .overwrite : .never
+    case .identity: return .alias
+    default: return .never
+    }
+  }
+  var backwardReadsActivations: Bool { true }
+  var backwardInPlace: Bool { true }  // every derivative here is dx[i] from dy[i], x[i] and y[i] alone
+
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let n = count
     switch activation {
-    case let .leakyRelu(s): parallelChunks(n) { r in for i in r { y[i] = x[i] > 0 ? x[i] : s * x[i] } }
-    case .identity: y.update(from: x, count: n)
+    case let .leakyRelu(s): parallelChunks(n) { r in leakyForward(x, y, s, r.lowerBound, r.upperBound) }
+    case .identity: if UnsafePointer(y) != x { y.update(from: x, count: n) }
     default: let op = op!; parallelChunks(n) { op.forward(x, y, $0) }
     }
   }
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     let n = count
     switch activation {
-    case let .leakyRelu(s): parallelChunks(n) { r in for i in r { dx[i] = x[i] > 0 ? dy[i] : s * dy[i] } }
-    case .identity: dx.update(from: dy, count: n)
+    case let .leakyRelu(s):
+      let v = s >= 0 ? y : x  // the same signs when s ≥ 0 (and y is x's buffer when run in place)
+      parallelChunks(n) { r in leakyBackward(v, dy, dx, s, r.lowerBound, r.upperBound) }
+    case .identity: if UnsafePointer(dx) != dy { dx.update(from: dy, count: n) }
     default: let op = op!; parallelChunks(n) { op.backward(x, y, dy, dx, $0) }
     }
   }
@@ -268,9 +348,11 @@ final class ResidualKernel: LayerKernel {
 final class ReshapeKernel: LayerKernel {
   let outputShape: [Int], count: Int
   init(shape: [Int]) { outputShape = shape; count = shape.reduce(1, *) }
-  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) { y.update(from: x, count: count) }
+  var inPlace: InPlace { .alias }
+  var backwardInPlace: Bool { true }
+  func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) { if UnsafePointer(y) != x { y.update(from: x, count: count) } }
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-    dx.update(from: dy, count: count)
+    if UnsafePointer(dx) != dy { dx.update(from: dy, count: count) }
   }
 }
 
@@ -295,6 +377,9 @@ final class ConvKernel: LayerKernel {
   /// W (forward) and Wᵀ (backward) packed, for the direct case, while ``packed`` is on.
   private var packedF: UnsafeMutablePointer<Float>? = nil, packedB: UnsafeMutablePointer<Float>? = nil
   private var packed = false
+  /// LeakyReLU's slope when the plan runs the next layer, a LeakyReLU in place, here: applied
+  /// to the output with the bias, as col2im writes it.
+  var fusedSlope: Float? = nil
   /// A transposed convolution to few output channels (`cout·k·k ≤ 256`, a generator's last layer:
   /// 128 → 3 or 1) runs image by image on the packed kernels, where a general GEMM is slow on
   /// products this thin. Forward: `cols = Wᵀ · x[n]` (x[n] as `[cin, H·W]`, packed), then col2im;
@@ -379,6 +464,8 @@ final class ConvKernel: LayerKernel {
 
   func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let wp = w.storage.pointer, ld = n * plane
+    // The transposed products through col2im add the bias (and the fused LeakyReLU) there.
+    let bp = b.map { UnsafePointer($0.storage.pointer) }, slope = fusedSlope
     if perImage {
       // A = Wᵀ, [ck, cin] row-major (W is [cin, ck]).
       let wt: UnsafeMutablePointer<Float> = cn
@@ -388,7 +475,7 @@ final class ConvKernel: LayerKernel {
         let packedX = scratch, colsOut = scratch + packedCount
         lebm_pack(x + i * inCount, Int32(cin), Int32(plane), packedX)
         lebm_packed_gemm(Int32(ck), Int32(plane), Int32(cin), wt, Int32(cin), packedX, colsOut, Int32(plane), 0)
-        col2im(colsOut, batch: 1, geometry, y + i * outCount)
+        col2im(colsOut, batch: 1, geometry, y + i * outCount, bias: bp, leaky: slope)
       }
     } else if direct {
       multiply(x, m: n, n: ck, k: cin, byTransposed: false, wp, packed: packed ? packedF : nil, y, accumulate: false)
@@ -396,7 +483,7 @@ final class ConvKernel: LayerKernel {
       swapBatchChannels(x, n: n, c: cin, plane: plane, cn)
       chunks { n0, c in
         sgemm(true, false, m: ck, n: c * plane, k: cin, wp, lda: ck, cn + n0 * plane, ldb: ld, cols, ldc: c * plane)
-        col2im(cols, batch: c, geometry, y + n0 * outCount)
+        col2im(cols, batch: c, geometry, y + n0 * outCount, bias: bp, leaky: slope)
       }
     } else {
       chunks { n0, c in
@@ -405,10 +492,12 @@ final class ConvKernel: LayerKernel {
       }
       swapBatchChannels(cn, n: cout, c: n, plane: plane, y)
     }
-    if let b {
-      let bp = b.storage.pointer, op = outputShape[2] * outputShape[3]
+    if perImage || (transposed && !direct) { return }
+    let op = outputShape[2] * outputShape[3]
+    if let bp {
       for i in 0..<n { for j in 0..<cout { let v = bp[j], row = y + (i * cout + j) * op; for q in 0..<op { row[q] += v } } }
     }
+    if let slope { leakyForward(y, y, slope, 0, n * cout * op) }
   }
 
   func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
@@ -437,4 +526,14 @@ final class ConvKernel: LayerKernel {
       }
     }
   }
+}
+
+/// y[i] = x[i] > 0 ? x[i] : s·x[i] for i in lo..<hi (y may be x), vectorised in CKernels.
+@inline(__always) func leakyForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ s: Float, _ lo: Int, _ hi: Int) {
+  lebm_leaky_forward(x + lo, y + lo, s, hi - lo)
+}
+
+/// dx[i] = v[i] > 0 ? dy[i] : s·dy[i] for i in lo..<hi (dx may be dy).
+@inline(__always) func leakyBackward(_ v: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ s: Float, _ lo: Int, _ hi: Int) {
+  lebm_leaky_backward(v + lo, dy + lo, dx + lo, s, hi - lo)
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// Adam (Kingma & Ba, 2015), exactly as `torch.optim.Adam`: L2 weight decay added to the
@@ -49,54 +50,36 @@ public final class Adam: Optimizer {
   /// holds too), so a caller can refuse an update before it is applied.
   public func proposedStep(_ gradients: [Tensor]) throws -> (largestWeight: Float, finite: Bool) {
     try checkGradients(gradients, op: "adam")
-    let update = AdamUpdate(self, step: stepCount + 1)
-    var largest = SIMD8<Float>(), finite = true
-    func look(_ m: SIMD8<Float>, _ v: SIMD8<Float>, _ p: SIMD8<Float>) {
-      // x − x is 0 for finite x and NaN for ±∞ or NaN.
-      if (m - m) + (v - v) + (p - p) != SIMD8<Float>() { finite = false }
-      largest = pointwiseMax(largest, p.replacing(with: -p, where: p .< 0))
-    }
+    var c = constants(step: stepCount + 1), largest: Float = 0, finite: Int32 = 1
     for i in parameters.indices {
-      let p = parameters[i].storage.pointer, g = gradients[i].storage.pointer
-      let m = firstMoments[i].storage.pointer, v = secondMoments[i].storage.pointer
-      let n = parameters[i].count
-      var j = 0
-      while j + 8 <= n {
-        let u = update(g: load8(g + j), p: load8(p + j), m: load8(m + j), v: load8(v + j))
-        look(u.m, u.v, u.p)
-        j += 8
-      }
-      if j < n {  // the rest, padded with zeros (which stay zero)
-        var gs = SIMD8<Float>(), ps = gs, ms = gs, vs = gs
-        for k in 0..<(n - j) { gs[k] = g[j + k]; ps[k] = p[j + k]; ms[k] = m[j + k]; vs[k] = v[j + k] }
-        let u = update(g: gs, p: ps, m: ms, v: vs)
-        look(u.m, u.v, u.p)
-      }
+      let l = lebm_adam_probe(&c, parameters[i].count, parameters[i].storage.pointer, gradients[i].storage.pointer,
+                              firstMoments[i].storage.pointer, secondMoments[i].storage.pointer, &finite)
+      largest = Swift.max(largest, l)
     }
-    return (largest.max(), finite)
+    return (largest, finite != 0)
   }
 
   public func step(_ gradients: [Tensor]) throws {
     try checkGradients(gradients, op: "adam")
     stepCount += 1
-    let update = AdamUpdate(self, step: stepCount)
+    let c = constants(step: stepCount)
     for i in parameters.indices {
       let p = parameters[i].storage.pointer, g = gradients[i].storage.pointer
       let m = firstMoments[i].storage.pointer, v = secondMoments[i].storage.pointer
       parallelChunks(parameters[i].count, minimum: 1 << 16) { r in
-        // Eight at a time, then the rest one by one: the same arithmetic either way.
-        var j = r.lowerBound
-        while j + 8 <= r.upperBound {
-          let u = update(g: load8(g + j), p: load8(p + j), m: load8(m + j), v: load8(v + j))
-          store8(u.m, m + j); store8(u.v, v + j); store8(u.p, p + j)
-          j += 8
-        }
-        while j < r.upperBound {
-          (m[j], v[j], p[j]) = update(g: g[j], p: p[j], m: m[j], v: v[j])
-          j += 1
-        }
+        var cc = c
+        let o = r.lowerBound
+        lebm_adam_step(&cc, r.count, p + o, g + o, m + o, v + o)
       }
     }
+  }
+
+  /// The update's constants at step t (`lebm_adam_step` in CKernels does the arithmetic).
+  private func constants(step: Int) -> lebm_adam_constants {
+    let t = Double(step)
+    return lebm_adam_constants(
+      b1: beta1, b2: beta2, eps: epsilon, wd: weightDecay,
+      step_size: learningRate / Float(1 - pow(Double(beta1), t)), bc2_sqrt: Float((1 - pow(Double(beta2), t)).squareRoot()))
   }
 
   /// Restores moments and step count from a checkpoint.
@@ -111,38 +94,3 @@ public final class Adam: Optimizer {
     self.stepCount = stepCount
   }
 }
-
-/// Adam's update at step t, written once for one value and for eight at a time:
-/// `g ← g + λθ; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − lr/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε)`.
-struct AdamUpdate {
-  let b1: Float, b2: Float, eps: Float, wd: Float, stepSize: Float, bc2sqrt: Float
-
-  init(_ a: Adam, step: Int) {
-    let t = Double(step)
-    b1 = a.beta1; b2 = a.beta2; eps = a.epsilon; wd = a.weightDecay
-    stepSize = a.learningRate / Float(1 - pow(Double(a.beta1), t))
-    bc2sqrt = Float((1 - pow(Double(a.beta2), t)).squareRoot())
-  }
-
-  @inline(__always) func callAsFunction<V: AdamLanes>(g: V, p: V, m: V, v: V) -> (m: V, v: V, p: V) {
-    let gj = wd == 0 ? g : g + wd * p
-    let mn = b1 * m + (1 - b1) * gj
-    let vn = b2 * v + (1 - b2) * gj * gj
-    return (mn, vn, p - stepSize * mn / (vn.squareRoot() / bc2sqrt + eps))
-  }
-}
-
-/// What ``AdamUpdate`` computes with: a Float or eight of them.
-protocol AdamLanes {
-  static func + (a: Self, b: Self) -> Self
-  static func - (a: Self, b: Self) -> Self
-  static func * (a: Self, b: Self) -> Self
-  static func / (a: Self, b: Self) -> Self
-  static func * (a: Float, b: Self) -> Self
-  static func / (a: Self, b: Float) -> Self
-  static func + (a: Self, b: Float) -> Self
-  func squareRoot() -> Self
-}
-
-extension Float: AdamLanes {}
-extension SIMD8: AdamLanes where Scalar == Float {}

@@ -14,11 +14,13 @@ for c in toy2d mlp784; do
   "$P" torch_lebm.py $c --iters 20 --threads 2 2>&1 | tail -1
   "$P" jax_lebm.py $c --iters 20 2>&1 | tail -1
 done
-"$L" bench mlp784 --iters 20 --threads 2
+# sgemm just before and after each lebm run: the machine's speed flips between modes, and a
+# configuration's share of sgemm only means something against the speed of the same minute.
+"$L" bench sgemm; "$L" bench mlp784 --iters 20 --threads 2; "$L" bench sgemm
 "$P" torch_lebm.py mlp784 --iters 20 --threads 2 2>&1 | tail -1
-"$L" bench svhn --iters 3 --threads 2
+"$L" bench sgemm; "$L" bench svhn --iters 3 --threads 2; "$L" bench sgemm
 "$P" torch_lebm.py svhn --iters 3 --threads 2 2>&1 | tail -1
-"$L" bench fmnist --iters 5 --threads 2
+"$L" bench sgemm; "$L" bench fmnist --iters 5 --threads 2; "$L" bench sgemm
 "$P" torch_lebm.py fmnist --iters 5 --threads 2 2>&1 | tail -1
 "$P" jax_lebm.py fmnist --iters 5 2>&1 | tail -1
 "$L" bench kernels

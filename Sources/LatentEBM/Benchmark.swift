@@ -100,6 +100,22 @@ extension Benchmark {
     try Threads.with(threads) { try measureKernels(repeats: repeats) }
   }
 
+  /// GFLOP/s of `cblas_sgemm` on square 1024 matrices, best of `repeats` (under a second): the
+  /// machine's speed at this moment, to read a configuration's GFLOP/s against (the machine's
+  /// speed drifts, so measure it just before and after).
+  public static func sgemm(threads: Int = 2, repeats: Int = 5) throws -> String {
+    try Threads.with(threads) { try measureSGEMM(repeats: repeats) }
+  }
+
+  private static func measureSGEMM(repeats: Int) throws -> String {
+    var rng = RandomGenerator(seed: 0)
+    let a = try Tensor.randn([1024, 1024], using: &rng), b = try Tensor.randn([1024, 1024], using: &rng)
+    _ = try Tensor.matmul(a, b)
+    var t = Double.infinity
+    for _ in 0..<repeats { let t0 = monotonicSeconds(); _ = try Tensor.matmul(a, b); t = Swift.min(t, monotonicSeconds() - t0) }
+    return "sgemm 1024x1024x1024: \(String((2 * 1024 * 1024 * 1024 / t / 1e8).rounded() / 10)) GFLOP/s"
+  }
+
   private static func measureKernels(repeats: Int) throws -> [String] {
     var rng = RandomGenerator(seed: 0)
     func best(_ body: () throws -> Void) rethrows -> Double {
@@ -109,10 +125,7 @@ extension Benchmark {
       return t
     }
     func f(_ x: Double) -> String { String((x * 10).rounded() / 10) }
-    var lines: [String] = []
-    let a = try Tensor.randn([1024, 1024], using: &rng), b = try Tensor.randn([1024, 1024], using: &rng)
-    let tg = try best { _ = try Tensor.matmul(a, b) }
-    lines.append("sgemm 1024x1024x1024: \(f(2 * 1024 * 1024 * 1024 / tg / 1e9)) GFLOP/s")
+    var lines = [try measureSGEMM(repeats: repeats)]
     // (in, out, kernel, stride, padding, input size) of the reference SVHN generator (ngf = 64) and
     // of the Fashion-MNIST one (`bench fmnist`).
     let nets = [

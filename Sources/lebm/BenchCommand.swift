@@ -13,8 +13,9 @@ enum BenchCommand {
       Option("--threads", value: "T", help: "worker threads (default 2)"),
     ],
     details: """
-      CONFIG is toy2d, mlp784, svhn or fmnist (all four when none is given), or `kernels` alone for
-      the ConvTranspose2d and sgemm GFLOP/s.
+      CONFIG is toy2d, mlp784, svhn or fmnist (all four when none is given), `kernels` alone for
+      the ConvTranspose2d and sgemm GFLOP/s, or `sgemm` alone for the sgemm GFLOP/s only (under a
+      second: the machine's speed now, to read a configuration's GFLOP/s against).
       """
   ) { args, context in
     run(args, context: context)
@@ -31,6 +32,13 @@ enum BenchCommand {
       if target == 0 { iterations = v } else { threads = v }
     }
     let names = args.positionals
+    if names == ["sgemm"] {
+      do { console.out(try Benchmark.sgemm(threads: threads) + "\n") } catch {
+        console.err("lebm bench: \(error)\n")
+        return 1
+      }
+      return 0
+    }
     if names == ["kernels"] {
       do { for line in try Benchmark.kernels(threads: threads) { console.out(line + "\n") } } catch {
         console.err("lebm bench: \(error)\n")

@@ -88,7 +88,8 @@ streams = of_type(msgs, "stream")
 check(reply["status"] == "ok" and "model ready" in "".join(s["content"]["text"] for s in streams),
       "print reaches the client as a stream", msgs)
 sent = time.monotonic()
-reply, msgs = run(kc, 'print("before")\ntrain(m, toy("8gaussians", n: 3000), epochs: 6, every: 1)\nprint("after")')
+# (enough data that the cell's training, not the messages' round trip, is most of its time)
+reply, msgs = run(kc, 'print("before")\ntrain(m, toy("8gaussians", n: 30000), epochs: 6, every: 1)\nprint("after")')
 idle = msgs[-1][0]
 streams = [(t, m) for t, m in msgs if m["msg_type"] == "stream"]
 text = "".join(m["content"]["text"] for _, m in streams)

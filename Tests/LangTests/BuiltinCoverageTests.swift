@@ -14,6 +14,7 @@ extension LangSuite {
       #expect(!b.group.isEmpty, "\(b.name) has no group")
       var out = ""
       let interp = Interpreter(registry: registry, output: { out += $0 })
+      interp.interruptFlag = InterruptFlag()
       guard case .value = interp.run("help(\"\(b.name)\")") else {
         Issue.record("help(\"\(b.name)\") failed")
         continue
@@ -25,6 +26,7 @@ extension LangSuite {
     }
     var out = ""
     let interp = Interpreter(registry: registry, output: { out += $0 })
+    interp.interruptFlag = InterruptFlag()
     _ = interp.run("help()")
     for g in registry.groups { #expect(out.contains("\(g.name) — \(g.summary)")) }
     for b in registry.all { #expect(out.contains(b.shortSignature) && out.contains(b.summary), "help() lists \(b.name)") }

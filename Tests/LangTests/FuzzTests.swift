@@ -2,6 +2,7 @@
 // must come back as a value or an error; a crash fails the whole test process.
 import Foundation
 import Support
+import Engine
 import Testing
 
 @testable import Lang
@@ -141,6 +142,7 @@ extension LangSuite {
       if trace { FileHandle.standardError.write("#\(n): \(src.prefix(200).debugDescription)\n".data(using: .utf8)!) }
       if case .incomplete = Parser.check(src) { incomplete += 1 }
       let interp = Interpreter(options: options, registry: registry, output: { _ in })
+      interp.interruptFlag = InterruptFlag()
       interp.outputDirectory = scratch  // figures and checkpoints the inputs write
       switch interp.run(src, file: "fuzz.lebm") {
       case .value: values += 1
@@ -185,6 +187,7 @@ extension LangSuite {
     try Fuzz.inScratchFolder { scratch in
       for c in calls {
         let interp = Interpreter(options: options, registry: registry, output: { _ in })
+        interp.interruptFlag = InterruptFlag()
         interp.outputDirectory = scratch  // figures and checkpoints the inputs write
         if case .value = interp.run(c) { values += 1 }
       }

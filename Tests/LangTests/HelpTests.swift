@@ -1,4 +1,5 @@
 // Help by topic, on variables, first sentences for the index and prose wrapped at a width.
+import Engine
 import Testing
 
 @testable import Lang
@@ -6,6 +7,7 @@ import Testing
 extension LangSuite {
   @Test func topicsListTheirGroup() throws {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     for (topic, group) in [("plot", "plot"), ("plots", "plot"), ("data", "data"), ("model", "model"), ("tensor", "tensor"), ("core", "core")] {
       let text = try #require(interp.help(for: topic), "help(\"\(topic)\")")
       let g = try #require(interp.registry.groups.first { $0.name == group })
@@ -34,6 +36,7 @@ extension LangSuite {
 
   @Test func helpWrapsProseAtTheWidthWithoutLosingWords() throws {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     let plain = try #require(interp.help(for: "conv_generator"))
     interp.textWidth = 50
     let wrapped = try #require(interp.help(for: "conv_generator"))

@@ -4,10 +4,13 @@ import Testing
 
 @testable import Lang
 
-/// Runs `source` in a fresh interpreter; returns the output and the outcome.
+/// Runs `source` in a fresh interpreter; returns the output and the outcome. Every interpreter in
+/// these tests gets an interrupt flag of its own: Ctrl-C's shared flag is set by the REPL's tests,
+/// which run at the same time in this process, and would stop a script here mid-way.
 func run(_ source: String, options: Interpreter.Options = Interpreter.Options()) -> (String, Interpreter.Outcome) {
   var out = ""
   let interp = Interpreter(options: options, output: { out += $0 })
+  interp.interruptFlag = InterruptFlag()
   let r = interp.run(source, file: "test.lebm")
   return (out, r)
 }
@@ -81,6 +84,7 @@ extension LangSuite {
 
   @Test func globalsPersistAcrossRuns() {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     _ = interp.run("x = 41")
     guard case .value(let v) = interp.run("x + 1") else { Issue.record("expected a value"); return }
     #expect(v == .number(42))
@@ -91,6 +95,7 @@ extension LangSuite {
 
   @Test func completionsCoverBuiltinsVariablesKeywordsAndFields() {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     _ = interp.run("samples = 1\ncfg = {steps: 60, step: 0.4, lr: 1}")
     #expect(interp.completions(prefix: "sampl") == ["sample_posterior", "sample_prior", "samples"])
     #expect(interp.completions(prefix: "rand").contains("randn_like"))
@@ -175,6 +180,7 @@ extension LangSuite {
       },
     ])
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp.registry.register(group)
     guard case .value(let v) = interp.run("c = counter(start: 2)\nbump(c, by: 3)\nc") else { Issue.record("expected a value"); return }
     #expect(v.description == "<counter n=5>")
@@ -218,6 +224,7 @@ extension LangSuite {
     }
     weak var probe: Probe?
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp.registry.register(BuiltinGroup(name: "probe", summary: "test", builtins: [
       Builtin("make_probe", params: [], doc: "A probe object.") { _ in
         let p = Probe()
@@ -245,6 +252,7 @@ extension LangSuite {
 
   @Test func nestedRunFromABuiltinKeepsTheOuterState() {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp.registry.register(BuiltinGroup(name: "nested", summary: "test", builtins: [
       Builtin("run_code", params: [Param("code", .string)], doc: "Runs code in the same session.") { a in
         switch a.interpreter.run(try a.string("code"), file: "inner.lebm") {
@@ -266,6 +274,7 @@ extension LangSuite {
   @Test func hugeLearningRatesLeaveTheModelAsItWas() {
     var out = ""
     let interp = Interpreter(output: { out += $0 })
+    interp.interruptFlag = InterruptFlag()
     let setup = """
       seed(1)
       m = latent_ebm(energy_net(2, hidden: [8]), generator(2, hidden: [8], out: 2))

@@ -1,5 +1,6 @@
 // The live progress line of `train`: tqdm's format as a pure function of counts and times, and
 // the host's switch (summaries, live line, line per epoch) as `train` obeys it.
+import Engine
 import Testing
 
 @testable import Lang
@@ -46,6 +47,7 @@ extension LangSuite {
       final class Box { var out = "", live: [String] = [] }
       let box = Box()
       let interp = Interpreter(output: { box.out += $0 })
+      interp.interruptFlag = InterruptFlag()
       interp.progress = display { box.live.append($0) }
       let outcome = interp.run("""
         seed(1)

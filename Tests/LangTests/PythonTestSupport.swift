@@ -59,6 +59,7 @@ enum PythonTest {
   @discardableResult
   static func runLebm(_ source: String, in folder: String, file: StaticString = #filePath, line: UInt = #line) -> Interpreter {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(folder)
     interp.outputDirectory = folder
     if case .failure(let e) = interp.run(source) { XCTFail("lebm failed: \(e.rendered())", file: file, line: line) }
@@ -68,6 +69,7 @@ enum PythonTest {
   /// The message of the error lebm `source` stops with (nil when it runs to the end).
   static func lebmError(_ source: String, in folder: String) -> String? {
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(folder)
     interp.outputDirectory = folder
     if case .failure(let e) = interp.run(source) { return e.message }

@@ -5,6 +5,7 @@
 // folder for the files it writes: the variable `scratch` in the script, `$SCRATCH` in its output.
 import Foundation
 import Support
+import Engine
 import Testing
 
 @testable import Lang
@@ -42,6 +43,7 @@ struct GoldenScript {
     var options = Interpreter.Options()
     options.maxSteps = 5_000_000
     let interp = Interpreter(options: options, output: { out += $0 })
+    interp.interruptFlag = InterruptFlag()
     // Files the script writes go to a fresh folder, named `scratch` in the script and
     // `$SCRATCH` in its expected output; the folder is removed afterwards.
     var problems: [String] = []

@@ -140,6 +140,7 @@ final class TensorFileTests: XCTestCase {
     }
     // A failed load leaves every parameter as it was: energies before and after are the same bits.
     let interp = Interpreter(output: { _ in })
+    interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(dir)
     interp.outputDirectory = dir
     guard case .value = interp.run(setup) else { return XCTFail("setup failed") }

@@ -107,23 +107,24 @@ extension Benchmark {
     try Threads.with(threads) { try measureSGEMM(repeats: repeats) }
   }
 
+  /// The shortest of `repeats` timed runs of `body`, after one untimed run.
+  private static func bestSeconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    var t = Double.infinity
+    for _ in 0..<repeats { let t0 = monotonicSeconds(); try body(); t = Swift.min(t, monotonicSeconds() - t0) }
+    return t
+  }
+
   private static func measureSGEMM(repeats: Int) throws -> String {
     var rng = RandomGenerator(seed: 0)
     let a = try Tensor.randn([1024, 1024], using: &rng), b = try Tensor.randn([1024, 1024], using: &rng)
-    _ = try Tensor.matmul(a, b)
-    var t = Double.infinity
-    for _ in 0..<repeats { let t0 = monotonicSeconds(); _ = try Tensor.matmul(a, b); t = Swift.min(t, monotonicSeconds() - t0) }
+    let t = try bestSeconds(repeats) { _ = try Tensor.matmul(a, b) }
     return "sgemm 1024x1024x1024: \(String((2 * 1024 * 1024 * 1024 / t / 1e8).rounded() / 10)) GFLOP/s"
   }
 
   private static func measureKernels(repeats: Int) throws -> [String] {
     var rng = RandomGenerator(seed: 0)
-    func best(_ body: () throws -> Void) rethrows -> Double {
-      try body()
-      var t = Double.infinity
-      for _ in 0..<repeats { let t0 = monotonicSeconds(); try body(); t = Swift.min(t, monotonicSeconds() - t0) }
-      return t
-    }
+    func best(_ body: () throws -> Void) rethrows -> Double { try bestSeconds(repeats, body) }
     func f(_ x: Double) -> String { String((x * 10).rounded() / 10) }
     var lines = [try measureSGEMM(repeats: repeats)]
     // (in, out, kernel, stride, padding, input size) of the reference SVHN generator (ngf = 64) and

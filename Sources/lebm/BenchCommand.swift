@@ -32,15 +32,11 @@ enum BenchCommand {
       if target == 0 { iterations = v } else { threads = v }
     }
     let names = args.positionals
-    if names == ["sgemm"] {
-      do { console.out(try Benchmark.sgemm(threads: threads) + "\n") } catch {
-        console.err("lebm bench: \(error)\n")
-        return 1
-      }
-      return 0
-    }
-    if names == ["kernels"] {
-      do { for line in try Benchmark.kernels(threads: threads) { console.out(line + "\n") } } catch {
+    if names == ["kernels"] || names == ["sgemm"] {
+      do {
+        let lines = names == ["sgemm"] ? [try Benchmark.sgemm(threads: threads)] : try Benchmark.kernels(threads: threads)
+        for line in lines { console.out(line + "\n") }
+      } catch {
         console.err("lebm bench: \(error)\n")
         return 1
       }

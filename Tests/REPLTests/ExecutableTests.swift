@@ -65,5 +65,15 @@ extension REPLSuites {
       #expect(run(["bench", "--iters", "0"]).0 == 64)
       #expect(run(["bench", "--help"]).1.hasPrefix("usage: lebm bench"))
     }
+
+    /// `lebm bench sgemm` prints one line: the sgemm GFLOP/s, a positive number.
+    @Test(.enabled(if: binary != nil)) func benchSGEMMPrintsOneRate() throws {
+      let (status, out) = run(["bench", "sgemm", "--threads", "1"])
+      #expect(status == 0)
+      let prefix = "sgemm 1024x1024x1024: ", suffix = " GFLOP/s\n"
+      #expect(out.hasPrefix(prefix) && out.hasSuffix(suffix), "\(out)")
+      let rate = Double(out.dropFirst(prefix.count).dropLast(suffix.count))
+      #expect((rate ?? 0) > 0, "\(out)")
+    }
   }
 }

@@ -83,30 +83,63 @@ extension Tensor {
       curShape[a] = 1
       let y = try Tensor(uninitialized: curShape)
       let xp = cur.storage.pointer, yp = y.storage.pointer
-      for o in 0..<outer {
-        let base = o * n * inner
-        for j in 0..<inner {
-          var acc: Float
-          switch op {
-          case .sum, .mean:
-            acc = 0
-            for k in 0..<n { acc += xp[base + k * inner + j] }
-          case .max:
-            acc = -.infinity
-            for k in 0..<n { let v = xp[base + k * inner + j]; if v > acc || v.isNaN { acc = v } }
-          case .min:
-            acc = .infinity
-            for k in 0..<n { let v = xp[base + k * inner + j]; if v < acc || v.isNaN { acc = v } }
-          case .logsumexp: acc = 0
+      switch op {
+      case .sum, .mean:
+        let scale = op == .mean ? (n > 0 ? 1 / Double(n) : .nan) : 1
+        Tensor.sumBlocks(xp, into: yp, outer: outer, n: n, inner: inner, scale: scale)
+      case .max, .min:
+        for o in 0..<outer {
+          let base = o * n * inner
+          for j in 0..<inner {
+            var acc: Float = op == .max ? -.infinity : .infinity
+            for k in 0..<n {
+              let v = xp[base + k * inner + j]
+              if (op == .max ? v > acc : v < acc) || v.isNaN { acc = v }
+            }
+            yp[o * inner + j] = acc
           }
-          yp[o * inner + j] = acc
         }
+      case .logsumexp: break  // handled above, through max and sum
       }
-      if op == .mean, n > 0 { for i in 0..<y.count { yp[i] /= Float(n) } }
-      if op == .mean, n == 0 { for i in 0..<y.count { yp[i] = .nan } }
       cur = y
     }
     return cur
+  }
+
+  /// `y[o, j] = scale · Σₖ x[o, k, j]` for an `outer × n × inner` block of values, accumulated in
+  /// Float64 so that the sum stays exact to Float32's precision at any length: a Float32
+  /// accumulator stops growing at 2²⁴ (adding 1 to 16 777 216 gives 16 777 216), and its error
+  /// grows with n long before that. Contiguous sums (`inner == 1`) use eight accumulators, which
+  /// the compiler keeps in vector registers; strided ones add whole rows of `inner` values at once.
+  static func sumBlocks(_ xp: UnsafeMutablePointer<Float>, into yp: UnsafeMutablePointer<Float>,
+                        outer: Int, n: Int, inner: Int, scale: Double) {
+    if inner == 1 {
+      for o in 0..<outer { yp[o] = Float(sumContiguous(xp + o * n, n) * scale) }
+      return
+    }
+    let acc = UnsafeMutablePointer<Double>.allocate(capacity: inner)
+    defer { acc.deallocate() }
+    for o in 0..<outer {
+      acc.initialize(repeating: 0, count: inner)
+      for k in 0..<n {
+        let row = xp + (o * n + k) * inner
+        for j in 0..<inner { acc[j] += Double(row[j]) }
+      }
+      for j in 0..<inner { yp[o * inner + j] = Float(acc[j] * scale) }
+    }
+  }
+
+  /// Σᵢ x[i] for `n` contiguous values, in Float64.
+  static func sumContiguous(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    var s = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= n {
+      s += SIMD8<Double>(SIMD8<Float>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)))
+      i += 8
+    }
+    var total = s.sum()
+    while i < n { total += Double(x[i]); i += 1 }
+    return total
   }
 
   /// Σ of all values, or over `axes`.

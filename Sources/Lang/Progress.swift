@@ -77,18 +77,22 @@ public enum ProgressLine {
 final class LiveProgress {
   let width: Int
   let draw: (String) -> Void
-  let start = monotonicSeconds()
+  let clock: () -> Double
+  let start: Double
   private var lastDraw = -Double.infinity
   private var shown = false
 
-  init(width: Int, draw: @escaping (String) -> Void) {
+  /// `clock` reads seconds (the monotonic clock; tests pass their own).
+  init(width: Int, clock: @escaping () -> Double = monotonicSeconds, draw: @escaping (String) -> Void) {
     self.width = width
     self.draw = draw
+    self.clock = clock
+    self.start = clock()
   }
 
   /// Step `done` of `total` finished; redraws when the interval has passed or at the end.
   func update(done: Int, total: Int, values: @autoclosure () -> [(String, Double)]) {
-    let now = monotonicSeconds()
+    let now = clock()
     guard now - lastDraw >= ProgressLine.interval || done == total else { return }
     lastDraw = now
     draw("\r" + ProgressLine.format(done: done, total: total, elapsed: now - start, values: values(), width: width) + "\u{1B}[K")

@@ -199,13 +199,13 @@ extension REPLSuites {
         if !done.value.load(ordering: .relaxed) { Interrupt.request() }
       }
     }
-    let start = monotonicSeconds()
+    // loop(300) takes 3 s when nothing stops it; `interrupted` says it stopped early, however
+    // busy the machine.
     let result = session.run("loop(300)", file: "<repl>")
     done.value.store(true, ordering: .relaxed)
     thread.join()
     Interrupt.clear()
     #expect(result.interrupted)
-    #expect(monotonicSeconds() - start < 2)
     #expect(captured.err == "interrupted\n")
     #expect(session.run("kept", file: "<repl>").echo == "8")
     #expect(!Interrupt.isRequested)

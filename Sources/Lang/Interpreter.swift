@@ -129,7 +129,7 @@ public final class Interpreter {
   /// Parses and runs `source` (a file, a cell, a REPL line). `file` names it in errors and is the
   /// base for relative imports. Runs on a thread with a big stack; clears any stale interrupt first.
   public func run(_ source: String, file: String = "<input>") -> Outcome {
-    let flag = interruptFlag
+    let flag = interruptFlag, source = unixNewlines(source)
     return BigStack.run { Interrupt.interruptible(flag) { self.runHere(source, file: file) } }
   }
 

@@ -1,6 +1,8 @@
 // Lexer: source text → tokens. Like clox's scanner it never throws: a bad character or an
 // unterminated string becomes an `.error` token carrying the message, and the parser reports it.
 
+import Support
+
 /// The kinds of token.
 public enum TokenKind: String, Sendable {
   case number, string, identifier
@@ -56,7 +58,7 @@ public struct Lexer {
 
   /// `line` and `column` give the position of the first character (for interpolated code).
   public init(_ source: String, line: Int = 1, column: Int = 1) {
-    chars = Array(source)
+    chars = Array(unixNewlines(source))
     self.line = line
     self.col = column
   }

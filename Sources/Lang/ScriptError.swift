@@ -77,14 +77,30 @@ public struct ScriptError: Error, Equatable, Sendable, CustomStringConvertible {
     var out = description
     let text = lineText ?? source.flatMap { ScriptError.line(span.line, of: $0) }
     if let text, span.line > 0 {
-      out += "\n    " + text
-      let pad = String(repeating: " ", count: max(0, span.column - 1))
-      let width = max(1, min(span.length, max(1, text.count - span.column + 1)))
+      let (shown, column) = ScriptError.window(text, column: span.column)
+      out += "\n    " + shown
+      let pad = String(repeating: " ", count: max(0, column - 1))
+      let width = max(1, min(span.length, max(1, shown.count - column + 1)))
       out += "\n    " + pad + String(repeating: "^", count: width)
     }
     for f in stack { out += "\n  in \(f.function) at \(f.file):\(f.span)" }
     for e in others { out += "\n" + e.rendered(source: source) }
     return out
+  }
+
+  /// The most characters of a source line an error shows.
+  static let windowWidth = 120
+
+  /// `text` cut to at most ``windowWidth`` characters around `column` (with `…` where it was cut),
+  /// and the column in what is shown: an error on a 200 KB line shows the part that matters.
+  static func window(_ text: String, column: Int) -> (text: String, column: Int) {
+    let count = text.count
+    guard count > windowWidth else { return (text, column) }
+    let start = min(max(0, column - 1 - windowWidth / 3), count - (windowWidth - 2))
+    let end = min(count, start + windowWidth - 2)
+    let from = text.index(text.startIndex, offsetBy: start), to = text.index(from, offsetBy: end - start)
+    let head = start > 0 ? "…" : "", tail = end < count ? "…" : ""
+    return (head + text[from..<to] + tail, column - start + head.count)
   }
 
   /// The `n`th line (1-based) of `source`, without its newline.

@@ -64,8 +64,9 @@ public enum CLI {
     }
     let context = CommandContext(console: console, quick: quick, makeBackend: backend)
     guard let first = arguments.first else {
+      // Piped or redirected stdin (`lebm < f.lebm`) is a script, as with `lebm -`.
       return isatty(0) != 0 ? repl(context.backend(), console: Console.standard(flushEachWrite: true))
-        : stdinSession(context.backend(), console: console)
+        : stdinScript(context.backend(), arguments: [], console: console)
     }
     let rest = Array(arguments.dropFirst())
     switch first {
@@ -110,15 +111,8 @@ public enum CLI {
     return 0
   }
 
-  /// `lebm` with stdin not a terminal: the REPL loop without prompts, history or escapes. Every
-  /// entry runs (values are echoed, errors reported); the status is that of the first error.
-  public static func stdinSession(_ backend: REPLBackend, console: Console) -> Int32 {
-    let session = Session(
-      backend: backend, reader: StdinReader(), console: console, images: .none)
-    return session.run()
-  }
-
-  /// `lebm -`: all of stdin as one script.
+  /// `lebm -`, and `lebm` with stdin not a terminal: all of stdin as one script, exactly as a
+  /// script file runs (lines counted from the first, stopping at the first error).
   static func stdinScript(_ backend: REPLBackend, arguments: [String], console: Console) -> Int32 {
     var text = ""
     let reader = StdinReader()

@@ -46,9 +46,7 @@ public struct Notebook: Equatable, Sendable {
   /// Splits `text` into cells. Text before the first marker is a code cell unless it is blank;
   /// a leading `#!` line is ignored. Cells that are blank after their marker are dropped.
   public static func parse(_ text: String) -> Notebook {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-      $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-    }
+    var lines = unixNewlines(text).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
     if let first = lines.first, first.hasPrefix("#!") { lines[0] = "" }
 

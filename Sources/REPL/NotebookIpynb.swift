@@ -211,9 +211,7 @@ public enum Ipynb {
 
   /// `text` without leading and trailing blank lines (as percent-format cells are kept).
   static func trimBlankLines(_ text: String) -> String {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-      $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-    }
+    var lines = unixNewlines(text).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     while let f = lines.first, f.allSatisfy(\.isWhitespace) { lines.removeFirst() }
     while let l = lines.last, l.allSatisfy(\.isWhitespace) { lines.removeLast() }
     return lines.joined(separator: "\n")

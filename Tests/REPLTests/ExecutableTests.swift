@@ -16,16 +16,16 @@ extension REPLSuites {
       return (status, out)
     }
 
-    /// `run`, and the CPU seconds (user and system) the child used.
-    func runCounted(_ args: [String]) -> (Int32, String, Double) {
+    /// `run`, and the CPU seconds (user and system) the child used; stdin from `stdin` (a path).
+    func runCounted(_ args: [String], stdin: String = "/dev/null", stderr: String = "/dev/null") -> (Int32, String, Double) {
       guard let binary = Self.binary else { return (-1, "", 0) }
       var fds: [Int32] = [0, 0]
       pipe(&fds)
       var actions = posix_spawn_file_actions_t()
       posix_spawn_file_actions_init(&actions)
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
       posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
       var pid = pid_t()
       let argv = ([binary] + args).map { strdup($0) } + [nil]
       defer { argv.forEach { free($0) } }
@@ -60,6 +60,21 @@ extension REPLSuites {
         #expect(out == "lebm \(CLI.version)\n")
       }
       #expect(best < 0.25, "start-up used \(formatDuration(best)) of CPU time at best")
+    }
+
+    @Test(.enabled(if: binary != nil)) func redirectedStdinRunsAsAScript() throws {
+      // `lebm < f.lebm` runs as `lebm f.lebm` and `lebm - < f.lebm` do: stops at the first error
+      // (nothing after it runs), exit status 70, and the error names line 4.
+      let dir = try makeTemporaryDirectory()
+      defer { try? removeTree(dir) }
+      let path = dir + "/f.lebm", err = dir + "/err"
+      try writeFile(path, "x = 1\nprint(x)\ny = 2\nprint(nope)\nprint(\"after\")\n")
+      for args in [[], ["-"]] {
+        let (status, out, _) = runCounted(args, stdin: path, stderr: err)
+        #expect(status == 70, "lebm \(args) < f.lebm")
+        #expect(out == "1\n", "lebm \(args) < f.lebm printed \(out)")
+        #expect(try readTextFile(err).hasPrefix("<stdin>:4:7: error: undefined variable 'nope'"))
+      }
     }
 
     @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {

@@ -51,6 +51,12 @@ extension REPLSuites {
       #expect(blank.cells.count == 1 && blank.cells[0].source == "a = 1\n# %%x")
     }
 
+    @Test func crlfNotebooksSplitIntoTheirCells() {
+      let nb = Notebook.parse("x = 1\r\n# %% [markdown]\r\n# Hello\r\n# %%\r\nprint(x)\r\n")
+      #expect(nb.cells.map(\.kind) == [.code, .markdown, .code])
+      #expect(nb.cells.map(\.source) == ["x = 1", "Hello", "print(x)"])
+    }
+
     @Test func markdownConverterEscapesAndFormats() {
       let html = MarkdownHTML.render("""
         # A <b>title</b>

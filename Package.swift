@@ -52,7 +52,9 @@ let package = Package(
     .target(name: "PNG", dependencies: ["CPNG", "Support"]),
     .target(name: "Plot", dependencies: ["Engine", "PNG", "CCairo", "Support"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Engine", "PNG", "CZlib", "Support"], swiftSettings: fast),
-    .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], swiftSettings: fast),
+    // Python/ holds the templates of export_torch's files, carried as TorchTemplates.swift
+    // (Tools/generate-torch-templates.py writes it; a test checks the two agree).
+    .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], exclude: ["Python"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine", "CCmark", "Support"]),
     .target(name: "Kernel", dependencies: ["REPL", "Lang", "Support", "CZMQ", "COpenSSL"]),

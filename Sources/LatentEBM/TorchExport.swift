@@ -29,7 +29,7 @@ public enum TorchExport {
     try Checkpoint.save(model, trainer: trainer, to: paths[2])
     let texts = [
       TorchTemplates.model.replacing("{{RECORD}}", with: try record.encoded()),
-      TorchTemplates.train.replacing("{{SETTINGS}}", with: settingsLines(settings)),
+      TorchTemplates.train.replacing("    # {{SETTINGS}}", with: settingsLines(settings)),
       readme(model, trainer: trainer),
     ]
     for (path, text) in zip([paths[0], paths[1], paths[3]], texts) {
@@ -56,9 +56,34 @@ public enum TorchExport {
     case let .integer(i): return "\(i)"
     case let .unsigned(u): return "\(u)"
     case let .number(d): return "\(d)"
-    case let .string(s): return "\"\(s)\""
+    case let .string(s): return pythonString(s)
     case .array, .object: return (try? v.encoded()) ?? "None"
     }
+  }
+
+  /// `s` as a Python string literal: `"…"` with backslashes, quotes and control characters
+  /// escaped, so no text (a path, a name) can end the literal or become code.
+  static func pythonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\\": out += "\\\\"
+      case "\"": out += "\\\""
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where u.value < 0x20 || u.value == 0x7F || (0x80..<0xA0).contains(u.value)
+        || u.value == 0x2028 || u.value == 0x2029:
+        out += u.value <= 0xFF ? "\\x" + hex(u.value, 2) : "\\u" + hex(u.value, 4)
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out + "\""
+  }
+
+  static func hex(_ v: UInt32, _ digits: Int) -> String {
+    let h = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, digits - h.count)) + h
   }
 
   static func readme(_ model: LatentEBM, trainer: Trainer?) -> String {

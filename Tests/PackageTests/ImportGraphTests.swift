@@ -51,7 +51,7 @@ enum PackageGraph {
   static func imports(in source: String) -> Set<String> {
     var out: Set<String> = []
     // Import declarations start their line; indented `import …` lines are text in a string
-    // (the Python templates of TorchTemplates.swift).
+    // (the Python templates of the generated TorchTemplates.swift).
     for line in source.split(separator: "\n") where !(line.first?.isWhitespace ?? true) {
       var words = line.split(separator: " ").map(String.init)
       while let first = words.first, first.hasPrefix("@") { words.removeFirst() }

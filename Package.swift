@@ -57,7 +57,7 @@ let package = Package(
     .target(name: "LatentEBM", dependencies: ["Engine", "Datasets", "Support"], exclude: ["Python"], swiftSettings: fast),
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine", "CCmark", "Support"]),
-    .target(name: "Kernel", dependencies: ["REPL", "Lang", "Support", "CZMQ", "COpenSSL"]),
+    .target(name: "Kernel", dependencies: ["REPL", "Support", "CZMQ", "COpenSSL"]),
     .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM", "Support"]),
     // The kernel is its own program so that `lebm` does not load ZeroMQ and OpenSSL at start-up;
     // `lebm kernel …` replaces itself with it.

@@ -9,7 +9,6 @@
 // signature are logged to stderr and dropped.
 import CZMQ
 import Glibc
-import Lang
 import REPL
 import Support
 import Synchronization
@@ -127,7 +126,7 @@ public final class JupyterKernel: @unchecked Sendable {
   /// Stops serving after the current request (a shutdown request); a running cell is interrupted.
   func stop() {
     stopping.store(true, ordering: .relaxed)
-    Interruption.request()
+    InterruptSignal.stopEvaluation()
   }
 }
 

@@ -48,7 +48,7 @@ public enum KernelCommand {
       let info = try ConnectionInfo.read(connectionFile)
       let backend = context.backend()
       // A notebook shows text as it arrives but cannot redraw a line: one line per epoch.
-      (backend as? LangBackend)?.interpreter.progress = .perEpoch
+      backend.progressPerEpoch = true
       let kernel = try JupyterKernel(info: info, backend: backend, log: log)
       return kernel.run()
     } catch {

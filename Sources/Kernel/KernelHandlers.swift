@@ -1,7 +1,6 @@
 // What the kernel answers to each request type (messaging protocol 5.3). Cells run in the REPL's
 // backend: output streams to iopub as it is printed, each figure written becomes display_data
 // (image/png), the value becomes execute_result, an error or an interruption becomes `error`.
-import Lang
 import REPL
 import Support
 
@@ -50,19 +49,15 @@ extension JupyterKernel {
     }
     let result = InterruptSignal.runEvaluation { backend.evaluate(code, file: "<cell \(executionCount)>") }
     backend.output = { _ in }
-    for path in result.figures {
-      guard let png = try? readFileBytes(path, limit: 256 << 20) else { continue }
-      publish("display_data", [
-        "data": .object(["image/png": .string(base64(png)), "text/plain": .string(figureLine(path))]),
-        "metadata": .object([:]),
-      ], parent: request)
+    for figure in result.figures {
+      guard let data = try? readFileBytes(figure.path, limit: 256 << 20) else { continue }
+      publish("display_data", ["data": mimeBundle(figure, data: data), "metadata": .object([:])], parent: request)
     }
     if let failure = JupyterError(rendered: result.error, interrupted: result.interrupted, syntax: result.isSyntaxError) {
       publish("error", failure.fields, parent: request)
       return failure.fields.merging(["status": "error", "execution_count": count]) { a, _ in a }
     }
-    // A cell ending in a figure's path shows the figure, not the path again.
-    if let echo = result.echo, !silent, !result.figures.contains(where: { "\"\($0)\"" == echo }) {
+    if let echo = result.echo, !silent {
       publish("execute_result", [
         "execution_count": count, "data": .object(["text/plain": .string(echo)]), "metadata": .object([:]),
       ], parent: request)
@@ -101,9 +96,7 @@ extension JupyterKernel {
     if name.isEmpty, let callee = CompletionWord.enclosingCall(in: line, cursor: line.count) { name = callee }
     var text: String? = nil
     if !name.isEmpty {
-      if let lang = backend as? LangBackend {
-        text = lang.interpreter.helpText(for: name)
-      }
+      text = backend.helpText(for: name)
       if text == nil, let v = backend.variables().first(where: { $0.name == name }) {
         text = "\(v.name) = \(v.summary)\n"
       }

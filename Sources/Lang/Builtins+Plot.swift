@@ -21,8 +21,8 @@ extension Args {
     guard dpi.isFinite, dpi >= 10, dpi <= 1200 else { throw fail("'dpi' must be between 10 and 1200, got \(shown(.number(dpi)))") }
     let r = try fig.save(to: path, dpi: dpi * interpreter.figureScale)
     for w in r.warnings { write("warning: \(w)\n") }
-    interpreter.figures.append(r.path)
-    interpreter.onFigure?(r.path)
+    interpreter.figures.append(r.output)
+    interpreter.onFigure?(r.output)
     return .string(r.path)
   }
 

@@ -138,21 +138,21 @@ public final class Interpreter {
   /// each other's sequences.
   public var rng = RandomGenerator(seed: 0)
 
-  /// PNG files written by plotting builtins since the host last took them (see ``takeFigures()``),
-  /// so a REPL or notebook can show them.
-  public var figures: [String] = []
+  /// Figures (PNG, SVG, PDF) written by plotting builtins since the host last took them (see
+  /// ``takeFigures()``), so a REPL or notebook can show them.
+  public var figures: [FigureOutput] = []
 
   /// Called as each figure file is written, so a host can announce it in order with the script's
-  /// output (the REPL and `lebm run` print its `[figure]` line then); the path is also kept in
+  /// output (the REPL and `lebm run` print its `[figure]` line then); it is also kept in
   /// ``figures``.
-  public var onFigure: ((String) -> Void)? = nil
+  public var onFigure: ((FigureOutput) -> Void)? = nil
 
   /// PNG figures are written at this multiple of their `dpi` (a notebook page asks 2, to show them
   /// sharp on high-density screens at their layout size).
   public var figureScale: Double = 1
 
   /// The figures written since the last call, forgetting them.
-  public func takeFigures() -> [String] {
+  public func takeFigures() -> [FigureOutput] {
     defer { figures = [] }
     return figures
   }

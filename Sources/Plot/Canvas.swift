@@ -6,6 +6,7 @@
 // first canvas is made.
 import CCairo
 import PNG
+import Support
 
 /// An sRGB colour with straight (not premultiplied) alpha, 8 bits per channel.
 public struct Color: Equatable, Hashable, Sendable, CustomStringConvertible {
@@ -120,9 +121,10 @@ public enum TextAlign: Sendable {
 }
 
 /// The file formats a figure is written in, chosen by the path's extension.
-public enum FigureFormat: String, Sendable, CaseIterable {
-  case png, svg, pdf
+/// PNG, SVG or PDF: the one format type, shared with every host (``FigureOutput/Format``).
+public typealias FigureFormat = FigureOutput.Format
 
+extension FigureOutput.Format {
   /// The format for `path` (`.png`, `.svg` or `.pdf`, any case).
   /// - Throws: ``PlotError`` naming the path for any other extension.
   public static func of(path: String) throws -> FigureFormat {

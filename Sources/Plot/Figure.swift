@@ -90,14 +90,17 @@ public struct Panel: Sendable {
 
 /// What ``Figure/save(to:)`` wrote.
 public struct FigureResult: Sendable, Equatable {
-  /// The file written.
-  public let path: String
-  /// Image width in pixels (PNG) or points (SVG, PDF).
-  public let width: Int
-  /// Image height in pixels (PNG) or points (SVG, PDF).
-  public let height: Int
+  /// The file written: path, format, size and length, as hosts receive it.
+  public let output: FigureOutput
   /// Data that was skipped (NaN points, values ≤ 0 on a log axis, …), one line each.
   public let warnings: [String]
+
+  /// The file written.
+  public var path: String { output.path }
+  /// Image width in pixels (PNG) or points (SVG, PDF).
+  public var width: Int { output.width }
+  /// Image height in pixels (PNG) or points (SVG, PDF).
+  public var height: Int { output.height }
 }
 
 /// A rendered figure, before encoding.
@@ -228,8 +231,11 @@ public struct Figure: Sendable {
       let bytes = try r.canvas.encoded()
       do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
     }
-    return FigureResult(
-      path: path, width: r.canvas.outputWidth, height: r.canvas.outputHeight, warnings: r.warnings)
+    var written = stat()
+    let length = stat(path, &written) == 0 ? Int(written.st_size) : 0
+    let output = FigureOutput(
+      path: path, format: format, width: r.canvas.outputWidth, height: r.canvas.outputHeight, bytes: length)
+    return FigureResult(output: output, warnings: r.warnings)
   }
 
   /// Renders the figure and returns the file's bytes in `format` (PNG by default).

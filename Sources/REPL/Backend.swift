@@ -4,6 +4,7 @@
 // own ``Completeness`` (complete, incomplete: read another line, or invalid: run it anyway so the
 // error is reported).
 import Lang
+import Support
 
 /// The outcome of evaluating one piece of input. Errors are values, already rendered.
 public struct EvalResult: Equatable, Sendable {
@@ -16,13 +17,13 @@ public struct EvalResult: Equatable, Sendable {
   public var isSyntaxError: Bool
   /// Whether the work stopped because of `Interruption.request()` (Ctrl-C).
   public var interrupted: Bool
-  /// PNG files the evaluation wrote, in order; the REPL shows or lists each one.
-  public var figures: [String]
+  /// The figures the evaluation wrote, in order; the REPL shows or lists each one.
+  public var figures: [FigureOutput]
 
   /// Creates a result; every field defaults to "nothing happened".
   public init(
     echo: String? = nil, error: String? = nil, isSyntaxError: Bool = false,
-    interrupted: Bool = false, figures: [String] = []
+    interrupted: Bool = false, figures: [FigureOutput] = []
   ) {
     self.echo = echo
     self.error = error
@@ -57,6 +58,9 @@ public protocol REPLBackend: AnyObject {
   func completions(for line: String, cursor: Int) -> [String]
   /// Help text for a builtin, variable or topic; an overview when `topic` is nil.
   func help(_ topic: String?) -> String
+  /// The signature and doc of a builtin or function named `name`, as `help(name)` prints it; nil
+  /// for any other name (a kernel's inspect request, Shift-Tab).
+  func helpText(for name: String) -> String?
   /// The user's variables with a one-line summary each, in a stable order.
   func variables() -> [(name: String, summary: String)]
   /// Forgets every user variable (`:reset`).
@@ -69,15 +73,18 @@ public protocol REPLBackend: AnyObject {
   /// survives ``reset()``.
   var quick: Bool { get set }
   /// Called as each figure file is written during ``evaluate(_:file:)``, so the `[figure]` line
-  /// can be printed in order with the program's output; the paths still come in
+  /// can be printed in order with the program's output; the figures still come in
   /// ``EvalResult/figures``. Backends without figures ignore it.
-  var onFigure: ((String) -> Void)? { get set }
+  var onFigure: ((FigureOutput) -> Void)? { get set }
   /// PNG figures are written at this multiple of their dpi (2 for a notebook page's sharp images).
   var figureScale: Double { get set }
+  /// Whether `train` reports one line per epoch (a Jupyter notebook shows text as it arrives but
+  /// cannot redraw a line) instead of choosing by its output (a live line on a terminal).
+  var progressPerEpoch: Bool { get set }
 }
 
 extension REPLBackend {
-  public var onFigure: ((String) -> Void)? {
+  public var onFigure: ((FigureOutput) -> Void)? {
     get { nil }
     set {}
   }
@@ -85,7 +92,16 @@ extension REPLBackend {
     get { 1 }
     set {}
   }
+  public var progressPerEpoch: Bool {
+    get { false }
+    set {}
+  }
+  public func helpText(for name: String) -> String? { nil }
 }
+
+/// Whether input is complete, needs more lines, or can never parse: the parser's own verdict,
+/// named here for the hosts (the kernel sees the language only through this module).
+public typealias Completeness = Lang.Completeness
 
 /// The backend the `lebm` command runs.
 public func makeBackend() -> REPLBackend { LangBackend() }

@@ -1,5 +1,5 @@
-// Figures: every PNG an evaluation writes is listed as `[figure] path (W×H, N KB)`, and drawn
-// inline first when the terminal can (REPL-NOTES §2): kitty graphics or iTerm2 inline images,
+// Figures: every figure an evaluation writes is listed as `[figure] path (W×H, N KB)`, and a PNG
+// drawn inline first when the terminal can (REPL-NOTES §2): kitty graphics or iTerm2 inline images,
 // chosen from environment hints without a round trip, never when stdout is not a terminal.
 import Glibc
 import Support
@@ -71,26 +71,8 @@ public enum ImageProtocol: String, Equatable, Sendable {
   }
 }
 
-/// What the `[figure]` line says about a PNG file.
-public struct FigureInfo: Equatable, Sendable {
-  /// Width and height from the IHDR chunk; nil when the file is not a PNG.
-  public var width: Int?, height: Int?
-  /// The file's size in bytes.
-  public var bytes: Int
-  /// "SVG" or "PDF" when the file starts like one; nil otherwise.
-  public var vectorFormat: String? = nil
-
-  /// Reads the size and, if the file is a PNG, its dimensions. Nil when the file cannot be read.
-  public static func read(path: String) -> FigureInfo? {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return nil }
-    let head = (try? readFilePrefix(path, count: 24)) ?? []
-    let (w, h) = pngSize(head) ?? (nil, nil)
-    let start = String(decoding: head.prefix(6), as: UTF8.self)
-    let vector = start.hasPrefix("%PDF") ? "PDF" : (start.hasPrefix("<?xml") || start.hasPrefix("<svg") ? "SVG" : nil)
-    return FigureInfo(width: w, height: h, bytes: Int(st.st_size), vectorFormat: vector)
-  }
-
+/// PNG headers, for code that holds bytes and no ``FigureOutput`` (tests, pages).
+public enum FigureInfo {
   /// Width and height from the first 24 bytes of a PNG (signature, IHDR length and type, then
   /// big-endian width and height); nil when they are not a PNG header.
   public static func pngSize(_ head: [UInt8]) -> (Int, Int)? {
@@ -101,31 +83,14 @@ public struct FigureInfo: Equatable, Sendable {
     func be32(_ i: Int) -> Int { head[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
     return (be32(16), be32(20))
   }
-
-  /// `"(640×480, 12 KB)"`-style text: the dimensions when known, then the size.
-  public var summary: String {
-    let size = Self.formatSize(bytes)
-    if let width, let height { return "(\(width)×\(height), \(size))" }
-    if let vectorFormat { return "(\(vectorFormat), \(size))" }
-    return "(not a PNG, \(size))"
-  }
-
-  /// Bytes as `"812 B"`, `"3.4 KB"`, `"57 KB"` or `"2.1 MB"`.
-  public static func formatSize(_ bytes: Int) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    let kb = Double(bytes) / 1024
-    if kb < 10 { return "\(Double((kb * 10).rounded()) / 10) KB" }
-    if kb < 1024 { return "\(Int(kb.rounded())) KB" }
-    return "\(Double((kb / 1024 * 10).rounded()) / 10) MB"
-  }
 }
 
-/// The line printed for each figure: `[figure] path (W×H, N KB)`.
-public func figureLine(_ path: String) -> String {
-  guard let info = FigureInfo.read(path: path) else {
-    return "[figure] \(path) (missing: \(errnoMessage()))"
-  }
-  return "[figure] \(path) \(info.summary)"
+/// A figure as Jupyter shows it (display_data's `data`, in a kernel's messages and in .ipynb
+/// files): its bytes under its own MIME type (an SVG as text, PNG and PDF in base64) and its
+/// `[figure]` line as text/plain.
+public func mimeBundle(_ figure: FigureOutput, data: [UInt8]) -> JSONValue {
+  let payload = figure.format == .svg ? String(decoding: data, as: UTF8.self) : base64(data)
+  return .object([figure.format.mimeType: .string(payload), "text/plain": .string(figure.line)])
 }
 
 /// Standard base64 with padding.

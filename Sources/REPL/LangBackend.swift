@@ -15,7 +15,7 @@ public final class LangBackend: REPLBackend {
     set { interpreter.arguments = newValue }
   }
 
-  public var onFigure: ((String) -> Void)? {
+  public var onFigure: ((FigureOutput) -> Void)? {
     get { interpreter.onFigure }
     set { interpreter.onFigure = newValue }
   }
@@ -23,6 +23,12 @@ public final class LangBackend: REPLBackend {
     get { interpreter.figureScale }
     set { interpreter.figureScale = newValue }
   }
+  public var progressPerEpoch: Bool {
+    get { if case .perEpoch = interpreter.progress { return true }; return false }
+    set { interpreter.progress = newValue ? .perEpoch : Self.terminalProgress() }
+  }
+
+  public func helpText(for name: String) -> String? { interpreter.helpText(for: name) }
 
   /// The language's global `quick`, for scripts that shrink their budgets (`lebm --quick`).
   public var quick: Bool {
@@ -59,6 +65,8 @@ public final class LangBackend: REPLBackend {
     switch outcome {
     case .value(let v):
       if case .none = v { return EvalResult(figures: figures) }
+      // A figure's path as the value is not echoed: the figure's own line says it (every host).
+      if case .string(let s) = v, figures.contains(where: { $0.path == s }) { return EvalResult(figures: figures) }
       return EvalResult(echo: v.description, figures: figures)
     case .failure(let e):
       if e.kind == .interrupted { return EvalResult(interrupted: true, figures: figures) }

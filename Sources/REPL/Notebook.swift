@@ -109,13 +109,23 @@ public struct Notebook: Equatable, Sendable {
 
 // MARK: - Running
 
-/// A figure a cell produced: where it was written and its bytes at the time.
+/// A figure a cell produced: what was written (path, format, size) and its bytes at the time.
 public struct NotebookFigure: Equatable, Sendable {
-  public var path: String
-  /// The PNG's bytes, read right after the cell ran; nil when the file could not be read.
-  public var png: [UInt8]?
+  public var output: FigureOutput
+  /// The file's bytes, read right after the cell ran (a later cell may overwrite the file); nil
+  /// when it could not be read.
+  public var data: [UInt8]?
   /// How many PNG pixels make one CSS pixel on the page (2: drawn at twice the dpi for sharp screens).
   public var scale: Int = 1
+
+  public init(output: FigureOutput, data: [UInt8]?, scale: Int = 1) {
+    self.output = output
+    self.data = data
+    self.scale = scale
+  }
+
+  public var path: String { output.path }
+  public var format: FigureOutput.Format { output.format }
 }
 
 /// What running one cell gave.
@@ -159,22 +169,12 @@ public enum NotebookRunner {
     outcome.seconds = monotonicSeconds() - start
     outcome.ran = true
     outcome.output = sink.text
-    // A cell ending in a plot call shows the figure, not its path again.
-    outcome.echo = result.echo.flatMap { echo in result.figures.contains { isPath(echo, of: $0) } ? nil : echo }
+    outcome.echo = result.echo
     outcome.error = result.interrupted ? "interrupted" : result.error
     outcome.interrupted = result.interrupted
     let scale = max(1, Int(backend.figureScale.rounded()))
-    outcome.figures = result.figures.map { NotebookFigure(path: $0, png: try? readFileBytes($0), scale: scale) }
+    outcome.figures = result.figures.map { NotebookFigure(output: $0, data: try? readFileBytes($0.path), scale: scale) }
     return outcome
-  }
-
-  /// Whether a cell's echoed value `echo` is the figure path `figure` (quoted or not, as given
-  /// or as resolved against the output folder).
-  static func isPath(_ echo: String, of figure: String) -> Bool {
-    var e = trimmed(echo)
-    if e.count >= 2, e.hasPrefix("\""), e.hasSuffix("\"") { e = String(e.dropFirst().dropLast()) }
-    guard !e.isEmpty else { return false }
-    return e == figure || figure.hasSuffix("/" + e)
   }
 
   /// Runs every code cell of `notebook` in order. After a failure the rest still run unless

@@ -234,13 +234,7 @@ public enum NotebookHTML {
       }
       for figure in outcome.figures {
         figureNumber += 1
-        if let png = figure.png, let size = FigureInfo.pngSize(Array(png.prefix(24))) {
-          let shown = PageLinks.relative(figure.path, from: pageFolder)  // not the machine's absolute path
-          outputs += "<figure class=\"output figure\"><img src=\"data:image/png;base64,\(base64(png))\" width=\"\(size.0 / figure.scale)\" height=\"\(size.1 / figure.scale)\" alt=\"figure \(figureNumber): \(htmlEscape(shown))\">"
-          outputs += "<figcaption>\(htmlEscape(shown))</figcaption></figure>\n"
-        } else {
-          outputs += "<pre class=\"output stdout\">\(htmlEscape(figureLine(figure.path)))</pre>\n"
-        }
+        outputs += figureHTML(figure, number: figureNumber, pageFolder: pageFolder)
       }
       if let echo = outcome.echo {
         outputs += "<pre class=\"output value\">\(htmlEscape(trimmingFinalNewline(echo)))</pre>\n"
@@ -261,6 +255,22 @@ public enum NotebookHTML {
     if let katex { html += "<script>\n\(katex.js)\n</script>\n<script>\n\(KaTeX.renderScript)\n</script>\n" }
     html += "</body>\n</html>\n"
     return html
+  }
+
+  /// A figure on the page, in its own format: a PNG or SVG as an image, a PDF as an embedded
+  /// object (with a link where the browser shows none); its `[figure]` line when it could not be read.
+  static func figureHTML(_ figure: NotebookFigure, number: Int, pageFolder: String?) -> String {
+    guard let data = figure.data else {
+      return "<pre class=\"output stdout\">\(htmlEscape(figure.output.line))</pre>\n"
+    }
+    let shown = htmlEscape(PageLinks.relative(figure.path, from: pageFolder))  // not the machine's absolute path
+    let url = "data:\(figure.format.mimeType);base64,\(base64(data))"
+    let scale = figure.format == .png ? figure.scale : 1
+    let size = "width=\"\(figure.output.width / scale)\" height=\"\(figure.output.height / scale)\""
+    let body = figure.format == .pdf
+      ? "<object data=\"\(url)\" type=\"application/pdf\" \(size)><a href=\"\(url)\">figure \(number) (PDF)</a></object>"
+      : "<img src=\"\(url)\" \(size) alt=\"figure \(number): \(shown)\">"
+    return "<figure class=\"output figure\">\(body)<figcaption>\(shown)</figcaption></figure>\n"
   }
 
   /// The table of contents: a link to each heading, indented by level.

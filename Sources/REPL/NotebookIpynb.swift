@@ -111,15 +111,12 @@ public enum Ipynb {
       out.append(["output_type": "stream", "name": "stdout", "text": lines(o.output)])
     }
     for f in o.figures {
-      guard let png = f.png else { continue }
-      out.append([
-        "output_type": "display_data", "metadata": [:],
-        "data": ["image/png": .string(base64(png)), "text/plain": .string(f.path)],
-      ])
+      guard let data = f.data else { continue }
+      out.append(["output_type": "display_data", "metadata": [:], "data": mimeBundle(f.output, data: data)])
     }
     if let e = JupyterError(rendered: o.error, interrupted: o.interrupted) {
       out.append(.object(e.fields.merging(["output_type": "error"]) { a, _ in a }))
-    } else if let echo = o.echo, !o.figures.contains(where: { "\"\($0.path)\"" == echo }) {
+    } else if let echo = o.echo {
       out.append([
         "output_type": "execute_result", "execution_count": .integer(Int64(count)), "metadata": [:],
         "data": ["text/plain": lines(echo)],

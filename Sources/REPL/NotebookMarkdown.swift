@@ -1,5 +1,6 @@
 // A notebook as Markdown: markdown cells as written, code in ```lebm fences, outputs in plain
-// fences, figures copied to `OUT_files/figN.png` beside the page and linked.
+// fences, figures copied to `OUT_files/figN.png` (`.svg`, `.pdf`: each in its own format) beside
+// the page and linked.
 import Glibc
 import Support
 
@@ -49,12 +50,14 @@ public enum NotebookMarkdown {
       if !outcome.output.isEmpty { md += fenced(outcome.output, info: "text") }
       for f in outcome.figures {
         figure += 1
-        if f.png != nil {
+        if f.data != nil {
           let alt = "figure \(figure): \(PageLinks.relative(f.path, from: pageFolder))".filter { $0 != "[" && $0 != "]" }
           let link = figureLink(figure)
-          md += "![\(alt)](\(link.contains(" ") ? "<\(link)>" : link))\n\n"
+          let target = link.contains(" ") ? "<\(link)>" : link
+          // A PDF is linked (Markdown shows only images inline); PNG and SVG are shown.
+          md += (f.format == .pdf ? "[\(alt) (PDF)](\(target))" : "![\(alt)](\(target))") + "\n\n"
         } else {
-          md += fenced(figureLine(f.path), info: "text")
+          md += fenced(f.output.line, info: "text")
         }
       }
       if let echo = outcome.echo { md += fenced(echo, info: "text") }
@@ -67,22 +70,19 @@ public enum NotebookMarkdown {
   public static func write(_ outcomes: [CellOutcome], title: String, to out: String, hideInput: Bool = false) throws(FileError) {
     let folder = filesFolder(for: out)
     let folderName = baseName(folder)
-    let pngs = outcomes.flatMap(\.figures).compactMap(\.png)
-    if !pngs.isEmpty {
-      if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw FileError.errno(folder) }
-      for (i, png) in pngs.enumerated() { try writeFile(folder + "/fig\(i + 1).png", png) }
+    // Figures without bytes are not written: page numbers map to the names of the files written,
+    // each with its own format's extension (fig1.png, fig2.svg, fig3.pdf).
+    var fileName: [Int: String] = [:]
+    var k = 0
+    for (n, f) in outcomes.flatMap(\.figures).enumerated() {
+      guard let data = f.data else { continue }
+      if k == 0, mkdir(folder, 0o755) != 0 && errno != EEXIST { throw FileError.errno(folder) }
+      k += 1
+      let name = "fig\(k).\(f.format.fileExtension)"
+      try writeFile(folder + "/" + name, data)
+      fileName[n + 1] = name
     }
-    // Figures without bytes are not numbered in the folder: map page numbers to file numbers.
-    var fileNumber: [Int: Int] = [:]
-    var n = 0, k = 0
-    for f in outcomes.flatMap(\.figures) {
-      n += 1
-      if f.png != nil {
-        k += 1
-        fileNumber[n] = k
-      }
-    }
-    let page = text(outcomes, title: title, pageFolder: PageLinks.folder(of: out), hideInput: hideInput) { "\(folderName)/fig\(fileNumber[$0] ?? $0).png" }
+    let page = text(outcomes, title: title, pageFolder: PageLinks.folder(of: out), hideInput: hideInput) { "\(folderName)/\(fileName[$0] ?? "fig\($0).png")" }
     try writeFile(out, page)
   }
 

@@ -177,13 +177,13 @@ public final class Session {
   /// after the evaluation.
   public func showFiguresAsWritten() {
     let tracker = outputTracker
-    backend.onFigure = { [weak self] path in
+    backend.onFigure = { [weak self] figure in
       guard let self else { return }
       if !tracker.endsWithNewline {
         self.console.out("\n")
         tracker.endsWithNewline = true
       }
-      self.showFigure(path)
+      self.showFigure(figure)
       self.figuresShown += 1
     }
   }
@@ -199,20 +199,19 @@ public final class Session {
       console.err("interrupted\n")
     } else if let error = result.error {
       console.err(error.hasSuffix("\n") ? error : error + "\n")
-    } else if let echo = result.echo, !result.figures.contains(where: { "\"\($0)\"" == echo }) {
-      // (A figure's path as the entry's value is not echoed: its `[figure]` line says it.)
+    } else if let echo = result.echo {
       console.out(echo.hasSuffix("\n") ? echo : echo + "\n")
     }
-    for path in result.figures.dropFirst(figuresShown) { showFigure(path) }
+    for figure in result.figures.dropFirst(figuresShown) { showFigure(figure) }
     figuresShown = 0
   }
 
-  /// Draws the figure inline when ``images`` allows it, then prints its `[figure]` line.
-  public func showFigure(_ path: String) {
-    if images != .none, let png = try? readFileBytes(path), FigureInfo.pngSize(Array(png.prefix(24))) != nil {
+  /// Draws a PNG figure inline when ``images`` allows it, then prints its `[figure]` line.
+  public func showFigure(_ figure: FigureOutput) {
+    if images != .none, figure.format == .png, let png = try? readFileBytes(figure.path) {
       console.out(images.escape(forPNG: png))
     }
-    console.out(figureLine(path) + "\n")
+    console.out(figure.line + "\n")
   }
 
   // MARK: - Commands

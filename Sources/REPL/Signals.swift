@@ -58,6 +58,10 @@ public enum InterruptSignal {
   /// Whether Ctrl-C was pressed at the prompt since ``clearPrompt()``, clearing the flag.
   public static func takePrompt() -> Bool { promptFlag.exchange(false, ordering: .relaxed) }
 
+  /// Stops the evaluation running now at its next check, as Ctrl-C does (a kernel's interrupt
+  /// or shutdown request).
+  public static func stopEvaluation() { Interruption.request() }
+
   /// Runs `body` as interruptible work: Ctrl-C during it requests an interrupt instead of
   /// cancelling a prompt. Clears pending requests before and after.
   public static func runEvaluation<R>(_ body: () -> R) -> R {

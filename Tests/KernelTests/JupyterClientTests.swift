@@ -79,6 +79,7 @@ enum JupyterPython {
     let (status, output) = JupyterPython.script("drive_kernel.py")
     #expect(status == 0, "\(output)")
     #expect(output.contains("ok: a figure arrives as display_data image/png"))
+    #expect(output.contains("ok: SVG and PDF figures arrive as image/svg+xml and application/pdf"))
     #expect(output.contains("ok: state is kept after the interrupt"))
     #expect(output.contains("all checks passed"), "\(output)")
   }

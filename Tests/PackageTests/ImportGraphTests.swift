@@ -114,6 +114,22 @@ enum PackageGraph {
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
+  /// The Jupyter kernel sees the language only through the REPL's backend protocol: it neither
+  /// declares nor imports Lang, and no file of it names `LangBackend` (no downcasts).
+  @Test func theKernelDoesNotReachIntoTheLanguage() throws {
+    let manifest = try String(contentsOfFile: PackageGraph.root + "/Package.swift", encoding: .utf8)
+    let kernel = try #require(PackageGraph.targets(in: manifest).first { $0.name == "Kernel" })
+    #expect(!kernel.dependencies.contains("Lang"))
+    let folder = PackageGraph.root + "/Sources/Kernel"
+    let files = PackageGraph.imports(under: folder)
+    #expect(!files.isEmpty)
+    for (file, modules) in files {
+      #expect(!modules.contains("Lang"), "Kernel/\(file) imports Lang")
+      let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+      #expect(!text.contains("LangBackend") && !text.contains("Interpreter"), "Kernel/\(file) reaches into the language")
+    }
+  }
+
   /// The checker itself finds both kinds of mismatch.
   @Test func theCheckerFindsUndeclaredAndUnusedModules() {
     let targets = PackageGraph.targets(in: """

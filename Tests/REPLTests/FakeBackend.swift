@@ -7,6 +7,7 @@ import Engine
 import Glibc
 import Lang
 import REPL
+import Support
 
 final class FakeBackend: REPLBackend {
   var output: (String) -> Void = { _ in }
@@ -44,7 +45,7 @@ final class FakeBackend: REPLBackend {
   func evaluate(_ source: String, file: String) -> EvalResult {
     evaluated.append(source)
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    var figures: [String] = []
+    var figures: [FigureOutput] = []
     var echo: String? = nil
     var index = 0
     while index < lines.count {
@@ -134,10 +135,10 @@ final class FakeBackend: REPLBackend {
     let chars: [Character]
     var pos = 0
     let backend: FakeBackend
-    var figures: [String]
+    var figures: [FigureOutput]
     var locals: [String: Value] = [:]
 
-    init(text: String, backend: FakeBackend, figures: [String]) {
+    init(text: String, backend: FakeBackend, figures: [FigureOutput]) {
       chars = Array(text)
       self.backend = backend
       self.figures = figures
@@ -256,13 +257,21 @@ final class FakeBackend: REPLBackend {
         return .int(text.count)
       case "fig":
         guard case .string(let path)? = args.first else { throw Failure(message: "fig(path)", column: column, syntax: false) }
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
-          + Array("IHDR".utf8) + [0, 0, 0x02, 0x80, 0, 0, 0x01, 0xE0, 8, 6, 0, 0, 0]
+        // A 640×480 PNG header, or a small SVG or PDF when the name ends so.
+        let format: FigureOutput.Format = path.hasSuffix(".svg") ? .svg : path.hasSuffix(".pdf") ? .pdf : .png
+        let bytes: [UInt8]
+        switch format {
+        case .png:
+          bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+            + Array("IHDR".utf8) + [0, 0, 0x02, 0x80, 0, 0, 0x01, 0xE0, 8, 6, 0, 0, 0]
+        case .svg: bytes = Array("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640pt\" height=\"480pt\"/>\n".utf8)
+        case .pdf: bytes = Array("%PDF-1.5\n% a fake figure\n%%EOF\n".utf8)
+        }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(message: "cannot write \(path)", column: column, syntax: false) }
-        _ = png.withUnsafeBytes { write(fd, $0.baseAddress, png.count) }
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, bytes.count) }
         close(fd)
-        figures.append(path)
+        figures.append(FigureOutput(path: path, format: format, width: 640, height: 480, bytes: bytes.count))
         return .int(0)
       default:
         guard let f = backend.functions[name] else {

@@ -16,11 +16,25 @@ extension REPLSuites {
   }
 
   @Test func sizesAreReadable() {
-    #expect(FigureInfo.formatSize(812) == "812 B")
-    #expect(FigureInfo.formatSize(3482) == "3.4 KB")
-    #expect(FigureInfo.formatSize(58_000) == "57 KB")
-    #expect(FigureInfo.formatSize(2_200_000) == "2.1 MB")
-    #expect(figureLine("/nonexistent/f.png") == "[figure] /nonexistent/f.png (missing: No such file or directory)")
+    #expect(FigureOutput.formatSize(812) == "812 B")
+    #expect(FigureOutput.formatSize(3482) == "3.4 KB")
+    #expect(FigureOutput.formatSize(58_000) == "57 KB")
+    #expect(FigureOutput.formatSize(2_200_000) == "2.1 MB")
+    #expect(FigureOutput(path: "a.png", format: .png, width: 640, height: 480, bytes: 3482).line == "[figure] a.png (640×480, 3.4 KB)")
+    #expect(FigureOutput(path: "a.svg", format: .svg, width: 460, height: 345, bytes: 812).line == "[figure] a.svg (SVG, 812 B)")
+    #expect(FigureOutput(path: "a.pdf", format: .pdf, width: 460, height: 345, bytes: 58_000).line == "[figure] a.pdf (PDF, 57 KB)")
+  }
+
+  @Test func eachFormatGoesToJupyterUnderItsOwnMIMEType() {
+    let svg = Array("<svg/>".utf8), pdf = Array("%PDF-1.5".utf8), png: [UInt8] = [0x89, 0x50]
+    let f = { (format: FigureOutput.Format) in FigureOutput(path: "f." + format.fileExtension, format: format, width: 1, height: 1, bytes: 2) }
+    #expect(mimeBundle(f(.svg), data: svg)["image/svg+xml"] == .string("<svg/>"))
+    #expect(mimeBundle(f(.pdf), data: pdf)["application/pdf"] == .string(base64(pdf)))
+    #expect(mimeBundle(f(.png), data: png)["image/png"] == .string(base64(png)))
+    for format in FigureOutput.Format.allCases {
+      let bundle = mimeBundle(f(format), data: png)
+      #expect(bundle.object?.keys.sorted() == [format.mimeType, "text/plain"].sorted())
+    }
   }
 
   @Test func base64MatchesTheStandard() {

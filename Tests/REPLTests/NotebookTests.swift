@@ -197,6 +197,35 @@ extension REPLSuites {
       #expect(FigureInfo.pngSize(Array(png.prefix(24))) != nil, "a PNG beside the page")
     }
 
+    /// SVG and PDF figures keep their format on every page: inline in HTML under their own MIME
+    /// type, beside a Markdown page with their own extension, in .ipynb under their own key.
+    @Test func svgAndPDFFiguresKeepTheirFormat() throws {
+      let dir = temporaryFolder("nb-formats")
+      defer { removeFolder(dir) }
+      let path = dir + "/formats.lebm"
+      writeText(path, "# %%\nplot_lines(tensor([1, 3, 2]), \"a.svg\")\n# %%\nplot_lines(tensor([1, 3, 2]), \"b.pdf\")\n")
+      let (console, captured) = Console.capturing()
+      for out in ["out.html", "out.md", "out.ipynb"] {
+        let status = CLI.main(["notebook", path, "-o", dir + "/" + out], backend: { LangBackend() }, console: console)
+        #expect(status == 0, "\(out): \(captured.all)")
+      }
+      let html = (try? readTextFile(dir + "/out.html")) ?? ""
+      #expect(html.contains("<img src=\"data:image/svg+xml;base64,"))
+      #expect(html.contains("<object data=\"data:application/pdf;base64,"))
+      #expect(!html.contains("data:image/png"))
+      let md = (try? readTextFile(dir + "/out.md")) ?? ""
+      #expect(md.contains("![figure 1: a.svg](out_files/fig1.svg)"), "\(md)")
+      #expect(md.contains("[figure 2: b.pdf (PDF)](out_files/fig2.pdf)"), "\(md)")
+      #expect((try? readTextFile(dir + "/out_files/fig1.svg"))?.contains("<svg") == true)
+      #expect((try? readFileBytes(dir + "/out_files/fig2.pdf"))?.prefix(5) == Array("%PDF-".utf8)[...])
+      let nb = try JSONValue.decode(try readTextFile(dir + "/out.ipynb"))
+      let keys = (nb["cells"]?.array ?? []).flatMap { $0["outputs"]?.array ?? [] }
+        .compactMap { $0["data"]?.object?.keys.filter { $0 != "text/plain" }.sorted() }
+      #expect(keys == [["image/svg+xml"], ["application/pdf"]])
+      // The cells end in the figures' paths: no host echoes them.
+      #expect(!html.contains("output value"))
+    }
+
     @Test func allCellsPassingExitsZeroAndQuickIsSet() {
       let dir = temporaryFolder("nb-ok")
       defer {

@@ -4,6 +4,7 @@
 import Testing
 
 @testable import REPL
+import Support
 
 extension REPLSuites {
   @Suite struct PageLinksTests {
@@ -79,7 +80,8 @@ extension REPLSuites {
         + Array("IHDR".utf8) + [0, 0, 0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0]
       var outcome = CellOutcome(cell: NotebookCell(kind: .code, source: "plot()", line: 1))
       outcome.ran = true
-      outcome.figures = [NotebookFigure(path: "/home/someone/secret/run/figs/loss.png", png: png)]
+      let output = FigureOutput(path: "/home/someone/secret/run/figs/loss.png", format: .png, width: 4, height: 3, bytes: png.count)
+      outcome.figures = [NotebookFigure(output: output, data: png)]
       let page = NotebookHTML.page([outcome], title: "t.lebm", pageFolder: "/home/someone/secret/run")
       #expect(page.contains("<figcaption>figs/loss.png</figcaption>"))
       #expect(!page.contains("/home/someone"))

@@ -112,6 +112,19 @@ png = base64.b64decode(shown[0]["content"]["data"]["image/png"])
 check(png[:8] == b"\x89PNG\r\n\x1a\n", "the display_data is a PNG")
 check(not of_type(msgs, "execute_result"), "a cell ending in the figure's path does not echo the path")
 
+# SVG and PDF figures arrive under their own MIME types: the SVG as text, the PDF in base64.
+reply, msgs = run(kc, 'plot_lines(tensor([1, 3, 2]), "lines.svg")\nplot_lines(tensor([1, 3, 2]), "lines.pdf")')
+shown = of_type(msgs, "display_data")
+kinds = [sorted(k for k in m["content"]["data"] if k != "text/plain") for m in shown]
+check(reply["status"] == "ok" and kinds == [["image/svg+xml"], ["application/pdf"]],
+      "SVG and PDF figures arrive as image/svg+xml and application/pdf", kinds)
+if kinds == [["image/svg+xml"], ["application/pdf"]]:
+    svg = shown[0]["content"]["data"]["image/svg+xml"]
+    pdf = base64.b64decode(shown[1]["content"]["data"]["application/pdf"])
+    check("<svg" in svg and pdf[:5] == b"%PDF-", "the SVG is the file's text, the PDF its bytes")
+    check("(SVG," in shown[0]["content"]["data"]["text/plain"], "text/plain is the [figure] line",
+          shown[0]["content"]["data"]["text/plain"])
+
 # An error: lebm's message and location.
 reply, msgs = run(kc, "y = 1\ny + nope")
 errors = of_type(msgs, "error")

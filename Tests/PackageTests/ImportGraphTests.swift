@@ -114,6 +114,21 @@ enum PackageGraph {
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
+  /// The language's core (Sources/Lang/Core: lexer, parser, interpreter, values, errors, the
+  /// registry) imports none of the libraries its builtins wrap, and names no group of them: the
+  /// builtins (Sources/Lang/Library) are registered into it.
+  @Test func theLanguageCoreKnowsNoLibrary() throws {
+    let folder = PackageGraph.root + "/Sources/Lang/Core"
+    let files = PackageGraph.imports(under: folder)
+    #expect(files.keys.contains("Interpreter.swift") && files.keys.contains("Parser.swift"))
+    for (file, modules) in files {
+      let library = modules.intersection(["LatentEBM", "Plot", "Datasets"])
+      #expect(library.isEmpty, "Lang/Core/\(file) imports \(library.sorted())")
+      let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+      #expect(!text.contains("BuiltinGroup.standard"), "Lang/Core/\(file) names the standard library")
+    }
+  }
+
   /// The Jupyter kernel sees the language only through the REPL's backend protocol: it neither
   /// declares nor imports Lang, and no file of it names `LangBackend` (no downcasts).
   @Test func theKernelDoesNotReachIntoTheLanguage() throws {

@@ -115,7 +115,7 @@ public final class Interpreter {
   private var importing: [String] = []
 
   public init(
-    options: Options = Options(), registry: BuiltinRegistry = BuiltinRegistry(),
+    options: Options = Options(), registry: BuiltinRegistry,
     output: @escaping (String) -> Void = { Swift.print($0, terminator: "") }
   ) {
     self.options = options

@@ -170,7 +170,9 @@ public final class BuiltinRegistry: @unchecked Sendable {
   public private(set) var groups: [BuiltinGroup] = []
   private var byName: [String: Builtin] = [:]
 
-  public init(groups: [BuiltinGroup] = BuiltinGroup.standard) {
+  /// A registry of `groups` (the language's library registers ``BuiltinGroup/standard`` with
+  /// `BuiltinRegistry()`).
+  public init(groups: [BuiltinGroup]) {
     for g in groups { register(g) }
   }
 

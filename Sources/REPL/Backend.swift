@@ -125,30 +125,19 @@ public enum CompletionWord {
   ///
   /// Inside an unclosed string literal (or after `:load ` / `:save `) the word is everything after
   /// the opening quote (the command); otherwise it is the run of letters, digits and `_` before
-  /// the cursor.
+  /// the cursor. Strings are found by the language's lexer: `'` does not start one.
   public static func find(in line: String, cursor: Int) -> (word: String, start: Int, kind: Kind) {
     let chars = Array(line.prefix(max(0, cursor)))
     // `:load PATH` and `:save PATH`: the word is the path, as in a string literal.
     for command in [":load ", ":save "] where String(chars).hasPrefix(command) {
       return (String(chars.dropFirst(command.count)), command.count, .string)
     }
-    var quote: Character? = nil
-    var quoteStart = 0
-    var i = 0
-    scan: while i < chars.count {
-      let c = chars[i]
-      if let q = quote {
-        if c == "\\" { i += 1 } else if c == q { quote = nil }
-      } else if c == "#" {
-        break scan  // a comment: nothing after it is code
-      } else if c == "\"" || c == "'" {
-        quote = c
-        quoteStart = i + 1
-      }
-      i += 1
-    }
-    if quote != nil {
-      return (String(chars[quoteStart...]), quoteStart, .string)
+    // Inside an unclosed string literal (the language's own lexer says where one starts: the
+    // last piece is an error token from an opening quote to the cursor), the word is its text.
+    let prefix = String(chars)
+    if let last = Lexer.pieces(prefix).last, last.kind == .token(.error), last.text.hasPrefix("\""),
+      last.range.upperBound == chars.count, !isClosedString(last.text) {
+      return (String(last.text.dropFirst()), last.range.lowerBound + 1, .string)
     }
     var start = chars.count
     while start > 0, isIdentifierCharacter(chars[start - 1]) { start -= 1 }
@@ -160,6 +149,15 @@ public enum CompletionWord {
       if let first = base.first, !first.isNumber { return (word, start, .field(base: base)) }
     }
     return (word, start, .identifier)
+  }
+
+  /// Whether a rejected string literal was closed (`"a\qb"`: a bad escape) rather than left open.
+  static func isClosedString(_ text: String) -> Bool {
+    var escaped = false
+    for (i, c) in text.enumerated() where i > 0 {
+      if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { return true }
+    }
+    return false
   }
 
   static func isIdentifierCharacter(_ c: Character) -> Bool {

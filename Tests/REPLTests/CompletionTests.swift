@@ -13,6 +13,12 @@ extension REPLSuites {
     #expect(CompletionWord.find(in: "s.lo", cursor: 4) == ("lo", 2, .field(base: "s")))
     #expect(CompletionWord.find(in: "m.opt.l", cursor: 7) == ("l", 6, .field(base: "m.opt")))
     #expect(CompletionWord.find(in: "toy(\"x\", n", cursor: 10) == ("n", 9, .identifier))
+    // Strings are the lexer's: `'` opens none; an interpolation or a bad escape inside an open
+    // string keeps it open; a closed string with a bad escape is closed.
+    #expect(CompletionWord.find(in: "x = 'ene", cursor: 8) == ("ene", 5, .identifier))
+    #expect(CompletionWord.find(in: "load(\"a{b}/c", cursor: 12) == ("a{b}/c", 6, .string))
+    #expect(CompletionWord.find(in: "load(\"C:\\da", cursor: 11) == ("C:\\da", 6, .string))
+    #expect(CompletionWord.find(in: "x = \"a\\q\" + ene", cursor: 15) == ("ene", 12, .identifier))
     #expect(CompletionWord.find(in: "load(\"data/tr", cursor: 13) == ("data/tr", 6, .string))
     #expect(CompletionWord.find(in: "a = \"q\\\"x", cursor: 9) == ("q\\\"x", 5, .string))
     #expect(CompletionWord.find(in: "1.5", cursor: 3) == ("5", 2, .identifier))

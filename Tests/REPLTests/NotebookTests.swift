@@ -107,6 +107,23 @@ extension REPLSuites {
       #expect(LebmHighlighter.tokens(source).map(\.1).joined() == source)
     }
 
+    /// The highlighter reads source with the language's own lexer: a string whose interpolation
+    /// holds a string is one piece (the old hand-written scanner ended it at the inner quote), and
+    /// a bad escape or an unclosed string does not swallow the code after the line.
+    @Test func highlighterAgreesWithTheLexer() {
+      let nested = LebmHighlighter.tokens("print(\"{f(\"x\")} and {y}\")", builtins: ["print"])
+      #expect(nested.map(\.0) == [.builtin, .plain, .string, .plain])
+      #expect(nested[2].1 == "\"{f(\"x\")} and {y}\"")
+      let bad = LebmHighlighter.tokens("s = \"a\\qb\" + 1\nt = \"open\nu = 2")
+      #expect(bad.map(\.1).joined() == "s = \"a\\qb\" + 1\nt = \"open\nu = 2")
+      #expect(bad.contains { $0 == (.string, "\"a\\qb\"") } && bad.contains { $0 == (.number, "1") })
+      #expect(bad.contains { $0 == (.string, "\"open") } && bad.contains { $0 == (.number, "2") })
+      // `'` starts no string in lebm.
+      #expect(LebmHighlighter.tokens("x = 'a'").allSatisfy { $0.0 != .string })
+      // CRLF reads as LF.
+      #expect(LebmHighlighter.tokens("x = 1\r\ny = 2").map(\.1).joined() == "x = 1\ny = 2")
+    }
+
     /// The notebook the page tests run: markdown, output, a figure, an error, a later cell.
     func writeDemo(in dir: String) -> String {
       let path = dir + "/demo.lebm"

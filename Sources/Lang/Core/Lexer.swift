@@ -45,6 +45,8 @@ public struct Token: Sendable {
   public var number: Double = 0
   /// The pieces of a `.string` token.
   public var parts: [StringPart] = []
+  /// Where the token's characters are in the source (Character offsets, CRLF read as LF).
+  public var range: Range<Int> = 0..<0
 }
 
 /// Turns source into tokens. Newlines inside `(` `)` and `[` `]` are dropped, so an open bracket
@@ -55,6 +57,8 @@ public struct Lexer {
   private var line: Int
   private var col: Int
   private var brackets: [Character] = []
+  /// Where the token being scanned starts (a Character offset).
+  private var tokenStart = 0
 
   /// `line` and `column` give the position of the first character (for interpolated code).
   public init(_ source: String, line: Int = 1, column: Int = 1) {
@@ -85,9 +89,16 @@ public struct Lexer {
     return c
   }
 
-  /// The next token.
+  /// The next token, with the range of source it covers.
   public mutating func next() -> Token {
+    var t = scan()
+    t.range = tokenStart..<max(tokenStart, pos)
+    return t
+  }
+
+  private mutating func scan() -> Token {
     while let c = peek() {
+      tokenStart = pos
       if c == "#" {
         while let d = peek(), d != "\n" { advance() }
       } else if c == "\n" {
@@ -107,6 +118,7 @@ public struct Lexer {
       }
     }
     let start = SourceSpan(line: line, column: col)
+    tokenStart = pos
     guard let c = peek() else { return Token(kind: .eof, text: "end of input", span: start) }
     let startPos = pos
     func make(_ kind: TokenKind) -> Token {
@@ -177,6 +189,15 @@ public struct Lexer {
     return Token(kind: .number, text: text, span: span, number: v)
   }
 
+  /// After an error inside a string literal: moves past its closing quote (or to the end of the
+  /// line), so what follows is read as code again and the literal is one piece for a highlighter.
+  private mutating func skipRestOfString() {
+    while let c = peek(), c != "\n" {
+      advance()
+      if c == "\\", peek() != nil, peek() != "\n" { advance() } else if c == "\"" { return }
+    }
+  }
+
   /// A string literal with escapes (`\n \t \" \\ \{ \}`) and `{expr}` interpolation.
   private mutating func string(_ start: SourceSpan) -> Token {
     let startPos = pos
@@ -199,7 +220,9 @@ public struct Lexer {
         case "0": text.append("\0")
         case "\"", "\\", "{", "}": text.append(e)
         default:
-          return Token(kind: .error, text: "unknown escape '\\\(e)' in string", span: SourceSpan(line: line, column: col - 2, length: 2))
+          let span = SourceSpan(line: line, column: col - 2, length: 2)
+          skipRestOfString()
+          return Token(kind: .error, text: "unknown escape '\\\(e)' in string", span: span)
         }
         continue
       }
@@ -242,5 +265,61 @@ public struct Lexer {
     if !text.isEmpty || parts.isEmpty { parts.append(.text(text)) }
     let span = SourceSpan(line: start.line, column: start.column, length: pos - startPos)
     return Token(kind: .string, text: String(chars[startPos..<pos]), span: span, parts: parts)
+  }
+}
+
+/// A piece of source as a highlighter or a completer sees it: a token, a comment, or the space
+/// between them.
+public struct SourcePiece: Equatable, Sendable {
+  public enum Kind: Equatable, Sendable {
+    case token(TokenKind)
+    case comment
+    case space
+  }
+
+  public var kind: Kind
+  public var text: String
+  /// Where it is in the source (Character offsets, CRLF read as LF).
+  public var range: Range<Int>
+}
+
+extension Lexer {
+  /// Every character of `source`, in order, as the language's own tokens, comments and the space
+  /// between them: the one scanner of lebm source (the notebook's highlighter and completion use
+  /// it too). Concatenated, the pieces' texts give `source` back (with CRLF as LF). A string
+  /// literal is one piece, `{…}` interpolations and all; one the lexer rejects is an `.error`
+  /// token covering it.
+  public static func pieces(_ source: String) -> [SourcePiece] {
+    let chars = Array(unixNewlines(source))
+    var lexer = Lexer(source)
+    var out: [SourcePiece] = []
+    var last = 0
+    func add(_ kind: SourcePiece.Kind, _ range: Range<Int>) {
+      guard !range.isEmpty else { return }
+      out.append(SourcePiece(kind: kind, text: String(chars[range]), range: range))
+    }
+    func gap(_ end: Int) {  // space and comments between two tokens
+      var i = last
+      while i < end {
+        var j = i
+        if chars[i] == "#" {
+          while j < end, chars[j] != "\n" { j += 1 }
+          add(.comment, i..<j)
+        } else {
+          while j < end, chars[j] != "#" { j += 1 }
+          add(.space, i..<j)
+        }
+        i = j
+      }
+    }
+    while true {
+      let t = lexer.next()
+      gap(min(t.range.lowerBound, chars.count))
+      if t.kind == .eof { break }
+      add(.token(t.kind), t.range)
+      last = t.range.upperBound
+    }
+    gap(chars.count)
+    return out
   }
 }

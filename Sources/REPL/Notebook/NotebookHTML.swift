@@ -1,6 +1,6 @@
 // A notebook as one self-contained HTML page: markdown cells rendered by cmark-gfm
 // (MarkdownHTML.swift), math by KaTeX inlined from the system (KaTeX.swift), code highlighted by
-// a small tokenizer, outputs in <pre>, figures inline as data: URLs.
+// the language's own lexer (Lexer.pieces), outputs in <pre>, figures inline as data: URLs.
 import Glibc
 import Lang
 
@@ -34,9 +34,10 @@ public enum LebmHighlighter {
   static let keywords = Set(TokenKind.keywordNames).subtracting(["true", "false", "none"])
   static let constants: Set<String> = ["true", "false", "none"]
 
-  /// The pieces of `source`, in order; concatenated they give `source` back.
+  /// The pieces of `source`, in order; concatenated they give `source` back (CRLF as LF). The
+  /// language's own lexer reads it (``Lexer/pieces(_:)``): a string is one piece however its
+  /// `{…}` interpolations nest, and the highlighter agrees with the parser on every token.
   public static func tokens(_ source: String, builtins: Set<String> = []) -> [(Kind, String)] {
-    let chars = Array(source)
     var out: [(Kind, String)] = []
     func add(_ kind: Kind, _ text: String) {
       if let last = out.last, last.0 == kind {
@@ -45,70 +46,31 @@ public enum LebmHighlighter {
         out.append((kind, text))
       }
     }
-    var i = 0
-    var previousWord = ""
-    while i < chars.count {
-      let c = chars[i]
-      if c == "#" {
-        var j = i
-        while j < chars.count, chars[j] != "\n" { j += 1 }
-        add(.comment, String(chars[i..<j]))
-        i = j
-      } else if c == "\"" {
-        var j = i + 1
-        while j < chars.count, chars[j] != "\"", chars[j] != "\n" {
-          if chars[j] == "\\" { j += 1 }
-          j += 1
-        }
-        j = min(j + 1, chars.count)
-        add(.string, String(chars[i..<j]))
-        i = j
-      } else if c.isNumber, c.isASCII {
-        var j = i
-        while j < chars.count {
-          let d = chars[j]
-          if d.isASCII && (d.isNumber || d == "_") {
-            j += 1
-          } else if d == ".", j + 1 < chars.count, chars[j + 1].isASCII, chars[j + 1].isNumber {
-            j += 1
-          } else if d == "e" || d == "E", j + 1 < chars.count,
-            chars[j + 1].isNumber || ((chars[j + 1] == "-" || chars[j + 1] == "+") && j + 2 < chars.count && chars[j + 2].isNumber)
-          {
-            j += 2
-          } else {
-            break
-          }
-        }
-        add(.number, String(chars[i..<j]))
-        i = j
-      } else if c == "_" || c.isLetter {
-        var j = i
-        while j < chars.count, chars[j] == "_" || chars[j].isLetter || chars[j].isNumber { j += 1 }
-        let word = String(chars[i..<j])
-        let afterDot = i > 0 && chars[i - 1] == "."
-        let kind: Kind
-        if keywords.contains(word) {
-          kind = .keyword
-        } else if constants.contains(word) {
-          kind = .constant
-        } else if previousWord == "fn" {
-          kind = .function
-        } else if !afterDot, builtins.contains(word) {
-          kind = .builtin
-        } else {
-          kind = .plain
-        }
-        add(kind, word)
-        previousWord = word
-        i = j
+    var previous: TokenKind? = nil  // the token before this one
+    for piece in Lexer.pieces(source) {
+      guard case .token(let t) = piece.kind else {
+        add(piece.kind == .comment ? .comment : .plain, piece.text)
         continue
-      } else {
-        add(.plain, String(c))
-        i += 1
       }
-      if !c.isWhitespace { previousWord = "" }
+      add(kind(of: t, piece.text, after: previous, builtins: builtins), piece.text)
+      previous = t
     }
     return out
+  }
+
+  /// How a token is coloured: keywords, constants, numbers and strings by kind; a name after `fn`
+  /// as a function, a builtin's name (not a field after `.`) as a builtin.
+  static func kind(of token: TokenKind, _ text: String, after previous: TokenKind?, builtins: Set<String>) -> Kind {
+    switch token {
+    case .true, .false, .none: return .constant
+    case .number: return .number
+    case .string: return .string
+    case .error: return text.hasPrefix("\"") ? .string : .plain
+    case .identifier:
+      if previous == .fn { return .function }
+      return previous != .dot && builtins.contains(text) ? .builtin : .plain
+    default: return keywords.contains(token.rawValue) ? .keyword : .plain
+    }
   }
 
   /// `source` as HTML with `<span class="…">` around each non-plain piece.

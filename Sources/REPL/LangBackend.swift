@@ -6,9 +6,12 @@ import Support
 /// ``REPLBackend`` on the real interpreter.
 public final class LangBackend: REPLBackend {
   public let interpreter: Interpreter
+  /// The interpreter's host: where its output and figures go, and what it is told about the
+  /// terminal (progress, text width) and the page (figure scale).
+  public let host: BasicHost
   public var output: (String) -> Void {
-    get { interpreter.output }
-    set { interpreter.output = newValue }
+    get { host.output }
+    set { host.output = newValue }
   }
   public var arguments: [String] {
     get { interpreter.arguments }
@@ -16,16 +19,16 @@ public final class LangBackend: REPLBackend {
   }
 
   public var onFigure: ((FigureOutput) -> Void)? {
-    get { interpreter.onFigure }
-    set { interpreter.onFigure = newValue }
+    get { host.onFigure }
+    set { host.onFigure = newValue }
   }
   public var figureScale: Double {
-    get { interpreter.figureScale }
-    set { interpreter.figureScale = newValue }
+    get { host.figureScale }
+    set { host.figureScale = newValue }
   }
   public var progressPerEpoch: Bool {
-    get { if case .perEpoch = interpreter.progress { return true }; return false }
-    set { interpreter.progress = newValue ? .perEpoch : Self.terminalProgress() }
+    get { if case .perEpoch = host.progress { return true }; return false }
+    set { host.progress = newValue ? .perEpoch : Self.terminalProgress() }
   }
 
   public func helpText(for name: String) -> String? { interpreter.helpText(for: name) }
@@ -37,12 +40,13 @@ public final class LangBackend: REPLBackend {
 
   /// The interpreter with the start-up files loaded and `quick` set.
   public init(quick: Bool = false, output: @escaping (String) -> Void = { print($0, terminator: "") }) {
-    interpreter = Interpreter(output: output)
+    host = BasicHost(output: output)
+    interpreter = Interpreter(host: host)
     interpreter.arguments = []
     self.quick = quick
     Stdlib.load(into: interpreter)
     interpreter[variable: "quick"] = .bool(quick)
-    interpreter.progress = Self.terminalProgress()
+    host.progress = Self.terminalProgress()
   }
 
   /// How `train` reports in this process: a line redrawn in place on stdout when it is a terminal
@@ -61,7 +65,7 @@ public final class LangBackend: REPLBackend {
   public func evaluate(_ source: String, file: String) -> EvalResult {
     followTerminalWidth()
     let outcome = interpreter.run(source, file: file)
-    let figures = interpreter.takeFigures()
+    let figures = host.takeFigures()
     switch outcome {
     case .value(let v):
       if case .none = v { return EvalResult(figures: figures) }
@@ -93,7 +97,7 @@ public final class LangBackend: REPLBackend {
 
   public func help(_ topic: String?) -> String {
     followTerminalWidth()
-    guard let t = topic, !t.isEmpty else { return interpreter.registry.index(width: interpreter.textWidth) }
+    guard let t = topic, !t.isEmpty else { return interpreter.registry.index(width: host.textWidth) }
     if let text = interpreter.help(for: t) { return text }
     let hint = suggestion(for: t, among: interpreter.registry.names + interpreter.variables.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
     return "no builtin, function, variable or topic named '\(t)'\(hint); :help lists them all\n"
@@ -101,7 +105,7 @@ public final class LangBackend: REPLBackend {
 
   /// Help wraps at the terminal's width when stdout is a terminal (read each time: windows resize).
   private func followTerminalWidth() {
-    interpreter.textWidth = isatty(1) != 0 ? TerminalStyle.terminalWidth() : nil
+    host.textWidth = isatty(1) != 0 ? TerminalStyle.terminalWidth() : nil
   }
 
   public func variables() -> [(name: String, summary: String)] {
@@ -182,7 +186,7 @@ public enum Stdlib {
       let path = folder + "/" + f
       guard let source = try? readTextFile(path) else { continue }
       if case .failure(let e) = interpreter.run(source, file: path) {
-        interpreter.output("lebm: error in the start-up file \(path):\n\(e.rendered(source: source))\n")
+        interpreter.host.write("lebm: error in the start-up file \(path):\n\(e.rendered(source: source))\n")
       }
     }
     names = Set(interpreter.variables.map(\.name)).subtracting(before)

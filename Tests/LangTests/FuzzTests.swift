@@ -143,7 +143,7 @@ extension LangSuite {
       if case .incomplete = Parser.check(src) { incomplete += 1 }
       let interp = Interpreter(options: options, registry: registry, output: { _ in })
       interp.interruptFlag = InterruptFlag()
-      interp.outputDirectory = scratch  // figures and checkpoints the inputs write
+      interp.basicHost.outputFolder = scratch  // figures and checkpoints the inputs write
       switch interp.run(src, file: "fuzz.lebm") {
       case .value: values += 1
       case .failure(let e):
@@ -188,7 +188,7 @@ extension LangSuite {
       for c in calls {
         let interp = Interpreter(options: options, registry: registry, output: { _ in })
         interp.interruptFlag = InterruptFlag()
-        interp.outputDirectory = scratch  // figures and checkpoints the inputs write
+        interp.basicHost.outputFolder = scratch  // figures and checkpoints the inputs write
         if case .value = interp.run(c) { values += 1 }
       }
     }

@@ -38,7 +38,7 @@ extension LangSuite {
     let interp = Interpreter(output: { _ in })
     interp.interruptFlag = InterruptFlag()
     let plain = try #require(interp.help(for: "conv_generator"))
-    interp.textWidth = 50
+    interp.basicHost.textWidth = 50
     let wrapped = try #require(interp.help(for: "conv_generator"))
     let words = { (s: String) in s.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) }
     #expect(words(wrapped) == words(plain), "the same words in the same order")

@@ -296,3 +296,9 @@ extension LangSuite {
     }
   }
 }
+
+extension Interpreter {
+  /// The ``BasicHost`` an interpreter made with `Interpreter(output:)` runs on, to set what a
+  /// host would (the output folder, the text width, how progress shows).
+  var basicHost: BasicHost { host as! BasicHost }
+}

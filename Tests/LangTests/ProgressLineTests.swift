@@ -52,7 +52,7 @@ extension LangSuite {
       let box = Box()
       let interp = Interpreter(output: { box.out += $0 })
       interp.interruptFlag = InterruptFlag()
-      interp.progress = display { box.live.append($0) }
+      interp.basicHost.progress = display { box.live.append($0) }
       let outcome = interp.run("""
         seed(1)
         m = latent_ebm(energy_net(latent: 2, hidden: [8]), generator(latent: 2, hidden: [8], out: 2), sigma: 0.3)

@@ -61,7 +61,7 @@ enum PythonTest {
     let interp = Interpreter(output: { _ in })
     interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(folder)
-    interp.outputDirectory = folder
+    interp.basicHost.outputFolder = folder
     if case .failure(let e) = interp.run(source) { XCTFail("lebm failed: \(e.rendered())", file: file, line: line) }
     return interp
   }
@@ -71,7 +71,7 @@ enum PythonTest {
     let interp = Interpreter(output: { _ in })
     interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(folder)
-    interp.outputDirectory = folder
+    interp.basicHost.outputFolder = folder
     if case .failure(let e) = interp.run(source) { return e.message }
     return nil
   }

@@ -55,7 +55,7 @@ struct GoldenScript {
     }
     defer { try? removeTree(scratch) }
     interp[variable: "scratch"] = .string(scratch)
-    interp.outputDirectory = scratch
+    interp.basicHost.outputFolder = scratch
     let outcome = interp.run(source, file: path)
     out = out.replacingOccurrences(of: scratch, with: "$SCRATCH")
     var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

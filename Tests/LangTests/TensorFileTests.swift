@@ -142,7 +142,7 @@ final class TensorFileTests: XCTestCase {
     let interp = Interpreter(output: { _ in })
     interp.interruptFlag = InterruptFlag()
     interp[variable: "dir"] = .string(dir)
-    interp.outputDirectory = dir
+    interp.basicHost.outputFolder = dir
     guard case .value = interp.run(setup) else { return XCTFail("setup failed") }
     for name in ["missing", "extra", "shapes", "nan"] {
       guard case .failure = interp.run("load_weights(E, \"{dir}/\(name).safetensors\")") else { return XCTFail("\(name) loaded") }

@@ -290,7 +290,7 @@ public struct Args {
   }
 
   /// Writes text to the interpreter's output sink.
-  public func write(_ text: String) { interpreter.output(text) }
+  public func write(_ text: String) { interpreter.host.write(text) }
 }
 
 /// How a value is named in an argument error: numbers and booleans by value, others by type.

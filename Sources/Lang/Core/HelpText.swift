@@ -8,9 +8,9 @@ extension Interpreter {
   /// (`"plot"`, `"data"`, `"model"`, `"tensor"`, `"core"`); nil when nothing is called that.
   /// A builtin that is also a topic (`tensor`) shows the builtin, then its group.
   public func help(for name: String) -> String? {
-    let topic = registry.group(forTopic: name).map { registry.groupIndex($0, width: textWidth) }
+    let topic = registry.group(forTopic: name).map { registry.groupIndex($0, width: host.textWidth) }
     switch globals[name] ?? registry[name].map(Value.builtin) {
-    case .builtin(let b): return b.helpText(width: textWidth) + (topic.map { "\n" + $0 } ?? "")
+    case .builtin(let b): return b.helpText(width: host.textWidth) + (topic.map { "\n" + $0 } ?? "")
     case .function(let f): return f.helpText
     case let v?: return valueHelp(name, v)
     case nil: return topic
@@ -26,7 +26,7 @@ extension Interpreter {
       return b.params.first.map { takes($0, v) } ?? false
     }.map(\.name)
     if !takers.isEmpty {
-      s += wrapProse("builtins that take a \(v.typeName) value: " + takers.joined(separator: ", "), width: textWidth, indent: "", hanging: "  ") + "\n"
+      s += wrapProse("builtins that take a \(v.typeName) value: " + takers.joined(separator: ", "), width: host.textWidth, indent: "", hanging: "  ") + "\n"
     }
     return s
   }

@@ -96,8 +96,8 @@ public final class Interpreter {
   }
 
   public var options: Options
-  /// Where `print` and `help` write. Defaults to stdout.
-  public var output: (String) -> Void
+  /// Where output, figures and questions about the surroundings go (Host.swift).
+  public let host: Host
   /// The builtins this interpreter knows; `registry.register(group)` adds more.
   public let registry: BuiltinRegistry
 
@@ -114,14 +114,19 @@ public final class Interpreter {
   private var imported: Set<String> = []
   private var importing: [String] = []
 
-  public init(
+  public init(options: Options = Options(), registry: BuiltinRegistry, host: Host) {
+    self.options = options
+    self.registry = registry
+    self.host = host
+    self.scope = globals
+  }
+
+  /// An interpreter whose output goes to `output`, on a ``BasicHost``.
+  public convenience init(
     options: Options = Options(), registry: BuiltinRegistry,
     output: @escaping (String) -> Void = { Swift.print($0, terminator: "") }
   ) {
-    self.options = options
-    self.registry = registry
-    self.output = output
-    self.scope = globals
+    self.init(options: options, registry: registry, host: BasicHost(output: output))
   }
 
   // MARK: - Public API
@@ -137,35 +142,6 @@ public final class Interpreter {
   /// shuffles draw from it. Each interpreter has its own, so concurrent scripts do not disturb
   /// each other's sequences.
   public var rng = RandomGenerator(seed: 0)
-
-  /// Figures (PNG, SVG, PDF) written by plotting builtins since the host last took them (see
-  /// ``takeFigures()``), so a REPL or notebook can show them.
-  public var figures: [FigureOutput] = []
-
-  /// Called as each figure file is written, so a host can announce it in order with the script's
-  /// output (the REPL and `lebm run` print its `[figure]` line then); it is also kept in
-  /// ``figures``.
-  public var onFigure: ((FigureOutput) -> Void)? = nil
-
-  /// PNG figures are written at this multiple of their `dpi` (a notebook page asks 2, to show them
-  /// sharp on high-density screens at their layout size).
-  public var figureScale: Double = 1
-
-  /// The figures written since the last call, forgetting them.
-  public func takeFigures() -> [FigureOutput] {
-    defer { figures = [] }
-    return figures
-  }
-
-  /// How `train` reports while it runs (Progress.swift); the host sets it: a live line on a
-  /// terminal, summaries alone elsewhere, a line per epoch in the Jupyter kernel.
-  public var progress: ProgressDisplay = .summaries
-
-  /// The folder that relative paths of files a script writes (figures, checkpoints) are taken
-  /// from; nil: the working directory.
-  public var outputDirectory: String? = nil
-  /// The width `help` wraps its prose at (a REPL sets the terminal's); nil keeps docs as written.
-  public var textWidth: Int? = nil
 
   /// Arguments the script was started with (`lebm run FILE args…`), as the global `args`.
   public var arguments: [String] = [] {

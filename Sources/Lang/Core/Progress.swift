@@ -5,7 +5,7 @@
 import Engine
 import Support
 
-/// How `train` reports progress; set ``Interpreter/progress`` before running.
+/// How `train` reports progress: the host's ``Host/progress``.
 public enum ProgressDisplay {
   /// Only the summary line every `every` epochs (pipes, files, notebook pages).
   case summaries

@@ -29,4 +29,9 @@ extension Interpreter {
   ) {
     self.init(options: options, registry: BuiltinRegistry(), output: output)
   }
+
+  /// An interpreter with the standard library of builtins, on `host`.
+  public convenience init(options: Options = Options(), host: Host) {
+    self.init(options: options, registry: BuiltinRegistry(), host: host)
+  }
 }

@@ -220,14 +220,14 @@ private enum CoreBuiltins {
   static func help(_ a: Args) throws -> Value {
     let interp = a.interpreter
     switch a["name"] {
-    case .none: a.write(interp.registry.index(width: interp.textWidth))
+    case .none: a.write(interp.registry.index(width: interp.host.textWidth))
     case .string(let n):
       guard let text = interp.help(for: n) else {
         let hint = suggestion(for: n, among: interp.registry.names + interp.registry.groups.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
         throw a.fail("no builtin, function, variable or topic named '\(n)'\(hint); help() lists them all")
       }
       a.write(text)
-    case .builtin(let b): a.write(b.helpText(width: interp.textWidth))
+    case .builtin(let b): a.write(b.helpText(width: interp.host.textWidth))
     case .function(let f): a.write(f.helpText)
     case let v: a.write(interp.valueHelp("value", v))
     }

@@ -367,7 +367,7 @@ enum ModelRows {
     // The live line (a terminal) and the line per epoch (the kernel) come from the host's choice.
     var live: LiveProgress?
     var perEpoch = false
-    switch a.interpreter.progress {
+    switch a.interpreter.host.progress {
     case .summaries: break
     case .live(let width, let draw): if every > 0 { live = LiveProgress(width: width, draw: draw) }
     case .perEpoch: perEpoch = true

@@ -19,10 +19,9 @@ extension Args {
     makeParentFolders(path)
     let dpi = try number("dpi")
     guard dpi.isFinite, dpi >= 10, dpi <= 1200 else { throw fail("'dpi' must be between 10 and 1200, got \(shown(.number(dpi)))") }
-    let r = try fig.save(to: path, dpi: dpi * interpreter.figureScale)
+    let r = try fig.save(to: path, dpi: dpi * interpreter.host.figureScale)
     for w in r.warnings { write("warning: \(w)\n") }
-    interpreter.figures.append(r.output)
-    interpreter.onFigure?(r.output)
+    interpreter.host.figureWritten(r.output)
     return .string(r.path)
   }
 
@@ -44,10 +43,10 @@ extension Args {
   }
 
   /// The string argument `name`, a path to write to: relative paths are taken from the
-  /// interpreter's ``Interpreter/outputDirectory`` when it has one.
+  /// host's ``Host/outputFolder`` when it has one.
   func outputPath(_ name: String = "path") throws -> String {
     let path = try string(name)
-    guard let dir = interpreter.outputDirectory, !path.hasPrefix("/") else { return path }
+    guard let dir = interpreter.host.outputFolder, !path.hasPrefix("/") else { return path }
     return dir.hasSuffix("/") ? dir + path : dir + "/" + path
   }
 

@@ -226,7 +226,9 @@ public struct Figure: Sendable {
       try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
     } else {
       let bytes = try r.canvas.encoded()
-      do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
+      do throws(FileError) { try writeFile(path, bytes) } catch {
+        throw PlotError("figure", "cannot write '\(path)': \(error.problem)")
+      }
     }
     return FigureResult(
       path: path, width: r.canvas.outputWidth, height: r.canvas.outputHeight, warnings: r.warnings)

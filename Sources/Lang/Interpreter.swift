@@ -118,6 +118,9 @@ public final class Interpreter {
     options: Options = Options(), registry: BuiltinRegistry = BuiltinRegistry(),
     output: @escaping (String) -> Void = { Swift.print($0, terminator: "") }
   ) {
+    // Reads LEBM_MAX_ELEMENTS now (once per process), so an unusable value is reported when a
+    // script starts, not at its first tensor.
+    _ = MemoryLimit.maxElements
     self.options = options
     self.registry = registry
     self.output = output

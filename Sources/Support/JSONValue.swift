@@ -135,6 +135,11 @@ public struct JSONDuplicateKeyError: Error, CustomStringConvertible, Equatable, 
   /// The byte offset of its second occurrence (its opening quote).
   public let offset: Int
 
+  public init(key: String, offset: Int) {
+    self.key = key
+    self.offset = offset
+  }
+
   public var description: String { "duplicate key \"\(key)\" (at byte \(offset))" }
 }
 

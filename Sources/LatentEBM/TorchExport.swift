@@ -102,7 +102,7 @@ public enum TorchExport {
     guard overwrite else {
       let shown = entries.prefix(4).joined(separator: ", ") + (entries.count > 4 ? ", …" : "")
       throw LatentEBMError.invalidArgument(
-        "cannot export to '\(folder)': the folder is not empty (it holds \(shown)); pass overwrite: true to replace \(names.joined(separator: ", ")) in it")
+        "cannot export to '\(folder)': the folder is not empty (it holds \(shown)); pass overwrite: true (lebm export: --overwrite) to replace \(names.joined(separator: ", ")) in it")
     }
     for file in names {
       do { try refuseNonRegularTarget(target + "/" + file) } catch {

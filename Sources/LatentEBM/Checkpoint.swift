@@ -172,6 +172,9 @@ public enum Checkpoint {
   static func parameterCount(_ r: [String: JSONValue]) throws -> Int {
     let latent = try r.size("latent")
     guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
+    if let e = r["energy"], e.object == nil {
+      throw LatentEBMError.invalidArgument("'energy' must be an object (the energy's record), got \(e.shown)")
+    }
     var count = try Generator.parameterCount(latent: latent, record: gr)
     if case let .object(er)? = r["energy"] { count += try architecture(er).parameterCount(latent: latent, settings: er) }
     return count

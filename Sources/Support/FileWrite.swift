@@ -98,7 +98,7 @@ public func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t =
 /// again, so the lock held is always the one the name refers to.
 func lockTurn(_ lockPath: String, _ fail: (String, FileError) -> FileError) throws(FileError) -> Int32 {
   while true {
-    let fd = open(lockPath, O_RDONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0o600)
+    let fd = open(lockPath, O_RDONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0o644)
     guard fd >= 0 else { throw fail("cannot make the lock file", FileError.errno(lockPath)) }
     var a = stat()
     guard fstat(fd, &a) == 0, (a.st_mode & S_IFMT) == S_IFREG else {

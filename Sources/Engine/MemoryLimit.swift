@@ -21,10 +21,21 @@ public enum MemoryLimit {
     set { current.store(Swift.max(1, newValue), ordering: .relaxed) }
   }
 
-  /// `LEBM_MAX_ELEMENTS` when it holds a count (`1073741824`) or a power of two (`2^30`), else the default.
+  /// `LEBM_MAX_ELEMENTS` when it holds a count (`1073741824`) or a power of two (`2^30`), else the
+  /// default; a value that is neither (`lots`, `0`, `2^70`) is reported once on stderr, naming the
+  /// default used instead.
   static func initialElements() -> Int {
     guard let p = getenv("LEBM_MAX_ELEMENTS") else { return defaultElements }
-    return parse(String(cString: p)) ?? defaultElements
+    let text = String(cString: p)
+    if let n = parse(text) { return n }
+    fputs(ignoredSettingMessage(text) + "\n", stderr)
+    return defaultElements
+  }
+
+  /// The line that says an unusable `LEBM_MAX_ELEMENTS` is ignored.
+  static func ignoredSettingMessage(_ text: String) -> String {
+    "lebm: ignoring LEBM_MAX_ELEMENTS='\(text)': it must be a count ≥ 1 (such as 1073741824) or a power of two "
+      + "up to 2^62 (such as 2^30); using the default, \(describe(defaultElements)) values"
   }
 
   /// `"1073741824"` or `"2^30"` as a count ≥ 1; nil for anything else.

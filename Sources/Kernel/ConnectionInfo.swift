@@ -24,7 +24,9 @@ public struct ConnectionInfo: Equatable, Sendable {
       throw KernelError("cannot read the connection file '\(error.path)': \(error.problem)")
     }
     let json: JSONValue
-    do { json = try JSONValue.decode(bytes: bytes) } catch {
+    do { json = try JSONValue.decode(bytes: bytes) } catch let e as JSONDuplicateKeyError {
+      throw KernelError("the connection file '\(path)' has a \(e)")
+    } catch {
       throw KernelError("the connection file '\(path)' is not JSON")
     }
     return try parse(json, path: path)

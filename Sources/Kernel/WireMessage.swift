@@ -56,7 +56,9 @@ public struct WireMessage: Equatable, Sendable {
     for (name, bytes) in zip(["header", "parent_header", "metadata", "content"], parts) {
       guard bytes.count <= frameLimit else { throw WireError("\(name) is \(bytes.count) bytes, more than \(frameLimit)") }
       let value: JSONValue
-      do { value = try JSONValue.decode(bytes: bytes) } catch {
+      do { value = try JSONValue.decode(bytes: bytes) } catch let e as JSONDuplicateKeyError {
+        throw WireError("\(name) has a \(e)")
+      } catch {
         throw WireError("\(name) is not JSON")
       }
       guard case .object = value else { throw WireError("\(name) is not a JSON object") }

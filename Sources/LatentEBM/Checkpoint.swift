@@ -1,5 +1,6 @@
 // Checkpoints: a latent EBM and its training state in one safetensors file.
 import Engine
+import Support
 
 /// Checkpoints in the safetensors format (``Safetensors``), so PyTorch users can open the weights.
 ///
@@ -20,7 +21,7 @@ public enum Checkpoint {
     guard !path.isEmpty else { throw LatentEBMError.invalidArgument("no file name given (the path is empty)") }
     var tensors = try weights(of: model)
     var meta: [String: String] = ["format": format]
-    meta["model"] = try modelRecord(model).encoded()
+    meta["model"] = try encodedRecord(modelRecord(model), "model")
     if let t = trainer {
       for (i, m) in t.optimizerG.firstMoments.enumerated() { tensors.append(("optimizer_g.m.\(i)", m)) }
       for (i, v) in t.optimizerG.secondMoments.enumerated() { tensors.append(("optimizer_g.v.\(i)", v)) }
@@ -35,7 +36,7 @@ public enum Checkpoint {
         o["history"] = record
         train = .object(o)
       }
-      meta["train"] = try train.encoded()
+      meta["train"] = try encodedRecord(train, "training")
     }
     try Safetensors.write(tensors, metadata: meta, to: path)
   }
@@ -51,6 +52,14 @@ public enum Checkpoint {
       r["energy"] = .object(er.settings.merging(["kind": .string(er.kind)]) { _, k in k })
     }
     return .object(r)
+  }
+
+  /// `record` as JSON text; a value JSON cannot hold (a non-finite number) is a
+  /// ``LatentEBMError`` saying which record, not the encoder's raw error.
+  static func encodedRecord(_ record: JSONValue, _ what: String) throws -> String {
+    do { return try record.encoded() } catch {
+      throw LatentEBMError.invalidArgument("the \(what) record cannot be written as JSON: a number in it is not finite")
+    }
   }
 
   static func trainRecord(_ t: Trainer) -> JSONValue {
@@ -128,7 +137,7 @@ public enum Checkpoint {
     func fail(_ p: String) -> LatentEBMError { .checkpoint(path: path, problem: p) }
     let (tensors, meta) = try Safetensors.read(path)
     guard meta["format"] == format, let modelJSON = meta["model"],
-          case let .object(record)? = try? JSONValue.decode(modelJSON) else {
+          case let .object(record)? = try metadataRecord(modelJSON, "model", path) else {
       throw fail("not an lebm checkpoint (no '\(format)' metadata with a model record)")
     }
     let model: LatentEBM
@@ -144,17 +153,28 @@ public enum Checkpoint {
     }
     try copyTensors(try weights(of: model), from: tensors, path: path)
     guard let trainJSON = meta["train"] else { return (model, nil) }
-    guard case let .object(t)? = try? JSONValue.decode(trainJSON) else { throw fail("corrupt training state") }
+    guard case let .object(t)? = try metadataRecord(trainJSON, "train", path) else { throw fail("corrupt training state") }
     do { return (model, try makeTrainer(model, t, tensors)) } catch let e as LatentEBMError {
       if case .checkpoint = e { throw e }
       throw fail("bad training state: \(e)")
     }
   }
 
+  /// The JSON record `text` of the metadata entry `name`; nil when it is not JSON, an error when
+  /// it names a key twice.
+  static func metadataRecord(_ text: String, _ name: String, _ path: String) throws -> JSONValue? {
+    do { return try JSONValue.decode(text) } catch let e as Support.JSONDuplicateKeyError {
+      throw LatentEBMError.checkpoint(path: path, problem: "the '\(name)' record has a \(e); lebm refuses rather than pick one")
+    } catch { return nil }
+  }
+
   /// The weights the record's model has, computed without building it.
   static func parameterCount(_ r: [String: JSONValue]) throws -> Int {
     let latent = try r.size("latent")
     guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
+    if let e = r["energy"], e.object == nil {
+      throw LatentEBMError.invalidArgument("'energy' must be an object (the energy's record), got \(e.shown)")
+    }
     var count = try Generator.parameterCount(latent: latent, record: gr)
     if case let .object(er)? = r["energy"] { count += try architecture(er).parameterCount(latent: latent, settings: er) }
     return count
@@ -173,30 +193,48 @@ public enum Checkpoint {
     return arch
   }
 
+  /// The keys of a model record (today's form).
+  static let modelKeys = ["latent", "sigma", "prior_sigma", "generator", "energy"]
+
   static func makeModel(_ r: [String: JSONValue]) throws -> LatentEBM {
     var rng = RandomGenerator(seed: 0)
+    if r["generator_kind"] == nil { try r.refuseUnknownKeys(modelKeys, in: "model") }
     let latent = try r.size("latent")
     guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
     let g = try Generator(latent: latent, record: gr, using: &rng)
     var e: EnergyModel? = nil
     if case let .object(er)? = r["energy"] { e = try architecture(er).init(latent: latent, settings: er, using: &rng) }
-    guard let sigma = r["sigma"]?.double, let priorSigma = r["prior_sigma"]?.double else {
-      throw LatentEBMError.invalidArgument("σ and σ0 are missing")
+    guard r["sigma"] != nil, r["prior_sigma"] != nil else { throw LatentEBMError.invalidArgument("σ and σ0 are missing") }
+    let sigma = Float(try r.number("sigma")), priorSigma = Float(try r.number("prior_sigma"))
+    for (key, v) in [("sigma", sigma), ("prior_sigma", priorSigma)] where !(v > 0) {
+      throw LatentEBMError.invalidArgument("'\(key)' must be a positive number (as a Float32), got \(r[key]!.shown)")
     }
-    return try LatentEBM(energy: e, generator: g, sigma: Float(sigma), priorSigma: Float(priorSigma))
+    return try LatentEBM(energy: e, generator: g, sigma: sigma, priorSigma: priorSigma)
   }
+
+  /// The keys of a training record (today's form, with its settings in `settings`).
+  static let trainKeys = ["settings", "step", "epoch", "adam_steps_g", "adam_steps_e", "rng", "history"]
 
   static func makeTrainer(_ model: LatentEBM, _ t: [String: JSONValue], _ tensors: [String: Tensor]) throws -> Trainer {
     var c = TrainConfig()
-    let settings = t["settings"].flatMap { if case let .object(o) = $0 { return o }; return nil } ?? legacySettings(t)
+    let settings: [String: JSONValue]
+    if let s = t["settings"] {
+      guard case let .object(o) = s else { throw LatentEBMError.invalidArgument("'settings' must be an object, got \(s.shown)") }
+      try t.refuseUnknownKeys(trainKeys, in: "training")
+      try o.refuseUnknownKeys(TrainConfig.table.map(\.name), in: "training settings")
+      settings = o
+    } else {
+      settings = legacySettings(t)
+    }
     for s in TrainConfig.table { if let v = settings[s.name] { c = try c.setting(s.name, to: v) } }
     let trainer = try Trainer(model: model, config: c)
-    guard let state = t["rng"]?.array?.compactMap(\.uint64), let rng = try? RandomGenerator(state: state) else {
+    guard let words = t["rng"]?.array, case let state = words.compactMap(\.uint64), state.count == words.count,
+          let rng = try? RandomGenerator(state: state) else {
       throw LatentEBMError.invalidArgument("corrupt generator state")
     }
     guard let step = t["step"]?.int, let epoch = t["epoch"]?.int, (0...maximumSteps).contains(step), (0...maximumEpochs).contains(epoch),
           let adamG = t["adam_steps_g"]?.int, (0...maximumSteps).contains(adamG),
-          (0...maximumSteps).contains(t["adam_steps_e"]?.int ?? 0) else {
+          t["adam_steps_e"].map({ $0 == .null || $0.int.map { (0...maximumSteps).contains($0) } == true }) ?? true else {
       throw LatentEBMError.invalidArgument("step counts must be whole numbers up to \(maximumSteps) steps and \(maximumEpochs) epochs")
     }
     trainer.rng = rng; trainer.step = step; trainer.epoch = epoch

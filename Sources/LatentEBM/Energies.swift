@@ -2,6 +2,7 @@
 // A new architecture is a type here conforming to `EnergyArchitecture`, one entry in
 // `energyArchitectures`, and one builtin row in Lang.
 import Engine
+import Support
 
 /// Every architecture a checkpoint can name, by ``EnergyArchitecture/kind``.
 public let energyArchitectures: [any EnergyArchitecture.Type] = [EnergyNet.self, ResidualEnergyNet.self]
@@ -33,6 +34,7 @@ public final class EnergyNet: NetworkEnergy {
   }
 
   public convenience init(latent: Int, settings s: [String: JSONValue], using rng: inout RandomGenerator) throws {
+    try s.refuseUnknownKeys(["kind", "hidden", "activation", "slope", "form"], in: "energy")
     try self.init(latent: latent, hidden: try s.sizes("hidden"), activation: try s.activation(), form: try s.form(), using: &rng)
   }
 
@@ -77,6 +79,7 @@ public final class ResidualEnergyNet: NetworkEnergy {
   }
 
   public convenience init(latent: Int, settings s: [String: JSONValue], using rng: inout RandomGenerator) throws {
+    try s.refuseUnknownKeys(["kind", "width", "blocks", "activation", "slope", "form"], in: "energy")
     try self.init(latent: latent, width: try s.size("width"), blocks: try s.size("blocks", minimum: 0),
                   activation: try s.activation(), form: try s.form(), using: &rng)
   }
@@ -124,6 +127,15 @@ func activationSettings(_ a: Activation) -> [String: JSONValue] {
   return ["activation": .string(a.description.lowercased())]
 }
 
+/// The largest |slope| of a LeakyReLU (in scripts and checkpoints): slopes in use are below 1; one
+/// past this turns every negative activation into an overflow.
+public let maximumLeakySlope = 1000.0
+
+/// Why `slope` cannot be a LeakyReLU's slope ("a finite number in -1000…1000"), or nil.
+public func slopeProblem(_ slope: Double) -> String? {
+  slope.isFinite && abs(slope) <= maximumLeakySlope ? nil : "a finite number in -\(Int(maximumLeakySlope))…\(Int(maximumLeakySlope))"
+}
+
 /// Largest width a checkpoint may ask for, so a crafted file cannot make lebm allocate terabytes.
 let maximumLayerWidth = 1 << 16
 
@@ -142,16 +154,49 @@ extension Dictionary where Key == String, Value == JSONValue {
     return sizes
   }
   func activation() throws -> Activation {
-    let name = self["activation"]?.string ?? "leaky_relu"
-    guard let a = Activation(name: name, slope: Float(self["slope"]?.double ?? 0.2)) else {
+    let name = try text("activation", default: "leaky_relu")
+    let slope = try number("slope", default: 0.2)
+    if let problem = slopeProblem(slope) { throw LatentEBMError.invalidArgument("'slope' must be \(problem), got \(slope)") }
+    guard let a = Activation(name: name, slope: Float(slope)) else {
       throw LatentEBMError.invalidArgument("unknown activation '\(name)'")
     }
     return a
   }
   func form() throws -> EnergyForm {
-    let name = self["form"]?.string ?? "identity"
+    let name = try text("form", default: "identity")
     guard let f = EnergyForm(rawValue: name) else { throw LatentEBMError.invalidArgument("unknown energy form '\(name)'") }
     return f
+  }
+
+  /// The string at `key`, or `fallback` when the key is absent; any other value is an error.
+  func text(_ key: String, default fallback: String) throws -> String {
+    guard let v = self[key] else { return fallback }
+    guard let s = v.string else { throw LatentEBMError.invalidArgument("'\(key)' must be a string, got \(v.shown)") }
+    return s
+  }
+
+  /// The number at `key` (`fallback` when absent), which must be finite as a Float32; any other
+  /// value (a string, `true`, 1e308) is an error naming the key.
+  func number(_ key: String, default fallback: Double? = nil) throws -> Double {
+    guard let v = self[key] else {
+      if let fallback { return fallback }
+      throw LatentEBMError.invalidArgument("'\(key)' is missing")
+    }
+    guard let x = v.double else { throw LatentEBMError.invalidArgument("'\(key)' must be a number, got \(v.shown)") }
+    guard Float(x).isFinite else {
+      throw LatentEBMError.invalidArgument("'\(key)' must be a finite number within Float32's range (±3.4e38), got \(x)")
+    }
+    return x
+  }
+
+  /// Refuses the keys of this record that are not `known`, naming each with a did-you-mean: a
+  /// misspelt key would otherwise be ignored and its default used in silence.
+  func refuseUnknownKeys(_ known: [String], in what: String) throws {
+    let unknown = keys.filter { !known.contains($0) }.sorted()
+    guard !unknown.isEmpty else { return }
+    let named = unknown.map { k in "'\(k)'" + (suggestion(for: k, among: known).map { " (did you mean '\($0)'?)" } ?? "") }
+    throw LatentEBMError.invalidArgument(
+      "unknown key\(unknown.count == 1 ? "" : "s") \(named.joined(separator: ", ")) in the \(what) record; it takes \(known.sorted().joined(separator: ", "))")
   }
 }
 

@@ -110,8 +110,11 @@ public final class Generator {
   /// A freshly initialised generator from a checkpoint's record (weights are copied after).
   convenience init(latent: Int, record r: [String: JSONValue], using rng: inout RandomGenerator) throws {
     switch r["kind"]?.string {
-    case "mlp": try self.init(latent: latent, hidden: try r.sizes("hidden"), output: try r.size("output"), activation: try r.activation(), using: &rng)
+    case "mlp":
+      try r.refuseUnknownKeys(["kind", "hidden", "output", "activation", "slope"], in: "generator")
+      try self.init(latent: latent, hidden: try r.sizes("hidden"), output: try r.size("output"), activation: try r.activation(), using: &rng)
     case "conv":
+      try r.refuseUnknownKeys(["kind", "image_size", "channels", "ngf"], in: "generator")
       try self.init(latent: latent, imageSize: try r.size("image_size"), channels: try r.size("channels"), ngf: try r.size("ngf"), using: &rng)
     default: throw LatentEBMError.invalidArgument("unknown generator kind '\(r["kind"]?.string ?? "")'")
     }

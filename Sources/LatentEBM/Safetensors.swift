@@ -102,6 +102,21 @@ public enum Safetensors {
     return n
   }
 
+  /// Checks the header length a file's first 8 bytes claim: over the format's 100 MB limit, past
+  /// the end of a file whose next byte is not `{` (not a safetensors file: `load("toy.csv")`),
+  /// or past the end of one that looks like safetensors (truncated).
+  static func checkHeaderLength(_ length: UInt64, _ bytes: [UInt8], _ fail: (String) -> LatentEBMError) throws {
+    let after = bytes.count - 8
+    if length <= UInt64(after) && length <= UInt64(maximumHeaderBytes) { return }
+    if length > UInt64(after) && (after == 0 || bytes[8] != UInt8(ascii: "{")) {
+      throw fail("not a safetensors file: its first 8 bytes do not give a plausible header length and no JSON header follows them")
+    }
+    if length > UInt64(maximumHeaderBytes) {
+      throw fail("the header claims \(length) bytes, over the format's limit of \(maximumHeaderBytes) bytes (100 MB)")
+    }
+    throw fail("truncated or corrupt: the header claims \(length) bytes but the file has \(after) after the length")
+  }
+
   /// Reads every tensor and the metadata of a safetensors file (see ``readTensors(_:)``).
   public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     let (list, metadata) = try readTensors(path)
@@ -124,13 +139,14 @@ public enum Safetensors {
     guard bytes.count >= 8 else { throw fail("not a safetensors file: only \(bytes.count) bytes") }
     var headerLength: UInt64 = 0
     for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-    guard headerLength <= UInt64(Swift.min(bytes.count - 8, maximumHeaderBytes)) else {
-      throw fail("truncated or corrupt: the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length")
-    }
+    try checkHeaderLength(headerLength, bytes, fail)
     let headerEnd = 8 + Int(headerLength)
     let header: [String: HeaderEntry]
     do { header = try JSONDecoder().decode([String: HeaderEntry].self, from: Data(bytes[8..<headerEnd])) }
     catch { throw fail("corrupt header: not valid safetensors JSON") }
+    do { try JSONValue.checkNoDuplicateKeys(Array(bytes[8..<headerEnd])) } catch {
+      throw fail("corrupt header: the key \"\(error.key)\" is given twice (at byte \(8 + error.offset) of the file); lebm refuses rather than pick one")
+    }
     let dataCount = bytes.count - headerEnd
     var metadata: [String: String] = [:]
     var entries: [(name: String, shape: [Int], dtype: DType, start: Int, end: Int)] = []

@@ -16,28 +16,100 @@ public enum TorchExport {
   /// Writes the export of `model` into `folder` (made, with its parents, when missing) and
   /// returns the paths written. `trainer` supplies the settings and the training state; without
   /// one the files carry `config` and start from step 0.
-  /// - Throws: ``LatentEBMError`` naming the folder when it cannot be made or is a file, or the
-  ///   model when its energy is a custom function (it cannot be saved).
+  ///
+  /// A folder that exists and holds anything is refused unless `overwrite` is true. Every file
+  /// is written first into a new temporary folder beside `folder` (`.NAME.<pid>-<random>.lebm-tmp`),
+  /// which is then renamed into place (a missing or empty folder) or whose files replace the
+  /// folder's one by one, each atomically (`overwrite`); a failure midway leaves nothing partial.
+  /// - Throws: ``LatentEBMError`` naming the folder when it cannot be made, is a file or is not
+  ///   empty, or the model when its energy is a custom function (it cannot be saved).
   @discardableResult
   public static func write(
-    _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig = TrainConfig(), to folder: String
+    _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig = TrainConfig(), to folder: String,
+    overwrite: Bool = false
   ) throws -> [String] {
     let record = try Checkpoint.modelRecord(model)
-    try makeFolder(folder)
     let settings = trainer?.config ?? config
-    let paths = files.map { folder.hasSuffix("/") ? folder + $0 : folder + "/" + $0 }
-    try Checkpoint.save(model, trainer: trainer, to: paths[2])
     let texts = [
-      TorchTemplates.model.replacing("{{RECORD}}", with: try record.encoded()),
+      TorchTemplates.model.replacing("{{RECORD}}", with: try Checkpoint.encodedRecord(record, "model")),
       TorchTemplates.train.replacing("    # {{SETTINGS}}", with: settingsLines(settings)),
       readme(model, trainer: trainer),
     ]
-    for (path, text) in zip([paths[0], paths[1], paths[3]], texts) {
-      do { try writeFileAtomically(path, Array(text.utf8)) } catch {
-        throw LatentEBMError.invalidArgument("cannot write '\(path)': \(error.problem)")
+    func text(_ t: String) -> (String) throws -> Void {
+      { path in
+        do throws(FileError) { try writeFile(path, Array(t.utf8)) } catch {
+          throw LatentEBMError.invalidArgument("cannot write '\(path)': \(error.problem)")
+        }
       }
     }
-    return paths
+    let writers: [(String) throws -> Void] = [
+      text(texts[0]), text(texts[1]), { try Checkpoint.save(model, trainer: trainer, to: $0) }, text(texts[2]),
+    ]
+    return try install(Array(zip(files, writers)), into: folder, overwrite: overwrite)
+  }
+
+  /// Writes each of `writers` (a file name and what writes it to a path) into a temporary folder
+  /// beside `folder`, then puts them into `folder` (see ``write(_:trainer:config:to:overwrite:)``);
+  /// the paths in `folder`. On any error the temporary folder is removed and `folder` is as it was.
+  static func install(
+    _ writers: [(name: String, write: (String) throws -> Void)], into folder: String, overwrite: Bool
+  ) throws -> [String] {
+    guard !folder.isEmpty else { throw LatentEBMError.invalidArgument("no folder given (the path is empty)") }
+    var trimmed = folder
+    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+    let target = resolvingLinks(trimmed)
+    let existing = try checkTarget(target, shown: folder, writers.map(\.name), overwrite: overwrite)
+    let (parent, name) = splitPath(target)
+    if !parent.isEmpty { try makeFolder(parent, shown: folder) }
+    let staging = (parent.isEmpty ? "" : parent + "/") + "." + name + ".\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).lebm-tmp"
+    guard mkdir(staging, 0o755) == 0 else {
+      throw LatentEBMError.invalidArgument("cannot export to '\(folder)': cannot make the folder '\(staging)': \(errnoMessage())")
+    }
+    do {
+      for (file, write) in writers { try write(staging + "/" + file) }
+      if existing {
+        for (file, _) in writers {
+          guard rename(staging + "/" + file, target + "/" + file) == 0 else {
+            throw LatentEBMError.invalidArgument("cannot replace '\(target)/\(file)': \(errnoMessage())")
+          }
+        }
+        try? removeTree(staging)
+      } else {
+        guard rename(staging, target) == 0 else {
+          throw LatentEBMError.invalidArgument("cannot export to '\(folder)': cannot move the files into place: \(errnoMessage())")
+        }
+      }
+    } catch {
+      try? removeTree(staging)
+      throw error
+    }
+    return writers.map { folder.hasSuffix("/") ? folder + $0.name : folder + "/" + $0.name }
+  }
+
+  /// Checks the export's target folder: whether it exists (then it must be a folder, empty unless
+  /// `overwrite`, and each of `names` in it a regular file when there). Nothing is changed.
+  static func checkTarget(_ target: String, shown folder: String, _ names: [String], overwrite: Bool) throws -> Bool {
+    var st = stat()
+    guard stat(target, &st) == 0 else { return false }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else {
+      throw LatentEBMError.invalidArgument("cannot export to '\(folder)': it is a file, not a folder")
+    }
+    let entries: [String]
+    do { entries = try listDirectory(target).map(\.name).sorted() } catch {
+      throw LatentEBMError.invalidArgument("cannot export to '\(folder)': \(error.problem)")
+    }
+    if entries.isEmpty { return false }
+    guard overwrite else {
+      let shown = entries.prefix(4).joined(separator: ", ") + (entries.count > 4 ? ", …" : "")
+      throw LatentEBMError.invalidArgument(
+        "cannot export to '\(folder)': the folder is not empty (it holds \(shown)); pass overwrite: true (lebm export: --overwrite) to replace \(names.joined(separator: ", ")) in it")
+    }
+    for file in names {
+      do { try refuseNonRegularTarget(target + "/" + file) } catch {
+        throw LatentEBMError.invalidArgument("cannot export to '\(folder)': '\(file)' \(error.problem)")
+      }
+    }
+    return true
   }
 
   /// `    "lr_g": 0.0001,  # Adam learning rate of the generator g_β`, one line per setting of
@@ -93,16 +165,16 @@ public enum TorchExport {
       .replacing("{{DESCRIPTION}}", with: model.description).replacing("{{STATE}}", with: state)
   }
 
-  /// Makes `folder` and its parents; a file in the way or a failing `mkdir` is an error naming it.
-  static func makeFolder(_ folder: String) throws {
-    guard !folder.isEmpty else { throw LatentEBMError.invalidArgument("no folder given (the path is empty)") }
+  /// Makes `folder` and its parents; a file in the way or a failing `mkdir` is an error naming
+  /// `shown` (the folder the export was asked for).
+  static func makeFolder(_ folder: String, shown: String) throws {
     var prefix = folder.hasPrefix("/") ? "/" : ""
     for part in folder.split(separator: "/") {
       prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
       if isDirectory(prefix) { continue }
       var info = stat()
       if stat(prefix, &info) == 0 {
-        throw LatentEBMError.invalidArgument("cannot export to '\(folder)': '\(prefix)' is a file, not a folder")
+        throw LatentEBMError.invalidArgument("cannot export to '\(shown)': '\(prefix)' is a file, not a folder")
       }
       guard mkdir(prefix, 0o755) == 0 || errno == EEXIST else {
         throw LatentEBMError.invalidArgument("cannot make the folder '\(prefix)': \(errnoMessage())")

@@ -114,7 +114,7 @@ public struct TrainSetting: @unchecked Sendable {
     case decay
 
     func check(_ x: Double) -> String? {
-      guard x.isFinite else { return "a finite number" }
+      guard x.isFinite, Float(x).isFinite else { return "a finite number within Float32's range (±3.4e38)" }
       switch self {
       case .positive: return x > 0 ? nil : "a positive number"
       case .nonNegative: return x >= 0 ? nil : "a number ≥ 0"
@@ -140,7 +140,7 @@ public struct TrainSetting: @unchecked Sendable {
     case .null: return "off"
     case let .bool(b): return "\(b)"
     case let .number(d): return formatScalar(Float(d))
-    default: return v.int.map(String.init) ?? "\(v)"
+    default: return v.int.map(String.init) ?? v.shown
     }
   }
 
@@ -159,7 +159,9 @@ public struct TrainSetting: @unchecked Sendable {
   static func optionalNumber(_ name: String, _ path: WritableKeyPath<TrainConfig, Float?>, _ doc: String) -> TrainSetting {
     TrainSetting(name: name, doc: doc, kind: .optionalNumber, read: { $0[keyPath: path].map { JSONValue($0) } ?? .null }) { c, v in
       if v == .null { c[keyPath: path] = nil; return }
-      guard let x = v.double, x.isFinite, x >= 0 else { throw fail(name, "a number ≥ 0 (0: off)", v) }
+      guard let x = v.double, x.isFinite, Float(x).isFinite, x >= 0 else {
+        throw fail(name, "a number ≥ 0 (0: off) within Float32's range (±3.4e38)", v)
+      }
       c[keyPath: path] = x > 0 ? Float(x) : nil
     }
   }

@@ -90,18 +90,15 @@ public struct PNGImage: Equatable, Sendable {
 
 /// PNG encoding and decoding.
 public enum PNGCodec {
-  /// Writes `image` to a PNG file at `path`, replacing any file there; `fast` trades a larger file
-  /// for quicker compression (libpng's `PNG_IMAGE_FLAG_FAST`).
-  /// - Throws: ``PNGError`` naming `path` when the file cannot be created or libpng fails.
+  /// Writes `image` to a PNG file at `path`, replacing any regular file there (through Support's
+  /// `writeFile`: a FIFO, device, socket or folder at `path` is refused, never written into);
+  /// `fast` trades a larger file for quicker compression (libpng's `PNG_IMAGE_FLAG_FAST`).
+  /// - Throws: ``PNGError`` naming `path` when the file cannot be written or libpng fails.
   public static func write(_ image: PNGImage, to path: String, fast: Bool = false) throws {
-    var img = header(image)
-    if fast { img.flags |= UInt32(PNG_IMAGE_FLAG_FAST) }
-    let ok = image.pixels.withUnsafeBytes { buf in
-      png_image_write_to_file(&img, path, 0, buf.baseAddress, 0, nil)
+    let bytes = try encode(image, fast: fast)
+    do throws(FileError) { try writeFile(path, bytes) } catch {
+      throw PNGError("png: cannot write '\(path)': \(error.problem)")
     }
-    let msg = message(&img)
-    png_image_free(&img)
-    guard ok != 0 else { throw PNGError("png: cannot write '\(path)': \(msg)") }
   }
 
   /// The PNG file bytes for `image`; `fast` as for ``write(_:to:fast:)``.

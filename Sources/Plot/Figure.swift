@@ -229,7 +229,9 @@ public struct Figure: Sendable {
       try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
     } else {
       let bytes = try r.canvas.encoded()
-      do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
+      do throws(FileError) { try writeFile(path, bytes) } catch {
+        throw PlotError("figure", "cannot write '\(path)': \(error.problem)")
+      }
     }
     var written = stat()
     let length = stat(path, &written) == 0 ? Int(written.st_size) : 0

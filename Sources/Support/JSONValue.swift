@@ -84,6 +84,13 @@ public enum JSONValue: Codable, Equatable, Sendable {
     return nil
   }
 
+  /// The value as compact JSON for messages (`"abc"`, `[1,2]`); a number JSON cannot hold
+  /// prints as Swift does.
+  public var shown: String {
+    if case let .number(d) = self, !d.isFinite { return "\(d)" }
+    return (try? encoded()) ?? "\(self)"
+  }
+
   /// Encodes as compact JSON with sorted keys.
   public func encoded() throws -> String {
     let enc = JSONEncoder()
@@ -99,14 +106,113 @@ public enum JSONValue: Codable, Equatable, Sendable {
     return String(decoding: try enc.encode(self), as: UTF8.self) + "\n"
   }
 
-  /// Parses JSON text.
+  /// Parses JSON text; see ``decode(bytes:)``.
   public static func decode(_ text: String) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    try decode(bytes: Array(text.utf8))
   }
 
-  /// Parses JSON bytes (UTF-8).
+  /// Parses JSON bytes (UTF-8). An object with a key twice is refused with a
+  /// ``JSONDuplicateKeyError`` (Python, Jupyter and safetensors keep the last value, a
+  /// dictionary here would keep one of them: the file would mean different things to each).
   public static func decode(bytes: [UInt8]) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    let value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    try checkNoDuplicateKeys(bytes)
+    return value
+  }
+
+  /// Throws ``JSONDuplicateKeyError`` for the first object in `bytes` (valid JSON) that has a key
+  /// twice, as JSON compares keys: after unescaping (`"a"` and `"\u0061"` are one key).
+  public static func checkNoDuplicateKeys(_ bytes: [UInt8]) throws(JSONDuplicateKeyError) {
+    var scanner = DuplicateKeyScanner(bytes: bytes)
+    try scanner.run()
+  }
+}
+
+/// An object in JSON text names a key twice: `duplicate key "slope" (at byte 120)`.
+public struct JSONDuplicateKeyError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// The key, unescaped.
+  public let key: String
+  /// The byte offset of its second occurrence (its opening quote).
+  public let offset: Int
+
+  public init(key: String, offset: Int) {
+    self.key = key
+    self.offset = offset
+  }
+
+  public var description: String { "duplicate key \"\(key)\" (at byte \(offset))" }
+}
+
+/// Walks valid JSON once, keeping the keys of each open object, to find a key given twice.
+struct DuplicateKeyScanner {
+  let bytes: [UInt8]
+  var i = 0
+  /// One entry per open object or array: the object's keys so far (nil for an array), and
+  /// whether the next string in it is a key.
+  var stack: [(keys: Set<String>?, expectingKey: Bool)] = []
+
+  init(bytes: [UInt8]) { self.bytes = bytes }
+
+  mutating func run() throws(JSONDuplicateKeyError) {
+    while i < bytes.count {
+      switch bytes[i] {
+      case UInt8(ascii: "{"): stack.append((keys: [], expectingKey: true)); i += 1
+      case UInt8(ascii: "["): stack.append((keys: nil, expectingKey: false)); i += 1
+      case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast(); i += 1
+      case UInt8(ascii: ","):
+        if let top = stack.last, top.keys != nil { stack[stack.count - 1].expectingKey = true }
+        i += 1
+      case UInt8(ascii: "\""):
+        guard let top = stack.last, let keys = top.keys, top.expectingKey else { skipString(); continue }
+        let start = i
+        let text = readString()
+        guard !keys.contains(text) else { throw JSONDuplicateKeyError(key: text, offset: start) }
+        stack[stack.count - 1].keys!.insert(text)
+        stack[stack.count - 1].expectingKey = false
+      default: i += 1
+      }
+    }
+  }
+
+  /// Moves `i` past the string starting at the quote at `i` (a value: its text is not needed).
+  mutating func skipString() {
+    i += 1
+    while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+    i += 1
+  }
+
+  /// The string starting at the quote at `i`, unescaped; `i` moves past its closing quote.
+  mutating func readString() -> String {
+    i += 1
+    var out: [UInt8] = []
+    var units: [UInt16] = []
+    func flushUnits() {
+      guard !units.isEmpty else { return }
+      out += Array(String(decoding: units, as: UTF16.self).utf8)
+      units = []
+    }
+    while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+      guard bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count else { flushUnits(); out.append(bytes[i]); i += 1; continue }
+      let e = bytes[i + 1]
+      i += 2
+      if e == UInt8(ascii: "u"), i + 4 <= bytes.count, let u = UInt16(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) {
+        units.append(u)
+        i += 4
+        continue
+      }
+      flushUnits()
+      switch e {
+      case UInt8(ascii: "b"): out.append(8)
+      case UInt8(ascii: "f"): out.append(12)
+      case UInt8(ascii: "n"): out.append(10)
+      case UInt8(ascii: "r"): out.append(13)
+      case UInt8(ascii: "t"): out.append(9)
+      default: out.append(e)
+      }
+    }
+    flushUnits()
+    i += 1
+    return String(decoding: out, as: UTF8.self)
   }
 }
 

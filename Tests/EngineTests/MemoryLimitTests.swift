@@ -56,6 +56,10 @@ import Testing
     #expect(MemoryLimit.parse("2^30") == 1 << 30)
     #expect(MemoryLimit.parse("lots") == nil)
     #expect(MemoryLimit.parse("0") == nil)
+    #expect(MemoryLimit.parse("2^70") == nil && MemoryLimit.parse("1180591620717411303424") == nil)
     #expect(MemoryLimit.maxElements == MemoryLimit.defaultElements)
+    // What start-up prints (once, on stderr) for a value it cannot use.
+    #expect(MemoryLimit.ignoredSettingMessage("lots")
+      == "lebm: ignoring LEBM_MAX_ELEMENTS='lots': it must be a count ≥ 1 (such as 1073741824) or a power of two up to 2^62 (such as 2^30); using the default, 2^28 values")
   }
 }

@@ -90,6 +90,9 @@ import Support
     let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
     #expect(refusal(with(#"{"msg_type": "x"}"#, content: deep), signer: unsigned) == "content is not JSON")
     #expect(refusal(with(#"{"msg_type": "x"}"#), signer: unsigned) == nil)
+    // A key twice: the Python side would use the last value, so the message is refused.
+    #expect(refusal(with(#"{"msg_type": "x"}"#, content: #"{"code": "1", "code": "2"}"#), signer: unsigned)
+      == #"content has a duplicate key "code" (at byte 14)"#)
   }
 
   @Test func headersAreWellFormed() {
@@ -119,6 +122,14 @@ import Support
     bad["signature_scheme"] = "hmac-md5"
     #expect(throws: KernelError.self) { try ConnectionInfo.parse(.object(bad), path: "c.json") }
     #expect(throws: KernelError.self) { try ConnectionInfo.read("/nonexistent/connection.json") }
+    // A key twice (which port, which key?) is refused, naming the key.
+    let dir = try makeTemporaryDirectory(prefix: "lebm-connection")
+    defer { try? removeTree(dir) }
+    try writeFile(dir + "/c.json", #"{"shell_port": 5001, "shell_port": 5009}"#)
+    #expect(throws: KernelError.self) { try ConnectionInfo.read(dir + "/c.json") }
+    do { _ = try ConnectionInfo.read(dir + "/c.json") } catch {
+      #expect("\(error)".contains("has a duplicate key \"shell_port\" (at byte 21)"), "\(error)")
+    }
   }
 
   @Test func kernelSpecNamesThisBinary() {

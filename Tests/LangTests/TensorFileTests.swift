@@ -196,6 +196,41 @@ final class TensorFileTests: XCTestCase {
     }
   }
 
+  /// Every writer refuses a FIFO at its target (a plot to one used to block forever) and leaves
+  /// it a FIFO.
+  func testWritersRefuseFIFOs() throws {
+    let fifo = "is a FIFO (named pipe), not a regular file; lebm writes only regular files"
+    let cases: [(String, String)] = [
+      (#"save_tensors({a: zeros(1)}, "f.safetensors")"#, "f.safetensors"),
+      (#"save(latent_ebm(energy_net(2, hidden: [4]), generator(2, hidden: [4], out: 2)), "f.ckpt")"#, "f.ckpt"),
+      (#"write_csv(zeros([2, 2]), "f.csv")"#, "f.csv"),
+      (#"plot_scatter(randn([5, 2]), "f.png")"#, "f.png"),
+      (#"plot_scatter(randn([5, 2]), "f.svg")"#, "f.svg"),
+      (#"plot_scatter(randn([5, 2]), "f.pdf")"#, "f.pdf"),
+    ]
+    for (source, name) in cases {
+      XCTAssertEqual(mkfifo(dir + "/" + name, 0o600), 0)
+      let message = PythonTest.lebmError(source, in: dir)
+      XCTAssertTrue(message?.contains(fifo) == true, "\(source): got \(message ?? "no error")")
+      var st = stat()
+      XCTAssertTrue(lstat(dir + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO, name)
+    }
+  }
+
+  /// Labels that are all 255 make 256 classes; the line lists the classes that occur.
+  func testLabelCountsShowTheClassesThatOccur() throws {
+    func bigEndian(_ values: [UInt32]) -> [UInt8] { values.flatMap { v in (0..<4).reversed().map { UInt8((v >> (8 * UInt32($0))) & 0xff) } } }
+    try writeFile(dir + "/img.idx", bigEndian([0x803, 4, 2, 2]) + [UInt8](repeating: 0, count: 16))
+    try writeFile(dir + "/lab.idx", bigEndian([0x801, 4]) + [255, 255, 255, 255])
+    try writeFile(dir + "/two.idx", bigEndian([0x801, 4]) + [0, 1, 1, 0])
+    var out = ""
+    let interp = Interpreter(output: { out += $0 })
+    interp.interruptFlag = InterruptFlag()
+    _ = interp.run("print(idx(\"\(dir)/img.idx\", \"\(dir)/lab.idx\"))\nprint(idx(\"\(dir)/img.idx\", \"\(dir)/two.idx\"))")
+    XCTAssertTrue(out.contains("  labels: 256 classes, 1 occurring: 255 ×4\n"), out)
+    XCTAssertTrue(out.contains("  labels: 2 classes: 0 ×2, 1 ×2"), out)
+  }
+
   func testCSVText() throws {
     PythonTest.runLebm(#"write_csv(tensor([[1, 0.1], [-2.5, 1e-5], [0/0, 1/0]]), "t.csv", header: ["a", "b, \"c\""])"#, in: dir)
     XCTAssertEqual(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8), "a,\"b, \"\"c\"\"\"\n1,0.1\n-2.5,1e-05\nnan,inf\n")

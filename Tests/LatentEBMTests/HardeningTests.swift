@@ -125,6 +125,63 @@ import Support
     #expect(try Checkpoint.load(good).trainer?.step == 1)
   }
 
+  /// Every number, type and key of a record is checked (#23): out of Float32's range, wrong
+  /// types, misspelt keys and keys given twice are errors naming the key, not silent defaults.
+  @Test func craftedRecordsAreRefusedNamingTheKey() throws {
+    let (dir, remove) = try scratch()
+    defer { remove() }
+    let m = try tinyModel(seed: 4)
+    var c = TrainConfig(); c.prior.steps = 2; c.posterior.steps = 2
+    let t = try Trainer(model: m, config: c, seed: 5)
+    var rng = RandomGenerator(seed: 6)
+    _ = try t.step(try Tensor.randn([4, 2], using: &rng))
+    let good = dir + "/good.safetensors", path = dir + "/bad.safetensors"
+    try Checkpoint.save(m, trainer: t, to: good)
+    func escaped(_ s: String) -> String { s.replacing("\"", with: "\\\"") }
+    for (from, to, message) in [
+      ("\"slope\":0.2", "\"slope\":1e308", "'slope' must be a finite number within Float32's range (±3.4e38), got 1e+308"),
+      ("\"slope\":0.2", "\"slope\":3e38", "'slope' must be a finite number in -1000…1000"),
+      ("\"slope\":0.2", "\"slope\":\"abc\"", "'slope' must be a number, got \"abc\""),
+      ("\"activation\":\"leaky_relu\"", "\"activation\":7", "'activation' must be a string, got 7"),
+      ("\"sigma\":0.3", "\"sigma\":1e-60", "'sigma' must be a positive number (as a Float32), got 1e-60"),
+      ("\"sigma\":0.3", "\"sigma\":\"0.3\"", "'sigma' must be a number, got \"0.3\""),
+      ("\"latent\":2", "\"latent\":2,\"latnet\":2", "unknown key 'latnet' (did you mean 'latent'?) in the model record"),
+      ("\"form\":\"identity\"", "\"form\":\"identity\",\"hiden\":[8]", "unknown key 'hiden' (did you mean 'hidden'?) in the energy record"),
+      ("\"energy_penalty\":0", "\"elergy_penalty\":0", "unknown key 'elergy_penalty' (did you mean 'energy_penalty'?) in the training settings record"),
+      ("\"epoch\":0", "\"epoch\":0,\"epochs\":0", "unknown key 'epochs' (did you mean 'epoch'?) in the training record"),
+      ("\"lr_e\":2e-05", "\"lr_e\":1e308", "'lr_e' must be a finite number within Float32's range"),
+      ("\"clip_g\":null", "\"clip_g\":1e39", "'clip_g' must be a number ≥ 0 (0: off) within Float32's range"),
+      ("\"adam_steps_e\":1", "\"adam_steps_e\":\"1\"", "step counts must be whole numbers"),
+      ("\"latent\":2", "\"latent\":2,\"latent\":3", "the 'model' record has a duplicate key \"latent\""),
+    ] {
+      try writeFile(path, try readFileBytes(good))
+      try rewrite(path) { $0.replacing(escaped(from), with: escaped(to)) }
+      #expect(try readTextFile(path).contains(escaped(to)), "\(from) not found in the header")
+      expectError(path, message)
+    }
+    // A tensor named twice in the header: safetensors' readers keep the last, so it is refused.
+    try writeFile(path, try readFileBytes(good))
+    try rewrite(path) { "{\"energy.0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[0,32]}," + $0.dropFirst() }
+    expectError(path, "corrupt header: the key \"energy.0.bias\" is given twice (at byte ")
+    #expect(try Checkpoint.load(good).trainer?.step == 1)
+  }
+
+  /// The 8-byte header length: over the format's limit, or implausible for a file that is not
+  /// safetensors at all.
+  @Test func headerLengthsAreReportedForWhatTheyAre() throws {
+    let (dir, remove) = try scratch()
+    defer { remove() }
+    let csv = dir + "/toy.csv", big = dir + "/big.safetensors", cut = dir + "/cut.safetensors"
+    try writeFile(csv, "x,y\n1,2\n3,4\n")
+    expectError(csv, "not a safetensors file: its first 8 bytes do not give a plausible header length")
+    var length = UInt64(200_000_000).littleEndian
+    try writeFile(big, withUnsafeBytes(of: &length) { Array($0) } + Array("{\"a\":1}".utf8) + [UInt8](repeating: 32, count: 64))
+    expectError(big, "the header claims 200000000 bytes, over the format's limit of 100000000 bytes (100 MB)")
+    length = UInt64(1000).littleEndian
+    try writeFile(cut, withUnsafeBytes(of: &length) { Array($0) } + Array("{\"a\":1}".utf8))
+    expectError(cut, "truncated or corrupt: the header claims 1000 bytes but the file has 7 after the length")
+  }
+
   // MARK: - Saving
 
   @Test func savingReclaimsLeftoversFollowsLinksAndTakesLongNames() throws {
@@ -146,6 +203,14 @@ import Support
     try Checkpoint.save(m, to: long)
     #expect(try Checkpoint.load(long).model.description == m.description)
     do { try Checkpoint.save(m, to: ""); Issue.record("no error") } catch { #expect("\(error)".contains("the path is empty")) }
+    // A FIFO (or a link to one) is refused, not replaced, and the save does not block on it.
+    #expect(mkfifo(dir + "/pipe", 0o600) == 0 && symlink("pipe", dir + "/to-pipe") == 0)
+    for target in [dir + "/pipe", dir + "/to-pipe"] {
+      do { try Checkpoint.save(m, to: target); Issue.record("saved into a FIFO") } catch {
+        #expect("\(error)".contains("is a FIFO (named pipe), not a regular file"), "\(error)")
+      }
+    }
+    #expect(lstat(dir + "/pipe", &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO)
   }
 }
 

@@ -59,6 +59,58 @@ import Testing
     #expect { try TorchExport.write(m, to: "/proc/lebm-no/out") } throws: { e in "\(e)".contains("cannot make the folder '/proc/lebm-no'") }
   }
 
+  /// The sorted names in `folder`.
+  func listing(_ folder: String) throws -> [String] { try listDirectory(folder).map(\.name).sorted() }
+
+  @Test func refusesAFolderThatHoldsAnythingUnlessOverwriting() throws {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    let (m, t) = try Self.trained(conv: false)
+    let folder = dir + "/out"
+    try makeFolders(folder)
+    try writeFile(folder + "/model.py", "mine")
+    try writeFile(folder + "/notes.txt", "keep")
+    #expect { try TorchExport.write(m, trainer: t, to: folder) } throws: { e in
+      "\(e)".contains("cannot export to '\(folder)': the folder is not empty (it holds model.py, notes.txt); pass overwrite: true")
+    }
+    #expect(try readTextFile(folder + "/model.py") == "mine" && listing(folder) == ["model.py", "notes.txt"])
+    #expect(try listing(dir) == ["out"], "nothing staged is left beside it")
+    // overwrite: the four files are replaced, others stay, and they are those of a fresh export.
+    let paths = try TorchExport.write(m, trainer: t, to: folder, overwrite: true)
+    let fresh = try TorchExport.write(m, trainer: t, to: dir + "/fresh")
+    #expect(try listing(folder) == (TorchExport.files + ["notes.txt"]).sorted() && readTextFile(folder + "/notes.txt") == "keep")
+    for (p, q) in zip(paths, fresh) { #expect(try readFileBytes(p) == readFileBytes(q), "\(baseName(p))") }
+    #expect(try listing(dir) == ["fresh", "out"])
+    // An empty folder takes an export as a missing one does.
+    try makeFolders(dir + "/empty")
+    #expect(try TorchExport.write(m, to: dir + "/empty/").count == 4 && listing(dir + "/empty") == TorchExport.files.sorted())
+    // A FIFO where a file goes is refused even with overwrite, and stays a FIFO.
+    try removeTree(folder + "/train.py")
+    #expect(mkfifo(folder + "/train.py", 0o600) == 0)
+    #expect { try TorchExport.write(m, to: folder, overwrite: true) } throws: { e in
+      "\(e)".contains("'train.py' is a FIFO (named pipe), not a regular file")
+    }
+    var st = stat()
+    #expect(lstat(folder + "/train.py", &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO)
+  }
+
+  @Test func aFailedExportLeavesNothingPartial() throws {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    struct Midway: Error {}
+    // Two files written, the third fails.
+    let writers: [(name: String, write: (String) throws -> Void)] = [
+      ("a.py", { try writeFile($0, "new") }), ("b.py", { try writeFile($0, "new") }), ("c.py", { _ in throw Midway() }),
+    ]
+    #expect(throws: Midway.self) { try TorchExport.install(writers, into: dir + "/new/deeper", overwrite: false) }
+    #expect(try listing(dir) == ["new"] && listing(dir + "/new") == [], "only the parent is made; nothing staged is left")
+    try makeFolders(dir + "/old")
+    for f in ["a.py", "b.py", "c.py"] { try writeFile(dir + "/old/" + f, "old") }
+    #expect(throws: Midway.self) { try TorchExport.install(writers, into: dir + "/old", overwrite: true) }
+    for f in ["a.py", "b.py", "c.py"] { #expect(try readTextFile(dir + "/old/" + f) == "old") }
+    #expect(try listing(dir) == ["new", "old"])
+  }
+
   // MARK: - Against PyTorch
 
   /// LEBM_TEST_PYTHON when it imports torch, safetensors and numpy.

@@ -10,14 +10,16 @@ extension REPLSuites {
   @Suite struct ExecutableTests {
     static let binary = siblingExecutable("lebm")
 
-    /// Runs `lebm args…` with stdin from /dev/null; its exit status and stdout.
-    func run(_ args: [String]) -> (Int32, String) {
-      let (status, out, _) = runCounted(args)
+    /// Runs `lebm args…` with stdin from /dev/null; its exit status and stdout (and stderr with
+    /// `withStderr`).
+    func run(_ args: [String], withStderr: Bool = false) -> (Int32, String) {
+      let (status, out, _) = runCounted(args, withStderr: withStderr)
       return (status, out)
     }
 
-    /// `run`, and the CPU seconds (user and system) the child used; stdin from `stdin` (a path).
-    func runCounted(_ args: [String], stdin: String = "/dev/null", stderr: String = "/dev/null") -> (Int32, String, Double) {
+    /// `run`, and the CPU seconds (user and system) the child used; stdin from `stdin` and
+    /// stderr to `stderr` (paths) unless `withStderr` sends it to stdout's pipe.
+    func runCounted(_ args: [String], stdin: String = "/dev/null", stderr: String = "/dev/null", withStderr: Bool = false) -> (Int32, String, Double) {
       guard let binary = Self.binary else { return (-1, "", 0) }
       var fds: [Int32] = [0, 0]
       pipe(&fds)
@@ -25,7 +27,11 @@ extension REPLSuites {
       posix_spawn_file_actions_init(&actions)
       posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
       posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-      posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      if withStderr {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+      } else {
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      }
       var pid = pid_t()
       let argv = ([binary] + args).map { strdup($0) } + [nil]
       defer { argv.forEach { free($0) } }
@@ -80,6 +86,30 @@ extension REPLSuites {
     @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {
       #expect(run(["notebook"]).0 == 64)
       #expect(run(["--no-such-option"]).0 == 64)
+    }
+
+    /// `lebm export`: a non-empty folder needs --overwrite; a checkpoint with a bad record is an
+    /// error naming the file (it used to be a raw EncodingError), and nothing is written.
+    @Test(.enabled(if: binary != nil)) func exportRefusesAFullFolderAndNamesABadCheckpoint() throws {
+      let dir = try makeTemporaryDirectory(prefix: "lebm-export")
+      defer { try? removeTree(dir) }
+      let good = dir + "/good.safetensors", bad = dir + "/bad.safetensors"
+      #expect(run(["-e", "save(latent_ebm(energy_net(2, hidden: [4]), generator(2, hidden: [4], out: 2)), \"\(good)\")"]).0 == 0)
+      #expect(run(["export", good, dir + "/out"]).0 == 0)
+      let (status, text) = run(["export", good, dir + "/out"], withStderr: true)
+      #expect(status == 1 && text.contains("the folder is not empty") && text.contains("--overwrite"), "\(text)")
+      #expect(run(["export", good, dir + "/out", "--overwrite"]).0 == 0)
+      // The record's slope 0.2 made 9e9 (same length, so the header length holds): refused at
+      // load, naming the file.
+      var bytes = try readFileBytes(good)
+      let from = Array(#"\"slope\":0.2"#.utf8), to = Array(#"\"slope\":9e9"#.utf8)
+      let at = (0...(bytes.count - from.count)).first { Array(bytes[$0..<($0 + from.count)]) == from }
+      #expect(at != nil)
+      if let at { bytes.replaceSubrange(at..<(at + from.count), with: to) }
+      try writeFile(bad, bytes)
+      let (badStatus, badText) = run(["export", bad, dir + "/out2"], withStderr: true)
+      #expect(badStatus == 1 && badText.hasPrefix("lebm export: \(bad): ") && badText.contains("'slope' must be a finite number in -1000…1000"), "\(badText)")
+      #expect(!isDirectory(dir + "/out2"))
     }
 
     /// `lebm bench` is the program's own command (it needs LatentEBM), so it is tested here.

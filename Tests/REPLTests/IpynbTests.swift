@@ -148,11 +148,15 @@ extension REPLSuites {
       defer { removeFolder(dir) }
       writeText(dir + "/deep.ipynb", String(repeating: "[", count: 200_000))
       writeText(dir + "/py.ipynb", #"{"nbformat": 4, "metadata": {"kernelspec": {"language": "python"}}, "cells": []}"#)
+      // A cell with "source" twice: Jupyter shows and runs the last, so lebm refuses the file.
+      writeText(dir + "/dup.ipynb", #"{"nbformat": 4, \#(lebm), "cells": [{"cell_type": "code", "source": "print(1)", "source": "print(2)"}]}"#)
       let (console, captured) = Console.capturing()
       #expect(CLI.main(["notebook", dir + "/deep.ipynb"], backend: { FakeBackend() }, console: console) == 65)
       #expect(captured.err.contains("not valid JSON"))
       #expect(CLI.main(["notebook", dir + "/py.ipynb"], backend: { FakeBackend() }, console: console) == 65)
       #expect(captured.err.contains("is a python notebook"))
+      #expect(CLI.main(["notebook", dir + "/dup.ipynb"], backend: { FakeBackend() }, console: console) == 65)
+      #expect(captured.err.contains("dup.ipynb' is not a valid notebook: duplicate key \"source\" (at byte "), "\(captured.err)")
       #expect(CLI.main([dir + "/py.ipynb"], backend: { FakeBackend() }, console: console) == 65)
       #expect(CLI.main(["notebook", dir + "/missing.ipynb"], backend: { FakeBackend() }, console: console) == 66)
     }

@@ -115,6 +115,9 @@ public final class Interpreter {
   private var importing: [String] = []
 
   public init(options: Options = Options(), registry: BuiltinRegistry, host: Host) {
+    // Reads LEBM_MAX_ELEMENTS now (once per process), so an unusable value is reported when a
+    // script starts, not at its first tensor.
+    _ = MemoryLimit.maxElements
     self.options = options
     self.registry = registry
     self.host = host

@@ -157,7 +157,7 @@ enum ModelRows {
             doc: "Writes the model and its training state to a safetensors checkpoint (atomically).", impl: save),
     Builtin("load", params: [Param("path", .string)],
             doc: "Reads a checkpoint written by save: the model, ready to sample or to continue training.", impl: load),
-    Builtin("export_torch", params: [Param("model"), Param("folder", .string)],
+    Builtin("export_torch", params: [Param("model"), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
             doc: """
               Writes the model as a PyTorch project into folder (made when missing; docs/pytorch.md):
                 model.py             the nets as nn.Modules under the checkpoint's names, sample_prior, sample_posterior
@@ -166,6 +166,9 @@ enum ModelRows {
                 weights.safetensors  the weights and training state, as save writes them
                 README.md            the commands
               train.py writes checkpoints that load reads, to continue here. Returns the folder.
+              A folder that holds anything is refused unless overwrite: true, which replaces these four
+              files in it (other files stay). The files are written beside the folder first and moved into
+              place, so a failed export leaves nothing half-written.
               """, impl: exportTorch),
   ]
 
@@ -416,7 +419,7 @@ enum ModelRows {
   static func exportTorch(_ a: Args) throws -> Value {
     let m = try a.model("model")
     let folder = try a.outputPath("folder")
-    try TorchExport.write(m.model, trainer: m.trainer, config: m.config, to: folder)
+    try TorchExport.write(m.model, trainer: m.trainer, config: m.config, to: folder, overwrite: try a.bool("overwrite"))
     return .string(folder)
   }
 }
@@ -436,7 +439,9 @@ extension Args {
   /// The activation of `act` and `slope`.
   func activation() throws -> Activation {
     let name = try string("act")
-    guard let a = Activation(name: name, slope: try float("slope")) else {
+    let slope = try number("slope")
+    if let problem = slopeProblem(slope) { throw fail("'slope' must be \(problem), got \(slope)") }
+    guard let a = Activation(name: name, slope: Float(slope)) else {
       throw fail("'act' must be one of \(Activation.names.joined(separator: ", ")), got \"\(name)\"")
     }
     return a

@@ -48,6 +48,18 @@ extension ModelHandle {
 }
 
 extension DatasetHandle {
+  /// `10 classes: 0 ×980, 1 ×1135, …`: the count of each class, the first 12. When some classes
+  /// have no example (labels all 255 give 256 classes), only those that occur are listed and
+  /// the line says how many: `256 classes, 1 occurring: 255 ×60000`.
+  func labelCounts(_ counts: [Int], names: [String]?) -> String {
+    let occurring = counts.enumerated().filter { $0.element > 0 }
+    let listed = occurring.count == counts.count ? Array(counts.enumerated()) : occurring
+    let shown = listed.prefix(12).map { i, n in "\(names.map { $0[i] } ?? String(i)) ×\(n)" }
+    let head = occurring.count == counts.count
+      ? "\(counts.count) classes: " : "\(counts.count) classes, \(occurring.count) occurring: "
+    return head + shown.joined(separator: ", ") + (listed.count > 12 ? ", …" : "")
+  }
+
   /// The summary line, then the values' statistics and the labels' counts per class.
   var display: String {
     var lines = [summary, "  x: " + dataset.x.statisticsLine]
@@ -55,9 +67,7 @@ extension DatasetHandle {
       let classes = dataset.classes ?? ((labels.max() ?? -1) + 1)
       var counts = [Int](repeating: 0, count: max(classes, 0))
       for l in labels where l >= 0 && l < counts.count { counts[l] += 1 }
-      let names = dataset.classNames
-      let shown = counts.enumerated().prefix(12).map { i, n in "\(names.map { $0[i] } ?? String(i)) ×\(n)" }
-      lines.append("  labels: \(classes) classes: " + shown.joined(separator: ", ") + (counts.count > 12 ? ", …" : ""))
+      lines.append("  labels: " + labelCounts(counts, names: dataset.classNames))
     }
     return lines.joined(separator: "\n")
   }

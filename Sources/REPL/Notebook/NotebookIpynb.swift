@@ -149,7 +149,9 @@ public enum Ipynb {
       throw NotebookFileError("cannot read '\(error.path)': \(error.problem)", status: 66)
     }
     let json: JSONValue
-    do { json = try JSONValue.decode(bytes: bytes) } catch {
+    do { json = try JSONValue.decode(bytes: bytes) } catch let e as JSONDuplicateKeyError {
+      throw NotebookFileError("'\(path)' is not a valid notebook: \(e); Jupyter would use the last, so lebm refuses rather than run another cell")
+    } catch {
       throw NotebookFileError("'\(path)' is not a notebook: it is not valid JSON")
     }
     return try parse(json, path: path)

@@ -53,49 +53,13 @@ extension Dataset {
     if let channels, channels != 1, channels != 3 {
       throw DatasetError.invalidArgument(op: "pngFolder", message: "channels must be 1 or 3, got \(channels)")
     }
-    guard FileIO.exists(folder) else { throw DatasetError.fileNotFound(path: folder) }
-    guard FileIO.isDirectory(folder) else {
-      throw DatasetError.unreadable(path: folder, reason: "is a file, not a folder of PNGs")
-    }
-    let loose = try pngFiles(in: folder)
-    let subfolders = try FileIO.listing(folder).filter { FileIO.isDirectory(joinPath(folder, $0)) }
-    var classFolders: [(name: String, files: [String])] = []
-    for sub in subfolders {
-      let files = try pngFiles(in: joinPath(folder, sub))
-      if !files.isEmpty { classFolders.append((sub, files)) }
-    }
-    if !loose.isEmpty, !classFolders.isEmpty {
-      throw DatasetError.malformed(
-        path: folder,
-        reason: "has both PNG files and class subfolders (\(classFolders[0].name)/); use one layout")
-    }
-    var files: [String] = loose
-    var labels: [Int]? = nil
-    if !classFolders.isEmpty {
-      files = classFolders.flatMap { $0.files }
-      labels = classFolders.enumerated().flatMap { k, c in Array(repeating: k, count: c.files.count) }
-    }
-    guard !files.isEmpty else { throw DatasetError.malformed(path: folder, reason: "no .png files") }
-
+    let (files, classFolders) = try pngLayout(folder)
+    let labelled = !classFolders.isEmpty
+    let labels = labelled ? classFolders.enumerated().flatMap { k, c in Array(repeating: k, count: c.files.count) } : nil
     var first: (path: String, w: Int, h: Int, c: Int)? = nil
     var values: [Float] = []
     for path in files {
-      let img: DecodedImage
-      do {
-        img = try decoder.decodePNG(atPath: path)
-      } catch let e as DatasetError {
-        throw e
-      } catch {
-        throw DatasetError.malformed(path: path, reason: "cannot decode PNG: \(error)")
-      }
-      let (wh, o1) = img.width.multipliedReportingOverflow(by: img.height)
-      let (whc, o2) = wh.multipliedReportingOverflow(by: img.channels)
-      guard img.width >= 1, img.height >= 1, (1...4).contains(img.channels), !o1, !o2,
-            img.pixels.count == whc else {
-        let size = "\(img.width)×\(img.height)×\(img.channels)"
-        throw DatasetError.malformed(
-          path: path, reason: "the decoder gave \(img.pixels.count) bytes for \(size)")
-      }
+      let img = try decodeChecked(path, decoder: decoder)
       let c = channels ?? img.channels
       if let f = first {
         guard img.width == f.w, img.height == f.h, c == f.c else {
@@ -118,10 +82,56 @@ extension Dataset {
     }
     guard let f = first else { throw DatasetError.malformed(path: folder, reason: "no .png files") }
     let x = try Tensor(shape: [files.count, f.c, f.h, f.w], scalars: values)
-    let labelled = labels != nil
     return try Dataset(
       name: datasetName(folder), x: x, labels: labels, classes: labelled ? classFolders.count : nil,
       classNames: labelled ? classFolders.map { $0.name } : nil)
+  }
+
+  /// The PNG files of `folder` in order (loose, or class subfolder by subfolder) and the class
+  /// subfolders with their files (none for loose PNGs).
+  /// - Throws: when `folder` is missing, a file, empty, or mixes loose PNGs with class subfolders.
+  private static func pngLayout(_ folder: String) throws -> (files: [String], classes: [(name: String, files: [String])]) {
+    guard FileIO.exists(folder) else { throw DatasetError.fileNotFound(path: folder) }
+    guard FileIO.isDirectory(folder) else {
+      throw DatasetError.unreadable(path: folder, reason: "is a file, not a folder of PNGs")
+    }
+    let loose = try pngFiles(in: folder)
+    let subfolders = try FileIO.listing(folder).filter { FileIO.isDirectory(joinPath(folder, $0)) }
+    var classFolders: [(name: String, files: [String])] = []
+    for sub in subfolders {
+      let files = try pngFiles(in: joinPath(folder, sub))
+      if !files.isEmpty { classFolders.append((sub, files)) }
+    }
+    if !loose.isEmpty, !classFolders.isEmpty {
+      throw DatasetError.malformed(
+        path: folder,
+        reason: "has both PNG files and class subfolders (\(classFolders[0].name)/); use one layout")
+    }
+    let files = classFolders.isEmpty ? loose : classFolders.flatMap { $0.files }
+    guard !files.isEmpty else { throw DatasetError.malformed(path: folder, reason: "no .png files") }
+    return (files, classFolders)
+  }
+
+  /// `path` decoded, with the decoder's answer checked: sizes at least 1, 1 to 4 channels, and as
+  /// many bytes as they make.
+  private static func decodeChecked(_ path: String, decoder: some PNGDecoding) throws -> DecodedImage {
+    let img: DecodedImage
+    do {
+      img = try decoder.decodePNG(atPath: path)
+    } catch let e as DatasetError {
+      throw e
+    } catch {
+      throw DatasetError.malformed(path: path, reason: "cannot decode PNG: \(error)")
+    }
+    let (wh, o1) = img.width.multipliedReportingOverflow(by: img.height)
+    let (whc, o2) = wh.multipliedReportingOverflow(by: img.channels)
+    guard img.width >= 1, img.height >= 1, (1...4).contains(img.channels), !o1, !o2,
+          img.pixels.count == whc else {
+      let size = "\(img.width)×\(img.height)×\(img.channels)"
+      throw DatasetError.malformed(
+        path: path, reason: "the decoder gave \(img.pixels.count) bytes for \(size)")
+    }
+    return img
   }
 
   /// Appends `img` as planes (CHW) of `channels` in [−1, 1].

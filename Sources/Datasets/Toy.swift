@@ -29,71 +29,64 @@ public enum Toy {
     -> (points: [Float], labels: [Int]?, classes: Int?) {
     var p = [Float](repeating: 0, count: 2 * n)
     var labels = [Int](repeating: 0, count: n)
-    var classes: Int? = nil
-    func noise() -> Float { std * rng.normal() }
+    // Each set draws point i (and its mode's label, for the sets with modes) from the stream.
+    func fill(_ point: (inout RandomGenerator) -> (Float, Float, Int)) {
+      for i in 0..<n { (p[2 * i], p[2 * i + 1], labels[i]) = point(&rng) }
+    }
     switch name {
     case "8gaussians":
-      classes = 8
-      for i in 0..<n {
+      fill { rng in
         let k = rng.int(below: 8)
-        labels[i] = k
-        p[2 * i] = eightCentres[k].0 + noise(); p[2 * i + 1] = eightCentres[k].1 + noise()
+        return (eightCentres[k].0 + std * rng.normal(), eightCentres[k].1 + std * rng.normal(), k)
       }
+      return (p, labels, 8)
     case "25gaussians":
       // Centres on the integer grid {−2, …, 2}²; label = 5 · column + row.
-      classes = 25
-      for i in 0..<n {
+      fill { rng in
         let k = rng.int(below: 25)
-        labels[i] = k
-        p[2 * i] = Float(k / 5 - 2) + noise(); p[2 * i + 1] = Float(k % 5 - 2) + noise()
+        return (Float(k / 5 - 2) + std * rng.normal(), Float(k % 5 - 2) + std * rng.normal(), k)
       }
-    case "pinwheel":
-      // Five arms (as in FFJORD's pinwheel): radius 1 ± 3·std, tangential std, twist 0.25·e^r; × 1.5.
-      classes = 5
-      for i in 0..<n {
-        let k = rng.int(below: 5)
-        labels[i] = k
-        let r = 1 + 3 * std * rng.normal(), t = std * rng.normal()
-        let a = Float(k) * 2 * .pi / 5 + 0.25 * expf(r)
-        p[2 * i] = (r * cosf(a) - t * sinf(a)) * 1.5
-        p[2 * i + 1] = (r * sinf(a) + t * cosf(a)) * 1.5
-      }
+      return (p, labels, 25)
+    case "pinwheel": fill { pinwheel(std: std, &$0) }; return (p, labels, 5)
     case "swissroll":
       // t ∈ [1.5π, 4.5π], point (t cos t, t sin t) / 5: one and a half turns out to radius ≈ 2.8.
-      for i in 0..<n {
+      fill { rng in
         let t = 1.5 * .pi * (1 + 2 * rng.uniform())
-        p[2 * i] = t * cosf(t) / 5 + noise(); p[2 * i + 1] = t * sinf(t) / 5 + noise()
+        return (t * cosf(t) / 5 + std * rng.normal(), t * sinf(t) / 5 + std * rng.normal(), 0)
       }
       return (p, nil, nil)
-    case "moons":
-      // Two interleaved half circles of radius 1 (scikit-learn's make_moons), centred on the origin.
-      classes = 2
-      for i in 0..<n {
-        let k = rng.int(below: 2), a = Float.pi * rng.uniform()
-        labels[i] = k
-        if k == 0 {
-          p[2 * i] = cosf(a) - 0.5 + noise(); p[2 * i + 1] = sinf(a) - 0.25 + noise()
-        } else {
-          p[2 * i] = 1 - cosf(a) - 0.5 + noise(); p[2 * i + 1] = 0.5 - sinf(a) - 0.25 + noise()
-        }
-      }
+    case "moons": fill { moon(std: std, &$0) }; return (p, labels, 2)
     case "rings":
-      classes = ringRadii.count
-      for i in 0..<n {
+      fill { rng in
         let k = rng.int(below: ringRadii.count), a = 2 * Float.pi * rng.uniform()
-        labels[i] = k
-        p[2 * i] = ringRadii[k] * cosf(a) + noise(); p[2 * i + 1] = ringRadii[k] * sinf(a) + noise()
+        return (ringRadii[k] * cosf(a) + std * rng.normal(), ringRadii[k] * sinf(a) + std * rng.normal(), k)
       }
-    default:  // "checkerboard": uniform on the 8 dark squares of a 4 × 4 board over [−2, 2]².
-      for i in 0..<n {
-        let x = 4 * rng.uniform() - 2
-        let row = rng.int(below: 2) * 2 + (Int((x + 2).rounded(.down)) % 2 == 0 ? 0 : 1)
-        let y = Float(min(row, 3)) - 2 + rng.uniform()
-        p[2 * i] = x + noise(); p[2 * i + 1] = y + noise()
-      }
-      return (p, nil, nil)
+      return (p, labels, ringRadii.count)
+    default: fill { checkerboard(std: std, &$0) }; return (p, nil, nil)
     }
-    return (p, labels, classes)
+  }
+
+  /// Five arms (as in FFJORD's pinwheel): radius 1 ± 3·std, tangential std, twist 0.25·e^r; × 1.5.
+  static func pinwheel(std: Float, _ rng: inout RandomGenerator) -> (Float, Float, Int) {
+    let k = rng.int(below: 5)
+    let r = 1 + 3 * std * rng.normal(), t = std * rng.normal()
+    let a = Float(k) * 2 * .pi / 5 + 0.25 * expf(r)
+    return ((r * cosf(a) - t * sinf(a)) * 1.5, (r * sinf(a) + t * cosf(a)) * 1.5, k)
+  }
+
+  /// Two interleaved half circles of radius 1 (scikit-learn's make_moons), centred on the origin.
+  static func moon(std: Float, _ rng: inout RandomGenerator) -> (Float, Float, Int) {
+    let k = rng.int(below: 2), a = Float.pi * rng.uniform()
+    if k == 0 { return (cosf(a) - 0.5 + std * rng.normal(), sinf(a) - 0.25 + std * rng.normal(), 0) }
+    return (1 - cosf(a) - 0.5 + std * rng.normal(), 0.5 - sinf(a) - 0.25 + std * rng.normal(), 1)
+  }
+
+  /// Uniform on the 8 dark squares of a 4 × 4 board over [−2, 2]².
+  static func checkerboard(std: Float, _ rng: inout RandomGenerator) -> (Float, Float, Int) {
+    let x = 4 * rng.uniform() - 2
+    let row = rng.int(below: 2) * 2 + (Int((x + 2).rounded(.down)) % 2 == 0 ? 0 : 1)
+    let y = Float(min(row, 3)) - 2 + rng.uniform()
+    return (x + std * rng.normal(), y + std * rng.normal(), 0)
   }
 }
 

@@ -190,38 +190,13 @@ extension LatentEBM {
     let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
     var z = ws.z, next = ws.next
     z.update(from: z0, count: count)
-    let outCount = generator.outputShape.reduce(1, *) * n
+    let hasE = energyNet != nil, hasL = x != nil
     for step in 0..<config.steps {
       try Interrupt.check()
-      var energyMean: Float = 0
-      // ∇z E(z), planned or (for a custom energy) through the autodiff graph.
-      if let plan = ws.energy {
-        let e = plan.forward(z)
-        plan.backward(ws.ones, into: ws.gradE)
-        if trace != nil { for i in 0..<n { energyMean += e[i] }; energyMean /= Float(n) }
-      } else if let e = energyNet {
-        let zt = try Tensor.make([n, d]) { $0.baseAddress!.update(from: z, count: count) }.requiringGrad()
-        let en = try e(zt)
-        if trace != nil { energyMean = try en.mean().item() }
-        let g = try gradients(of: try en.sum(), wrt: [zt])[0]
-        g.withUnsafeBufferPointer { ws.gradE.update(from: $0.baseAddress!, count: count) }
-      }
-      // ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ².
-      if let x, let plan = ws.generator {
-        let xhat = plan.forward(z)
-        let residual = ws.residual
-        for i in 0..<outCount { residual[i] = (xhat[i] - x[i]) * invVar }
-        if trace != nil {
-          // ‖x − g(z)‖²/(2σ²) per chain, only when diagnostics are asked for.
-          var lik: Float = 0
-          for i in 0..<outCount { let r = xhat[i] - x[i]; lik += r * r }
-          energyMean += lik * invVar / 2 / Float(n)
-        }
-        plan.backward(residual, into: ws.gradL)
-      }
+      var energyMean = try energyGradient(ws, at: z, rows: n, traced: trace != nil)
+      if let x { energyMean += likelihoodGradient(ws, x: x, at: z, rows: n, invVar: invVar, traced: trace != nil) }
       let gE = ws.gradE, gL = ws.gradL, noise = ws.noise
       if config.noise { for r in 0..<n { streams[r].fillNormal(noise + r * d, count: d) } }
-      let hasE = energyNet != nil, hasL = x != nil
       for i in 0..<count {
         var g = invVar0 * z[i]
         if hasE { g += gE[i] }
@@ -229,20 +204,69 @@ extension LatentEBM {
         next[i] = z[i] - drift * g + amp * noise[i]
       }
       if let trace {
-        var st = LangevinStepStats(step: step + 1, energy: energyMean, gradEnergy: 0, gradPrior: 0, gradLikelihood: 0, displacement: 0)
-        var zz: Float = 0
-        for i in 0..<count { zz += z[i] * z[i] }
-        st.energy += zz * invVar0 / 2 / Float(n)
-        st.gradPrior = meanRowNorm(UnsafeBufferPointer(start: z, count: count), rows: n) * invVar0
-        if hasE { st.gradEnergy = meanRowNorm(UnsafeBufferPointer(start: gE, count: count), rows: n) }
-        if hasL { st.gradLikelihood = meanRowNorm(UnsafeBufferPointer(start: gL, count: count), rows: n) }
-        for i in 0..<count { noise[i] = next[i] - z[i] }  // the noise is spent: reuse it for Δz
-        st.displacement = meanRowNorm(UnsafeBufferPointer(start: noise, count: count), rows: n)
-        trace.steps.append(st)
+        record(step + 1, energy: energyMean, ws, z: z, next: next, rows: n, invVar0: invVar0, hasE: hasE, hasL: hasL, into: trace)
       }
       swap(&z, &next)
     }
     z0.update(from: z, count: count)
+  }
+
+  /// ∇z E(z) into `ws.gradE`, planned or (for a custom energy) through the autodiff graph; the
+  /// mean energy when `traced` (else 0).
+  private func energyGradient(_ ws: ChainWorkspace, at z: UnsafeMutablePointer<Float>, rows n: Int, traced: Bool) throws -> Float {
+    var energyMean: Float = 0
+    let count = n * latent
+    if let plan = ws.energy {
+      let e = plan.forward(z)
+      plan.backward(ws.ones, into: ws.gradE)
+      if traced { for i in 0..<n { energyMean += e[i] }; energyMean /= Float(n) }
+    } else if let e = energyNet {
+      let zt = try Tensor.make([n, latent]) { $0.baseAddress!.update(from: z, count: count) }.requiringGrad()
+      let en = try e(zt)
+      if traced { energyMean = try en.mean().item() }
+      let g = try gradients(of: try en.sum(), wrt: [zt])[0]
+      g.withUnsafeBufferPointer { ws.gradE.update(from: $0.baseAddress!, count: count) }
+    }
+    return energyMean
+  }
+
+  /// ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ² into `ws.gradL`; the mean of ‖x − g(z)‖²/(2σ²)
+  /// per chain when `traced` (else 0).
+  private func likelihoodGradient(
+    _ ws: ChainWorkspace, x: UnsafePointer<Float>, at z: UnsafeMutablePointer<Float>, rows n: Int, invVar: Float, traced: Bool
+  ) -> Float {
+    guard let plan = ws.generator else { return 0 }
+    let outCount = generator.outputShape.reduce(1, *) * n
+    let xhat = plan.forward(z)
+    let residual = ws.residual
+    for i in 0..<outCount { residual[i] = (xhat[i] - x[i]) * invVar }
+    var term: Float = 0
+    if traced {
+      var lik: Float = 0
+      for i in 0..<outCount { let r = xhat[i] - x[i]; lik += r * r }
+      term = lik * invVar / 2 / Float(n)
+    }
+    plan.backward(residual, into: ws.gradL)
+    return term
+  }
+
+  /// One step's diagnostics: the potential, the gradients' mean row norms and the displacement.
+  /// Uses `ws.noise`, spent by then, for Δz.
+  private func record(
+    _ step: Int, energy: Float, _ ws: ChainWorkspace, z: UnsafeMutablePointer<Float>, next: UnsafeMutablePointer<Float>,
+    rows n: Int, invVar0: Float, hasE: Bool, hasL: Bool, into trace: LangevinTrace
+  ) {
+    let count = n * latent, noise = ws.noise
+    var st = LangevinStepStats(step: step, energy: energy, gradEnergy: 0, gradPrior: 0, gradLikelihood: 0, displacement: 0)
+    var zz: Float = 0
+    for i in 0..<count { zz += z[i] * z[i] }
+    st.energy += zz * invVar0 / 2 / Float(n)
+    st.gradPrior = meanRowNorm(UnsafeBufferPointer(start: z, count: count), rows: n) * invVar0
+    if hasE { st.gradEnergy = meanRowNorm(UnsafeBufferPointer(start: ws.gradE, count: count), rows: n) }
+    if hasL { st.gradLikelihood = meanRowNorm(UnsafeBufferPointer(start: ws.gradL, count: count), rows: n) }
+    for i in 0..<count { noise[i] = next[i] - z[i] }
+    st.displacement = meanRowNorm(UnsafeBufferPointer(start: noise, count: count), rows: n)
+    trace.steps.append(st)
   }
 }
 

@@ -58,8 +58,8 @@ public protocol REPLBackend: AnyObject {
   func completions(for line: String, cursor: Int) -> [String]
   /// Help text for a builtin, variable or topic; an overview when `topic` is nil.
   func help(_ topic: String?) -> String
-  /// The signature and doc of a builtin or function named `name`, as `help(name)` prints it; nil
-  /// for any other name (a kernel's inspect request, Shift-Tab).
+  /// What `help(name)` prints for a builtin, function, variable or topic named `name`; nil when
+  /// nothing is called that (a kernel's inspect request, Shift-Tab).
   func helpText(for name: String) -> String?
   /// The user's variables with a one-line summary each, in a stable order.
   func variables() -> [(name: String, summary: String)]

@@ -31,7 +31,7 @@ public final class LangBackend: REPLBackend {
     set { host.progress = newValue ? .perEpoch : Self.terminalProgress() }
   }
 
-  public func helpText(for name: String) -> String? { interpreter.helpText(for: name) }
+  public func helpText(for name: String) -> String? { interpreter.help(for: name) }
 
   /// The language's global `quick`, for scripts that shrink their budgets (`lebm --quick`).
   public var quick: Bool {

@@ -106,7 +106,7 @@ extension LangSuite {
     _ = interp.run("fn f(a, n: 5) { a }")
     #expect(interp.keywordNames(of: "f") == ["a", "n"])
     #expect(interp.keywordNames(of: "print") == ["sep", "end", "limit"])
-    #expect(interp.helpText(for: "zeros")?.hasPrefix("zeros(shape, grad: false)") == true)
+    #expect(interp.help(for: "zeros")?.hasPrefix("zeros(shape, grad: false)") == true)
   }
 
   @Test func stepBudgetStopsInfiniteLoops() {

@@ -118,6 +118,8 @@ extension REPLSuites {
       #expect(bad.map(\.1).joined() == "s = \"a\\qb\" + 1\nt = \"open\nu = 2")
       #expect(bad.contains { $0 == (.string, "\"a\\qb\"") } && bad.contains { $0 == (.number, "1") })
       #expect(bad.contains { $0 == (.string, "\"open") } && bad.contains { $0 == (.number, "2") })
+      // A comment at the very end is one piece, once.
+      #expect(LebmHighlighter.tokens("x = 1  # hi").map(\.1).joined() == "x = 1  # hi")
       // `'` starts no string in lebm.
       #expect(LebmHighlighter.tokens("x = 'a'").allSatisfy { $0.0 != .string })
       // CRLF reads as LF.

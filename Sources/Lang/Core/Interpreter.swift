@@ -186,15 +186,6 @@ public final class Interpreter {
     }
   }
 
-  /// The signature and doc of a builtin or function, as `help(name)` prints it.
-  public func helpText(for name: String) -> String? {
-    switch globals[name] ?? registry[name].map(Value.builtin) {
-    case .builtin(let b): return b.helpText
-    case .function(let f): return f.helpText
-    default: return nil
-    }
-  }
-
   /// The global variables, sorted by name (for a REPL's `:vars`).
   public var variables: [(name: String, value: Value)] {
     globals.names.sorted().compactMap { n in globals[n].map { (n, $0) } }
@@ -678,18 +669,14 @@ public final class Interpreter {
       let v = try eval(a.value)
       if let l = a.label { keywords.append((l, v)) } else { positional.append(v) }
     }
-    pendingArguments = argExprs  // read by the binding that starts the call, before anything else runs
-    return try callValue(callee, positional, keywords, span: span)
+    return try callValue(callee, positional, keywords, span: span, written: argExprs)
   }
 
-  /// The written arguments of the call about to be bound, so an error about a keyword points at
-  /// it; taken (and cleared) by ``bind(_:_:positional:keywords:span:)``.
-  private var pendingArguments: [Argument] = []
-
-  /// Binds a call's arguments; an error about a keyword points at the keyword.
-  private func bind(_ binder: Binder, _ function: String, positional: Int, keywords: [String], span: SourceSpan) throws -> ([Int?], Range<Int>) {
-    let written = pendingArguments
-    pendingArguments = []
+  /// Binds a call's arguments; an error about a keyword points at the keyword as `written` (the
+  /// call's arguments in the source, when the call was written there).
+  private func bind(
+    _ binder: Binder, _ function: String, positional: Int, keywords: [String], span: SourceSpan, written: [Argument]
+  ) throws -> ([Int?], Range<Int>) {
     do {
       return try binder.bind(function: function, positional: positional, keywords: keywords)
     } catch let e as BuiltinError {
@@ -707,27 +694,31 @@ public final class Interpreter {
 
   // MARK: - Calls
 
-  func callValue(_ callee: Value, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
+  /// Calls `callee`; `written` are the call's arguments as written in the source (none for a call
+  /// made from Swift), so a binding error can point at a keyword.
+  func callValue(
+    _ callee: Value, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan, written: [Argument] = []
+  ) throws -> Value {
     try tick(span)
     switch callee {
-    case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span) }
-    case .function(let f): return try callFunction(f, positional, keywords, span: span)
+    case .builtin(let b): return try at(span) { try callBuiltin(b, positional, keywords, span: span, written: written) }
+    case .function(let f): return try callFunction(f, positional, keywords, span: span, written: written)
     case .opaque(let o):
-      pendingArguments = []
       if let v = try at(span, { try o.call(positional, keywords: keywords) }) { return v }
       throw error("cannot call a \(callee.typeName)", span)
     default:
-      pendingArguments = []
       throw error("cannot call a \(callee.typeName)", span)
     }
   }
 
   /// A builtin's arguments bound to its parameters and checked against their types, then its body.
-  private func callBuiltin(_ b: Builtin, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
+  private func callBuiltin(
+    _ b: Builtin, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan, written: [Argument]
+  ) throws -> Value {
     let binder = Binder(
       names: b.params.map(\.name), required: b.params.map(\.isRequired), variadic: b.params.firstIndex { $0.variadic })
     let all = positional + keywords.map(\.1)
-    let (slots, rest) = try bind(binder, b.name, positional: positional.count, keywords: keywords.map(\.0), span: span)
+    let (slots, rest) = try bind(binder, b.name, positional: positional.count, keywords: keywords.map(\.0), span: span, written: written)
     var values: [Value] = []
     for (j, p) in b.params.enumerated() {
       let raw = slots[j].map { all[$0] } ?? p.defaultValue ?? .none
@@ -753,14 +744,16 @@ public final class Interpreter {
   }
 
   /// A script function's call: a new scope under its closure's, parameters bound, the body run.
-  private func callFunction(_ f: Closure, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan) throws -> Value {
+  private func callFunction(
+    _ f: Closure, _ positional: [Value], _ keywords: [(String, Value)], span: SourceSpan, written: [Argument]
+  ) throws -> Value {
     guard frames.count < options.maxCallDepth else {
       throw error("stack overflow: recursion deeper than \(options.maxCallDepth) calls", span)
     }
     try checkStack(span)
     let d = f.decl
     let binder = Binder(names: d.params.map(\.name), required: d.params.map { $0.defaultValue == nil }, variadic: nil)
-    let (slots, _) = try bind(binder, f.name, positional: positional.count, keywords: keywords.map(\.0), span: span)
+    let (slots, _) = try bind(binder, f.name, positional: positional.count, keywords: keywords.map(\.0), span: span, written: written)
     let all = positional + keywords.map(\.1)
     let callScope = Scope(parent: f.scope)
     let savedScope = scope, savedFile = currentFile

@@ -319,7 +319,6 @@ extension Lexer {
       add(.token(t.kind), t.range)
       last = t.range.upperBound
     }
-    gap(chars.count)
     return out
   }
 }

@@ -150,7 +150,8 @@ check(r["found"] and "train(" in r["data"]["text/plain"], "inspect shows help(tr
 r = kc.inspect("train(m, ", cursor_pos=9, reply=True, timeout=30)["content"]
 check(r["found"] and "train(" in r["data"]["text/plain"], "inspect inside a call shows the call's help", r)
 r = kc.inspect("x", cursor_pos=1, reply=True, timeout=30)["content"]
-check(r["found"] and r["data"]["text/plain"] == "x = 20\n", "inspect of a variable shows its value", r)
+check(r["found"] and r["data"]["text/plain"].startswith("x: number\n20\n"),
+      "inspect of a variable shows what help(x) does: its type and value", r)
 r = kc.inspect("no_such_name", cursor_pos=3, reply=True, timeout=30)["content"]
 check(r["status"] == "ok" and not r["found"], "inspect of an unknown name finds nothing", r)
 

@@ -31,6 +31,8 @@ public indirect enum ParamType: Sendable {
   case intList
   /// A function or builtin.
   case function
+  /// A handle of one type: `.handle(ModelHandle.self)` takes a model made by `latent_ebm`.
+  case handle(any TypedHandle.Type)
   /// `none` or the wrapped type.
   case optional(ParamType)
 
@@ -51,7 +53,26 @@ public indirect enum ParamType: Sendable {
     case .axes: return "an axis or a list of axes"
     case .intList: return "a list of integers"
     case .function: return "a function"
+    case .handle(let h): return h.phrase
     case .optional(let t): return t.phrase + " or none"
+    }
+  }
+
+  /// The handle type this parameter takes (inside `optional` too); nil for other types.
+  var handleType: (any TypedHandle.Type)? {
+    switch self {
+    case .handle(let h): return h
+    case .optional(let t): return t.handleType
+    default: return nil
+    }
+  }
+
+  /// A hint after the error for `value` given where this type was expected (a handle's own).
+  func hint(for value: Value) -> String {
+    switch self {
+    case .handle(let h): return h.hint(for: value).map { " (\($0))" } ?? ""
+    case .optional(let t): return t.hint(for: value)
+    default: return ""
     }
   }
 
@@ -70,6 +91,7 @@ public indirect enum ParamType: Sendable {
     case .axes: return "axes"
     case .intList: return "list"
     case .function: return "function"
+    case .handle(let h): return h.handleName
     case .optional(let t): return t.name + "?"
     }
   }
@@ -320,6 +342,7 @@ func conform(_ v: Value, to type: ParamType) -> Value? {
   case (.axes, .list(let l)), (.intList, .list(let l)):
     return l.allSatisfy({ if case .number(let x) = $0, exactInt(x) != nil { return true }; return false }) ? v : nil
   case (.function, .function), (.function, .builtin): return v
+  case (.handle(let h), .opaque(let o)): return ObjectIdentifier(Swift.type(of: o)) == ObjectIdentifier(h) ? v : nil
   case (.optional, .none): return v
   case (.optional(let t), _): return conform(v, to: t)
   default: return nil

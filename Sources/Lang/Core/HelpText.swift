@@ -31,21 +31,18 @@ extension Interpreter {
     return s
   }
 
-  /// Whether a builtin's parameter is for this kind of value: by type for plain values, by the
-  /// parameter's name for models, networks, datasets and histories (their parameters take `any`).
+  /// Whether a builtin's parameter is for this kind of value: by type for plain values and typed
+  /// handles (models, nets); `any` parameters that take several kinds (`data`: a tensor or a
+  /// dataset; `history`: a model or its history; `model` of `load_weights`: a model or a net) by
+  /// their name.
   private func takes(_ p: Param, _ v: Value) -> Bool {
-    let names: [String]
     switch v {
     case .opaque(let o):
-      switch o.typeName {
-      case "latent_ebm": names = ["model"]
-      case "energy_net": names = ["energy"]
-      case "generator": names = ["generator"]
-      case "dataset": names = ["data"]
-      case "history": names = ["history"]
-      default: names = []
-      }
-      return names.contains(p.name)
+      if let h = p.type.handleType { return ObjectIdentifier(h) == ObjectIdentifier(type(of: o)) }
+      guard case .any = p.type else { return false }
+      return (o.typeName == "dataset" && p.name == "data")
+        || ((o.typeName == "history" || o.typeName == "latent_ebm") && p.name == "history")
+        || (["latent_ebm", "energy_net", "generator"].contains(o.typeName) && p.name == "model")
     case .tensor: return p.type.name.hasPrefix("tensor") && p.name != "shape"
     case .list: return p.type.name.hasPrefix("list")
     case .record: return p.type.name.hasPrefix("record")

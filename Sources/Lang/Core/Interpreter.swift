@@ -724,7 +724,7 @@ public final class Interpreter {
       let raw = slots[j].map { all[$0] } ?? p.defaultValue ?? .none
       if p.variadic || slots[j] == nil { values.append(raw); continue }
       guard let v = conform(raw, to: p.type) else {
-        throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(raw))")
+        throw BuiltinError("\(b.name): '\(p.name)' must be \(p.type.phrase), got \(shown(raw))\(p.type.hint(for: raw))")
       }
       values.append(v)
     }

@@ -25,6 +25,20 @@ public protocol OpaqueValue: AnyObject {
   func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value?
 }
 
+/// A handle that parameters can require by its type (``ParamType/handle(_:)``): models, nets.
+public protocol TypedHandle: OpaqueValue {
+  /// Its type name, as signatures show it (`latent_ebm`).
+  static var handleName: String { get }
+  /// How an error names what was expected: "a model made by latent_ebm(...)".
+  static var phrase: String { get }
+  /// A hint for a value given where this handle was expected ("call the net: E(z)"); nil for none.
+  static func hint(for value: Value) -> String?
+}
+
+extension TypedHandle {
+  public static func hint(for value: Value) -> String? { nil }
+}
+
 extension OpaqueValue {
   public var display: String { summary }
   public func field(_ name: String) -> Value? { nil }

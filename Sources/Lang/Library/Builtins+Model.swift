@@ -42,7 +42,7 @@ enum ModelRows {
               ConvT(nz→8ngf, k4 s1 p0) → ConvT(→4ngf, k4 s2 p1) → ConvT(→2ngf) → ConvT(→C) → tanh;
               size 28: ConvT(k7) → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
               """, impl: convGenerator),
-    Builtin("latent_ebm", params: [Param("energy"), Param("generator"), Param("sigma", .number, default: .number(0.3)),
+    Builtin("latent_ebm", params: [Param("energy", .optional(.handle(EnergyNetHandle.self))), Param("generator", .handle(GeneratorHandle.self)), Param("sigma", .number, default: .number(0.3)),
                                    Param("prior_sigma", .number, default: .number(1))],
             doc: """
               A latent space EBM prior model (Pang et al., 2020):
@@ -50,17 +50,17 @@ enum ModelRows {
               energy: an energy_net, or none for the Gaussian-prior baseline (p(z) = N(0, σ0² I)).
               sigma: σ (0.3); prior_sigma: σ0 (1).
               """, impl: latentEBM),
-    Builtin("energy", params: [Param("model"), Param("z", .tensor)],
+    Builtin("energy", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
             doc: "E_α(z) for each row of z ([N, latent] → [N]); zeros for the Gaussian prior. Differentiable: grad works through it.",
             impl: energy),
-    Builtin("decode", params: [Param("model"), Param("z", .tensor)],
+    Builtin("decode", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
             doc: "g_β(z), the generator's output for each row of z ([N, latent] → [N, …]). Differentiable: grad works through it.",
             impl: decode),
   ]
 
   /// The two short-run Langevin samplers and sampling x.
   static let samplers: [Builtin] = [
-    Builtin("sample_prior", params: [Param("model"), Param("n", .any, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
+    Builtin("sample_prior", params: [Param("model", .handle(ModelHandle.self)), Param("n", .any, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
               + [temperatureParam, Param("trace", .bool, default: .bool(false))],
             doc: """
               z ~ p_α(z) by short-run Langevin: n chains from N(0, init_std² I) (or from a given [N, latent] z),
@@ -70,29 +70,29 @@ enum ModelRows {
               T < 1 sharpens the modes).
               trace: true returns {z, trace} with per-step energy, gradient norms and displacement.
               """, impl: samplePrior),
-    Builtin("sample_posterior", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
+    Builtin("sample_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
               + [Param("init", .optional(.tensor), default: .none), Param("trace", .bool, default: .bool(false))],
             doc: """
               z ~ p(z | x) by short-run Langevin, one chain per row of x, from N(0, init_std² I) or `init`:
                 z ← z − (s²/2)·∇z[‖x − g_β(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
               for `steps` (K⁺ = 20) steps of size `step` (s⁺ = 0.1). trace: true returns {z, trace}.
               """, impl: samplePosterior),
-    Builtin("generate", params: [Param("model"), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
+    Builtin("generate", params: [Param("model", .handle(ModelHandle.self)), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
               + [temperatureParam],
             doc: """
               Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior).
               temperature: T runs the prior chains on p_α(z)^(1/T), as sample_prior does (1: the method).
               """, impl: generate),
-    Builtin("reconstruct", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
+    Builtin("reconstruct", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Reconstructions g_β(z⁺) with z⁺ from posterior Langevin on x.", impl: reconstruct),
   ]
 
   /// Measures of a trained model.
   static let evaluation: [Builtin] = [
-    Builtin("reconstruction_error", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
+    Builtin("reconstruction_error", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Per-pixel mean squared error ‖x − g(z⁺)‖² / (N·D) with z⁺ from posterior Langevin (docs/method.md).",
             impl: reconstructionError),
-    Builtin("anomaly_score", params: [Param("model"), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
+    Builtin("anomaly_score", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
               + [Param("terms", .list, default: .list([.string("reconstruction"), .string("energy"), .string("gaussian")]))],
             doc: """
               The anomaly score per row of x (higher = more anomalous), z from posterior Langevin:
@@ -100,7 +100,7 @@ enum ModelRows {
               terms: which to add, of "reconstruction", "energy" and "gaussian" (all by default), so each
               can be measured alone.
               """, impl: anomalyScore),
-    Builtin("log_likelihood", params: [Param("model"), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
+    Builtin("log_likelihood", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
                                        Param("chains", .positiveInt, default: .number(16))],
             doc: """
               log p(x) per row of x by annealed importance sampling (docs/method.md, "Log-likelihood"):
@@ -130,16 +130,16 @@ enum ModelRows {
 
   /// Settings and learning.
   static let training: [Builtin] = [
-    Builtin("configure", params: [Param("model")] + settingParams,
+    Builtin("configure", params: [Param("model", .handle(ModelHandle.self))] + settingParams,
             doc: "Sets the model's training settings; returns them as a record.\n" + settingsDoc, impl: configure),
-    Builtin("train_step", params: [Param("model"), Param("x", .tensor)] + settingParams,
+    Builtin("train_step", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + settingParams,
             doc: """
               One joint learning iteration on the batch x (docs/method.md): z⁺ by posterior Langevin, z⁻ by prior
               Langevin, then Adam on G with Σ‖x − g(z⁺)‖²/batch and on E with mean E(z⁺) − mean E(z⁻).
               Returns {step, loss_g, loss_e, en_pos, en_neg, grad_g, grad_e, z_pos, z_neg, disp_pos, disp_neg, mse}.
               Stops with an error, the model unchanged, if the chains or gradients blow up.
               """ + "\n" + settingsDoc, impl: trainStep),
-    Builtin("train", params: [Param("model"), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
+    Builtin("train", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
                               Param("batch", .positiveInt, default: .number(100)), Param("shuffle", .bool, default: .bool(true)),
                               Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none)]
               + settingParams,
@@ -153,11 +153,11 @@ enum ModelRows {
   ]
 
   static let checkpoints: [Builtin] = [
-    Builtin("save", params: [Param("model"), Param("path", .string)],
+    Builtin("save", params: [Param("model", .handle(ModelHandle.self)), Param("path", .string)],
             doc: "Writes the model and its training state to a safetensors checkpoint (atomically).", impl: save),
     Builtin("load", params: [Param("path", .string)],
             doc: "Reads a checkpoint written by save: the model, ready to sample or to continue training.", impl: load),
-    Builtin("export_torch", params: [Param("model"), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
+    Builtin("export_torch", params: [Param("model", .handle(ModelHandle.self)), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
             doc: """
               Writes the model as a PyTorch project into folder (made when missing; docs/pytorch.md):
                 model.py             the nets as nn.Modules under the checkpoint's names, sample_prior, sample_posterior

@@ -205,12 +205,12 @@ private enum PlotBuiltins {
   /// The method's own figures: the learned prior, its chains, samples against data, training statistics.
   static var methodFigures: [Builtin] {
     [
-      Builtin("plot_energy", params: [Param("model"), path] + common + [
+      Builtin("plot_energy", params: [Param("model", .handle(ModelHandle.self)), path] + common + [
                 Param("extent", .any, default: .number(3)), Param("grid", .positiveInt, default: .number(100)),
                 Param("show", .string, default: .string("density"))],
               doc: "The learned prior of a 2-D latent: show \"density\" p_α(z) ∝ exp(−E_α(z))·N(0, σ0² I) or \"energy\" E_α(z)." + commonDoc,
               impl: energy),
-      Builtin("plot_chains", params: [Param("model"), path] + common + [
+      Builtin("plot_chains", params: [Param("model", .handle(ModelHandle.self)), path] + common + [
                 Param("n", .positiveInt, default: .number(8)), Param("steps", .positiveInt, default: .number(60)),
                 Param("step", .number, default: .number(0.4)), Param("extent", .any, default: .number(3))],
               doc: "n prior Langevin chains of a 2-D latent drawn over the potential they move on, E_α(z) + ‖z‖²/(2σ0²), with start and end markers." + commonDoc,
@@ -222,7 +222,7 @@ private enum PlotBuiltins {
                 Param("marker_size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6))],
               doc: "Two [N, 2] point sets side by side (data and model samples, or two samplers); titles: the two panel titles (default [\"data\", \"samples\"]); shared: the same limits on both." + commonDoc,
               impl: dataVsSamples),
-      Builtin("plot_prior_posterior", params: [Param("model"), Param("x", .tensor), path] + common,
+      Builtin("plot_prior_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor), path] + common,
               doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x." + commonDoc,
               impl: priorPosterior),
       Builtin("plot_stats", params: [Param("history"), path] + common + [Param("smooth", .optional(.number), default: .none)],

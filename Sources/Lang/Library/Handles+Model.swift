@@ -3,7 +3,9 @@ import Engine
 import LatentEBM
 
 /// `energy_net(...)` or `residual_energy_net(...)` in a script.
-final class EnergyNetHandle: OpaqueValue {
+final class EnergyNetHandle: TypedHandle {
+  static let handleName = "energy_net"
+  static let phrase = "an energy_net(...)"
   let net: EnergyModel
   init(_ net: EnergyModel) { self.net = net }
   var typeName: String { "energy_net" }
@@ -32,7 +34,9 @@ func latentArgument(_ call: String, _ positional: [Value], _ keywords: [(String,
 }
 
 /// `generator(...)` or `conv_generator(...)` in a script.
-final class GeneratorHandle: OpaqueValue {
+final class GeneratorHandle: TypedHandle {
+  static let handleName = "generator"
+  static let phrase = "a generator(...) or conv_generator(...)"
   let generator: Generator
   init(_ g: Generator) { generator = g }
   var typeName: String { "generator" }
@@ -55,7 +59,15 @@ final class GeneratorHandle: OpaqueValue {
 /// `latent_ebm(E, G)` in a script: the model and, once it trains, its ``Trainer`` (which owns
 /// the settings, the optimizers and the history). Settings given before the first step wait in
 /// ``pending``.
-final class ModelHandle: OpaqueValue {
+final class ModelHandle: TypedHandle {
+  static let handleName = "latent_ebm"
+  static let phrase = "a model made by latent_ebm(...)"
+
+  /// A net given where a model was expected is applied by calling it.
+  static func hint(for value: Value) -> String? {
+    guard case .opaque(let o) = value, o is EnergyNetHandle || o is GeneratorHandle else { return nil }
+    return "to apply a net on its own, call it: \(o is EnergyNetHandle ? "E(z)" : "G(z)")"
+  }
   let model: LatentEBM
   private(set) var trainer: Trainer?
   private var pending = TrainConfig()

@@ -115,8 +115,6 @@ public enum NotebookHTML {
     pageFolder: String? = nil, hideInput: Bool = false
   ) -> String {
     let codeCells = outcomes.filter { $0.cell.kind == .code }
-    let total = codeCells.reduce(0) { $0 + $1.seconds }
-    let failures = outcomes.filter(\.failed).count
     // A notebook that opens with its own `# Heading` names the page; the file name goes small.
     var heading: String?
     if let first = outcomes.first?.cell, first.kind == .markdown, first.title.isEmpty,
@@ -124,11 +122,32 @@ public enum NotebookHTML {
     {
       heading = text
     }
-    let pageTitle = heading.map { "\($0) — \(title)" } ?? title
-    let titleLine = heading == nil ? "<h1 class=\"nb-title\">\(htmlEscape(title))</h1>\n" : ""
-    let fileNote = heading == nil ? "" : "<span class=\"nb-file\">\(htmlEscape(title))</span> · "
-    // The markdown first: headings feed the table of contents, math decides on KaTeX.
-    var slugs = MarkdownHTML.Slugs(reserved: ["contents"] + codeCells.indices.map { "cell-\($0 + 1)" })
+    let (markdown, headings, hasMath) = renderMarkdown(outcomes, codeCells: codeCells.count, builtins: builtins)
+    let katex = hasMath ? KaTeX.assets : nil
+    var html = pageHead(outcomes, title: title, heading: heading, katexCSS: katex?.css, quick: quick)
+    if headings.count >= contentsFrom { html += contents(headings) }
+    var number = 0
+    var figureNumber = 0
+    for (index, outcome) in outcomes.enumerated() {
+      if outcome.cell.kind == .markdown {
+        html += "<section class=\"cell markdown\">\n" + (markdown[index] ?? "") + "</section>\n"
+        continue
+      }
+      number += 1
+      html += codeCell(outcome, number: number, figureNumber: &figureNumber, builtins: builtins,
+                       pageFolder: pageFolder, hideInput: hideInput)
+    }
+    html += "</main>\n"
+    if let katex { html += "<script>\n\(katex.js)\n</script>\n<script>\n\(KaTeX.renderScript)\n</script>\n" }
+    html += "</body>\n</html>\n"
+    return html
+  }
+
+  /// The markdown cells rendered first (by outcome index): their headings feed the table of
+  /// contents, and whether any has math decides on KaTeX.
+  static func renderMarkdown(_ outcomes: [CellOutcome], codeCells: Int, builtins: Set<String>)
+    -> (html: [Int: String], headings: [MarkdownHTML.Heading], hasMath: Bool) {
+    var slugs = MarkdownHTML.Slugs(reserved: ["contents"] + (0..<codeCells).map { "cell-\($0 + 1)" })
     var markdown: [Int: String] = [:]
     var headings: [MarkdownHTML.Heading] = []
     var hasMath = false
@@ -145,8 +164,19 @@ public enum NotebookHTML {
       headings += body.headings
       hasMath = hasMath || body.hasMath
     }
-    let katex = hasMath ? KaTeX.assets : nil
-    var html = """
+    return (markdown, headings, hasMath)
+  }
+
+  /// The page up to its first cell: the document head with the styles, and the header with the
+  /// title (or the notebook's own heading), the cell count, the time, failures and the version.
+  static func pageHead(_ outcomes: [CellOutcome], title: String, heading: String?, katexCSS: String?, quick: Bool) -> String {
+    let codeCells = outcomes.filter { $0.cell.kind == .code }
+    let total = codeCells.reduce(0) { $0 + $1.seconds }
+    let failures = outcomes.filter(\.failed).count
+    let pageTitle = heading.map { "\($0) — \(title)" } ?? title
+    let titleLine = heading == nil ? "<h1 class=\"nb-title\">\(htmlEscape(title))</h1>\n" : ""
+    let fileNote = heading == nil ? "" : "<span class=\"nb-file\">\(htmlEscape(title))</span> · "
+    return """
       <!DOCTYPE html>
       <html lang="en">
       <head>
@@ -157,7 +187,7 @@ public enum NotebookHTML {
       <style>
       \(stylesheet)
       </style>
-      \(katex.map { "<style>\n\($0.css)\n</style>\n" } ?? "")</head>
+      \(katexCSS.map { "<style>\n\($0)\n</style>\n" } ?? "")</head>
       <body>
       <main>
       <header class="nb-header\(heading == nil ? "" : " compact")">
@@ -165,58 +195,50 @@ public enum NotebookHTML {
       </header>
 
       """
-    if headings.count >= contentsFrom { html += contents(headings) }
-    var number = 0
-    var figureNumber = 0
-    for (index, outcome) in outcomes.enumerated() {
-      let cell = outcome.cell
-      if cell.kind == .markdown {
-        html += "<section class=\"cell markdown\">\n" + (markdown[index] ?? "") + "</section>\n"
-        continue
-      }
-      number += 1
-      var classes = "cell code"
-      if outcome.failed { classes += " error" }
-      if !outcome.ran { classes += " skipped" }
-      var head = "<section class=\"\(classes)\" id=\"cell-\(number)\">\n<div class=\"cell-head\">"
-      head += "<a class=\"cell-number\" href=\"#cell-\(number)\">[\(number)]</a>"
-      if !cell.title.isEmpty { head += "<span class=\"cell-title\">\(htmlEscape(cell.title))</span>" }
-      head += "<span class=\"cell-status\">"
-      if !outcome.ran {
-        head += "not run"
-      } else {
-        if outcome.failed { head += "<span class=\"badge\">\(outcome.interrupted ? "interrupted" : "error")</span> " }
-        head += "<span class=\"cell-time\">\(htmlEscape(formatDuration(outcome.seconds)))</span>"
-      }
-      head += "</span></div>\n"
-      head += "<pre class=\"source\"><code class=\"language-lebm\">\(LebmHighlighter.html(cell.source, builtins: builtins))</code></pre>\n"
-      var outputs = ""
-      if !outcome.output.isEmpty {
-        outputs += "<pre class=\"output stdout\">\(htmlEscape(trimmingFinalNewline(outcome.output)))</pre>\n"
-      }
-      for figure in outcome.figures {
-        figureNumber += 1
-        outputs += figureHTML(figure, number: figureNumber, pageFolder: pageFolder)
-      }
-      if let echo = outcome.echo {
-        outputs += "<pre class=\"output value\">\(htmlEscape(trimmingFinalNewline(echo)))</pre>\n"
-      }
-      if let error = outcome.error {
-        outputs += "<pre class=\"output error\">\(htmlEscape(trimmingFinalNewline(error)))</pre>\n"
-      }
-      if hideInput {
-        // nbconvert's --no-input: the outputs alone; a cell without any leaves nothing
-        if !outputs.isEmpty { html += "<section class=\"cell code no-input\" id=\"cell-\(number)\">\n<div class=\"outputs\">\n" + outputs + "</div>\n</section>\n" }
-        continue
-      }
-      html += head
-      if !outputs.isEmpty { html += "<div class=\"outputs\">\n" + outputs + "</div>\n" }
-      html += "</section>\n"
+  }
+
+  /// One code cell: its head (number, title, status, time), its highlighted source, then its
+  /// outputs (printed text, figures, value, error); with `hideInput`, the outputs alone.
+  static func codeCell(
+    _ outcome: CellOutcome, number: Int, figureNumber: inout Int, builtins: Set<String>, pageFolder: String?, hideInput: Bool
+  ) -> String {
+    let cell = outcome.cell
+    var outputs = ""
+    if !outcome.output.isEmpty {
+      outputs += "<pre class=\"output stdout\">\(htmlEscape(trimmingFinalNewline(outcome.output)))</pre>\n"
     }
-    html += "</main>\n"
-    if let katex { html += "<script>\n\(katex.js)\n</script>\n<script>\n\(KaTeX.renderScript)\n</script>\n" }
-    html += "</body>\n</html>\n"
-    return html
+    for figure in outcome.figures {
+      figureNumber += 1
+      outputs += figureHTML(figure, number: figureNumber, pageFolder: pageFolder)
+    }
+    if let echo = outcome.echo {
+      outputs += "<pre class=\"output value\">\(htmlEscape(trimmingFinalNewline(echo)))</pre>\n"
+    }
+    if let error = outcome.error {
+      outputs += "<pre class=\"output error\">\(htmlEscape(trimmingFinalNewline(error)))</pre>\n"
+    }
+    if hideInput {
+      // nbconvert's --no-input: the outputs alone; a cell without any leaves nothing
+      guard !outputs.isEmpty else { return "" }
+      return "<section class=\"cell code no-input\" id=\"cell-\(number)\">\n<div class=\"outputs\">\n" + outputs + "</div>\n</section>\n"
+    }
+    var classes = "cell code"
+    if outcome.failed { classes += " error" }
+    if !outcome.ran { classes += " skipped" }
+    var html = "<section class=\"\(classes)\" id=\"cell-\(number)\">\n<div class=\"cell-head\">"
+    html += "<a class=\"cell-number\" href=\"#cell-\(number)\">[\(number)]</a>"
+    if !cell.title.isEmpty { html += "<span class=\"cell-title\">\(htmlEscape(cell.title))</span>" }
+    html += "<span class=\"cell-status\">"
+    if !outcome.ran {
+      html += "not run"
+    } else {
+      if outcome.failed { html += "<span class=\"badge\">\(outcome.interrupted ? "interrupted" : "error")</span> " }
+      html += "<span class=\"cell-time\">\(htmlEscape(formatDuration(outcome.seconds)))</span>"
+    }
+    html += "</span></div>\n"
+    html += "<pre class=\"source\"><code class=\"language-lebm\">\(LebmHighlighter.html(cell.source, builtins: builtins))</code></pre>\n"
+    if !outputs.isEmpty { html += "<div class=\"outputs\">\n" + outputs + "</div>\n" }
+    return html + "</section>\n"
   }
 
   /// A figure on the page, in its own format: a PNG or SVG as an image, a PDF as an embedded

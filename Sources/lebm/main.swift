@@ -1,5 +1,5 @@
-// The `lebm` command: everything but `lebm bench` lives in the REPL module (`CLI.main`), so tests
-// can drive it; the program adds `bench`, which needs LatentEBM, and `kernel`, which starts the
+// The `lebm` command: most of it lives in the REPL module (`CLI.main`), so tests can drive it; the
+// program adds `bench` and `export`, which need LatentEBM, and `kernel`, which starts the
 // `lebm-kernel` program beside it (the Jupyter kernel).
 import Glibc
 import REPL

@@ -650,7 +650,7 @@ public final class Interpreter {
     }
   }
 
-  /// `a..b` (or `a..=b`) as a list of numbers.
+  /// `a..b` (both ends) or `a..<b` (without `b`) as a list of numbers.
   private func rangeList(_ lo: Expr, _ hi: Expr, _ inclusive: Bool, _ span: SourceSpan) throws -> Value {
     let (a, b) = try rangeBounds(lo, hi, span)
     let n = max(0, inclusive ? (b - a).rounded(.down) + 1 : (b - a).rounded(.up))

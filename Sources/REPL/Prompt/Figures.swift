@@ -1,6 +1,7 @@
 // Figures: every figure an evaluation writes is listed as `[figure] path (W×H, N KB)`, and a PNG
-// drawn inline first when the terminal can (REPL-NOTES §2): kitty graphics or iTerm2 inline images,
-// chosen from environment hints without a round trip, never when stdout is not a terminal.
+// drawn inline first when the terminal can: kitty graphics or iTerm2 inline images, chosen from
+// environment hints without a round trip (a query would need a reply the terminal may never
+// send), never when stdout is not a terminal.
 import Glibc
 import Support
 

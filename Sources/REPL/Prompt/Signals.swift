@@ -1,6 +1,7 @@
 // Ctrl-C. One `sigaction` handler that only touches atomics (async-signal-safe):
 //   - at the prompt it sets `promptFlag`; libedit's `readline()` then returns NULL and the
-//     reader reports `.interrupted` (REPL-NOTES §3);
+//     reader reports `.interrupted` (EditLineReader turns libedit's own signal handling off and
+//     reads keys itself, watching this flag);
 //   - during evaluation it calls `Interruption.request()`, so interruptible work stops at its next
 //     check; a third Ctrl-C during one evaluation that has not stopped restores the
 //     default action and re-raises, as an escape hatch for work that never polls.

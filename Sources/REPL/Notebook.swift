@@ -43,6 +43,24 @@ public struct Notebook: Equatable, Sendable {
     return false
   }
 
+  /// Whether `line` is a marker written escaped: `#`, one or more `\`, then the rest of a marker
+  /// (`#\ %% [markdown]` stands for the cell line `# %% [markdown]`).
+  static func isEscapedMarker(_ line: String) -> Bool {
+    guard line.hasPrefix("#\\") else { return false }
+    return isMarker("#" + line.dropFirst().drop { $0 == "\\" })
+  }
+
+  /// A cell's line as percent format writes it: a line that would read as a marker, or as an
+  /// escaped one, gets one more `\` after its `#` (still a comment), so it stays in its cell.
+  static func escapingMarker(_ line: String) -> String {
+    isMarker(line) || isEscapedMarker(line) ? "#\\" + line.dropFirst() : line
+  }
+
+  /// A line of a cell as read: ``escapingMarker(_:)`` undone.
+  static func unescapingMarker(_ line: String) -> String {
+    isEscapedMarker(line) ? "#" + line.dropFirst(2) : line
+  }
+
   /// Splits `text` into cells. Text before the first marker is a code cell unless it is blank;
   /// a leading `#!` line is ignored. Cells that are blank after their marker are dropped.
   public static func parse(_ text: String) -> Notebook {
@@ -80,7 +98,7 @@ public struct Notebook: Equatable, Sendable {
         body = []
         bodyStart = i + 2
       } else {
-        body.append(line)
+        body.append(unescapingMarker(line))
       }
     }
     flush()
@@ -253,6 +271,11 @@ public enum NotebookCommand {
     let out = outputPath ?? defaultOutput(for: input)
     guard let format = PageFormat(path: out) else {
       return command.usageError("cannot write '\(out)': the page must end in .html, .md or .ipynb", console: console)
+    }
+    // Checked before any cell runs: a run can take hours, and its page must have somewhere to go.
+    if let problem = writeTargetProblem(out) {
+      console.err("lebm notebook: cannot write '\(out)': \(problem); no cell was run\n")
+      return 73
     }
     let notebook: Notebook
     do throws(NotebookFileError) { notebook = try Notebook.read(input) } catch {

@@ -272,15 +272,15 @@ public enum NotebookCommand {
     guard let format = PageFormat(path: out) else {
       return command.usageError("cannot write '\(out)': the page must end in .html, .md or .ipynb", console: console)
     }
-    // Checked before any cell runs: a run can take hours, and its page must have somewhere to go.
-    if let problem = writeTargetProblem(out) {
-      console.err("lebm notebook: cannot write '\(out)': \(problem); no cell was run\n")
-      return 73
-    }
     let notebook: Notebook
     do throws(NotebookFileError) { notebook = try Notebook.read(input) } catch {
       console.err("lebm notebook: \(error)\n")
       return error.status
+    }
+    // Checked before any cell runs: a run can take hours, and its page must have somewhere to go.
+    if let problem = writeTargetProblem(out) {
+      console.err("lebm notebook: cannot write '\(out)': \(problem); no cell was run\n")
+      return 73
     }
     let backend = context.backend()
     // An HTML page shows each figure at its layout size from a PNG of twice the pixels.

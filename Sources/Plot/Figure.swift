@@ -217,17 +217,15 @@ public struct Figure: Sendable {
 
   /// Renders the figure and writes it to `path` as PNG, SVG or PDF, chosen by the extension; `dpi`
   /// sets a PNG's pixels per inch (100: one pixel per layout unit; 200: twice the pixels, same layout).
-  /// - Throws: ``PlotError`` for bad figure input or an unknown extension; `PNGError` or a file error
-  ///   naming `path` when it cannot be written.
+  /// - Throws: ``PlotError`` for bad figure input, an unknown extension, or naming `path` when it
+  ///   cannot be written.
   public func save(to path: String, dpi: Double = 100) throws -> FigureResult {
     let format = try FigureFormat.of(path: path)
     let r = try render(format: format, dpi: dpi)
-    if format == .png {
-      try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
-    } else {
-      let bytes = try r.canvas.encoded()
-      do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
-    }
+    // Every format is encoded in memory and written through Support (which refuses what is not a
+    // regular file), never by libpng or cairo opening the path.
+    let bytes = try r.canvas.encoded()
+    do { try writeFile(path, bytes) } catch { throw PlotError("figure", "cannot write '\(path)': \(error)") }
     return FigureResult(
       path: path, width: r.canvas.outputWidth, height: r.canvas.outputHeight, warnings: r.warnings)
   }

@@ -303,14 +303,30 @@ public enum NotebookCommand {
       console.err("[\(number)/\(codeCells)]\(label): \(status) (\(formatDuration(outcome.seconds)))\n")
       if let e = outcome.error, !outcome.interrupted { console.err(ensureNewline(e)) }
     }
-    let title = baseName(input)
+    if let status = writePage(
+      outcomes, format: format, to: out, title: baseName(input), backend: backend, hideInput: hideInput,
+      context: context)
+    {
+      return status
+    }
+    let failures = outcomes.filter(\.failed).count
+    console.err("wrote \(out)" + (failures > 0 ? " (\(failures) cell\(failures == 1 ? "" : "s") failed)" : "") + "\n")
+    if outcomes.contains(where: \.interrupted) { return 130 }
+    return failures > 0 ? 70 : 0
+  }
+
+  /// Writes the page of a run; the exit status when it could not (70, 73), nil when it did.
+  static func writePage(
+    _ outcomes: [CellOutcome], format: PageFormat, to out: String, title: String, backend: REPLBackend,
+    hideInput: Bool, context: CommandContext
+  ) -> Int32? {
     do throws(FileError) {
       switch format {
       case .markdown:
         try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
       case .ipynb:
         guard let text = try? Ipynb.document(outcomes).encodedPretty() else {
-          console.err("lebm notebook: cannot encode '\(out)' as JSON\n")
+          context.console.err("lebm notebook: cannot encode '\(out)' as JSON\n")
           return 70
         }
         try writeFile(out, text)
@@ -320,13 +336,10 @@ public enum NotebookCommand {
           hideInput: hideInput))
       }
     } catch {
-      console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")
+      context.console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")
       return 73
     }
-    let failures = outcomes.filter(\.failed).count
-    console.err("wrote \(out)" + (failures > 0 ? " (\(failures) cell\(failures == 1 ? "" : "s") failed)" : "") + "\n")
-    if outcomes.contains(where: \.interrupted) { return 130 }
-    return failures > 0 ? 70 : 0
+    return nil
   }
 
   /// `dir/name.lebm` → `dir/name.html` (and `name.ipynb` → `name.html`).

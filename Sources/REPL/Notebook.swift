@@ -6,6 +6,10 @@
 import Glibc
 import Support
 
+/// Whether `c` ends a line in a notebook: `\n`, or `\r\n` (one Character in Swift, so a split
+/// at `"\n"` alone would leave a Windows file one long line).
+func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" }
+
 /// One cell of a percent-format notebook.
 public struct NotebookCell: Equatable, Sendable {
   /// Code runs; markdown is shown.
@@ -64,7 +68,7 @@ public struct Notebook: Equatable, Sendable {
   /// Splits `text` into cells. Text before the first marker is a code cell unless it is blank;
   /// a leading `#!` line is ignored. Cells that are blank after their marker are dropped.
   public static func parse(_ text: String) -> Notebook {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak).map {
       $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
     }
     if lines.last == "" { lines.removeLast() }

@@ -211,7 +211,7 @@ public enum Ipynb {
 
   /// `text` without leading and trailing blank lines (as percent-format cells are kept).
   static func trimBlankLines(_ text: String) -> String {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak).map {
       $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
     }
     while let f = lines.first, f.allSatisfy(\.isWhitespace) { lines.removeFirst() }
@@ -229,7 +229,7 @@ extension Notebook {
   public var percentText: String {
     cells.map { c in
       let title = c.title.isEmpty ? "" : " " + Self.markerTitle(c)
-      let lines = c.source.isEmpty ? [] : c.source.split(separator: "\n", omittingEmptySubsequences: false)
+      let lines = c.source.isEmpty ? [] : c.source.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak)
       switch c.kind {
       case .code:
         return "# %%\(title)\n" + lines.map { Self.escapingMarker(String($0)) + "\n" }.joined()

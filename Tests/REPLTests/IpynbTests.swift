@@ -101,6 +101,15 @@ extension REPLSuites {
       #expect(Notebook.parse(again.percentText).cells.map(Shape.init) == nb.cells.map(Shape.init))
     }
 
+    /// A percent-format file with Windows line ends has the same cells as with `\n` (Swift reads
+    /// `\r\n` as one character: split at `\n` alone, the file was one marker line, and no cell ran).
+    @Test func windowsLineEndsSplitLikeNewlines() {
+      let unix = "# %% A\nx = 1\n# %% [markdown]\n# hi\n# %%\nprint(x)\n"
+      let windows = unix.replacing("\n", with: "\r\n")
+      #expect(Notebook.parse(windows).cells.count == 3)
+      #expect(Notebook.parse(windows) == Notebook.parse(unix))
+    }
+
     @Test func writesOutputsAsNbformat() throws {
       let dir = temporaryFolder("ipynb-out")
       defer { removeFolder(dir) }

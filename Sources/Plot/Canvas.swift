@@ -305,6 +305,7 @@ public final class Canvas {
     guard format == .png, let data = cairo_image_surface_get_data(surface) else {
       throw PlotError("canvas", "a \(format.rawValue) canvas has no pixels")
     }
+    try checkStatus()
     cairo_surface_flush(surface)
     let w = outputWidth
     let h = outputHeight
@@ -342,6 +343,7 @@ public final class Canvas {
     case .png:
       return try PNGCodec.encode(try image(opaqueAsRGB: true), fast: true)
     case .svg, .pdf:
+      try checkStatus()
       cairo_surface_finish(surface)
       guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let sink else {
         throw PlotError("canvas", "cairo could not finish the \(format.rawValue) file")
@@ -388,23 +390,99 @@ public final class Canvas {
     strokePaths([points], color: color, lineWidth: lineWidth)
   }
 
-  /// Strokes several polylines as one path (translucent lines stay even where they cross themselves);
-  /// non-finite points are dropped.
+  /// Strokes polylines; non-finite points are dropped. On an image (PNG), long runs are first
+  /// thinned to what its pixels can show (``decimated(_:)``). Opaque lines are stroked a few
+  /// hundred points at a time: cairo's stroker slows down more than linearly on one long path, and
+  /// opaque pieces overlapping at round ends look the same as one path. Translucent lines stay one
+  /// path, so they are even where they cross themselves.
   func strokePaths(_ paths: [[Point]], color: Color, lineWidth: Double) {
     guard lineWidth > 0 else { return }
-    var any = false
-    for path in paths {
-      let pts = path.filter { $0.x.isFinite && $0.y.isFinite && Swift.abs($0.x) < 1e7 && Swift.abs($0.y) < 1e7 }
-      guard let first = pts.first else { continue }
-      cairo_move_to(cr, first.x, first.y)
-      if pts.count == 1 { cairo_line_to(cr, first.x, first.y) }
-      for p in pts.dropFirst() { cairo_line_to(cr, p.x, p.y) }
-      any = true
+    let kept = paths.map(Canvas.drawablePoints).filter { !$0.isEmpty }.map {
+      format == .png && decimatesLines ? decimated($0) : $0
     }
-    guard any else { return }
+    guard !kept.isEmpty else { return }
     cairo_set_line_width(cr, lineWidth)
     setColor(color)
-    cairo_stroke(cr)
+    guard color.a == 255 else {
+      for path in kept { addPath(path[...]) }
+      cairo_stroke(cr)
+      return
+    }
+    var pending = 0
+    for path in kept {
+      var start = 0
+      repeat {
+        // consecutive pieces share a point, so the line has no gap
+        let end = Swift.min(path.count, start + Canvas.strokeChunk)
+        addPath(path[start..<end])
+        pending += end - start
+        if pending >= Canvas.strokeChunk {
+          cairo_stroke(cr)
+          pending = 0
+        }
+        start = end - 1
+      } while start + 1 < path.count
+    }
+    if pending > 0 { cairo_stroke(cr) }
+  }
+
+  /// The most characters a one-line text box is measured for (titles, axis labels, legends):
+  /// more could not fit across the widest figure (16384 units) at any font size lebm allows, so
+  /// longer texts are always cut with `…`.
+  public static let longestText = 20_000
+
+  /// How many strips an output pixel column is cut into for ``decimated(_:)``: with quarter
+  /// pixels, the thinned line differs from the full one only in faint anti-aliased edges.
+  static let stripsPerPixel = 4.0
+
+  /// The most points stroked at once for an opaque line.
+  static let strokeChunk = 256
+
+  /// Whether long lines on an image are thinned to the extremes of each strip of pixels (tests
+  /// turn it off to compare with the full line).
+  var decimatesLines = true
+
+  /// The points cairo can take: finite, and within ±10⁷ units.
+  static func drawablePoints(_ path: [Point]) -> [Point] {
+    path.filter { $0.x.isFinite && $0.y.isFinite && Swift.abs($0.x) < 1e7 && Swift.abs($0.y) < 1e7 }
+  }
+
+  /// Adds `points` to the current path as one polyline (a lone point as a dot).
+  func addPath(_ points: ArraySlice<Point>) {
+    guard let first = points.first else { return }
+    cairo_move_to(cr, first.x, first.y)
+    if points.count == 1 { cairo_line_to(cr, first.x, first.y) }
+    for p in points.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+  }
+
+  /// `path` with each run of consecutive points inside one strip (a quarter of an output pixel
+  /// column, ``stripsPerPixel``) reduced to its first, lowest, highest and last points, in their
+  /// order. The segments of such a run stay inside the strip and cover the same vertical extent
+  /// as the run, so the drawn line keeps its envelope exactly; a series of 10⁶ steps becomes at
+  /// most 16 points per pixel column. Paths not long next to the image's width are left as they are.
+  func decimated(_ path: [Point]) -> [Point] {
+    let strips = Int(Canvas.stripsPerPixel) * outputWidth
+    guard path.count > 4 * strips else { return path }
+    var out: [Point] = []
+    out.reserveCapacity(4 * strips + 16)
+    var i = 0
+    let perUnit = scale * Canvas.stripsPerPixel
+    while i < path.count {
+      let column = (path[i].x * perUnit).rounded(.down)
+      var j = i + 1, low = i, high = i
+      while j < path.count, (path[j].x * perUnit).rounded(.down) == column {
+        if path[j].y < path[low].y { low = j }
+        if path[j].y > path[high].y { high = j }
+        j += 1
+      }
+      let (a, b) = (Swift.min(low, high), Swift.max(low, high))
+      out.append(path[i])
+      if a > i { out.append(path[a]) }
+      if b > a { out.append(path[b]) }
+      if j - 1 > b { out.append(path[j - 1]) }
+      i = j
+    }
+    return out
   }
 
   /// A filled disc.
@@ -510,7 +588,7 @@ public final class Canvas {
     cairo_font_extents(cr, &fe)
     guard !text.isEmpty else { return (0, fe.ascent + fe.descent) }
     var te = cairo_text_extents_t()
-    cairo_text_extents(cr, text, &te)
+    cairo_text_extents(cr, Canvas.drawable(text), &te)
     return (te.x_advance, fe.ascent + fe.descent)
   }
 
@@ -546,9 +624,49 @@ public final class Canvas {
     } else {
       cairo_move_to(cr, x0, y0 + fe.ascent)
     }
-    cairo_show_text(cr, text)
+    cairo_show_text(cr, Canvas.drawable(text))
     cairo_new_path(cr)
     cairo_restore(cr)
+  }
+
+  /// `text` as cairo accepts it: each Unicode noncharacter (U+FDD0…U+FDEF and every U+xxFFFE,
+  /// U+xxFFFF, which cairo rejects, putting its context in an error state that blanks the rest of
+  /// the figure) and each control character (NUL would cut the C string short; the others have no
+  /// glyph) becomes U+FFFD; tabs and line breaks become spaces, since a text box is one line.
+  public static func drawable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsReplacing) else { return text }
+    var out = String.UnicodeScalarView()
+    for u in text.unicodeScalars {
+      if !needsReplacing(u) {
+        out.append(u)
+      } else {
+        out.append(u.properties.isWhitespace ? " " : "\u{FFFD}")
+      }
+    }
+    return String(out)
+  }
+
+  /// Whether ``drawable(_:)`` replaces `u`.
+  static func needsReplacing(_ u: Unicode.Scalar) -> Bool {
+    let v = u.value
+    return v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
+  }
+
+  /// Throws when cairo's context or surface has failed: a failed context ignores every later call,
+  /// so the figure would come out blank or cut short, and must not be written as if it were whole.
+  public func checkStatus() throws {
+    let status = cairo_status(cr) != CAIRO_STATUS_SUCCESS ? cairo_status(cr) : cairo_surface_status(surface)
+    guard status != CAIRO_STATUS_SUCCESS else { return }
+    let reason = cairo_status_to_string(status).map { String(cString: $0) } ?? "status \(status.rawValue)"
+    throw PlotError("canvas", "cairo failed while drawing the \(format.rawValue) figure: \(reason)")
+  }
+
+  /// Shows `text` without ``drawable(_:)``: a noncharacter puts cairo's context into its error
+  /// state, as unchecked text would. Tests use it to check that such a failure is reported.
+  func showUncheckedText(_ text: String) {
+    cairo_move_to(cr, 1, 1)
+    cairo_show_text(cr, text)
+    cairo_new_path(cr)
   }
 
   /// The size of `text` without a canvas at hand (a scratch context measures it).

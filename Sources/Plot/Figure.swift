@@ -220,23 +220,19 @@ public struct Figure: Sendable {
 
   /// Renders the figure and writes it to `path` as PNG, SVG or PDF, chosen by the extension; `dpi`
   /// sets a PNG's pixels per inch (100: one pixel per layout unit; 200: twice the pixels, same layout).
-  /// - Throws: ``PlotError`` for bad figure input or an unknown extension; `PNGError` or a file error
-  ///   naming `path` when it cannot be written.
+  /// - Throws: ``PlotError`` for bad figure input, an unknown extension, or naming `path` when it
+  ///   cannot be written.
   public func save(to path: String, dpi: Double = 100) throws -> FigureResult {
     let format = try FigureFormat.of(path: path)
     let r = try render(format: format, dpi: dpi)
-    if format == .png {
-      try PNGCodec.write(try r.canvas.image(opaqueAsRGB: true), to: path, fast: true)
-    } else {
-      let bytes = try r.canvas.encoded()
-      do throws(FileError) { try writeFile(path, bytes) } catch {
-        throw PlotError("figure", "cannot write '\(path)': \(error.problem)")
-      }
+    // Every format is encoded in memory and written through Support (which refuses what is not a
+    // regular file), never by libpng or cairo opening the path.
+    let bytes = try r.canvas.encoded()
+    do throws(FileError) { try writeFile(path, bytes) } catch {
+      throw PlotError("figure", "cannot write '\(path)': \(error.problem)")
     }
-    var written = stat()
-    let length = stat(path, &written) == 0 ? Int(written.st_size) : 0
     let output = FigureOutput(
-      path: path, format: format, width: r.canvas.outputWidth, height: r.canvas.outputHeight, bytes: length)
+      path: path, format: format, width: r.canvas.outputWidth, height: r.canvas.outputHeight, bytes: bytes.count)
     return FigureResult(output: output, warnings: r.warnings)
   }
 
@@ -514,7 +510,9 @@ struct PanelRenderer {
   func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
     let size = canvas.fontSize * 0.9
     let rowH = canvas.textSize("x", size: size).height + 2
-    let textW = entries.map { canvas.textSize($0.label, size: size).width }.max() ?? 0
+    // A label wider than the plot area is cut to it (with `…`).
+    let labels = entries.map { fit($0.label, width: Swift.max(8, rect.width - 53), size: size, on: canvas) }
+    let textW = labels.map { canvas.textSize($0, size: size).width }.max() ?? 0
     let w = (6 + 18 + 5 + textW + 6).rounded(.up)
     let h = Double(entries.count) * rowH + 6
     let inset = 6.0
@@ -541,7 +539,7 @@ struct PanelRenderer {
       case .patch:
         canvas.fill(Rect(x: sx + 2, y: cy - 4, width: 14, height: 8), color: e.color)
       }
-      canvas.text(e.label, at: Point(sx + 18 + 5, cy), size: size, vertical: .center)
+      canvas.text(labels[i], at: Point(sx + 18 + 5, cy), size: size, vertical: .center)
     }
   }
 
@@ -574,12 +572,27 @@ struct PanelRenderer {
   }
 }
 
-/// `text` cut (with `…`) so that it is at most `width` layout units wide at `size`.
+/// `text` cut (with `…`) so that it is at most `width` layout units wide at `size`. The cut is
+/// found by doubling, then halving, the number of characters kept, so a text of any length costs a
+/// few measurements of about what fits (never one per character).
 func fit(_ text: String, width: Double, size: Double, bold: Bool = false, on canvas: Canvas) -> String {
-  if canvas.textSize(text, size: size, bold: bold).width <= width { return text }
-  var t = text
-  while !t.isEmpty, canvas.textSize(t + "…", size: size, bold: bold).width > width { t.removeLast() }
-  return t.isEmpty ? "" : t + "…"
+  func fits(_ s: String) -> Bool { canvas.textSize(s, size: size, bold: bold).width <= width }
+  // Long texts are measured a piece at a time: the first piece too wide ends the search.
+  let chars = Array(text.prefix(Canvas.longestText + 1))
+  if chars.count <= Canvas.longestText, fits(text) { return text }
+  func cut(_ n: Int) -> String { String(chars[..<n]) + "…" }
+  // The largest n with cut(n) fitting: fits(0) or nothing, and cut(hi) does not fit.
+  var lo = 0, hi = 1
+  while hi < chars.count, fits(cut(hi)) {
+    lo = hi
+    hi = Swift.min(2 * hi, chars.count)
+  }
+  if hi == chars.count, fits(cut(hi)) { lo = hi }
+  while hi - lo > 1 {
+    let mid = (lo + hi) / 2
+    if fits(cut(mid)) { lo = mid } else { hi = mid }
+  }
+  return lo == 0 && !fits(cut(0)) ? "" : cut(lo)
 }
 
 /// A tick label with its hyphens set as minus signs (−2, 1e−3), as in typeset mathematics.

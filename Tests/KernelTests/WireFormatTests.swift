@@ -132,6 +132,31 @@ import Support
     }
   }
 
+  /// Port 0 would bind a port the client cannot know (the kernel would wait forever): refused, as
+  /// are ports out of range, non-integers and two sockets on one port.
+  @Test func connectionFilePortsMustBeUsable() throws {
+    let json: [String: JSONValue] = [
+      "transport": "tcp", "ip": "127.0.0.1", "shell_port": 5001, "iopub_port": 5002, "stdin_port": 5003,
+      "control_port": 5004, "hb_port": 5005, "key": "k",
+    ]
+    func message(_ field: String, _ value: JSONValue?) -> String? {
+      var bad = json
+      bad[field] = value
+      do { _ = try ConnectionInfo.parse(.object(bad), path: "c.json") } catch { return error.description }
+      return nil
+    }
+    #expect(message("shell_port", 0)
+      == "the connection file 'c.json' has shell_port 0; a port must be a whole number from 1 to 65535")
+    #expect(message("hb_port", -1)?.contains("has hb_port -1; a port must be") == true)
+    #expect(message("iopub_port", 65536)?.contains("has iopub_port 65536") == true)
+    #expect(message("stdin_port", .number(1.5))?.contains("has stdin_port 1.5") == true)
+    #expect(message("control_port", "5004")?.contains("has control_port \"5004\"") == true)
+    #expect(message("control_port", nil) == "the connection file 'c.json' has no control_port")
+    #expect(message("hb_port", 5001)
+      == "the connection file 'c.json' gives shell_port and hb_port the same port 5001; each socket needs its own")
+    #expect(message("hb_port", 65535) == nil)
+  }
+
   @Test func kernelSpecNamesThisBinary() {
     let spec = KernelCommand.kernelSpec(executable: "/opt/lebm/bin/lebm")
     #expect(spec["argv"] == ["/opt/lebm/bin/lebm", "kernel", "-f", "{connection_file}"])

@@ -53,6 +53,63 @@ extension REPLSuites {
       #expect(Notebook.parse(nb.percentText).cells.map(Shape.init) == nb.cells.map(Shape.init))
     }
 
+    /// A cell title is metadata: a line break in it must not make the rest code when the notebook
+    /// becomes percent format, and a tag in a code cell's title must not make the cell markdown.
+    @Test func titlesNeverBecomeCode() throws {
+      let json = #"""
+        {"nbformat": 4, "metadata": {"kernelspec": {"language": "lebm"}}, "cells": [
+          {"cell_type": "code", "metadata": {"title": "Setup\nerror(\"ran\")\r\n\u2028# %%"}, "source": "x = 1"},
+          {"cell_type": "code", "metadata": {"title": "not [markdown] nor [md]"}, "source": "y = 2"},
+          {"cell_type": "markdown", "metadata": {"title": "Notes\nz = 3"}, "source": "text"}]}
+        """#
+      let nb = try Ipynb.parse(try JSONValue.decode(json), path: "t.ipynb")
+      let text = nb.percentText
+      #expect(text == """
+        # %% Setup error("ran") # %%
+        x = 1
+
+        # %% not (markdown) nor (md)
+        y = 2
+
+        # %% [markdown] Notes z = 3
+        # text
+
+        """)
+      #expect(Notebook.parse(text).cells.map(Shape.init) == [
+        Shape(NotebookCell(kind: .code, title: "Setup error(\"ran\") # %%", source: "x = 1", line: 0)),
+        Shape(NotebookCell(kind: .code, title: "not (markdown) nor (md)", source: "y = 2", line: 0)),
+        Shape(NotebookCell(kind: .markdown, title: "Notes z = 3", source: "text", line: 0)),
+      ])
+    }
+
+    /// Lines of a cell that read as cell markers (`# %% [markdown]` in code, `%%` in markdown) are
+    /// escaped in percent format, so .ipynb → .lebm → .ipynb keeps the cells as they were.
+    @Test func markerLinesInsideCellsSurviveTheRoundTrip() throws {
+      let nb = Notebook(cells: [
+        NotebookCell(kind: .code, source: "x = 1\n# %% [markdown]\n#%%\n# %%\n#\\ %% [md]\n#\\\\%%\n#\\ %%x\ny = 2", line: 1),
+        NotebookCell(kind: .markdown, source: "%% not a marker\n%%\n\\ %%", line: 1),
+        NotebookCell(kind: .code, source: "# %%x stays\nz = 3", line: 1),
+      ])
+      let text = nb.percentText
+      #expect(text.contains("\n#\\ %% [markdown]\n#\\%%\n#\\ %%\n#\\\\ %% [md]\n#\\\\\\%%\n#\\ %%x\n"), "\(text)")
+      #expect(text.contains("\n#\\ %% not a marker\n#\\ %%\n# \\ %%\n"), "\(text)")
+      let back = Notebook.parse(text)
+      #expect(back.cells.map(Shape.init) == nb.cells.map(Shape.init))
+      // and through nbformat JSON both ways
+      let json = try JSONValue.decode(try Ipynb.document(back).encodedPretty())
+      let again = try Ipynb.parse(json, path: "r.ipynb")
+      #expect(Notebook.parse(again.percentText).cells.map(Shape.init) == nb.cells.map(Shape.init))
+    }
+
+    /// A percent-format file with Windows line ends has the same cells as with `\n` (Swift reads
+    /// `\r\n` as one character: split at `\n` alone, the file was one marker line, and no cell ran).
+    @Test func windowsLineEndsSplitLikeNewlines() {
+      let unix = "# %% A\nx = 1\n# %% [markdown]\n# hi\n# %%\nprint(x)\n"
+      let windows = unix.replacing("\n", with: "\r\n")
+      #expect(Notebook.parse(windows).cells.count == 3)
+      #expect(Notebook.parse(windows) == Notebook.parse(unix))
+    }
+
     @Test func writesOutputsAsNbformat() throws {
       let dir = temporaryFolder("ipynb-out")
       defer { removeFolder(dir) }
@@ -171,6 +228,29 @@ extension REPLSuites {
       #expect(captured.err.contains("must end in .html, .md or .ipynb"))
       #expect(backend.evaluated.isEmpty, "nothing ran")
       #expect(access(dir + "/page.txt", F_OK) != 0, "nothing written")
+    }
+
+    /// A page that cannot be written (a missing folder, a folder or a FIFO in its place) is refused
+    /// before any cell runs, not after the whole run.
+    @Test func unwritableOutputExits73BeforeRunning() {
+      let dir = temporaryFolder("ipynb-out")
+      defer { removeFolder(dir) }
+      writeText(dir + "/nb.lebm", "# %%\nx = 1\n")
+      #expect(mkfifo(dir + "/fifo.html", 0o600) == 0)
+      #expect(mkdir(dir + "/folder.html", 0o755) == 0)
+      let cases = [
+        (dir + "/no/such/dir/x.html", "cannot write '\(dir)/no/such/dir/x.html': '\(dir)/no/such/dir': the folder does not exist"),
+        (dir + "/folder.html", "cannot write '\(dir)/folder.html': '\(dir)/folder.html': is a folder, not a file"),
+        (dir + "/fifo.html", "'\(dir)/fifo.html': is a FIFO (named pipe), not a regular file"),
+        (dir + "/nb.lebm/x.md", "'\(dir)/nb.lebm': is a file, not a folder"),
+      ]
+      for (out, message) in cases {
+        let backend = FakeBackend()
+        let (console, captured) = Console.capturing()
+        #expect(CLI.main(["notebook", dir + "/nb.lebm", "-o", out], backend: { backend }, console: console) == 73)
+        #expect(captured.err.contains(message) && captured.err.contains("no cell was run"), "\(captured.err)")
+        #expect(backend.evaluated.isEmpty, "nothing ran for \(out)")
+      }
     }
   }
 }

@@ -49,6 +49,33 @@ extension REPLSuites {
       #expect(MarkdownHTML.inline("[nowhere][x]") == "[nowhere][x]")
     }
 
+    /// Markdown nested 100 000 deep, in each of the four shapes: the page renders it (its walk keeps
+    /// its own stack) and the terminal draws the first levels nested and the rest flat.
+    @Test func deepNestingRendersWithoutOverflowingTheStack() {
+      let depth = 100_000
+      let shapes = [
+        ("quotes", String(repeating: "> ", count: depth) + "deep text"),
+        ("bullets", String(repeating: "- ", count: depth) + "deep text"),
+        ("numbers", String(repeating: "1. ", count: depth) + "deep text"),
+        ("mixed", String(repeating: "> - 1. ", count: depth / 3) + "deep text"),
+      ]
+      for (name, markdown) in shapes {
+        let cell = CellOutcome(cell: NotebookCell(kind: .markdown, title: name, source: markdown, line: 1))
+        let page = NotebookHTML.page([cell], title: "deep.lebm")
+        #expect(page.contains("deep text"), "\(name)")
+        let open = page.occurrences(of: "<blockquote>") + page.occurrences(of: "<li>")
+        #expect(open >= depth / 3, "\(name): \(open) levels")
+        let text = TerminalMarkdown.render(markdown, style: TerminalStyle(color: false, width: 80))
+        #expect(text.contains("deep text"), "\(name)")
+        let widest = text.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest < 200, "\(name): lines stay short, not one prefix per level (\(widest))")
+      }
+      // emphasis nested deep: the heading's text and the terminal's styles
+      let emphasis = String(repeating: "*a ", count: depth) + "core" + String(repeating: " b*", count: depth)
+      #expect(MarkdownHTML.render("# " + emphasis).contains("core"))
+      #expect(TerminalMarkdown.render(emphasis, style: TerminalStyle(color: true, width: 80)).contains("core"))
+    }
+
     @Test func tablesListsQuotesAndCode() {
       let html = MarkdownHTML.render("""
         | name | value |
@@ -271,4 +298,9 @@ extension REPLSuites {
       #expect(TerminalMarkdown.render("$\\sigma$", style: color) == "\u{1B}[3;35mσ\u{1B}[0m\n")
     }
   }
+}
+
+extension String {
+  /// How many times `piece` occurs in the string (not overlapping).
+  func occurrences(of piece: String) -> Int { split(separator: piece, omittingEmptySubsequences: false).count - 1 }
 }

@@ -268,13 +268,19 @@ struct MarkdownNode {
     return (0..<n).map { a[$0] == 0 ? nil : Character(Unicode.Scalar(a[$0])) }
   }
 
-  /// The node's text without markup (placeholders kept): for slugs, alt text, titles.
+  /// The node's text without markup (placeholders kept): for slugs, alt text, titles. The walk
+  /// keeps its own stack, so any depth of nesting is safe.
   var plainText: String {
-    switch type {
-    case "text", "code", "html_inline": return literal
-    case "softbreak", "linebreak": return " "
-    default: return children.map(\.plainText).joined()
+    var out = ""
+    var pending = [self]
+    while let node = pending.popLast() {
+      switch node.type {
+      case "text", "code", "html_inline": out += node.literal
+      case "softbreak", "linebreak": out += " "
+      default: pending.append(contentsOf: node.children.reversed())
+      }
     }
+    return out
   }
 
   func setLiteral(_ text: String) { _ = cmark_node_set_literal(pointer, text) }

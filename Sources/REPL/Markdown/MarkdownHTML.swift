@@ -95,15 +95,27 @@ public enum MarkdownHTML {
   /// Makes the tree safe to render with cmark's filter off: raw HTML becomes text, every link
   /// target goes through ``PageLinks``, images become `<img>` (local), a link (remote) or their
   /// alt text (rejected), code blocks are highlighted, and math inside code is put back as written.
-  static func rewrite(_ node: MarkdownNode, _ doc: Markdown, builtins: Set<String>, headings: inout [(level: Int, text: String)]) {
+  /// The walk keeps its own stack (document order), so markdown nested 100 000 deep (`> > > …`)
+  /// costs memory, never the native stack.
+  static func rewrite(_ root: MarkdownNode, _ doc: Markdown, builtins: Set<String>, headings: inout [(level: Int, text: String)]) {
+    var pending = [root]
+    while let node = pending.popLast() {
+      if rewriteNode(node, doc, builtins: builtins, headings: &headings) {
+        pending.append(contentsOf: node.children.reversed())
+      }
+    }
+  }
+
+  /// Rewrites one node; whether its children are still to be walked (false when it was replaced).
+  static func rewriteNode(_ node: MarkdownNode, _ doc: Markdown, builtins: Set<String>, headings: inout [(level: Int, text: String)]) -> Bool {
     switch node.type {
     case "html_block":
       let text = trimmingFinalNewline(doc.restoringMath(in: node.literal))
       node.replace(withHTML: "<p>\(htmlEscape(text))</p>\n", block: true)
-      return
+      return false
     case "html_inline":
       node.replace(withHTML: htmlEscape(doc.restoringMath(in: node.literal)), block: false)
-      return
+      return false
     case "code_block":
       let text = trimmingFinalNewline(doc.restoringMath(in: node.literal))
       let language = String(node.fenceInfo.prefix { !$0.isWhitespace })
@@ -112,10 +124,10 @@ public enum MarkdownHTML {
         ? LebmHighlighter.html(text, builtins: builtins) : htmlEscape(text)
       let cls = language.isEmpty ? "" : " class=\"language-\(htmlEscape(language))\""
       node.replace(withHTML: "<pre class=\"md-code\"><code\(cls)>\(body)</code></pre>\n", block: true)
-      return
+      return false
     case "code":
       node.setLiteral(doc.restoringMath(in: node.literal))
-      return
+      return false
     case "link":
       node.setURL(safeURL(doc.restoringMath(in: node.url)))
       if !node.title.isEmpty { node.setTitle(doc.restoringMath(in: node.title)) }
@@ -129,13 +141,13 @@ public enum MarkdownHTML {
       case .rejected: html = htmlEscape(alt)
       }
       node.replace(withHTML: html, block: false)
-      return
+      return false
     case "heading":
       headings.append((node.headingLevel, node.plainText))
     default:
       break
     }
-    for child in node.children { rewrite(child, doc, builtins: builtins, headings: &headings) }
+    return true
   }
 
   /// Whether an unlabelled code block is lebm (it is, in these notebooks, unless it looks like a

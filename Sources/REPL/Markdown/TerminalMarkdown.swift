@@ -14,12 +14,22 @@ public enum TerminalMarkdown {
 
   /// Block nodes as lines (each ending in a newline), with a blank line between blocks unless
   /// `tight` (the items of a tight list).
-  static func blocks(_ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle, width: Int, tight: Bool = false) -> String {
-    nodes.map { block($0, doc, style: style, width: width) }.filter { !$0.isEmpty }.joined(separator: tight ? "" : "\n")
+  static func blocks(
+    _ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle, width: Int, tight: Bool = false, depth: Int = 0
+  ) -> String {
+    nodes.map { block($0, doc, style: style, width: width, depth: depth) }.filter { !$0.isEmpty }
+      .joined(separator: tight ? "" : "\n")
   }
 
-  static func block(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle, width: Int) -> String {
+  /// How many quotes and lists deep blocks are drawn nested; deeper ones are drawn flat
+  /// (``flat(_:_:style:width:)``), so markdown nested 100 000 deep neither overflows the stack nor
+  /// draws a prefix per level on every line.
+  static let deepest = 16
+
+  /// One block node; `depth` counts the quotes and list items around it.
+  static func block(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle, width: Int, depth: Int = 0) -> String {
     let narrow = TerminalStyle(color: style.color, width: width)
+    if depth > deepest { return flat(node, doc, style: narrow, width: width) }
     switch node.type {
     case "paragraph":
       return paragraph(node, doc, style: narrow, indent: "", hanging: "")
@@ -38,7 +48,7 @@ public enum TerminalMarkdown {
     case "html_block":
       return doc.restoringMath(in: node.literal)
     case "block_quote":
-      let inner = blocks(node.children, doc, style: style, width: max(20, width - 2))
+      let inner = blocks(node.children, doc, style: style, width: max(20, width - 2), depth: depth + 1)
       return prefixLines(trimmingFinalNewline(trimmingBlankEnd(inner)), first: style.dim("│ "), rest: style.dim("│ "))
     case "list":
       var out = ""
@@ -47,7 +57,9 @@ public enum TerminalMarkdown {
         let bullet = node.isOrderedList ? "\(number). " : "• "
         number += 1
         let pad = String(repeating: " ", count: bullet.count)
-        let inner = blocks(item.children, doc, style: style, width: max(20, width - 2 - bullet.count), tight: node.isTightList)
+        let inner = blocks(
+          item.children, doc, style: style, width: max(20, width - 2 - bullet.count), tight: node.isTightList,
+          depth: depth + 1)
         out += prefixLines(trimmingFinalNewline(trimmingBlankEnd(inner)), first: "  " + bullet, rest: "  " + pad)
         if !node.isTightList { out += "\n" }
       }
@@ -73,10 +85,15 @@ public enum TerminalMarkdown {
     }.joined()
   }
 
-  /// Inline nodes as styled text (spaces between words; `\n` only for hard breaks).
-  static func inlines(_ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle) -> String {
+  /// Inline nodes as styled text (spaces between words; `\n` only for hard breaks); below
+  /// ``deepest`` levels of emphasis, links and the like, their text without styling.
+  static func inlines(_ nodes: [MarkdownNode], _ doc: Markdown, style: TerminalStyle, depth: Int = 0) -> String {
     var out = ""
     for node in nodes {
+      if depth > deepest {
+        out += mathAsText(node.plainText, doc)
+        continue
+      }
       switch node.type {
       case "text":
         for (piece, n) in Markdown.pieces(node.literal) {
@@ -90,20 +107,43 @@ public enum TerminalMarkdown {
       case "linebreak": out += "\n"
       case "code": out += style.codeSpan(doc.restoringMath(in: node.literal))
       case "html_inline": out += doc.restoringMath(in: node.literal)
-      case "emph": out += style.italic(inlines(node.children, doc, style: style))
-      case "strong": out += style.bold(inlines(node.children, doc, style: style))
-      case "strikethrough": out += style.strike(inlines(node.children, doc, style: style))
+      case "emph": out += style.italic(inlines(node.children, doc, style: style, depth: depth + 1))
+      case "strong": out += style.bold(inlines(node.children, doc, style: style, depth: depth + 1))
+      case "strikethrough": out += style.strike(inlines(node.children, doc, style: style, depth: depth + 1))
       case "link":
-        let label = inlines(node.children, doc, style: style)
+        let label = inlines(node.children, doc, style: style, depth: depth + 1)
         let url = doc.restoringMath(in: node.url)
         out += label == url || "mailto:" + label == url ? style.underline(label) : label + style.dim(" (\(url))")
       case "image":
         out += style.dim("[image: \(doc.restoringMath(in: node.plainText))]")
       default:
-        out += inlines(node.children, doc, style: style)
+        out += inlines(node.children, doc, style: style, depth: depth + 1)
       }
     }
     return out
+  }
+
+  /// Text with math placeholders as Unicode.
+  static func mathAsText(_ text: String, _ doc: Markdown) -> String {
+    doc.replacingMath(in: text) { TeXText.unicode($0.tex) }
+  }
+
+  /// A block nested too deep to draw nested: the text of each paragraph, heading or code block
+  /// inside it, wrapped, without markup (the tree walked with its own stack).
+  static func flat(_ node: MarkdownNode, _ doc: Markdown, style: TerminalStyle, width: Int) -> String {
+    var out: [String] = []
+    var pending = [node]
+    while let n = pending.popLast() {
+      switch n.type {
+      case "paragraph", "heading", "table_cell":
+        out.append(wrapStyled(mathAsText(n.plainText, doc), indent: "", hanging: "", style: style))
+      case "code_block", "html_block":
+        out.append(trimmingFinalNewline(doc.restoringMath(in: n.literal)) + "\n")
+      default:
+        pending.append(contentsOf: n.children.reversed())
+      }
+    }
+    return out.joined()
   }
 
   /// A table in columns padded to their widest cell; the header bold, a rule under it.

@@ -43,6 +43,24 @@ public struct Notebook: Equatable, Sendable {
     return false
   }
 
+  /// Whether `line` is a marker written escaped: `#`, one or more `\`, then the rest of a marker
+  /// (`#\ %% [markdown]` stands for the cell line `# %% [markdown]`).
+  static func isEscapedMarker(_ line: String) -> Bool {
+    guard line.hasPrefix("#\\") else { return false }
+    return isMarker("#" + line.dropFirst().drop { $0 == "\\" })
+  }
+
+  /// A cell's line as percent format writes it: a line that would read as a marker, or as an
+  /// escaped one, gets one more `\` after its `#` (still a comment), so it stays in its cell.
+  static func escapingMarker(_ line: String) -> String {
+    isMarker(line) || isEscapedMarker(line) ? "#\\" + line.dropFirst() : line
+  }
+
+  /// A line of a cell as read: ``escapingMarker(_:)`` undone.
+  static func unescapingMarker(_ line: String) -> String {
+    isEscapedMarker(line) ? "#" + line.dropFirst(2) : line
+  }
+
   /// Splits `text` into cells. Text before the first marker is a code cell unless it is blank;
   /// a leading `#!` line is ignored. Cells that are blank after their marker are dropped.
   public static func parse(_ text: String) -> Notebook {
@@ -78,7 +96,7 @@ public struct Notebook: Equatable, Sendable {
         body = []
         bodyStart = i + 2
       } else {
-        body.append(line)
+        body.append(unescapingMarker(line))
       }
     }
     flush()
@@ -257,6 +275,11 @@ public enum NotebookCommand {
       console.err("lebm notebook: \(error)\n")
       return error.status
     }
+    // Checked before any cell runs: a run can take hours, and its page must have somewhere to go.
+    if let problem = writeTargetProblem(out) {
+      console.err("lebm notebook: cannot write '\(out)': \(problem); no cell was run\n")
+      return 73
+    }
     let backend = context.backend()
     // An HTML page shows each figure at its layout size from a PNG of twice the pixels.
     if !(out.hasSuffix(".md") || out.hasSuffix(".markdown")) { backend.figureScale = 2 }
@@ -278,14 +301,30 @@ public enum NotebookCommand {
       console.err("[\(number)/\(codeCells)]\(label): \(status) (\(formatDuration(outcome.seconds)))\n")
       if let e = outcome.error, !outcome.interrupted { console.err(ensureNewline(e)) }
     }
-    let title = baseName(input)
+    if let status = writePage(
+      outcomes, format: format, to: out, title: baseName(input), backend: backend, hideInput: hideInput,
+      context: context)
+    {
+      return status
+    }
+    let failures = outcomes.filter(\.failed).count
+    console.err("wrote \(out)" + (failures > 0 ? " (\(failures) cell\(failures == 1 ? "" : "s") failed)" : "") + "\n")
+    if outcomes.contains(where: \.interrupted) { return 130 }
+    return failures > 0 ? 70 : 0
+  }
+
+  /// Writes the page of a run; the exit status when it could not (70, 73), nil when it did.
+  static func writePage(
+    _ outcomes: [CellOutcome], format: PageFormat, to out: String, title: String, backend: REPLBackend,
+    hideInput: Bool, context: CommandContext
+  ) -> Int32? {
     do throws(FileError) {
       switch format {
       case .markdown:
         try NotebookMarkdown.write(outcomes, title: title, to: out, hideInput: hideInput)
       case .ipynb:
         guard let text = try? Ipynb.document(outcomes).encodedPretty() else {
-          console.err("lebm notebook: cannot encode '\(out)' as JSON\n")
+          context.console.err("lebm notebook: cannot encode '\(out)' as JSON\n")
           return 70
         }
         try writeFile(out, text)
@@ -295,13 +334,10 @@ public enum NotebookCommand {
           hideInput: hideInput))
       }
     } catch {
-      console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")
+      context.console.err("lebm notebook: cannot write '\(error.path)': \(error.problem)\n")
       return 73
     }
-    let failures = outcomes.filter(\.failed).count
-    console.err("wrote \(out)" + (failures > 0 ? " (\(failures) cell\(failures == 1 ? "" : "s") failed)" : "") + "\n")
-    if outcomes.contains(where: \.interrupted) { return 130 }
-    return failures > 0 ? 70 : 0
+    return nil
   }
 
   /// `dir/name.lebm` → `dir/name.html` (and `name.ipynb` → `name.html`).

@@ -219,20 +219,38 @@ public enum Ipynb {
 
 extension Notebook {
   /// The notebook in percent format: `# %%` before each code cell, `# %% [markdown]` before each
-  /// markdown cell (its lines as `#` comments), titles after the marker. ``parse(_:)`` reads it
-  /// back to the same cells.
+  /// markdown cell (its lines as `#` comments), titles after the marker on one line (line breaks
+  /// in a title become spaces: the title is never code). A cell line that would read as a marker
+  /// is written with a `\` after its `#` (``Notebook/escapingMarker(_:)``), so ``parse(_:)``
+  /// reads the text back to the same cells.
   public var percentText: String {
     cells.map { c in
-      let title = c.title.isEmpty ? "" : " " + c.title
+      let title = c.title.isEmpty ? "" : " " + Self.markerTitle(c)
+      let lines = c.source.isEmpty ? [] : unixNewlines(c.source).split(separator: "\n", omittingEmptySubsequences: false)
       switch c.kind {
       case .code:
-        return "# %%\(title)\n" + (c.source.isEmpty ? "" : c.source + "\n")
+        return "# %%\(title)\n" + lines.map { Self.escapingMarker(String($0)) + "\n" }.joined()
       case .markdown:
-        let body = c.source.isEmpty ? [] : c.source.split(separator: "\n", omittingEmptySubsequences: false)
-          .map { $0.isEmpty ? "#" : "# " + $0 }
+        let body = lines.map { Self.escapingMarker($0.isEmpty ? "#" : "# " + $0) }
         return "# %% [markdown]\(title)\n" + body.map { $0 + "\n" }.joined()
       }
     }.joined(separator: "\n")
+  }
+
+  /// A cell's title as its marker line holds it: on one line, and for a code cell without the
+  /// tags that would make it markdown (`[markdown]` and `[md]` become `(markdown)` and `(md)`).
+  static func markerTitle(_ c: NotebookCell) -> String {
+    let title = oneLine(c.title)
+    guard c.kind == .code else { return title }
+    return title.replacing("[markdown]", with: "(markdown)").replacing("[md]", with: "(md)")
+  }
+
+  /// `text` on one line: each line break (LF, CR, CRLF, U+2028, …) and the spaces around it
+  /// become one space; trimmed.
+  static func oneLine(_ text: String) -> String {
+    guard text.contains(where: \.isNewline) else { return text }
+    return text.split(whereSeparator: \.isNewline).map { trimmed(String($0)) }.filter { !$0.isEmpty }
+      .joined(separator: " ")
   }
 
   /// Reads a notebook file: an .ipynb by its JSON, anything else as percent format.

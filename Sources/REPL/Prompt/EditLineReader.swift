@@ -14,7 +14,7 @@ public final class EditLineReader: LineReader {
   /// ``REPLBackend/completions(for:cursor:)``.
   public typealias Completer = (_ line: String, _ cursor: Int) -> [String]
 
-  private let history: HistoryFile?
+  private let history: HistoryFile.Recorder
   private var lastEntry: String?
   public var isInteractive: Bool { true }
 
@@ -22,13 +22,10 @@ public final class EditLineReader: LineReader {
   /// `completer`.
   /// A history path that is not a regular file (a FIFO, `/dev/zero`, a folder) gets a warning on
   /// standard error, and the session goes on without history.
+  /// A history file that cannot be written (a missing folder, a read-only file) is loaded all the
+  /// same, with one warning that the session's entries will not be saved.
   public init(historyPath: String? = HistoryFile.defaultPath(), completer: Completer? = nil) {
-    var file = historyPath.map { HistoryFile(path: $0) }
-    if let problem = file?.problem() {
-      fputs("lebm: warning: history file \(problem); going on without history\n", stderr)
-      file = nil
-    }
-    history = file
+    history = HistoryFile.Recorder(historyPath.map { HistoryFile(path: $0) }) { fputs($0, stderr) }
     EditLineState.completer = completer
     // libedit edits wide characters and converts with the C locale's codeset: without a UTF-8
     // LC_CTYPE, "é" is dropped. Only LC_CTYPE changes, so number formatting is untouched.
@@ -51,11 +48,11 @@ public final class EditLineReader: LineReader {
     // strings reach the completer whole (the completer re-splits, see `complete`).
     rl_basic_word_break_characters = UnsafePointer(EditLineState.wordBreaks)
     rl_completion_append_character = 0
-    if let history {
-      for entry in history.load() {
-        add_history(entry)
-        lastEntry = entry
-      }
+    // libedit keeps as many entries as the file does.
+    stifle_history(Int32(history.file?.limit ?? 2000))
+    for entry in history.load() {
+      add_history(entry)
+      lastEntry = entry
     }
   }
 
@@ -73,7 +70,7 @@ public final class EditLineReader: LineReader {
     guard !entry.isEmpty, entry != lastEntry else { return }
     lastEntry = entry
     add_history(entry)
-    history?.append(entry)
+    history.record(entry)
   }
 }
 

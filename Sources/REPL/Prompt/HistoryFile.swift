@@ -4,8 +4,9 @@
 // drops the header (REPL-NOTES §3), so the file is ours: one entry per line with `\` and newline
 // escaped, so a multi-line block stays one entry. Each entry is appended as it is entered (one
 // `write` on an `O_APPEND` descriptor: concurrent sessions interleave whole entries and a crash
-// loses nothing); the file is compacted to the newest `limit` entries at load time, through a
-// temporary file renamed over the old one.
+// loses nothing); the file is compacted to the newest `limit` entries at load time and when it
+// grows past twice what a load reads, through a temporary file renamed over the old one. A load
+// reads only the file's end (``tailBytes``), so a huge history file costs nothing at start-up.
 import Glibc
 import Support
 
@@ -44,35 +45,52 @@ public struct HistoryFile: Sendable {
     }
   }
 
-  /// The entries, oldest first; empty when the file is missing or unreadable. Compacts the file
-  /// when it holds more than `limit` entries by a margin.
+  /// How much of the file's end a load reads: room for `limit` entries of 500 bytes, at least
+  /// 1 MiB. Older entries beyond it are dropped when the file is compacted.
+  public var tailBytes: Int { max(1 << 20, limit * 500) }
+
+  /// Why entries cannot be saved to the file, or nil when they likely can: its folder is missing
+  /// or not writable, or the file is not writable.
+  public func saveProblem() -> FileError? { writeTargetProblem(path) }
+
+  /// The newest `limit` entries, oldest first; empty when the file is missing or unreadable. Only
+  /// the last ``tailBytes`` of the file are read. Compacts the file when it holds more than
+  /// `limit` entries by a margin, or more than was read.
   public func load() -> [String] {
-    guard let text = try? readTextFile(path) else { return [] }
+    guard let (bytes, truncated) = try? readFileSuffix(path, count: tailBytes) else { return [] }
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+    if truncated, !lines.isEmpty { lines.removeFirst() }  // the read began inside it
     var entries: [String] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-      if line.hasPrefix("#") { continue }
-      entries.append(Self.decode(line))
+    for line in lines where line.first != UInt8(ascii: "#") {
+      entries.append(Self.decode(Substring(String(decoding: line, as: UTF8.self))))
     }
-    if entries.count > limit + limit / 4 {
-      entries.removeFirst(entries.count - limit)
-      rewrite(entries)
-    }
+    let over = entries.count > limit + limit / 4
+    if entries.count > limit { entries.removeFirst(entries.count - limit) }
+    if over || truncated { rewrite(entries) }
     return entries
   }
 
-  /// Appends one entry to the file (creating it, readable only by the user). Anything but a
-  /// regular file at the path is left alone: O_NONBLOCK keeps the open of a FIFO from waiting for
-  /// a reader, and the type check keeps entries out of devices.
-  public func append(_ entry: String) {
+  /// Appends one entry to the file (creating it, readable only by the user); the error when it
+  /// could not. Anything but a regular file at the path is left alone: O_NONBLOCK keeps the open
+  /// of a FIFO from waiting for a reader, and the type check keeps entries out of devices. A file
+  /// grown past twice ``tailBytes`` (sessions append and only a load compacts) is compacted.
+  @discardableResult
+  public func append(_ entry: String) -> FileError? {
     let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
+    guard fd >= 0 else { return FileError.errno(path) }
     var st = stat()
-    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+      close(fd)
+      return FileError(path: path, problem: "is not a regular file", kind: .wrongType)
+    }
     var text = ""
     if st.st_size == 0 { text += Self.header + "\n" }
     text += Self.encode(entry) + "\n"
-    _ = writeAll(fd, text)
+    let ok = writeAll(fd, text)
+    let error = ok ? nil : FileError.errno(path)
+    close(fd)
+    if ok, Int(st.st_size) + text.utf8.count > 2 * tailBytes { _ = load() }
+    return error
   }
 
   /// Replaces the file's contents with `entries` (temporary file, then rename).
@@ -85,6 +103,41 @@ public struct HistoryFile: Sendable {
     let ok = writeAll(fd, text)
     close(fd)
     if ok { rename(tmp, path) } else { unlink(tmp) }
+  }
+
+  /// A history file as a session uses it: loaded at start-up, each entry appended, and a
+  /// problem with saving told once through `warn` (at start-up, or at the first failed save).
+  public final class Recorder {
+    /// The file; nil when it cannot serve as history at all (a FIFO, a device, a folder).
+    public let file: HistoryFile?
+    private let warn: (String) -> Void
+    private var warned = false
+
+    /// A recorder for `file`; `warn` gets each warning as a line for standard error.
+    public init(_ file: HistoryFile?, warn: @escaping (String) -> Void) {
+      self.warn = warn
+      if let problem = file?.problem() {
+        warn("lebm: warning: history file \(problem); going on without history\n")
+        self.file = nil
+        return
+      }
+      self.file = file
+      if let problem = file?.saveProblem() { tell(problem) }
+    }
+
+    /// The entries to start with.
+    public func load() -> [String] { file?.load() ?? [] }
+
+    /// Saves one entry.
+    public func record(_ entry: String) {
+      if let problem = file?.append(entry) { tell(problem) }
+    }
+
+    private func tell(_ problem: FileError) {
+      guard !warned else { return }
+      warned = true
+      warn("lebm: warning: history file \(problem); this session's history will not be saved\n")
+    }
   }
 
   /// One entry as one line: `\` → `\\`, newline → `\n`, carriage return → `\r`, and a

@@ -100,7 +100,7 @@ func plotError(_ body: () throws -> Void) -> String? {
   let path = "/nonexistent-lebm-dir/plots/a.png"
   #expect(
     plotError { _ = try fig.save(to: path) }
-      == "figure: cannot write '\(path)': '\(path)': No such file or directory")
+      == "figure: cannot write '\(path)': No such file or directory")
 }
 
 @Test func nanPointsAreSkippedWithWarnings() throws {

@@ -99,126 +99,144 @@ final class Markdown {
   /// fenced code blocks is math, and math never crosses a blank line.
   static func takingOutMath(_ text: String) -> (String, [MathSpan]) {
     guard text.contains("$") else { return (text, []) }
-    let c = Array(text)
-    var out = "", math: [MathSpan] = []
-    var i = 0
-    var lineStart = true
-    var fence: (Character, Int)? = nil  // inside a fenced code block: its marker and length
-    func blankLineAhead(_ k: Int) -> Bool {
-      // whether c[k] is the newline ending a line and the next line is blank
-      guard c[k] == "\n" else { return false }
-      var j = k + 1
-      while j < c.count, c[j] == " " || c[j] == "\t" { j += 1 }
-      return j >= c.count || c[j] == "\n"
-    }
+    var scan = MathScan(Array(text))
+    scan.run()
+    return (scan.out, scan.math)
+  }
+}
+
+/// The one pass of ``Markdown/takingOutMath(_:)`` over the characters: fenced code blocks and code
+/// spans are copied untouched, `\x` escapes stay as they are, and each math span becomes a
+/// placeholder.
+private struct MathScan {
+  let c: [Character]
+  var out = "", math: [MathSpan] = []
+  var i = 0
+  var lineStart = true
+  /// Inside a fenced code block: its marker and length.
+  var fence: (Character, Int)? = nil
+
+  init(_ c: [Character]) { self.c = c }
+
+  mutating func run() {
     while i < c.count {
-      if lineStart {
-        // A fence opens or closes a code block: copy its lines untouched.
-        var j = i
-        while j < c.count, j - i < 4, c[j] == " " { j += 1 }
-        let marker = j < c.count ? c[j] : " "
-        var run = 0
-        while j + run < c.count, c[j + run] == marker { run += 1 }
-        if (marker == "`" || marker == "~"), run >= 3 {
-          if let f = fence {
-            if f.0 == marker, run >= f.1 { fence = nil }
-          } else {
-            fence = (marker, run)
-          }
-        }
-        lineStart = false
-        if fence != nil || (marker == "`" || marker == "~") && run >= 3 {
-          // copy the whole line
-          while i < c.count, c[i] != "\n" {
-            out.append(c[i])
-            i += 1
-          }
-          continue
-        }
-      }
+      if lineStart, copiedFenceLine() { continue }
       let ch = c[i]
       if ch == "\n" {
         out.append(ch)
         lineStart = true
         i += 1
-        continue
-      }
-      if ch == "\\", i + 1 < c.count, c[i + 1] != "\n" {
+      } else if ch == "\\", i + 1 < c.count, c[i + 1] != "\n" {
         out.append(ch)
         out.append(c[i + 1])
         i += 2
-        continue
-      }
-      if ch == "`" {
-        // a code span: copy it whole when it closes with a run of the same length
-        var run = 0
-        while i + run < c.count, c[i + run] == "`" { run += 1 }
-        var k = i + run, end: Int? = nil
-        while k < c.count {
-          if c[k] == "`" {
-            var r = 0
-            while k + r < c.count, c[k + r] == "`" { r += 1 }
-            if r == run {
-              end = k + r
-              break
-            }
-            k += r
-          } else {
-            if blankLineAhead(k) { break }
-            k += 1
-          }
-        }
-        let stop = end ?? (i + run)
-        out += String(c[i..<stop])
-        i = stop
-        continue
-      }
-      if ch == "$" {
-        let display = i + 1 < c.count && c[i + 1] == "$"
-        let open = display ? 2 : 1
-        var k = i + open, close: Int? = nil
-        while k < c.count {
-          if c[k] == "\\" {
-            k += 2
-            continue
-          }
-          if blankLineAhead(k) { break }
-          if c[k] == "$" {
-            if display {
-              if k + 1 < c.count, c[k + 1] == "$" {
-                close = k
-                break
-              }
-            } else if !c[k - 1].isWhitespace, !(k + 1 < c.count && c[k + 1].isASCII && c[k + 1].isNumber) {
-              close = k
-              break
-            }
-          }
-          k += 1
-        }
-        let inner = close.map { String(c[(i + open)..<$0]) } ?? ""
-        let ok = close != nil && !trimmed(inner).isEmpty
-          && (display || (!c[i + 1].isWhitespace))
-        if ok, let close {
-          let end = close + open
-          out += placeholder(math.count)
-          math.append(MathSpan(tex: display ? trimmed(inner) : inner, display: display, source: String(c[i..<end])))
-          i = end
-          continue
-        }
+      } else if ch == "`" {
+        copyCodeSpan()
+      } else if ch == "$" {
+        takeMath()
+      } else {
         out.append(ch)
-        if display {
-          out.append("$")
-          i += 2
-        } else {
-          i += 1
-        }
-        continue
+        i += 1
       }
-      out.append(ch)
+    }
+  }
+
+  /// Whether c[k] is the newline ending a line and the next line is blank.
+  func blankLineAhead(_ k: Int) -> Bool {
+    guard c[k] == "\n" else { return false }
+    var j = k + 1
+    while j < c.count, c[j] == " " || c[j] == "\t" { j += 1 }
+    return j >= c.count || c[j] == "\n"
+  }
+
+  /// At a line's start: a fence opens or closes a code block; a fence line, or a line inside a
+  /// block, is copied untouched (true).
+  mutating func copiedFenceLine() -> Bool {
+    lineStart = false
+    var j = i
+    while j < c.count, j - i < 4, c[j] == " " { j += 1 }
+    let marker = j < c.count ? c[j] : " "
+    var run = 0
+    while j + run < c.count, c[j + run] == marker { run += 1 }
+    let isFence = (marker == "`" || marker == "~") && run >= 3
+    if isFence {
+      if let f = fence {
+        if f.0 == marker, run >= f.1 { fence = nil }
+      } else {
+        fence = (marker, run)
+      }
+    }
+    guard fence != nil || isFence else { return false }
+    while i < c.count, c[i] != "\n" {
+      out.append(c[i])
       i += 1
     }
-    return (out, math)
+    return true
+  }
+
+  /// A code span: copied whole when it closes with a run of the same length (and no blank line
+  /// comes first); else its opening backticks alone.
+  mutating func copyCodeSpan() {
+    var run = 0
+    while i + run < c.count, c[i + run] == "`" { run += 1 }
+    var k = i + run, end: Int? = nil
+    while k < c.count {
+      if c[k] == "`" {
+        var r = 0
+        while k + r < c.count, c[k + r] == "`" { r += 1 }
+        if r == run {
+          end = k + r
+          break
+        }
+        k += r
+      } else {
+        if blankLineAhead(k) { break }
+        k += 1
+      }
+    }
+    let stop = end ?? (i + run)
+    out += String(c[i..<stop])
+    i = stop
+  }
+
+  /// `$…$` or `$$…$$` at `i`: a placeholder when it closes as math, else the dollar signs as text.
+  mutating func takeMath() {
+    let display = i + 1 < c.count && c[i + 1] == "$"
+    let open = display ? 2 : 1
+    let close = mathClose(from: i + open, display: display)
+    let inner = close.map { String(c[(i + open)..<$0]) } ?? ""
+    if let close, !trimmed(inner).isEmpty, display || !c[i + 1].isWhitespace {
+      let end = close + open
+      out += Markdown.placeholder(math.count)
+      math.append(MathSpan(tex: display ? trimmed(inner) : inner, display: display, source: String(c[i..<end])))
+      i = end
+      return
+    }
+    out.append("$")
+    if display { out.append("$") }
+    i += open
+  }
+
+  /// Where math opened before `k` closes: `$$` for display; for inline, a `$` after no space and
+  /// before no digit. Nil when a blank line or the end comes first.
+  func mathClose(from start: Int, display: Bool) -> Int? {
+    var k = start
+    while k < c.count {
+      if c[k] == "\\" {
+        k += 2
+        continue
+      }
+      if blankLineAhead(k) { return nil }
+      if c[k] == "$" {
+        if display {
+          if k + 1 < c.count, c[k + 1] == "$" { return k }
+        } else if !c[k - 1].isWhitespace, !(k + 1 < c.count && c[k + 1].isASCII && c[k + 1].isNumber) {
+          return k
+        }
+      }
+      k += 1
+    }
+    return nil
   }
 }
 

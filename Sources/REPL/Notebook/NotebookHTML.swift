@@ -249,8 +249,12 @@ public enum NotebookHTML {
     }
     let shown = htmlEscape(PageLinks.relative(figure.path, from: pageFolder))  // not the machine's absolute path
     let url = "data:\(figure.format.mimeType);base64,\(base64(data))"
-    let scale = figure.format == .png ? figure.scale : 1
-    let size = "width=\"\(figure.output.width / scale)\" height=\"\(figure.output.height / scale)\""
+    // Every format at the figure's layout size (one CSS pixel per 1/100 inch layout unit, as a PNG
+    // at 100 dpi): a PNG's pixels over its scale, an SVG's or PDF's points (1/72 inch) × 100/72.
+    let (w, h) = figure.format == .png
+      ? (figure.output.width / figure.scale, figure.output.height / figure.scale)
+      : (Int((Double(figure.output.width) * 100 / 72).rounded()), Int((Double(figure.output.height) * 100 / 72).rounded()))
+    let size = "width=\"\(w)\" height=\"\(h)\""
     let body = figure.format == .pdf
       ? "<object data=\"\(url)\" type=\"application/pdf\" \(size)><a href=\"\(url)\">figure \(number) (PDF)</a></object>"
       : "<img src=\"\(url)\" \(size) alt=\"figure \(number): \(shown)\">"

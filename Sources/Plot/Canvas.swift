@@ -216,27 +216,7 @@ public final class Canvas {
     self.height = height
     self.scale = s
     self.format = format
-    var sink: ByteSink?
-    let surface: OpaquePointer?
-    switch format {
-    case .png:
-      surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(pw), Int32(ph))
-    case .svg:
-      let k = ByteSink()
-      sink = k
-      surface = cairo_svg_surface_create_for_stream(
-        appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph)
-    case .pdf:
-      let k = ByteSink()
-      sink = k
-      surface = cairo_pdf_surface_create_for_stream(
-        appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph)
-      if let surface {
-        // A fixed date: the same figure gives the same bytes.
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z")
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "lebm")
-      }
-    }
+    let (surface, sink) = Canvas.makeSurface(format, width: pw, height: ph)
     guard let surface, cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let cr = cairo_create(surface),
       cairo_status(cr) == CAIRO_STATUS_SUCCESS
     else {
@@ -248,20 +228,45 @@ public final class Canvas {
     self.sink = sink
     clip = Rect(x: 0, y: 0, width: Double(width), height: Double(height))
     cairo_scale(cr, s, s)
-    // Text: grayscale anti-aliasing, no hinting, unhinted metrics, so that a layout is the same at
-    // every dpi and in every format, whatever the machine's fontconfig settings.
-    if let options = cairo_font_options_create() {
-      cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
-      cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
-      cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
-      cairo_set_font_options(cr, options)
-      cairo_font_options_destroy(options)
-    }
+    Canvas.setTextOptions(cr)
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
     cairo_rectangle(cr, 0, 0, Double(width), Double(height))
     setColor(background)
     cairo_fill(cr)
+  }
+
+  /// A cairo surface for `format` of `width`×`height` (pixels for PNG, points otherwise); SVG and
+  /// PDF write into the returned sink. The surface is nil, or has a failed status, when cairo
+  /// could not make it.
+  static func makeSurface(_ format: FigureFormat, width pw: Double, height ph: Double) -> (OpaquePointer?, ByteSink?) {
+    switch format {
+    case .png:
+      return (cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(pw), Int32(ph)), nil)
+    case .svg:
+      let k = ByteSink()
+      return (cairo_svg_surface_create_for_stream(appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph), k)
+    case .pdf:
+      let k = ByteSink()
+      let surface = cairo_pdf_surface_create_for_stream(appendToSink, Unmanaged.passUnretained(k).toOpaque(), pw, ph)
+      if let surface {
+        // A fixed date: the same figure gives the same bytes.
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z")
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "lebm")
+      }
+      return (surface, k)
+    }
+  }
+
+  /// Text: grayscale anti-aliasing, no hinting, unhinted metrics, so that a layout is the same at
+  /// every dpi and in every format, whatever the machine's fontconfig settings.
+  static func setTextOptions(_ cr: OpaquePointer) {
+    guard let options = cairo_font_options_create() else { return }
+    cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
+    cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+    cairo_set_font_options(cr, options)
+    cairo_font_options_destroy(options)
   }
 
   deinit {

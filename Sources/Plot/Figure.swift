@@ -333,110 +333,127 @@ struct PanelRenderer {
   var name: String { panel.title.isEmpty ? "panel" : "panel '\(panel.title)'" }
 
   /// Draws the panel and returns its plot area.
-  func draw(on canvas: inout Canvas, warnings: inout [String]) throws -> Rect {
-    let drawings = panel.layers.map(\.drawing)
-    var autoColors: [Color] = []
+  /// The text sizes and heights a panel's layout is made of.
+  struct Metrics {
+    let unit, tickSize, titleSize, tickH, labelH, titleH: Double
+  }
+
+  /// The colour each drawing gets when it asks for the next automatic one.
+  static func autoColors(_ drawings: [any LayerDrawing]) -> [Color] {
+    var colors: [Color] = []
     var k = 0
     for d in drawings {
-      autoColors.append(Palette.color(k))
+      colors.append(Palette.color(k))
       if d.usesAutoColor { k += 1 }
     }
-    let pad = PanelRenderer.pad
-    let unit = canvas.fontSize
-    let tickSize = unit * 0.9
-    let titleSize = unit * 1.2
-    let tickH = canvas.textSize("0", size: tickSize).height
-    let labelH = canvas.textSize("x", size: unit).height
-    let titleH = panel.title.isEmpty ? pad : pad + canvas.textSize("T", size: titleSize).height + 6
+    return colors
+  }
 
-    if !panel.axes {
+  func draw(on canvas: inout Canvas, warnings: inout [String]) throws -> Rect {
+    let drawings = panel.layers.map(\.drawing)
+    let colors = PanelRenderer.autoColors(drawings)
+    let pad = PanelRenderer.pad, unit = canvas.fontSize
+    let titleSize = unit * 1.2
+    let m = Metrics(
+      unit: unit, tickSize: unit * 0.9, titleSize: titleSize, tickH: canvas.textSize("0", size: unit * 0.9).height,
+      labelH: canvas.textSize("x", size: unit).height,
+      titleH: panel.title.isEmpty ? pad : pad + canvas.textSize("T", size: titleSize).height + 6)
+    guard panel.axes else {
       let rect = Rect(
-        x: cell.minX + pad, y: cell.minY + titleH, width: cell.width - 2 * pad,
-        height: cell.height - titleH - pad)
+        x: cell.minX + pad, y: cell.minY + m.titleH, width: cell.width - 2 * pad, height: cell.height - m.titleH - pad)
       drawTitle(on: &canvas, center: rect.midX, size: titleSize)
-      let frame = PlotFrame(
-        rect: rect, x: AxisScale(lo: 0, hi: 1, log: false), y: AxisScale(lo: 0, hi: 1, log: false))
-      canvas.clip = rect
-      for (d, c) in zip(drawings, autoColors) {
-        d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings)
-      }
-      canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
+      let unitAxis = AxisScale(lo: 0, hi: 1, log: false)
+      drawData(drawings, colors, frame: PlotFrame(rect: rect, x: unitAxis, y: unitAxis), on: &canvas, warnings: &warnings)
       return rect
     }
-
     let (xs, ys) = try limits(drawings)
     // Ticks first: their labels decide the margins.
-    let yTarget = Swift.max(2, Swift.min(8, Int(cell.height / (tickH * 4))))
-    let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / (tickH * 6.5))))
+    let yTarget = Swift.max(2, Swift.min(8, Int(cell.height / (m.tickH * 4))))
+    let xTarget = Swift.max(2, Swift.min(8, Int(cell.width / (m.tickH * 6.5))))
     let yTicks = ys.log ? Ticks.log(ys.lo, ys.hi) : Ticks.linear(ys.lo, ys.hi, target: yTarget)
     let xTicks = xs.log ? Ticks.log(xs.lo, xs.hi) : Ticks.linear(xs.lo, xs.hi, target: xTarget)
     let yLabels = Ticks.labels(yTicks, log: ys.log).map(typesetMinus)
     let xLabels = Ticks.labels(xTicks, log: xs.log).map(typesetMinus)
-    let yTickW = yLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0
-
     let bar = drawings.compactMap(\.colorBar).first
-    var barTicks: [Double] = []
-    var barLabels: [String] = []
-    var barW = 0.0
-    if let bar {
-      barTicks = Ticks.linear(bar.lo, bar.hi, target: yTarget)
-      barLabels = Ticks.labels(barTicks).map(typesetMinus)
-      barW = 10 + 12 + 6 + (barLabels.map { canvas.textSize($0, size: tickSize).width }.max() ?? 0)
-      if !panel.colorBarLabel.isEmpty { barW += 6 + labelH }
-    }
-    let left = pad + (panel.yLabel.isEmpty ? 0 : labelH + 6) + yTickW + 3 + 4
-    let bottom = pad + (panel.xLabel.isEmpty ? 0 : labelH + 3) + tickH + 3 + 4
-    let right = pad + 10 + barW
-    let rect = Rect(
-      x: (cell.minX + left).rounded(), y: (cell.minY + titleH).rounded(),
-      width: Swift.max(8, (cell.width - left - right).rounded()),
-      height: Swift.max(8, (cell.height - titleH - bottom).rounded()))
+    let barTicks = bar.map { Ticks.linear($0.lo, $0.hi, target: yTarget) } ?? []
+    let barLabels = Ticks.labels(barTicks).map(typesetMinus)
+    let rect = plotRect(m, yTickW: yLabels.map { canvas.textSize($0, size: m.tickSize).width }.max() ?? 0,
+                        barW: bar == nil ? 0 : colorBarWidth(barLabels, m, on: canvas))
     let frame = PlotFrame(rect: rect, x: xs, y: ys)
-
     drawTitle(on: &canvas, center: rect.midX, size: titleSize)
     // Grid lines under the data.
     if panel.grid {
       for t in xTicks { if let p = frame.point(t, ys.lo) { canvas.fill(vline(p.x, rect), color: .gridGray) } }
       for t in yTicks { if let p = frame.point(xs.lo, t) { canvas.fill(hline(p.y, rect), color: .gridGray) } }
     }
-    canvas.clip = rect
-    for (d, c) in zip(drawings, autoColors) {
-      var w: [String] = []
-      d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &w)
-      warnings += w.map { panel.title.isEmpty ? $0 : "\($0) (panel '\(panel.title)')" }
-    }
-    canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
-
-    // Frame, ticks and labels.
-    canvas.stroke(
-      Rect(x: rect.minX - 1, y: rect.minY - 1, width: rect.width + 2, height: rect.height + 2), color: .ink)
-    for (t, label) in zip(xTicks, xLabels) {
-      guard let p = frame.point(t, ys.lo) else { continue }
-      let x = p.x.rounded(.down)
-      canvas.fill(Rect(x: x, y: rect.maxY + 1, width: 1, height: 4), color: .ink)
-      canvas.text(label, at: Point(x + 0.5, rect.maxY + 1 + 4 + 2), size: tickSize, horizontal: .center)
-    }
-    for (t, label) in zip(yTicks, yLabels) {
-      guard let p = frame.point(xs.lo, t) else { continue }
-      let y = Swift.min(p.y.rounded(.down), rect.maxY - 1)
-      canvas.fill(Rect(x: rect.minX - 5, y: y, width: 4, height: 1), color: .ink)
-      canvas.text(
-        label, at: Point(rect.minX - 5 - 3, y + 0.5), size: tickSize, horizontal: .end, vertical: .center)
-    }
-    if !panel.xLabel.isEmpty {
-      let t = fit(panel.xLabel, width: rect.width, size: unit, on: canvas)
-      canvas.text(t, at: Point(rect.midX, rect.maxY + 1 + 4 + 2 + tickH + 3), size: unit, horizontal: .center)
-    }
-    if !panel.yLabel.isEmpty {
-      let t = fit(panel.yLabel, width: rect.height, size: unit, on: canvas)
-      canvas.text(t, at: Point(cell.minX + pad, rect.midY), size: unit, vertical: .center, rotated: true)
-    }
+    var w: [String] = []
+    drawData(drawings, colors, frame: frame, on: &canvas, warnings: &w)
+    warnings += w.map { panel.title.isEmpty ? $0 : "\($0) (panel '\(panel.title)')" }
+    drawAxes(frame, x: (xTicks, xLabels), y: (yTicks, yLabels), m, on: &canvas)
     if panel.legend {
-      let entries = zip(drawings, autoColors).flatMap { $0.legend(autoColor: $1) }
+      let entries = zip(drawings, colors).flatMap { $0.legend(autoColor: $1) }
       if !entries.isEmpty { drawLegend(entries, in: rect, on: &canvas) }
     }
     if let bar { drawColorBar(bar, ticks: barTicks, labels: barLabels, beside: rect, on: &canvas) }
     return rect
+  }
+
+  /// The colour bar's width beside the plot: the bar, its ticks and labels, and its title.
+  func colorBarWidth(_ labels: [String], _ m: Metrics, on canvas: Canvas) -> Double {
+    var w = 10 + 12 + 6 + (labels.map { canvas.textSize($0, size: m.tickSize).width }.max() ?? 0)
+    if !panel.colorBarLabel.isEmpty { w += 6 + m.labelH }
+    return w
+  }
+
+  /// The plot area in the cell: the margins leave room for the title, the axis labels, the tick
+  /// labels (`yTickW` the widest) with their 4-unit ticks, and the colour bar (`barW`).
+  func plotRect(_ m: Metrics, yTickW: Double, barW: Double) -> Rect {
+    let pad = PanelRenderer.pad
+    let left = pad + (panel.yLabel.isEmpty ? 0 : m.labelH + 6) + yTickW + 3 + 4
+    let bottom = pad + (panel.xLabel.isEmpty ? 0 : m.labelH + 3) + m.tickH + 3 + 4
+    let right = pad + 10 + barW
+    return Rect(
+      x: (cell.minX + left).rounded(), y: (cell.minY + m.titleH).rounded(),
+      width: Swift.max(8, (cell.width - left - right).rounded()),
+      height: Swift.max(8, (cell.height - m.titleH - bottom).rounded()))
+  }
+
+  /// The drawings, clipped to the frame's plot area.
+  func drawData(_ drawings: [any LayerDrawing], _ colors: [Color], frame: PlotFrame, on canvas: inout Canvas, warnings: inout [String]) {
+    canvas.clip = frame.rect
+    for (d, c) in zip(drawings, colors) { d.draw(on: &canvas, frame: frame, autoColor: c, warnings: &warnings) }
+    canvas.clip = Rect(x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
+  }
+
+  /// The frame around the plot area, the ticks with their labels, and the axis labels.
+  func drawAxes(
+    _ frame: PlotFrame, x: (ticks: [Double], labels: [String]), y: (ticks: [Double], labels: [String]), _ m: Metrics,
+    on canvas: inout Canvas
+  ) {
+    let rect = frame.rect
+    canvas.stroke(
+      Rect(x: rect.minX - 1, y: rect.minY - 1, width: rect.width + 2, height: rect.height + 2), color: .ink)
+    for (t, label) in zip(x.ticks, x.labels) {
+      guard let p = frame.point(t, frame.y.lo) else { continue }
+      let px = p.x.rounded(.down)
+      canvas.fill(Rect(x: px, y: rect.maxY + 1, width: 1, height: 4), color: .ink)
+      canvas.text(label, at: Point(px + 0.5, rect.maxY + 1 + 4 + 2), size: m.tickSize, horizontal: .center)
+    }
+    for (t, label) in zip(y.ticks, y.labels) {
+      guard let p = frame.point(frame.x.lo, t) else { continue }
+      let py = Swift.min(p.y.rounded(.down), rect.maxY - 1)
+      canvas.fill(Rect(x: rect.minX - 5, y: py, width: 4, height: 1), color: .ink)
+      canvas.text(
+        label, at: Point(rect.minX - 5 - 3, py + 0.5), size: m.tickSize, horizontal: .end, vertical: .center)
+    }
+    if !panel.xLabel.isEmpty {
+      let t = fit(panel.xLabel, width: rect.width, size: m.unit, on: canvas)
+      canvas.text(t, at: Point(rect.midX, rect.maxY + 1 + 4 + 2 + m.tickH + 3), size: m.unit, horizontal: .center)
+    }
+    if !panel.yLabel.isEmpty {
+      let t = fit(panel.yLabel, width: rect.height, size: m.unit, on: canvas)
+      canvas.text(t, at: Point(cell.minX + PanelRenderer.pad, rect.midY), size: m.unit, vertical: .center, rotated: true)
+    }
   }
 
   func drawTitle(on canvas: inout Canvas, center: Double, size: Double) {

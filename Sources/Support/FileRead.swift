@@ -42,7 +42,13 @@ public func readTextFile(_ path: String, limit: Int = Int.max) throws(FileError)
 public func readFilePrefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
   let (fd, _) = try openRegularFile(path)
   defer { close(fd) }
-  var bytes = [UInt8](repeating: 0, count: max(0, count))
+  return try readUpTo(max(0, count), from: fd, path: path)
+}
+
+/// Up to `count` bytes from the descriptor `fd` (fewer at the file's end), retrying short and
+/// interrupted reads; a failure names `path`.
+func readUpTo(_ count: Int, from fd: Int32, path: String) throws(FileError) -> [UInt8] {
+  var bytes = [UInt8](repeating: 0, count: count)
   var got = 0
   while got < bytes.count {
     let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }

@@ -10,16 +10,5 @@ public func readFileSuffix(_ path: String, count: Int) throws(FileError) -> (byt
   defer { close(fd) }
   let start = max(0, size - max(0, count))
   guard lseek(fd, off_t(start), SEEK_SET) == off_t(start) else { throw FileError.errno(path) }
-  var bytes = [UInt8](repeating: 0, count: size - start)
-  var got = 0
-  while got < bytes.count {
-    let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      throw FileError.errno(path)
-    }
-    if n == 0 { break }
-    got += n
-  }
-  return (Array(bytes[0..<got]), start > 0)
+  return (try readUpTo(size - start, from: fd, path: path), start > 0)
 }

@@ -1,4 +1,4 @@
-// Line editing on a terminal through libedit's readline-compatible API (REPL-NOTES §3). The only
+// Line editing on a terminal through libedit's readline-compatible API. The only
 // file that imports CEditLine. libedit keeps global state, so one reader is active at a time.
 import CEditLine
 import Glibc

@@ -1,7 +1,7 @@
 // The REPL's history file, kept in Swift rather than with libedit's `write_history`.
 //
 // libedit 3.1-20221030's `append_history` writes one entry too many and `history_truncate_file`
-// drops the header (REPL-NOTES §3), so the file is ours: one entry per line with `\` and newline
+// drops the header (both seen with Debian 12's libedit), so the file is ours: one entry per line with `\` and newline
 // escaped, so a multi-line block stays one entry. Each entry is appended as it is entered (one
 // `write` on an `O_APPEND` descriptor: concurrent sessions interleave whole entries and a crash
 // loses nothing); the file is compacted to the newest `limit` entries at load time and when it

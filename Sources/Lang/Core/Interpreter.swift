@@ -103,7 +103,7 @@ public final class Interpreter {
 
   var globals = Scope(parent: nil)
   /// The scope statements run in: the globals, or the current call's.
-  private var scope: Scope
+  var scope: Scope
   private var frames: [(name: String, file: String, span: SourceSpan)] = []
   private var steps = 0
   /// The lowest stack address calls may reach before they stop with "stack overflow" (the
@@ -252,7 +252,7 @@ public final class Interpreter {
 
   /// Runs `body`, turning any non-script error into a ScriptError at `span`.
   @inline(__always)
-  private func at<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
+  func at<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
     do {
       return try body()
     } catch let e as ScriptError {
@@ -283,7 +283,7 @@ public final class Interpreter {
 
   /// Counts a step; stops on the step budget or an interrupt.
   @inline(__always)
-  private func tick(_ span: SourceSpan) throws {
+  func tick(_ span: SourceSpan) throws {
     steps &+= 1
     if let m = options.maxSteps, steps > m {
       throw error("step budget exhausted (more than \(m) steps)", span)
@@ -415,7 +415,7 @@ public final class Interpreter {
 
   // MARK: - Assignment
 
-  private func assign(_ target: Expr, _ value: Value, _ span: SourceSpan) throws {
+  func assign(_ target: Expr, _ value: Value, _ span: SourceSpan) throws {
     switch target {
     case .variable(let name, _):
       scope.owner(of: name)[name] = value
@@ -446,102 +446,6 @@ public final class Interpreter {
       throw error("cannot assign to this expression", span)
     }
   }
-
-  /// `xs += ys`, `xs = xs + ys` and `xs = append(xs, v)` on a list variable (and `s += t` on a
-  /// string): the variable's value is taken out of its scope while it grows, so the growth is in
-  /// place, amortised O(1) per item, instead of a copy of the whole list. Evaluation order, results
-  /// and errors are those of the plain statement. Returns false, having evaluated nothing, for
-  /// any other statement.
-  private func growInPlace(_ target: Expr, _ op: AssignOperator, _ valueExpr: Expr, _ span: SourceSpan) throws -> Bool {
-    guard case .variable(let name, _) = target, let (growth, operand, opSpan) = growth(of: name, op, valueExpr, span) else {
-      return false
-    }
-    // `+=` evaluates its right side first, `xs + e` and `append(xs, e)` the variable first.
-    func read() throws -> Value {
-      guard let v = scope.lookup(name) ?? registry[name].map(Value.builtin) else { throw undefined(name, target.span) }
-      return v
-    }
-    var old: Value, added: Value
-    if op == .add {
-      added = try eval(operand)
-      old = try read()
-    } else {
-      old = try read()
-      added = try eval(operand)
-    }
-    if try !grow(name, &old, growth, &added, opSpan) {
-      let v: Value
-      switch growth {
-      case .join: v = try at(opSpan) { try binary(.add, old, added) }
-      case .append: v = try callValue(.builtin(registry["append"]!), [old, added], [], span: opSpan)  // its error
-      }
-      try assign(target, v, span)
-    }
-    return true
-  }
-
-  private enum Growth { case join, append }
-
-  /// Whether `name op value` grows the variable: `name += e`, `name = name + e` or
-  /// `name = append(name, e)` (the builtin, not shadowed); the growth, the operand and its span.
-  private func growth(of name: String, _ op: AssignOperator, _ valueExpr: Expr, _ span: SourceSpan) -> (Growth, Expr, SourceSpan)? {
-    switch (op, valueExpr) {
-    case (.add, _):
-      return (.join, valueExpr, span)
-    case let (.assign, .binary(.add, .variable(n, _), rhs, bspan)) where n == name:
-      return (.join, rhs, bspan)
-    case let (.assign, .call(.variable("append", _), args, cspan))
-    where args.count == 2 && args.allSatisfy({ $0.label == nil }) && scope.lookup("append") == nil
-      && registry["append"] != nil:
-      guard case .variable(let n, _) = args[0].value, n == name else { return nil }
-      return (.append, args[1].value, cspan)
-    default:
-      return nil
-    }
-  }
-
-  /// Grows the list or string held by `name` in place (its storage unshared by taking it out of
-  /// the scope first); false when the values are of other types, for the plain operation.
-  private func grow(_ name: String, _ old: inout Value, _ growth: Growth, _ added: inout Value, _ opSpan: SourceSpan) throws -> Bool {
-    let owner = scope.owner(of: name)
-    switch (growth, old.typeName, added.typeName) {
-    case (.append, "list", _):
-      try tick(opSpan)
-      try at(opSpan) {
-        guard old.count < options.maxListLength else { throw BuiltinError("append: list too long") }
-        try checkNesting(added, inside: 1)
-      }
-      owner[name] = Value.none  // drop the scope's reference, so the list's storage is unshared
-      var items = old.takeList()
-      items.append(added)
-      owner[name] = .list(items)
-    case (.join, "list", "list"):
-      try at(opSpan) {
-        guard old.count + added.count <= options.maxListLength else {
-          throw BuiltinError("list too long (more than \(options.maxListLength) items)")
-        }
-      }
-      owner[name] = Value.none
-      var items = old.takeList()
-      items.append(contentsOf: added.takeList())
-      owner[name] = .list(items)
-    case (.join, "string", "string"):
-      guard case .string(let more) = added else { return true }
-      try at(opSpan) {
-        guard old.count + more.utf8.count <= options.maxStringLength else {
-          throw BuiltinError("string too long (more than \(options.maxStringLength) characters)")
-        }
-      }
-      owner[name] = Value.none
-      var text = old.takeString()
-      text += more
-      owner[name] = .string(text)
-    default:
-      return false
-    }
-    return true
-  }
-
 
   private func setIndex(_ cur: inout Value, _ keys: [IndexKey], _ value: Value) throws {
     if case .tensor(let t) = cur {
@@ -684,7 +588,7 @@ public final class Interpreter {
     }
   }
 
-  private func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
+  func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
     var candidates = registry.names + globals.names
     var s: Scope? = scope
     while let c = s { candidates += c.names; s = c.parent }

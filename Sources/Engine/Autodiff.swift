@@ -125,3 +125,31 @@ public func gradients(of y: Tensor, seed: Tensor, wrt xs: [Tensor]) throws -> [T
   }
   return try xs.map { x in try grads[ObjectIdentifier(x.node!)] ?? Tensor.zeros(x.shape) }
 }
+
+/// The leaves `y` was computed from (tensors made with ``Tensor/requiringGrad()``: weights, or a
+/// tracked input), each once, in the order a depth-first walk from `y` meets them, leaving out
+/// those in `excluding`. A function's weights are found so: run it once on a tracked input and
+/// ask which other leaves its result depends on.
+public func leaves(of y: Tensor, excluding: [Tensor] = []) -> [Tensor] {
+  let skip = Set(excluding.compactMap { $0.node.map(ObjectIdentifier.init) })
+  var found: [Tensor] = [], seen = Set<ObjectIdentifier>()
+  var stack: [Tensor] = [y]
+  while let t = stack.popLast() {
+    guard let n = t.node, seen.insert(ObjectIdentifier(n)).inserted else { continue }
+    if n.vjp == nil && n.inputs.isEmpty {
+      if !skip.contains(ObjectIdentifier(n)) { found.append(t) }
+      continue
+    }
+    stack.append(contentsOf: n.inputs.reversed())
+  }
+  return found
+}
+
+extension Tensor {
+  /// Whether this tensor is a leaf of the autodiff graph (a weight, or an input made with
+  /// ``requiringGrad()``), rather than computed from one or untracked.
+  public var isLeaf: Bool { node.map { $0.vjp == nil && $0.inputs.isEmpty } ?? false }
+
+  /// Whether two tensors are the same memory (a weight and the record entry that holds it).
+  public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+}

@@ -16,12 +16,18 @@ public enum Checkpoint {
 
   // MARK: - Saving
 
-  /// Writes the model, and the trainer's state when given, to `path` (atomically).
-  public static func save(_ model: LatentEBM, trainer: Trainer? = nil, to path: String) throws {
+  /// Writes the model, the trainer's state when given, and optimizers a script made over the
+  /// model's weights (``NamedOptimizer``), to `path` (atomically).
+  public static func save(_ model: LatentEBM, trainer: Trainer? = nil, optimizers: [NamedOptimizer] = [], to path: String) throws {
     guard !path.isEmpty else { throw LatentEBMError.invalidArgument("no file name given (the path is empty)") }
     var tensors = try weights(of: model)
     var meta: [String: String] = ["format": format]
     meta["model"] = try encodedRecord(modelRecord(model), "model")
+    if !optimizers.isEmpty {
+      let (state, record) = try optimizerState(optimizers, of: model)
+      tensors += state
+      meta["optimizers"] = try encodedRecord(record, "optimizers")
+    }
     if let t = trainer {
       for (i, m) in t.optimizerG.firstMoments.enumerated() { tensors.append(("optimizer_g.m.\(i)", m)) }
       for (i, v) in t.optimizerG.secondMoments.enumerated() { tensors.append(("optimizer_g.v.\(i)", v)) }
@@ -131,9 +137,25 @@ public enum Checkpoint {
 
   // MARK: - Loading
 
-  /// Loads a checkpoint written by ``save(_:trainer:to:)``: a new model, and a trainer ready to
-  /// continue when the file holds training state.
+  /// Loads a checkpoint written by ``save(_:trainer:optimizers:to:)``: a new model, and a trainer
+  /// ready to continue when the file holds training state.
   public static func load(_ path: String) throws -> (model: LatentEBM, trainer: Trainer?) {
+    let c = try read(path)
+    return (c.model, c.trainer)
+  }
+
+  /// What a checkpoint holds, rebuilt: the model, its trainer (when trained by `train`), and the
+  /// optimizers saved with it, each over the new model's weights.
+  public struct Contents {
+    public let model: LatentEBM
+    public let trainer: Trainer?
+    public let optimizers: [NamedOptimizer]
+  }
+
+  /// Reads a checkpoint. A model whose energy was a script function (``EnergyRecord/scriptKind``)
+  /// needs that function again as `energy`, with weights of the saved shapes: they are
+  /// overwritten with the saved ones. Nothing changes when the file does not fit.
+  public static func read(_ path: String, energy: EnergyModel? = nil) throws -> Contents {
     func fail(_ p: String) -> LatentEBMError { .checkpoint(path: path, problem: p) }
     let (tensors, meta) = try Safetensors.read(path)
     guard meta["format"] == format, let modelJSON = meta["model"],
@@ -147,17 +169,32 @@ public enum Checkpoint {
       guard expected == held else {
         throw LatentEBMError.invalidArgument("it describes \(expected) weights but the file holds \(held)")
       }
-      model = try makeModel(r)
+      model = try makeModel(r, energy: energy)
     } catch let e as LatentEBMError {
       throw fail("the configuration does not describe a valid model (\(e))")
     }
-    try copyTensors(try weights(of: model), from: tensors, path: path)
-    guard let trainJSON = meta["train"] else { return (model, nil) }
-    guard case let .object(t)? = try metadataRecord(trainJSON, "train", path) else { throw fail("corrupt training state") }
-    do { return (model, try makeTrainer(model, t, tensors)) } catch let e as LatentEBMError {
-      if case .checkpoint = e { throw e }
-      throw fail("bad training state: \(e)")
+    let optimizers = try restoredOptimizers(meta["optimizers"], tensors, of: model, path: path)
+    var trainer: Trainer? = nil
+    if let trainJSON = meta["train"] {
+      guard case let .object(t)? = try metadataRecord(trainJSON, "train", path) else { throw fail("corrupt training state") }
+      do { trainer = try makeTrainer(model, t, tensors) } catch let e as LatentEBMError {
+        if case .checkpoint = e { throw e }
+        throw fail("bad training state: \(e)")
+      }
     }
+    // The weights go in last: a script energy's are the live weights of the caller's nets.
+    try copyTensors(try weights(of: model), from: tensors, path: path)
+    return Contents(model: model, trainer: trainer, optimizers: optimizers)
+  }
+
+  /// The latent size a checkpoint's model record gives (to rebuild a script energy before loading).
+  public static func latentSize(_ path: String) throws -> Int {
+    let (_, meta) = try Safetensors.read(path)
+    guard meta["format"] == format, let text = meta["model"], case let .object(r)? = try metadataRecord(text, "model", path),
+          let latent = r["latent"]?.int, latent >= 1 else {
+      throw LatentEBMError.checkpoint(path: path, problem: "not an lebm checkpoint (no '\(format)' metadata with a model record)")
+    }
+    return latent
   }
 
   /// The JSON record `text` of the metadata entry `name`; nil when it is not JSON, an error when
@@ -176,7 +213,11 @@ public enum Checkpoint {
       throw LatentEBMError.invalidArgument("'energy' must be an object (the energy's record), got \(e.shown)")
     }
     var count = try Generator.parameterCount(latent: latent, record: gr)
-    if case let .object(er)? = r["energy"] { count += try architecture(er).parameterCount(latent: latent, settings: er) }
+    if case let .object(er)? = r["energy"] {
+      count += try er["kind"]?.string == EnergyRecord.scriptKind
+        ? EnergyRecord.scriptShapes(er).reduce(0) { $0 + $1.reduce(1, *) }
+        : architecture(er).parameterCount(latent: latent, settings: er)
+    }
     return count
   }
 
@@ -196,20 +237,43 @@ public enum Checkpoint {
   /// The keys of a model record (today's form).
   static let modelKeys = ["latent", "sigma", "prior_sigma", "generator", "energy"]
 
-  static func makeModel(_ r: [String: JSONValue]) throws -> LatentEBM {
+  static func makeModel(_ r: [String: JSONValue], energy given: EnergyModel? = nil) throws -> LatentEBM {
     var rng = RandomGenerator(seed: 0)
     if r["generator_kind"] == nil { try r.refuseUnknownKeys(modelKeys, in: "model") }
     let latent = try r.size("latent")
     guard case let .object(gr)? = r["generator"] else { throw LatentEBMError.invalidArgument("no generator record") }
     let g = try Generator(latent: latent, record: gr, using: &rng)
     var e: EnergyModel? = nil
-    if case let .object(er)? = r["energy"] { e = try architecture(er).init(latent: latent, settings: er, using: &rng) }
+    if case let .object(er)? = r["energy"] {
+      e = er["kind"]?.string == EnergyRecord.scriptKind
+        ? try scriptEnergy(given, er, latent: latent)
+        : try architecture(er).init(latent: latent, settings: er, using: &rng)
+    }
+    if given != nil, e == nil || er(r)?["kind"]?.string != EnergyRecord.scriptKind {
+      throw LatentEBMError.invalidArgument("its energy is not a script function; load it without an energy")
+    }
     guard r["sigma"] != nil, r["prior_sigma"] != nil else { throw LatentEBMError.invalidArgument("σ and σ0 are missing") }
     let sigma = Float(try r.number("sigma")), priorSigma = Float(try r.number("prior_sigma"))
     for (key, v) in [("sigma", sigma), ("prior_sigma", priorSigma)] where !(v > 0) {
       throw LatentEBMError.invalidArgument("'\(key)' must be a positive number (as a Float32), got \(r[key]!.shown)")
     }
     return try LatentEBM(energy: e, generator: g, sigma: sigma, priorSigma: priorSigma)
+  }
+
+  private static func er(_ r: [String: JSONValue]) -> [String: JSONValue]? { r["energy"]?.object }
+
+  /// The energy given to rebuild a model whose energy was a script function, checked against the
+  /// saved weights' shapes.
+  static func scriptEnergy(_ given: EnergyModel?, _ er: [String: JSONValue], latent: Int) throws -> EnergyModel {
+    guard let given else {
+      throw LatentEBMError.invalidArgument("its energy was a script function; give the function again: load(path, energy: f)")
+    }
+    let saved = try EnergyRecord.scriptShapes(er), have = (given.namedParameters ?? []).map(\.1.shape)
+    guard given.latent == latent, saved == have else {
+      throw LatentEBMError.invalidArgument(
+        "the energy given has weights of shapes \(have.map(formatShape)) on z of size \(given.latent); the file has \(saved.map(formatShape)) on \(latent)")
+    }
+    return given
   }
 
   /// The keys of a training record (today's form, with its settings in `settings`).

@@ -78,3 +78,29 @@ public enum EnergyForm: String, CaseIterable, Sendable {
     }
   }
 }
+
+extension EnergyRecord {
+  /// The kind of an energy written as a script function: a checkpoint keeps its weights' shapes
+  /// (`shapes`) and needs the function again to load.
+  public static let scriptKind = "script"
+
+  /// The record of a script energy with weights of these shapes.
+  public static func script(shapes: [[Int]]) -> EnergyRecord {
+    EnergyRecord(kind: scriptKind, settings: ["shapes": .array(shapes.map { .array($0.map { JSONValue($0) }) })])
+  }
+
+  /// The weights' shapes a script energy's record holds.
+  static func scriptShapes(_ er: [String: JSONValue]) throws -> [[Int]] {
+    try er.refuseUnknownKeys(["kind", "shapes"], in: "energy")
+    guard let list = er["shapes"]?.array, list.count <= 1 << 16 else {
+      throw LatentEBMError.invalidArgument("a script energy's record needs the list of its weights' shapes")
+    }
+    return try list.map { s in
+      guard let dims = s.array?.compactMap(\.int), dims.count == s.array?.count, dims.count <= 8,
+            dims.allSatisfy({ (1...(1 << 30)).contains($0) }) else {
+        throw LatentEBMError.invalidArgument("a script energy's weight shape must be a list of up to 8 positive sizes, got \(s.shown)")
+      }
+      return dims
+    }
+  }
+}

@@ -62,6 +62,11 @@ public final class LatentEBM {
     }
   }
 
+  /// Whether the posterior and prior chains may run at once on two threads: not when the energy
+  /// runs on the autodiff path (a script energy calls back into the interpreter, which runs one
+  /// thing at a time).
+  var chainsMayRunAtOnce: Bool { energyNet.map { $0.plannedLayers != nil } ?? true }
+
   /// The parameters of G then E.
   public var parameters: [Tensor] { generator.parameters + (energyNet?.parameters ?? []) }
 }

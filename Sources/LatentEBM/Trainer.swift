@@ -112,7 +112,7 @@ public final class Trainer {
     // buffer as they were; the weights and moments change only once every check has passed.
     let (rngBefore, persistentBefore) = (rng, persistent)
     do {
-      let s = try iterate(x, start: start, parallel: Threads.count > 1 && (config.parallelChains ?? balancedChains))
+      let s = try iterate(x, start: start, parallel: Threads.count > 1 && model.chainsMayRunAtOnce && (config.parallelChains ?? balancedChains))
       history.append(s)
       return s
     } catch {

@@ -8,8 +8,10 @@ public final class SGD: Optimizer {
   public let parameters: [Tensor]
   public var learningRate: Float
   public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
-  private var buffers: [Tensor]
-  private var started = false
+  /// The momentum buffers b, one per parameter (zeros until the first step).
+  public private(set) var buffers: [Tensor]
+  /// Updates taken so far (b starts as g at the first).
+  public private(set) var stepCount = 0
 
   public init(
     _ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
@@ -31,12 +33,21 @@ public final class SGD: Optimizer {
       for j in 0..<parameters[i].count {
         var d = g[j] + weightDecay * p[j]
         if momentum != 0 {
-          b[j] = started ? momentum * b[j] + (1 - dampening) * d : d
+          b[j] = stepCount > 0 ? momentum * b[j] + (1 - dampening) * d : d
           d = nesterov ? d + momentum * b[j] : b[j]
         }
         p[j] -= learningRate * d
       }
     }
-    started = true
+    stepCount += 1
+  }
+
+  /// Restores the momentum buffers and step count from a checkpoint.
+  public func restore(buffers b: [Tensor], stepCount: Int) throws {
+    guard b.count == parameters.count, stepCount >= 0 else {
+      throw TensorError.invalidArgument(op: "sgd", message: "optimizer state does not match its \(parameters.count) parameters")
+    }
+    for i in parameters.indices { try assign(buffers[i], from: b[i]) }
+    self.stepCount = stepCount
   }
 }

@@ -10,6 +10,7 @@ extension BuiltinGroup {
       .core,
       .tensor,
       .model,
+      .learning,
       .data,
       .files,
       .plot,

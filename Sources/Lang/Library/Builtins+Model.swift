@@ -42,12 +42,15 @@ enum ModelRows {
               ConvT(nz→8ngf, k4 s1 p0) → ConvT(→4ngf, k4 s2 p1) → ConvT(→2ngf) → ConvT(→C) → tanh;
               size 28: ConvT(k7) → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
               """, impl: convGenerator),
-    Builtin("latent_ebm", params: [Param("energy", .optional(.handle(EnergyNetHandle.self))), Param("generator", .handle(GeneratorHandle.self)), Param("sigma", .number, default: .number(0.3)),
+    Builtin("latent_ebm", params: [Param("energy"), Param("generator", .handle(GeneratorHandle.self)), Param("sigma", .number, default: .number(0.3)),
                                    Param("prior_sigma", .number, default: .number(1))],
             doc: """
               A latent space EBM prior model (Pang et al., 2020):
                 z ~ p_α(z) ∝ exp(−E_α(z)) · N(0, σ0² I),   x = g_β(z) + ε,  ε ~ N(0, σ² I).
-              energy: an energy_net, or none for the Gaussian-prior baseline (p(z) = N(0, σ0² I)).
+              energy: an energy_net, none for the Gaussian-prior baseline (p(z) = N(0, σ0² I)), or any differentiable
+              function of z giving one energy per row: fn(z) { sum(square(E1(z)), axis: 1) + E2(z) }. Its weights are
+              those it reads (found by running it once); it trains, samples and saves on the autodiff path, and
+              loads with load(path, energy: f).
               sigma: σ (0.3); prior_sigma: σ0 (1).
               """, impl: latentEBM),
     Builtin("energy", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
@@ -61,7 +64,7 @@ enum ModelRows {
   /// The two short-run Langevin samplers and sampling x.
   static let samplers: [Builtin] = [
     Builtin("sample_prior", params: [Param("model", .handle(ModelHandle.self)), Param("n", .any, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
-              + [temperatureParam, Param("trace", .bool, default: .bool(false))],
+              + [temperatureParam, Param("trace", .bool, default: .bool(false)), rngParam],
             doc: """
               z ~ p_α(z) by short-run Langevin: n chains from N(0, init_std² I) (or from a given [N, latent] z),
                 z ← z − (s²/2)·∇z[E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
@@ -69,13 +72,15 @@ enum ModelRows {
               temperature: T samples p_α(z)^(1/T): drift (s²/2)·∇z[…]/T, same noise (T = 1 is the method;
               T < 1 sharpens the modes).
               trace: true returns {z, trace} with per-step energy, gradient norms and displacement.
+              rng: a random_stream to draw from instead of the script's generator.
               """, impl: samplePrior),
     Builtin("sample_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
-              + [Param("init", .optional(.tensor), default: .none), Param("trace", .bool, default: .bool(false))],
+              + [Param("init", .optional(.tensor), default: .none), Param("trace", .bool, default: .bool(false)), rngParam],
             doc: """
               z ~ p(z | x) by short-run Langevin, one chain per row of x, from N(0, init_std² I) or `init`:
                 z ← z − (s²/2)·∇z[‖x − g_β(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
               for `steps` (K⁺ = 20) steps of size `step` (s⁺ = 0.1). trace: true returns {z, trace}.
+              rng: a random_stream to draw from instead of the script's generator.
               """, impl: samplePosterior),
     Builtin("generate", params: [Param("model", .handle(ModelHandle.self)), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
               + [temperatureParam],
@@ -153,10 +158,19 @@ enum ModelRows {
   ]
 
   static let checkpoints: [Builtin] = [
-    Builtin("save", params: [Param("model", .handle(ModelHandle.self)), Param("path", .string)],
-            doc: "Writes the model and its training state to a safetensors checkpoint (atomically).", impl: save),
-    Builtin("load", params: [Param("path", .string)],
-            doc: "Reads a checkpoint written by save: the model, ready to sample or to continue training.", impl: load),
+    Builtin("save", params: [Param("model", .handle(ModelHandle.self)), Param("path", .string),
+                             Param("optimizers", .record, default: .record(Record()))],
+            doc: """
+              Writes the model and its training state to a safetensors checkpoint (atomically).
+              optimizers: a record of optimizers over the model's weights ({e: opt_e, g: opt_g}), saved with their
+              moments and step counts; load gives them back as m.optimizers, over the loaded weights.
+              """, impl: save),
+    Builtin("load", params: [Param("path", .string), Param("energy", .optional(.function), default: .none)],
+            doc: """
+              Reads a checkpoint written by save: the model, ready to sample or to continue training, with the
+              optimizers saved beside it in m.optimizers. A model whose energy was a script function needs it again:
+              load(path, energy: f) writes the saved weights into the nets f reads.
+              """, impl: load),
     Builtin("export_torch", params: [Param("model", .handle(ModelHandle.self)), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
             doc: """
               Writes the model as a PyTorch project into folder (made when missing; docs/pytorch.md):
@@ -223,17 +237,23 @@ enum ModelRows {
   }
 
   static func latentEBM(_ a: Args) throws -> Value {
-    var e: EnergyModel? = nil
-    switch a["energy"] {
-    case .none: break
-    case .opaque(let o as EnergyNetHandle): e = o.net
-    default: throw a.fail("'energy' must be an energy_net(...) or none, got \(shown(a["energy"]))")
-    }
     guard case .opaque(let o) = a["generator"], let g = o as? GeneratorHandle else {
       throw a.fail("'generator' must be a generator(...) or conv_generator(...), got \(shown(a["generator"]))")
     }
+    let e = try energyModel(a, a["energy"], latent: g.generator.latent)
     return .opaque(ModelHandle(try LatentEBM(energy: e, generator: g.generator, sigma: try a.positive("sigma"),
                                              priorSigma: try a.positive("prior_sigma"))))
+  }
+
+  /// The `energy` argument as an energy model: an energy net, a script function of z, or none.
+  static func energyModel(_ a: Args, _ v: Value, latent: Int) throws -> EnergyModel? {
+    switch v {
+    case .none: return nil
+    case .opaque(let o as EnergyNetHandle): return o.net
+    case .function(let c): return try ScriptEnergy(v, latent: latent, name: c.name, interpreter: a.interpreter)
+    case .builtin(let b): return try ScriptEnergy(v, latent: latent, name: b.name, interpreter: a.interpreter)
+    default: throw a.fail("'energy' must be an energy_net(...), a function of z, or none, got \(shown(v))")
+    }
   }
 
   static func energy(_ a: Args) throws -> Value { .tensor(try a.model("model").model.energy(try a.tensor("z"))) }
@@ -246,7 +266,8 @@ enum ModelRows {
     let m = try a.model("model")
     let z0 = try startLatents(a, m, "n")
     let trace = try a.bool("trace") ? LangevinTrace() : nil
-    let z = try m.model.samplePrior(from: z0, config: try a.priorLangevin(), using: &a.interpreter.rng, trace: trace)
+    let config = try a.priorLangevin()
+    let z = try a.withRNG { try m.model.samplePrior(from: z0, config: config, using: &$0, trace: trace) }
     if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
     return .tensor(z)
   }
@@ -255,9 +276,10 @@ enum ModelRows {
     let m = try a.model("model")
     let x = try a.tensor("x")
     guard x.rank >= 1 else { throw a.fail("'x' must have a batch axis, got a scalar") }
-    let z0 = a.isNone("init") ? try m.model.initialLatents(x.shape[0], std: try a.float("init_std"), using: &a.interpreter.rng) : try a.tensor("init")
+    let std = try a.float("init_std"), config = try a.langevin(.posterior)
+    let z0 = a.isNone("init") ? try a.withRNG { try m.model.initialLatents(x.shape[0], std: std, using: &$0) } : try a.tensor("init")
     let trace = try a.bool("trace") ? LangevinTrace() : nil
-    let z = try m.model.samplePosterior(x, from: z0, config: try a.langevin(.posterior), using: &a.interpreter.rng, trace: trace)
+    let z = try a.withRNG { try m.model.samplePosterior(x, from: z0, config: config, using: &$0, trace: trace) }
     if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
     return .tensor(z)
   }
@@ -267,7 +289,8 @@ enum ModelRows {
     if case .number = a[p] {
       let n = try a.int(p)
       guard n >= 1 else { throw a.fail("'\(p)' must be a positive integer or a tensor of z, got \(n)") }
-      return try m.model.initialLatents(n, std: try a.float("init_std"), using: &a.interpreter.rng)
+      let std = try a.float("init_std")
+      return try a.withRNG { try m.model.initialLatents(n, std: std, using: &$0) }
     }
     return try a.tensor(p)
   }
@@ -407,13 +430,35 @@ enum ModelRows {
     let m = try a.model("model")
     let path = try a.outputPath()
     makeParentFolders(path)
-    try Checkpoint.save(m.model, trainer: m.trainer, to: path)
+    guard case .record(let r) = a["optimizers"] else { throw a.fail("'optimizers' must be a record") }
+    let optimizers = try r.pairs.map { key, v -> NamedOptimizer in
+      guard case .opaque(let o) = v, let opt = o as? OptimizerHandle else {
+        throw a.fail("'optimizers' must hold optimizers (adam(...), sgd(...)), but '\(key)' is \(shown(v))")
+      }
+      return NamedOptimizer(key: key, optimizer: opt.optimizer)
+    }
+    try Checkpoint.save(m.model, trainer: m.trainer, optimizers: optimizers, to: path)
     return .string(path)
   }
 
   static func load(_ a: Args) throws -> Value {
-    let (model, trainer) = try Checkpoint.load(try a.string("path"))
-    return .opaque(ModelHandle(model, trainer: trainer))
+    let path = try a.string("path")
+    var energy: EnergyModel? = nil
+    if !a.isNone("energy") {
+      // The function's latent size comes from the file; a probe of the wrong size fails in the check.
+      let latent = try Checkpoint.latentSize(path)
+      energy = try energyModel(a, a["energy"], latent: latent)
+    }
+    let c = try Checkpoint.read(path, energy: energy)
+    let m = ModelHandle(c.model, trainer: c.trainer)
+    m.optimizers = c.optimizers.map { ($0.key, OptimizerHandle($0.optimizer, names: optimizerNames($0.optimizer, of: m))) }
+    return .opaque(m)
+  }
+
+  /// The model's names for an optimizer's weights.
+  static func optimizerNames(_ o: Optimizer, of m: ModelHandle) -> [String] {
+    let named = m.namedParameters
+    return o.parameters.map { p in named.first { $0.1.sharesStorage(with: p) }?.0 ?? "?" }
   }
 
   static func exportTorch(_ a: Args) throws -> Value {

@@ -33,8 +33,8 @@ enum TensorBuiltins {
       Builtin("linspace", params: [Param("start", .number), Param("end", .number), Param("count", .positiveInt)],
               doc: "`count` evenly spaced values from start to end, both included.",
               impl: linspace),
-      Builtin("randn", params: [Param("shape", .shape), Param("std", .number, default: .number(1))],
-              doc: "Normal random values: each entry ~ N(0, std²), from the seeded default generator (see seed).",
+      Builtin("randn", params: [Param("shape", .shape), Param("std", .number, default: .number(1)), rngParam],
+              doc: "Normal random values: each entry ~ N(0, std²), from the seeded default generator (see seed), or from rng (a random_stream).",
               impl: randn),
       Builtin("rand", params: [Param("shape", .shape), Param("lo", .number, default: .number(0)), Param("hi", .number, default: .number(1))],
               doc: "Uniform random values in [lo, hi), from the seeded default generator.",
@@ -44,12 +44,13 @@ enum TensorBuiltins {
                 Standard normal values N(0, 1) with the shape of x, from the script's generator; with
                 streams: chain_noise(n) (x of n rows), row r comes from stream r, as in the model's chains.
                 """, impl: randnLike),
-      Builtin("chain_noise", params: [Param("n", .positiveInt)],
+      Builtin("chain_noise", params: [Param("n", .positiveInt), rngParam],
               doc: """
                 n random streams, one per chain, seeded as sample_prior seeds its chains: n successive draws of the
                 script's generator. sample_prior(m, n) draws z ~ N(0, I) and then the seeds, so
                   z = randn([n, d]); s = chain_noise(n); … z = z − (s²/2)·∇U(z) + s·randn_like(z, streams: s) …
-                draws the same noise in the same order as sample_prior(m, n) after the same seed.
+                draws the same noise in the same order as sample_prior(m, n) after the same seed. rng: seed them from a
+                random_stream instead.
                 """, impl: chainNoise),
       Builtin("zeros_like", params: [Param("x", .tensor)], doc: "Zeros with the shape of x.", impl: zerosLike),
       Builtin("ones_like", params: [Param("x", .tensor)], doc: "Ones with the shape of x.", impl: onesLike),
@@ -98,7 +99,13 @@ enum TensorBuiltins {
   static var autodiff: [Builtin] {
     [
       Builtin("grad", params: [Param("f", .function), Param("x")],
-              doc: "The gradient ∇ₓ f(x) of a function returning one value, by reverse-mode autodiff.\ngrad(f, [x, y]) calls f(x, y) and returns [∂f/∂x, ∂f/∂y]. A number x gives a number.\nExample: grad(fn(v) { sum(v * v) }, z) is 2·z.",
+              doc: """
+                The gradient ∇ₓ f(x) of a function returning one value, by reverse-mode autodiff.
+                grad(f, [x, y]) calls f(x, y) and returns [∂f/∂x, ∂f/∂y]. A number x gives a number.
+                A record of weights (params(E)) gives a record of gradients under the same names; f takes no
+                argument (or the record): grad(fn() { mean(E(z)) }, params(E)). Work for gradients not asked
+                for is skipped. Example: grad(fn(v) { sum(v * v) }, z) is 2·z.
+                """,
               impl: grad),
       Builtin("detach", params: [Param("x", .tensor)], doc: "The values of x with no gradient history (gradients stop here).", impl: detach),
     ]
@@ -135,7 +142,8 @@ enum TensorBuiltins {
   }
 
   private static func randn(_ a: Args) throws -> Value {
-    let t = try Tensor.randn(try a.ints("shape") ?? [], using: &a.interpreter.rng)
+    let shape = try a.ints("shape") ?? []
+    let t = try a.withRNG { try Tensor.randn(shape, using: &$0) }
     let s = try a.float("std")
     return .tensor(s == 1 ? t : try t * s)
   }
@@ -161,7 +169,7 @@ enum TensorBuiltins {
     let n = try a.int("n")
     // One random stream per chain: 32 bytes each, counted against the engine's cap as 8 values.
     try MemoryLimit.check(n * MemoryLayout<RandomGenerator>.stride / 4, op: "chain_noise")
-    return .opaque(ChainNoiseHandle((0..<n).map { _ in RandomGenerator(seed: a.interpreter.rng.next()) }))
+    return .opaque(ChainNoiseHandle(a.withRNG { rng in (0..<n).map { _ in RandomGenerator(seed: rng.next()) } }))
   }
 
   private static func zerosLike(_ a: Args) throws -> Value {
@@ -245,31 +253,7 @@ enum TensorBuiltins {
 
   // MARK: - Autodiff
 
-  private static func grad(_ a: Args) throws -> Value {
-    let f = a["f"], x = a["x"]
-    let several: Bool
-    if case .list(let items) = x, !items.isEmpty, items.allSatisfy(\.isTensor) { several = true } else { several = false }
-    let inputs: [Tensor]
-    if several, case .list(let items) = x {
-      inputs = try items.map { try tensorFrom($0).detached().requiringGrad() }
-    } else {
-      guard let c = conform(x, to: .tensor), case .tensor(let t) = c else {
-        throw a.fail("'x' must be a tensor, a number, or a list of tensors, got \(shown(x))")
-      }
-      inputs = [t.detached().requiringGrad()]
-    }
-    let y = try a.call(f, inputs.map { .tensor($0) })
-    let out: Tensor
-    switch y {
-    case .tensor(let t): out = t
-    case .number(let v): out = Tensor(scalar: Float(v))
-    default: throw a.fail("the function must return a tensor with one value, got \(shown(y))")
-    }
-    let gs = try gradients(of: out, wrt: inputs)
-    if several { return .list(gs.map { .tensor($0) }) }
-    if case .number = x { return .number(Double(try gs[0].item())) }
-    return .tensor(gs[0])
-  }
+  private static func grad(_ a: Args) throws -> Value { try differentiate(a, a["f"], a["x"]).grad }
 
   private static func detach(_ a: Args) throws -> Value {
     .tensor(try a.tensor("x").detached())
@@ -297,4 +281,47 @@ private func nestedList(_ values: ArraySlice<Float>, _ shape: ArraySlice<Int>) -
     let start = values.startIndex + i * inner
     return nestedList(values[start..<(start + inner)], rest)
   })
+}
+
+/// f's value and its gradient with respect to x: a tensor or number (f(x)), a list of tensors
+/// (f(x, y, …)), or a record of tensors — weights as params(…) gives them, differentiated where
+/// they are, or other tensors, as fresh leaves (f() or f(record)).
+func differentiate(_ a: Args, _ f: Value, _ x: Value) throws -> (value: Value, grad: Value) {
+  enum Shape { case one(number: Bool), several, record([String]) }
+  let inputs: [Tensor], shape: Shape, arguments: [Value]
+  switch x {
+  case .list(let items) where !items.isEmpty && items.allSatisfy(\.isTensor):
+    inputs = try items.map { try tensorFrom($0).detached().requiringGrad() }
+    shape = .several; arguments = inputs.map { .tensor($0) }
+  case .record:
+    let named = try gradientRecord(a, "x").map { ($0.0, $0.1.isLeaf ? $0.1 : $0.1.detached().requiringGrad()) }
+    guard !named.isEmpty else { throw a.fail("'x' is an empty record: nothing to differentiate with respect to") }
+    inputs = named.map(\.1); shape = .record(named.map(\.0))
+    let wantsRecord: Bool
+    if case .function(let c) = f { wantsRecord = !c.decl.params.isEmpty } else { wantsRecord = true }
+    arguments = wantsRecord ? [.record(Record(named.map { ($0.0, .tensor($0.1)) }))] : []
+  default:
+    guard let c = conform(x, to: .tensor), case .tensor(let t) = c else {
+      throw a.fail("'x' must be a tensor, a number, a list of tensors or a record of weights (params(E)), got \(shown(x))")
+    }
+    if case .number = x { shape = .one(number: true) } else { shape = .one(number: false) }
+    inputs = [t.detached().requiringGrad()]; arguments = [.tensor(inputs[0])]
+  }
+  let y = try a.call(f, arguments)
+  let out: Tensor
+  switch y {
+  case .tensor(let t): out = t
+  case .number(let v): out = Tensor(scalar: Float(v))
+  default: throw a.fail("the function must return a tensor with one value, got \(shown(y))")
+  }
+  guard out.count == 1 else {
+    throw a.fail("the function must return one value (a loss), got a tensor of shape \(formatShape(out.shape)); sum or mean it first")
+  }
+  let gs = try gradients(of: out, wrt: inputs)
+  let value: Value = out.rank == 0 || out.count == 1 ? .number(Double(try out.item())) : .tensor(out.detached())
+  switch shape {
+  case .several: return (value, .list(gs.map { .tensor($0) }))
+  case .record(let names): return (value, .record(Record(zip(names, gs).map { ($0, .tensor($1)) })))
+  case .one(let number): return (value, number ? .number(Double(try gs[0].item())) : .tensor(gs[0]))
+  }
 }

@@ -71,6 +71,8 @@ final class ModelHandle: TypedHandle {
   let model: LatentEBM
   private(set) var trainer: Trainer?
   private var pending = TrainConfig()
+  /// The optimizers `load` found saved with the model (`m.optimizers`).
+  var optimizers: [(String, OptimizerHandle)] = []
 
   init(_ model: LatentEBM, trainer: Trainer? = nil) {
     self.model = model
@@ -116,11 +118,12 @@ final class ModelHandle: TypedHandle {
     case "generator": return .opaque(GeneratorHandle(model.generator))
     case "config": return .record(configRecord(config))
     case "parameters": return .number(Double(model.parameters.reduce(0) { $0 + $1.count }))
+    case "optimizers": return .record(Record(optimizers.map { ($0.0, .opaque($0.1)) }))
     default: return nil
     }
   }
   var fieldNames: [String] {
-    ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters", "energy", "generator"]
+    ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters", "energy", "generator", "optimizers"]
   }
 }
 

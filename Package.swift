@@ -58,7 +58,7 @@ let package = Package(
     .target(name: "Lang", dependencies: ["Engine", "LatentEBM", "Datasets", "Plot", "Support"]),
     .target(name: "REPL", dependencies: ["Lang", "CEditLine", "CCmark", "Support"]),
     .target(name: "Kernel", dependencies: ["REPL", "Support", "CZMQ", "COpenSSL"]),
-    .executableTarget(name: "lebm", dependencies: ["REPL", "LatentEBM", "Support"]),
+    .executableTarget(name: "lebm", dependencies: ["REPL", "Lang", "LatentEBM", "Engine", "Support"]),
     // The kernel is its own program so that `lebm` does not load ZeroMQ and OpenSSL at start-up;
     // `lebm kernel …` replaces itself with it.
     .executableTarget(name: "lebm-kernel", dependencies: ["Kernel", "REPL"]),

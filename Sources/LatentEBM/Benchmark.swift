@@ -11,7 +11,7 @@ public enum Benchmark {
     public let name: String
     /// `convolutional`: the conv generator of image side `data[1]` (32: the SVHN net, 28: the
     /// Fashion-MNIST one, see ``Generator/init(latent:imageSize:channels:ngf:using:)``).
-    let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
+    public let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
 
     /// GFLOP per iteration, counted as the anchors count it.
     public var gflop: Double {

@@ -11,6 +11,7 @@ enum BenchCommand {
     options: [
       Option("--iters", value: "N", help: "training iterations to time (default 10)"),
       Option("--threads", value: "T", help: "worker threads (default 2)"),
+      Option("--scripted", help: "time stdlib/learning.lebm's learning_step beside train_step on each CONFIG"),
     ],
     details: """
       CONFIG is toy2d, mlp784, svhn or fmnist (all four when none is given), `kernels` alone for
@@ -44,6 +45,10 @@ enum BenchCommand {
     }
     for name in names.isEmpty ? Benchmark.configurations.map(\.name) : names {
       do {
+        if args.has("--scripted") {
+          console.out(try ScriptedBench.run(name, iterations: iterations, threads: threads) + "\n")
+          continue
+        }
         console.out(try Benchmark.run(name, iterations: iterations, threads: threads).line + "\n")
       } catch {
         console.err("lebm bench: \(error)\n")

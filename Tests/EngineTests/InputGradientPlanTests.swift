@@ -26,7 +26,8 @@ struct PlannedLayerKind: Sendable, CustomTestStringConvertible {
   ] + ([.relu, .gelu, .silu, .mish, .tanh, .sigmoid, .softplus, .identity, .leakyRelu(0.2), .leakyRelu(0), .leakyRelu(-0.5)] as [Activation]).map { a in
     PlannedLayerKind(name: "\(a)", inputShape: [6, 11]) { _ in [ActivationLayer(a)] }
   } + [
-    PlannedLayerKind(name: "Reshape", inputShape: [5, 12]) { _ in [Reshape([3, 4]), Reshape([2, 6])] },
+    // A −1 takes what the other sizes leave (`Reshape([-1])` is Flatten).
+    PlannedLayerKind(name: "Reshape", inputShape: [5, 12]) { _ in [Reshape([3, 4]), Reshape([2, 6]), Reshape([-1, 3]), Reshape([-1])] },
     PlannedLayerKind(name: "Conv2d", inputShape: [5, 3, 9, 9], chunkFloats: 1400) { rng in
       [try Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, using: &rng), try Conv2d(4, 2, kernelSize: 4, bias: false, using: &rng)]
     },

@@ -6,8 +6,13 @@ extension ActivationLayer: PlannableLayer {
 
 extension Reshape: PlannableLayer {
   func plannedKernels(input: [Int]) throws -> [LayerKernel] {
-    let out = [input[0]] + shape
-    guard out.reduce(1, *) == input.reduce(1, *) else {
+    // One −1 (Flatten's `[-1]`) takes what the other sizes leave, as `reshaped` does.
+    var out = [input[0]] + shape
+    if let u = out.firstIndex(of: -1) {
+      let known = out.filter { $0 != -1 }.reduce(1, *)
+      if known > 0 { out[u] = input.reduce(1, *) / known }
+    }
+    guard out.allSatisfy({ $0 >= 0 }), out.reduce(1, *) == input.reduce(1, *) else {
       throw TensorError.shapeMismatch(op: "plan", shapes: [input, out], detail: "Reshape does not fit")
     }
     return [ReshapeKernel(shape: out)]

@@ -9,6 +9,7 @@ extension BuiltinGroup {
     [
       .core,
       .tensor,
+      .layers,
       .model,
       .learning,
       .data,

@@ -1,5 +1,6 @@
-// What echo and `print` show for a model, its networks and a dataset: several lines, layer by
-// layer, where a one-line ``OpaqueValue/summary`` stays for the value inside a list or record.
+// What echo and `print` show for a model, its networks, a net a script composed and a dataset:
+// several lines, layer by layer, where a one-line ``OpaqueValue/summary`` stays for the value
+// inside a list or record.
 import Datasets
 import Engine
 import LatentEBM
@@ -73,18 +74,38 @@ extension DatasetHandle {
   }
 }
 
+extension LayerHandle {
+  /// A sequential or a residual layer by layer, under the places its weights are named by
+  /// (`0`, `1`, … or `block.0`, …); any other layer as its summary.
+  var display: String {
+    guard let inner = innerLayers(layer) else { return summary }
+    let prefix = layer is Residual ? "block." : ""
+    var s = "layer \(layer is Residual ? "Residual, y = x + f(x) with f" : "Sequential") of \(inner.count) layer\(inner.count == 1 ? "" : "s"), "
+      + parameterPhrase(layer.parameterCount)
+      + layerTable(inner.enumerated().map { (prefix + String($0.offset), layerLine($0.element), $0.element.parameterCount) }, indent: "")
+    if !isPlannable { s += "\n  (a script function inside: it runs through the interpreter, on the autodiff path)" }
+    return s
+  }
+}
+
 /// A network's summary and parameter count, then one line per layer (nested `Sequential`s
 /// flattened) with its index, as in PyTorch's state_dict names, and its parameter count.
 func networkLines(_ summary: String, layers: [Layer]?, parameters: Int, indent: String) -> String {
-  var s = "\(summary) (\(grouped(parameters)) parameters)"
+  let s = "\(summary) (\(grouped(parameters)) parameters)"
   guard let layers else { return s }
   let flat = layers.flatMap { ($0 as? Sequential)?.layers ?? [$0] }
-  let names = flat.map(\.description)
-  let counts = flat.map { $0.parameterCount > 0 ? grouped($0.parameterCount) : "" }
-  let width = names.map(\.count).max() ?? 0, countWidth = counts.map(\.count).max() ?? 0
-  for (i, (name, count)) in zip(names, counts).enumerated() {
-    let column = count.isEmpty ? "" : String(repeating: " ", count: width - name.count + 2 + countWidth - count.count) + count
-    s += "\n\(indent)  \(i)  \(name)\(column)"
+  return s + layerTable(flat.enumerated().map { (String($0.offset), $0.element.description, $0.element.parameterCount) }, indent: indent)
+}
+
+/// One line per layer: its place (`0`, `block.1`), its name and its parameter count (right-aligned,
+/// blank for none), each line starting with a newline.
+func layerTable(_ rows: [(place: String, name: String, parameters: Int)], indent: String) -> String {
+  let counts = rows.map { $0.parameters > 0 ? grouped($0.parameters) : "" }
+  let width = rows.map(\.name.count).max() ?? 0, countWidth = counts.map(\.count).max() ?? 0
+  var s = ""
+  for (row, count) in zip(rows, counts) {
+    let column = count.isEmpty ? "" : String(repeating: " ", count: width - row.name.count + 2 + countWidth - count.count) + count
+    s += "\n\(indent)  \(row.place)  \(row.name)\(column)"
   }
   return s
 }

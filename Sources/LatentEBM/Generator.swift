@@ -6,7 +6,7 @@ public final class Generator {
   /// How the generator was built, for summaries and checkpoints.
   public enum Kind: Equatable, Sendable {
     case mlp(hidden: [Int], activation: Activation)
-    /// Transposed convolutions for square images of `size` (28 or 32) with `channels` channels.
+    /// Transposed convolutions for square images of `size` (4·2^k or 7·2^k, k ≥ 1) with `channels` channels.
     case conv(size: Int, channels: Int, ngf: Int)
   }
   public let latent: Int
@@ -27,36 +27,63 @@ public final class Generator {
 
   /// A transposed-convolution generator for `size × size` images with `channels` channels,
   /// LeakyReLU(0.2) between layers and tanh at the end; convolution weights are Xavier-normal
-  /// (as the reference initialises them), biases keep PyTorch's default.
+  /// (as the reference initialises them), biases keep PyTorch's default. The layers are
+  /// ``convLayers(latent:size:channels:ngf:)``'s, built in order:
   ///
-  /// - size 32 (the reference SVHN net): ConvT(nz→8ngf, k4 s1 p0) → ConvT(8ngf→4ngf, k4 s2 p1) →
-  ///   ConvT(4ngf→2ngf, k4 s2 p1) → ConvT(2ngf→C, k4 s2 p1) → tanh: 1 → 4 → 8 → 16 → 32.
-  /// - size 28 (its analogue for MNIST-sized images): ConvT(nz→4ngf, k7 s1 p0) →
-  ///   ConvT(4ngf→2ngf, k4 s2 p1) → ConvT(2ngf→C, k4 s2 p1) → tanh: 1 → 7 → 14 → 28.
+  /// - size 4·2^k (8, 16, 32, 64, 128, …): ConvT(nz→8ngf, k4 s1 p0) makes a 4×4 map, then k
+  ///   ConvT(k4 s2 p1) layers each double it;
+  /// - size 7·2^k (14, 28, 56, …): ConvT(nz→4ngf, k7 s1 p0) makes a 7×7 map, then k doublings;
+  /// - each stride-2 layer halves the channels but never below ngf, and the last gives C.
+  ///
+  /// So size 32 is the reference SVHN net, ConvT(nz→8ngf) → 4ngf → 2ngf → C (1 → 4 → 8 → 16 → 32);
+  /// size 64 the paper's CelebA net, nz → 8ngf → 4ngf → 2ngf → ngf → C (1 → 4 → … → 64); size 28
+  /// the MNIST-sized analogue, nz → 4ngf → 2ngf → C (1 → 7 → 14 → 28). k ≥ 1 and size ≤ 1024.
   public init(latent: Int, imageSize size: Int, channels: Int, ngf: Int = 64, using rng: inout RandomGenerator) throws {
-    guard latent > 0, channels > 0, ngf > 0 else { throw LatentEBMError.invalidArgument("conv_generator: sizes must be positive") }
+    guard latent > 0, channels > 0, ngf > 0 else { throw LatentEBMError.invalidArgument("latent, channels and ngf must be positive") }
+    let plan = try Self.convLayers(latent: latent, size: size, channels: channels, ngf: ngf)
     let xavier = Initializer.xavierNormal(gain: 1), act = ActivationLayer(.leakyRelu(0.2))
     var layers: [Layer] = [Reshape([latent, 1, 1])]
-    switch size {
-    case 32:
-      layers += [
-        try ConvTranspose2d(latent, ngf * 8, kernelSize: 4, stride: 1, padding: 0, init: xavier, using: &rng), act,
-        try ConvTranspose2d(ngf * 8, ngf * 4, kernelSize: 4, stride: 2, padding: 1, init: xavier, using: &rng), act,
-        try ConvTranspose2d(ngf * 4, ngf * 2, kernelSize: 4, stride: 2, padding: 1, init: xavier, using: &rng), act,
-        try ConvTranspose2d(ngf * 2, channels, kernelSize: 4, stride: 2, padding: 1, init: xavier, using: &rng),
-      ]
-    case 28:
-      layers += [
-        try ConvTranspose2d(latent, ngf * 4, kernelSize: 7, stride: 1, padding: 0, init: xavier, using: &rng), act,
-        try ConvTranspose2d(ngf * 4, ngf * 2, kernelSize: 4, stride: 2, padding: 1, init: xavier, using: &rng), act,
-        try ConvTranspose2d(ngf * 2, channels, kernelSize: 4, stride: 2, padding: 1, init: xavier, using: &rng),
-      ]
-    default:
-      throw LatentEBMError.invalidArgument("conv_generator: image size must be 28 or 32, got \(size)")
+    for (i, l) in plan.enumerated() {
+      if i > 0 { layers.append(act) }
+      layers.append(try ConvTranspose2d(l.input, l.output, kernelSize: l.kernel, stride: l.stride, padding: l.padding,
+                                        init: xavier, using: &rng))
     }
     layers.append(ActivationLayer(.tanh))
     self.latent = latent; outputShape = [channels, size, size]; kind = .conv(size: size, channels: channels, ngf: ngf)
     net = Sequential(layers)
+  }
+
+  /// The largest image side `conv_generator` builds.
+  public static let maximumImageSize = 1024
+
+  /// One transposed convolution of a conv generator: channels in and out, kernel, stride, padding.
+  typealias ConvLayer = (input: Int, output: Int, kernel: Int, stride: Int, padding: Int)
+
+  /// The transposed convolutions of the `size × size` generator, first to last: ConvT(nz→w, k, s1 p0)
+  /// to a `start × start` map (start 4, w = 8·ngf; or start 7, w = 4·ngf), then one ConvT(k4 s2 p1)
+  /// per doubling up to `size`, each halving the channels but never below ngf, the last giving
+  /// `channels`. Throws for a size that is not 4·2^k or 7·2^k with k ≥ 1, or is over 1024.
+  static func convLayers(latent: Int, size: Int, channels: Int, ngf: Int) throws -> [ConvLayer] {
+    var start = 0, doublings = 0
+    if size <= maximumImageSize {
+      for s in [4, 7] {
+        var side = s, k = 0
+        while side < size { side *= 2; k += 1 }
+        if side == size, k >= 1 { start = s; doublings = k }
+      }
+    }
+    guard start > 0 else {
+      throw LatentEBMError.invalidArgument(
+        "image size must be 4·2^k or 7·2^k with k ≥ 1, at most \(maximumImageSize) (8, 14, 16, 28, 32, 56, 64, …), got \(size)")
+    }
+    var width = start == 4 ? 8 * ngf : 4 * ngf
+    var layers: [ConvLayer] = [(latent, width, start, 1, 0)]
+    for i in 1...doublings {
+      let output = i == doublings ? channels : max(width / 2, ngf)
+      layers.append((width, output, 4, 2, 1))
+      width = output
+    }
+    return layers
   }
 
   /// g_β(z): `[N, latent] → [N] + outputShape`.
@@ -95,14 +122,9 @@ public final class Generator {
     switch r["kind"]?.string {
     case "mlp": return mlpParameterCount([latent] + (try r.sizes("hidden")) + [try r.size("output")])
     case "conv":
-      let ngf = try r.size("ngf"), c = try r.size("channels")
       // ConvTranspose2d(in, out, k): in·out·k² weights and out biases.
-      func convT(_ i: Int, _ o: Int, _ k: Int) -> Int { i * o * k * k + o }
-      switch try r.size("image_size") {
-      case 32: return convT(latent, 8 * ngf, 4) + convT(8 * ngf, 4 * ngf, 4) + convT(4 * ngf, 2 * ngf, 4) + convT(2 * ngf, c, 4)
-      case 28: return convT(latent, 4 * ngf, 7) + convT(4 * ngf, 2 * ngf, 4) + convT(2 * ngf, c, 4)
-      default: throw LatentEBMError.invalidArgument("image size must be 28 or 32")
-      }
+      return try convLayers(latent: latent, size: r.size("image_size"), channels: r.size("channels"), ngf: r.size("ngf"))
+        .reduce(0) { $0 + $1.input * $1.output * $1.kernel * $1.kernel + $1.output }
     default: throw LatentEBMError.invalidArgument("unknown generator kind '\(r["kind"]?.string ?? "")'")
     }
   }

@@ -22,12 +22,17 @@ public enum TorchExport {
   /// which is then renamed into place (a missing or empty folder) or whose files replace the
   /// folder's one by one, each atomically (`overwrite`); a failure midway leaves nothing partial.
   /// - Throws: ``LatentEBMError`` naming the folder when it cannot be made, is a file or is not
-  ///   empty, or the model when its energy is a custom function (it cannot be saved).
+  ///   empty, or the model when its energy is a custom or script function (model.py could not
+  ///   rebuild it).
   @discardableResult
   public static func write(
     _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig = TrainConfig(), to folder: String,
     overwrite: Bool = false
   ) throws -> [String] {
+    if model.energyNet?.record?.kind == EnergyRecord.scriptKind {
+      throw LatentEBMError.invalidArgument(
+        "the energy is a script function, which model.py cannot rebuild; export a model whose energy is an energy_net or residual_energy_net (save keeps a script energy's weights)")
+    }
     let record = try Checkpoint.modelRecord(model)
     let settings = trainer?.config ?? config
     let texts = [

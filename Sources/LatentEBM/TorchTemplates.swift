@@ -89,28 +89,40 @@ enum TorchTemplates {
         return nn.Sequential(*layers, energy_form(r.get("form", "identity")))
 
 
+    def conv_layers(latent, size, channels, ngf):
+        """The generator's transposed convolutions (in, out, kernel, stride, padding), first to last, as
+        lebm builds them: ConvT(nz -> 8ngf, 4, 1, 0) to a 4x4 map for size 4*2^k (8, 16, 32, 64, ...) or
+        ConvT(nz -> 4ngf, 7, 1, 0) to a 7x7 map for size 7*2^k (14, 28, 56, ...), k >= 1, size <= 1024;
+        then one ConvT(4, 2, 1) per doubling, each halving the channels but never below ngf, the last
+        giving `channels`. Size 32 is the reference SVHN net, 64 the paper's CelebA net."""
+        for start, width in ((4, 8 * ngf), (7, 4 * ngf)):
+            side, doublings = start, 0
+            while side < size:
+                side, doublings = side * 2, doublings + 1
+            if side == size and doublings >= 1 and size <= 1024:
+                break
+        else:
+            raise ValueError(f"image size must be 4*2^k or 7*2^k with k >= 1, at most 1024 (8, 14, 16, 28, 32, 56, 64, ...), got {size}")
+        layers = [(latent, width, start, 1, 0)]
+        for i in range(1, doublings + 1):
+            out = channels if i == doublings else max(width // 2, ngf)
+            layers.append((width, out, 4, 2, 1))
+            width = out
+        return layers
+
+
     def generator_net(latent, r):
-        """g_b: [N, latent] -> [N, output] (MLP) or [N, C, size, size] (transposed convolutions, tanh)."""
+        """g_b: [N, latent] -> [N, output] (MLP) or [N, C, size, size] (transposed convolutions with
+        LeakyReLU(0.2) between, tanh at the end; layer 0 reshapes z to [N, latent, 1, 1])."""
         if r["kind"] == "mlp":
             return nn.Sequential(*mlp([latent] + r["hidden"] + [r["output"]], r))
         if r["kind"] != "conv":
             raise ValueError(f"unknown generator kind '{r['kind']}'")
-        ngf, c, act = r["ngf"], r["channels"], lambda: nn.LeakyReLU(0.2)
-        if r["image_size"] == 32:
-            layers = [
-                nn.ConvTranspose2d(latent, ngf * 8, 4, 1, 0), act(),
-                nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1), act(),
-                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), act(),
-                nn.ConvTranspose2d(ngf * 2, c, 4, 2, 1),
-            ]
-        elif r["image_size"] == 28:
-            layers = [
-                nn.ConvTranspose2d(latent, ngf * 4, 7, 1, 0), act(),
-                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), act(),
-                nn.ConvTranspose2d(ngf * 2, c, 4, 2, 1),
-            ]
-        else:
-            raise ValueError(f"image size must be 28 or 32, got {r['image_size']}")
+        layers = []
+        for i, (cin, cout, k, s, p) in enumerate(conv_layers(latent, r["image_size"], r["channels"], r["ngf"])):
+            if i > 0:
+                layers.append(nn.LeakyReLU(0.2))
+            layers.append(nn.ConvTranspose2d(cin, cout, k, s, p))
         return nn.Sequential(nn.Unflatten(1, (latent, 1, 1)), *layers, nn.Tanh())
 
 

@@ -73,6 +73,20 @@ struct PlannedLayerKind: Sendable, CustomTestStringConvertible {
     }
   }
 
+  /// The 64×64 generator's stack (the paper's CelebA net, `conv_generator(6, size: 64, channels:
+  /// 3, ngf: 2)`'s layers): 1 → 4 → 8 → 16 → 32 → 64, LeakyReLU(0.2) between, tanh at the end.
+  static let generator64 = PlannedLayerKind(name: "64×64 generator", inputShape: [5, 6], packs: true, chunkFloats: 11000) { rng in
+    var layers: [Layer] = [Reshape([6, 1, 1]), try ConvTranspose2d(6, 16, kernelSize: 4, using: &rng)]
+    for (cin, cout) in [(16, 8), (8, 4), (4, 2), (2, 3)] {
+      layers += [ActivationLayer(.leakyRelu(0.2)), try ConvTranspose2d(cin, cout, kernelSize: 4, stride: 2, padding: 1, using: &rng)]
+    }
+    return layers + [ActivationLayer(.tanh)]
+  }
+
+  /// The whole 64×64 generator as a layer kind's network is checked: packed and not, in one chunk
+  /// and several, at 1 and 2 threads.
+  @Test func generator64PlanMatchesAutodiff() throws { try planMatchesAutodiff(Self.generator64) }
+
   /// Runs the plan of `net` on `input` and checks its output and input gradient against the
   /// autodiff graph's (see ``expectClose(_:_:_:sourceLocation:)``).
   func compare(_ net: Layer, input: Tensor, _ name: String, packed: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -102,7 +102,7 @@ extension LangSuite {
     #expect(interp.completions(prefix: "whi") == ["while"])
     #expect(interp.completions(prefix: "cfg.st") == ["cfg.step", "cfg.steps"])
     #expect(interp.completions(prefix: "nothing.x") == [])
-    #expect(interp.keywordNames(of: "randn") == ["shape", "std"])
+    #expect(interp.keywordNames(of: "randn") == ["shape", "std", "rng"])
     _ = interp.run("fn f(a, n: 5) { a }")
     #expect(interp.keywordNames(of: "f") == ["a", "n"])
     #expect(interp.keywordNames(of: "print") == ["sep", "end", "limit"])

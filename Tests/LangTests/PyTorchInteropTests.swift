@@ -122,8 +122,8 @@ final class PyTorchInteropTests: XCTestCase {
   // MARK: - The checkpoint in PyTorch
 
   /// docs/pytorch.md's `load_lebm`, run as written: an MLP model, a residual energy with the
-  /// 32-pixel conv generator, and the 28-pixel one give lebm's energies and samples on the same
-  /// z to 1e-5.
+  /// 32-pixel conv generator, the 28-pixel one and the 64-pixel one (the paper's CelebA net) give
+  /// lebm's energies and samples on the same z to 1e-5.
   func testDocsSnippetOpensCheckpointsInPyTorch() throws {
     let py = try PythonTest.python(["torch", "safetensors"])
     let snippet = try PythonTest.snippet("load_lebm")
@@ -135,6 +135,7 @@ final class PyTorchInteropTests: XCTestCase {
         mlp: latent_ebm(energy_net(3, hidden: [16, 8], act: "gelu", form: "softplus"), generator(3, hidden: [12, 6], out: 5, act: "silu")),
         conv32: latent_ebm(residual_energy_net(6, width: 10, blocks: 2, form: "tanh"), conv_generator(6, size: 32, channels: 3, ngf: 4)),
         conv28: latent_ebm(energy_net(4, hidden: [8], act: "mish", form: "sigmoid"), conv_generator(4, size: 28, channels: 1, ngf: 3)),
+        conv64: latent_ebm(energy_net(5, hidden: [8]), conv_generator(5, size: 64, channels: 3, ngf: 2)),
       }
       for name in keys(models) {
         m = models[name]
@@ -153,8 +154,8 @@ final class PyTorchInteropTests: XCTestCase {
           z = load_file(name + "_lebm.safetensors")["z"]
           with torch.no_grad():
               save_file({"e": E(z).contiguous(), "x": G(z).contiguous()}, name + "_torch.safetensors")
-      """#, ["mlp", "conv32", "conv28"], in: dir)
-    for (name, xShape) in [("mlp", [7, 5]), ("conv32", [7, 3, 32, 32]), ("conv28", [7, 1, 28, 28])] {
+      """#, ["mlp", "conv32", "conv28", "conv64"], in: dir)
+    for (name, xShape) in [("mlp", [7, 5]), ("conv32", [7, 3, 32, 32]), ("conv28", [7, 1, 28, 28]), ("conv64", [7, 3, 64, 64])] {
       let interp = PythonTest.runLebm("""
         a = load_tensors("{dir}/\(name)_lebm.safetensors")
         b = load_tensors("{dir}/\(name)_torch.safetensors")

@@ -245,6 +245,8 @@ extension LangSuite {
       ("m = latent_ebm(fn(z) { E(z) }, generator(latent: 3, out: 2))", "E(z)"),
       ("p = params(3)", "must be a net, a generator, a model or a layer"),
       ("o = sgd(params(E), lr: -1)", "must be ≥ 0"),
+      ("m = latent_ebm(E, generator(latent: 2, out: 2))\nsave(m, \"/nonexistent-dir/x.safetensors\", optimizers: {e: adam(params(F))})", "trains a weight that is not this model's"),
+      ("m = latent_ebm(fn(z) { E(z) }, generator(latent: 2, out: 2))\nexport_torch(m, \"/nonexistent-dir/t\")", "the energy is a script function, which model.py cannot rebuild"),
     ]
     for (code, message) in cases {
       guard let interp = scripted(setup) else { return }

@@ -54,7 +54,7 @@ enum LearningRows {
     Builtin("sgd", params: [Param("params", .record), Param("lr", .number), Param("momentum", .number, default: .number(0)),
                             Param("weight_decay", .number, default: .number(0)), Param("nesterov", .bool, default: .bool(false))],
             doc: """
-              Stochastic gradient descent over a record of weights, as torch.optim.SGD:
+              Stochastic gradient descent over a record of weights, exactly as torch.optim.SGD. At each step,
                 g ← g + λθ;  b ← μb + g (b = g at the first step);  θ ← θ − lr · (nesterov ? g + μb : b).
               """, impl: sgd),
     Builtin("step", params: [Param("opt", .handle(OptimizerHandle.self)), Param("grads", .record)],
@@ -71,9 +71,9 @@ enum LearningRows {
     Builtin("langevin", params: [Param("potential", .function), Param("z", .tensor), Param("steps", .nonNegativeInt, default: .number(60)),
                                  Param("step", .number, default: .number(0.4)), Param("noise", .bool, default: .bool(true)), rngParam],
             doc: """
-              Short-run Langevin dynamics on any differentiable potential U (a function of z giving one value per row,
-              or their sum), from z ([N, d]):
-                z ← z − (s²/2)·∇z U(z) + s·N(0, I)      for `steps` steps of size `step` (s).
+              Short-run Langevin dynamics on any differentiable potential U (one value per row of z, or their sum).
+              From z ([N, d]), for `steps` steps of size `step` (s):
+                z ← z − (s²/2)·∇z U(z) + s·N(0, I).
               Chain r draws its noise from a stream of its own, seeded by N draws of the script's generator (or of
               rng), as sample_prior's chains do: sample_prior(m, z) is langevin on U(z) = E_α(z) + ‖z‖²/(2σ0²), and
               sample_posterior adds ‖x − g(z)‖²/(2σ²); after the same seed they agree up to float rounding.

@@ -38,9 +38,12 @@ enum ModelRows {
     Builtin("conv_generator", params: [Param("latent", .positiveInt), Param("size", .positiveInt, default: .number(32)),
                                        Param("channels", .positiveInt, default: .number(3)), Param("ngf", .positiveInt, default: .number(64))],
             doc: """
-              A transposed-convolution generator for size×size images (size 32: the reference SVHN net
-              ConvT(nz→8ngf, k4 s1 p0) → ConvT(→4ngf, k4 s2 p1) → ConvT(→2ngf) → ConvT(→C) → tanh;
-              size 28: ConvT(k7) → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
+              A transposed-convolution generator for size×size images, size 4·2^k or 7·2^k with k ≥ 1 and at most 1024
+              (8, 14, 16, 28, 32, 56, 64, …). ConvT(nz→8ngf, k4 s1 p0) makes a 4×4 map (ConvT(nz→4ngf, k7 s1 p0) a 7×7
+              one), then one ConvT(k4 s2 p1) per doubling, each halving the channels but never below ngf, the last
+              giving C; tanh at the end. Size 32 is the reference SVHN net nz → 8ngf → 4ngf → 2ngf → C
+              (1 → 4 → 8 → 16 → 32); 64 the paper's CelebA net nz → 8ngf → 4ngf → 2ngf → ngf → C; 28 is
+              nz → 4ngf → 2ngf → C (1 → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
               """, impl: convGenerator),
     Builtin("latent_ebm", params: [Param("energy"), Param("generator", .handle(GeneratorHandle.self)), Param("sigma", .number, default: .number(0.3)),
                                    Param("prior_sigma", .number, default: .number(1))],

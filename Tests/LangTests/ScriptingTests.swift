@@ -195,6 +195,39 @@ extension LangSuite {
     #expect(err2?.message.contains("has weights of shapes") == true, "\(err2?.message ?? "")")
   }
 
+  /// A net of layers as the energy: on planned buffers it gives the chains autodiff gives the
+  /// same net wrapped in a function; it trains, and loads its weights back into the net.
+  @Test func layerNetEnergyRunsPlannedAndLoads() throws {
+    let dir = try makeTemporaryDirectory(prefix: "lebm-layer-energy")
+    defer { try? removeTree(dir) }
+    guard let interp = scripted("""
+      seed(9)
+      L = sequential([linear(2, 16), silu, linear(16, 1)])
+      G = generator(latent: 2, hidden: [8], out: 2)
+      planned = latent_ebm(L, G)
+      by_autodiff = latent_ebm(fn(z) { L(z) }, G)
+      z0 = randn([64, 2])
+      seed(1)
+      a = sample_prior(planned, z0)
+      seed(1)
+      b = sample_prior(by_autodiff, z0)
+      gap = item(max(abs(a - b)))
+      train(planned, toy("moons", n: 200), epochs: 1, batch: 50, every: 0)
+      save(planned, "\(dir)/l.safetensors")
+      L2 = sequential([linear(2, 16), silu, linear(16, 1)])
+      m2 = load("\(dir)/l.safetensors", energy: L2)
+      loaded = item(max(abs(energy(planned, z0) - energy(m2, z0))))
+      summary = str(planned)
+      """) else { return }
+    guard case .number(let gap)? = interp[variable: "gap"], case .number(let loaded)? = interp[variable: "loaded"],
+          case .string(let summary)? = interp[variable: "summary"] else { Issue.record("missing results"); return }
+    #expect(gap <= 1e-4, "planned and autodiff chains differ by \(gap)")
+    #expect(loaded == 0, "the loaded net gives the saved energies")
+    #expect(summary.contains("Linear(2 → 16)"), "\(summary)")
+    let bad = errorOf("m = latent_ebm(linear(2, 3), generator(latent: 2, out: 2))")
+    #expect(bad?.message.contains("must map [N, 2] to [N, 1]") == true, "\(bad?.message ?? "")")
+  }
+
   /// langevin on the method's potentials is sample_prior and sample_posterior, up to rounding.
   @Test func langevinRunsTheBuiltInSamplersChains() {
     guard let interp = scripted("""

@@ -51,9 +51,10 @@ enum ModelRows {
               A latent space EBM prior model (Pang et al., 2020):
                 z ~ p_α(z) ∝ exp(−E_α(z)) · N(0, σ0² I),   x = g_β(z) + ε,  ε ~ N(0, σ² I).
               energy: an energy_net, none for the Gaussian-prior baseline (p(z) = N(0, σ0² I)), or any differentiable
-              function of z giving one energy per row: fn(z) { sum(square(E1(z)), axis: 1) + E2(z) }. Its weights are
-              those it reads (found by running it once); it trains, samples and saves on the autodiff path, and
-              loads with load(path, energy: f).
+              function of z giving one energy per row: fn(z) { square(E1(z)) + E2(z) }. Its weights are those it
+              reads (found by running it once); it trains, samples and saves on the autodiff path, and loads with
+              load(path, energy: f). A net of layers ([N, latent] → [N, 1], e.g. sequential([linear(2, 64), relu,
+              linear(64, 1)])) works too, on the planned path when all its items are layers.
               sigma: σ (0.3); prior_sigma: σ0 (1).
               """, impl: latentEBM),
     Builtin("energy", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
@@ -168,11 +169,11 @@ enum ModelRows {
               optimizers: a record of optimizers over the model's weights ({e: opt_e, g: opt_g}), saved with their
               moments and step counts; load gives them back as m.optimizers, over the loaded weights.
               """, impl: save),
-    Builtin("load", params: [Param("path", .string), Param("energy", .optional(.function), default: .none)],
+    Builtin("load", params: [Param("path", .string), Param("energy", .any, default: .none)],
             doc: """
               Reads a checkpoint written by save: the model, ready to sample or to continue training, with the
-              optimizers saved beside it in m.optimizers. A model whose energy was a script function needs it again:
-              load(path, energy: f) writes the saved weights into the nets f reads.
+              optimizers saved beside it in m.optimizers. A model whose energy was a script function or a net of
+              layers needs it again: load(path, energy: f) writes the saved weights into the nets f reads (or the net).
               """, impl: load),
     Builtin("export_torch", params: [Param("model", .handle(ModelHandle.self)), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
             doc: """
@@ -253,9 +254,10 @@ enum ModelRows {
     switch v {
     case .none: return nil
     case .opaque(let o as EnergyNetHandle): return o.net
+    case .opaque(let o as LayerHandle): return try LayerEnergy(o, latent: latent)
     case .function(let c): return try ScriptEnergy(v, latent: latent, name: c.name, interpreter: a.interpreter)
     case .builtin(let b): return try ScriptEnergy(v, latent: latent, name: b.name, interpreter: a.interpreter)
-    default: throw a.fail("'energy' must be an energy_net(...), a function of z, or none, got \(shown(v))")
+    default: throw a.fail("'energy' must be an energy_net(...), a function of z, a net of layers, or none, got \(shown(v))")
     }
   }
 

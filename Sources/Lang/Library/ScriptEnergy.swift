@@ -46,3 +46,34 @@ final class ScriptEnergy: EnergyModel {
   var namedParameters: [(String, Tensor)]? { parameters.enumerated().map { ("p\($0.offset)", $0.element) } }
   var record: EnergyRecord? { .script(shapes: parameters.map(\.shape)) }
 }
+
+/// A net the script composed (`sequential([linear(2, 64), relu, linear(64, 1)])`) as the model's
+/// energy: `[N, latent] → [N, 1]`, read as `[N]`. When every layer is an engine layer the chains
+/// run it on planned buffers, as the built-in energies; a net with script-function items runs on
+/// the autodiff path. A checkpoint keeps its weights' shapes, as for a script energy, and
+/// `load(path, energy: L)` gives them back to the net.
+final class LayerEnergy: EnergyModel {
+  let latent: Int
+  let net: LayerHandle
+  /// Whether the chains may run the net on planned buffers (engine layers only, output [N, 1]).
+  private let planned: Bool
+
+  init(_ net: LayerHandle, latent: Int) throws {
+    self.latent = latent; self.net = net
+    let out = try net.layer(try Tensor.zeros([2, latent]))
+    planned = net.isPlannable && out.shape == [2, 1]
+    guard out.shape == [2, 1] || out.shape == [2] else {
+      throw BuiltinError("an energy net must map [N, \(latent)] to [N, 1] (one energy per row of z), but \(layerLine(net.layer)) gives \(formatShape(out.shape)) for N = 2")
+    }
+  }
+
+  var parameters: [Tensor] { net.layer.parameters }
+  func callAsFunction(_ z: Tensor) throws -> Tensor {
+    let e = try net.layer(z)
+    return e.rank == 1 ? e : try e.reshaped([z.shape[0]])
+  }
+  var plannedLayers: [Layer]? { planned ? [net.layer] : nil }
+  var summary: String { layerLine(net.layer) }
+  var namedParameters: [(String, Tensor)]? { net.namedParameters }
+  var record: EnergyRecord? { .script(shapes: parameters.map(\.shape)) }
+}

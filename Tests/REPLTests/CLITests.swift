@@ -29,7 +29,61 @@ extension REPLSuites {
     #expect(text.out.contains("lebm notebook"))
     let (bad, badText) = cli(["--frobnicate"])
     #expect(bad == 64)
-    #expect(badText.err.hasPrefix("lebm: unknown option '--frobnicate'"))
+    #expect(badText.err == "lebm: unknown option '--frobnicate'\nsee lebm --help\n")
+  }
+
+  /// A usage error is its one line and where the help is, not the whole help again.
+  @Test func usageErrorsAreOneLineAndWhereTheHelpIs() {
+    let (s1, t1) = cli(["--quik"])
+    #expect(s1 == 64)
+    #expect(t1.err == "lebm: unknown option '--quik' (did you mean --quick?)\nsee lebm --help\n")
+    let (s2, t2) = cli(["run"])
+    #expect(s2 == 64)
+    #expect(t2.err == "lebm run: missing FILE\nsee lebm run --help\n")
+    let (s3, t3) = cli(["-e"])
+    #expect(s3 == 64)
+    #expect(t3.err == "lebm: -e needs CODE\nsee lebm --help\n")
+    let (s4, t4) = cli(["notebook", "x.lebm", "--no-inptu"])
+    #expect(s4 == 64)
+    #expect(t4.err == "lebm notebook: unknown option '--no-inptu' (did you mean --no-input?)\nsee lebm notebook --help\n")
+    #expect(t1.out.isEmpty && t2.out.isEmpty && t3.out.isEmpty && t4.out.isEmpty)
+  }
+
+  /// lebm's own options may follow the script (`lebm FILE --quick`); an unknown `--option` there
+  /// goes to the script with a warning naming the nearest option; after `--` every word is the
+  /// script's.
+  @Test func lebmOptionsAfterTheScript() {
+    let path = script("print(args())\n", name: "flags.lebm")
+    defer { unlink(path) }
+    let env = CLI.quickFromEnvironment
+    for words in [[path, "--quick", "a"], ["run", path, "a", "--quick"], ["--quick", path, "a"]] {
+      let backend = FakeBackend()
+      let (status, text) = cli(words, backend: backend)
+      #expect(status == 0 && backend.quick && text.out == "a\n" && text.err.isEmpty, "\(words): \(text.all)")
+    }
+    let typo = FakeBackend()
+    let (s1, t1) = cli([path, "--quik", "b"], backend: typo)
+    #expect(s1 == 0 && typo.quick == env)
+    #expect(t1.out == "--quik,b\n")
+    #expect(t1.err == "lebm: warning: unknown option '--quik' (did you mean --quick?) passed to the script in args; write the script's own options after --\n")
+    let own = FakeBackend()
+    let (s2, t2) = cli([path, "-5", "--epochs=3"], backend: own)
+    #expect(s2 == 0 && t2.out == "-5,--epochs=3\n")
+    #expect(t2.err == "lebm: warning: unknown option '--epochs=3' passed to the script in args; write the script's own options after --\n")
+    let after = FakeBackend()
+    let (s3, t3) = cli([path, "--quick", "--", "--quick", "--epochs", "3"], backend: after)
+    #expect(s3 == 0 && after.quick && t3.out == "--quick,--epochs,3\n" && t3.err.isEmpty)
+    let untouched = FakeBackend()
+    let (s4, t4) = cli([path, "--", "--quick"], backend: untouched)
+    #expect(s4 == 0 && untouched.quick == env && t4.out == "--quick\n")
+    let (s5, t5) = cli([path, "--help"])
+    #expect(s5 == 0 && t5.out == Commands.run.help && t5.out.hasPrefix("usage: lebm run [--quick] FILE [ARGS…]"))
+    let (s6, t6) = cli([path, "--quick=1"])
+    #expect(s6 == 64 && t6.err == "lebm run: --quick takes no value\nsee lebm run --help\n")
+    // -e CODE and - take the same words after them.
+    let e = FakeBackend()
+    let (s7, t7) = cli(["-e", "args()", "x", "--quick", "--", "--quick"], backend: e)
+    #expect(s7 == 0 && e.quick && t7.out == "\"x,--quick\"\n")
   }
 
   @Test func evalFlagEchoesTheValue() {

@@ -46,6 +46,21 @@ extension REPLSuites {
     #expect(q.flags.isEmpty)
   }
 
+  @Test func scriptArgumentsKeepTheCommandsOptions() {
+    let row: [Argument] = [.required("FILE"), .script("ARGS")]
+    guard case .parsed(let p) = parse(["-l", "s.lebm", "a", "--list", "-x", "--nope", "--output=o", "--", "--list", "--more"], row)
+    else { Issue.record("not parsed"); return }
+    #expect(p.positionals == ["s.lebm"])
+    #expect(p.flags == ["--list"])
+    #expect(p.values == ["--output": "o"])
+    #expect(p.rest == ["a", "-x", "--nope", "--list", "--more"])
+    #expect(p.unknownOptions == ["--nope"])
+    #expect(parse(["s.lebm", "a", "--help"], row) == .help)
+    #expect(parse(["s.lebm", "--", "--help"], row) != .help)
+    #expect(parse(["s.lebm", "--list=1"], row) == .usageError("--list takes no value"))
+    #expect(parse(["s.lebm", "--lsit"], [.required("FILE")]) == .usageError("unknown option '--lsit' (did you mean --list?)"))
+  }
+
   @Test func helpAndUsageComeFromTheRow() {
     let command = NotebookCommand.command
     #expect(command.synopsis == "lebm notebook FILE [--output OUT] [--stop-on-error] [--no-input] [--quick]")
@@ -57,7 +72,7 @@ extension REPLSuites {
     #expect(command.invoke(["--help"], context: context) == 0)
     #expect(text.out == command.help)
     #expect(command.invoke(["a.lebm", "--bogus"], context: context) == 64)
-    #expect(text.err == "lebm notebook: unknown option '--bogus'\n" + command.help)
+    #expect(text.err == "lebm notebook: unknown option '--bogus'\nsee lebm notebook --help\n")
   }
 
   @Test func quickTravelsAsAValue() {

@@ -86,6 +86,23 @@ extension REPLSuites {
     @Test(.enabled(if: binary != nil)) func subcommandUsageErrors() {
       #expect(run(["notebook"]).0 == 64)
       #expect(run(["--no-such-option"]).0 == 64)
+      let (status, text) = run(["notebook", "--no-such-option"], withStderr: true)
+      #expect(status == 64 && text == "lebm notebook: unknown option '--no-such-option'\nsee lebm notebook --help\n", "\(text)")
+    }
+
+    /// `lebm FILE --quick` sets the language's `quick`; `--quik` warns, suggests --quick and
+    /// reaches the script's `args`; after `--` the script gets `--quick` itself.
+    @Test(.enabled(if: binary != nil)) func optionsAfterTheScript() throws {
+      let dir = try makeTemporaryDirectory()
+      defer { try? removeTree(dir) }
+      let path = dir + "/qa.lebm"
+      try writeFile(path, "print(\"quick={quick} args={args}\")\n")
+      #expect(run([path, "--quick", "a"], withStderr: true) == (0, "quick=true args=[\"a\"]\n"))
+      let (status, text) = run([path, "--quik"], withStderr: true)
+      #expect(status == 0)
+      #expect(text.hasPrefix("lebm: warning: unknown option '--quik' (did you mean --quick?) passed to the script in args"), "\(text)")
+      #expect(text.hasSuffix("args=[\"--quik\"]\n"), "\(text)")
+      #expect(run([path, "--quick", "--", "--quick"], withStderr: true) == (0, "quick=true args=[\"--quick\"]\n"))
     }
 
     /// `lebm export`: a non-empty folder needs --overwrite; a checkpoint with a bad record is an

@@ -19,7 +19,7 @@ public enum CLI {
         lebm FILE.lebm [ARGS…]    run a script (also `#!/usr/bin/env lebm`; FILE.ipynb: its code cells)
         lebm run FILE [ARGS…]     the same
         lebm -e CODE [ARGS…]      run CODE and print its value
-        lebm -                    run standard input as a script
+        lebm - [ARGS…]            run standard input as a script
         lebm --quick …            any of these with the language's `quick` set (small budgets)
 
       """
@@ -31,8 +31,10 @@ public enum CLI {
     text += """
         lebm --help | --version     (lebm COMMAND --help: a command's options)
 
-      Scripts see ARGS through the language's `args`. Exit status: 0 success, 65 syntax error,
-      70 runtime error, 130 interrupted. History: ~/.lebm_history (env LEBM_HISTORY).
+      Scripts see ARGS through the language's `args`. Among ARGS, lebm's own options (--quick,
+      --help) are still lebm's; any other --option goes to `args` with a warning, and every word
+      after `--` goes to `args` as it is. Exit status: 0 success, 64 usage error, 65 syntax error,
+      66 unreadable file, 70 runtime error, 130 interrupted. History: ~/.lebm_history (env LEBM_HISTORY).
       Inline figures: env LEBM_IMAGES=auto|kitty|iterm|off.
       """
     return text + "\n"
@@ -55,12 +57,24 @@ public enum CLI {
     console: Console = .standard(flushEachWrite: false), commands: [Command] = Commands.all
   ) -> Int32 {
     var arguments = arguments
-    // `--quick` (anywhere before the script) sets the language's `quick` flag: examples and
-    // lessons shrink their budgets.
+    // `--quick` sets the language's `quick` flag: examples and lessons shrink their budgets.
+    // Before the command or script it is lebm's (`lebm --quick FILE`); after a script (FILE, `-e
+    // CODE`, `-`, `run FILE`) the script's words are parsed for it (``Argument/Kind/script``); the
+    // commands that run no lebm code ignore it anywhere before `--`.
     var quick = quickFromEnvironment
-    if let q = arguments.firstIndex(of: "--quick"), !arguments[..<q].contains(where: { $0.hasSuffix(".lebm") }) {
-      arguments.remove(at: q)
+    while arguments.first == "--quick" {
+      arguments.removeFirst()
       quick = true
+    }
+    if let first = arguments.first, let command = commands.first(where: { $0.name == first }),
+      !command.options.contains(where: { $0.key == Option.quick.key }),
+      !command.arguments.contains(where: { $0.kind == .script })
+    {
+      let end = arguments.firstIndex(of: "--") ?? arguments.count
+      if arguments[..<end].contains("--quick") {
+        arguments = arguments[..<end].filter { $0 != "--quick" } + arguments[end...]
+        quick = true
+      }
     }
     let context = CommandContext(console: console, quick: quick, makeBackend: backend)
     guard let first = arguments.first else {
@@ -78,23 +92,59 @@ public enum CLI {
       return 0
     case "-e":
       guard let code = rest.first else {
-        console.err("lebm: -e needs CODE\n\(usage(commands))")
+        console.err("lebm: -e needs CODE\nsee lebm --help\n")
         return 64
       }
-      let b = context.backend()
-      b.arguments = Array(rest.dropFirst())
-      return evaluateScript(code, file: "-e", backend: b, console: console, echo: true)
+      return withScriptArguments(Array(rest.dropFirst()), context: context, commands: commands) { b in
+        evaluateScript(code, file: "-e", backend: b, console: console, echo: true)
+      }
     case "-":
-      return stdinScript(context.backend(), arguments: rest, console: console)
+      return withScriptArguments(rest, context: context, commands: commands) { b in
+        stdinScript(b, arguments: b.arguments, console: console)
+      }
     default:
       if let command = commands.first(where: { $0.name == first }) {
         return command.invoke(rest, context: context)
       }
       if first.hasPrefix("-") {
-        console.err("lebm: unknown option '\(first)'\n\(usage(commands))")
+        let hint = suggestion(for: first, among: ["--help", "--version", "--quick"]).map { " (did you mean \($0)?)" } ?? ""
+        console.err("lebm: unknown option '\(first)'\(hint)\nsee lebm --help\n")
         return 64
       }
-      return runFile(first, arguments: rest, backend: context.backend(), console: console)
+      // `lebm FILE ARGS…` is `lebm run FILE ARGS…`: the same parsing of ARGS.
+      return (commands.first { $0.name == "run" } ?? Commands.run).invoke([first] + rest, context: context)
+    }
+  }
+
+  /// `lebm -e CODE ARGS…` and `lebm - ARGS…`: ARGS parsed as a script's (``Argument/Kind/script``:
+  /// `--quick` and `--help` are lebm's), then `body` with a backend whose `arguments` are the rest.
+  static func withScriptArguments(
+    _ words: [String], context: CommandContext, commands: [Command], body: (REPLBackend) -> Int32
+  ) -> Int32 {
+    switch parseArguments(words, arguments: [.script("ARGS")], options: [.quick]) {
+    case .help:
+      context.console.out(usage(commands))
+      return 0
+    case .usageError(let message):
+      context.console.err("lebm: \(message)\nsee lebm --help\n")
+      return 64
+    case .parsed(let parsed):
+      warnAboutUnknownOptions(parsed.unknownOptions, options: [.quick], console: context.console)
+      var context = context
+      if parsed.has(Option.quick.key) { context.quick = true }
+      let b = context.backend()
+      b.arguments = parsed.rest
+      return body(b)
+    }
+  }
+
+  /// One warning per `--name` among a script's arguments that is not an option of lebm: it goes
+  /// to the script, and lebm says so, with the nearest option when one is near.
+  static func warnAboutUnknownOptions(_ words: [String], options: [Option], console: Console) {
+    for word in words {
+      let name = String(word.prefix { $0 != "=" })
+      let hint = optionSuggestion(for: name, among: options).map { " (did you mean \($0)?)" } ?? ""
+      console.err("lebm: warning: unknown option '\(word)'\(hint) passed to the script in args; write the script's own options after --\n")
     }
   }
 
@@ -227,13 +277,13 @@ public struct Command: Sendable {
     self.run = run
   }
 
-  /// `lebm notebook FILE [-o OUT] [--stop-on-error] [--quick]`: options before a `rest`
-  /// argument, which must come last.
+  /// `lebm notebook FILE [-o OUT] [--stop-on-error] [--quick]`: options before a `rest` or
+  /// `script` argument, which must come last.
   public var synopsis: String {
     let opts = options.map { o in "[\(o.key)\(o.value.map { " " + $0 } ?? "")]" }
-    let split = arguments.firstIndex { $0.kind == .rest } ?? arguments.count
+    let split = arguments.firstIndex { $0.kind == .rest || $0.kind == .script } ?? arguments.count
     let before = arguments[..<split].map(\.synopsis), after = arguments[split...].map(\.synopsis)
-    let parts = arguments.contains { $0.kind == .rest } ? opts + before + after : before + opts
+    let parts = split < arguments.count ? opts + before + after : before + opts
     return (["lebm", name] + parts).joined(separator: " ")
   }
 
@@ -255,7 +305,8 @@ public struct Command: Sendable {
   }
 
   /// Parses `words` and runs the command: `--help` prints ``help`` (exit 0), a usage error
-  /// prints the message and ``help`` to stderr (exit 64).
+  /// prints the message and where the help is to stderr (exit 64); unknown `--options` among a
+  /// script's arguments are passed on with a warning each.
   public func invoke(_ words: [String], context: CommandContext) -> Int32 {
     switch parseArguments(words, arguments: arguments, options: options) {
     case .help:
@@ -264,27 +315,38 @@ public struct Command: Sendable {
     case .usageError(let message):
       return usageError(message, console: context.console)
     case .parsed(let parsed):
+      CLI.warnAboutUnknownOptions(parsed.unknownOptions, options: options, console: context.console)
       var context = context
       if parsed.has(Option.quick.key) { context.quick = true }
       return run(parsed, context)
     }
   }
 
-  /// Reports a usage error: `lebm NAME: message`, then the help; returns 64.
+  /// Reports a usage error: `lebm NAME: message`, then where the whole help is; returns 64.
   public func usageError(_ message: String, console: Console) -> Int32 {
-    console.err("lebm \(name): \(message)\n" + help)
+    console.err("lebm \(name): \(message)\nsee lebm \(name) --help\n")
     return 64
   }
 }
 
 /// The subcommands, one row each.
 public enum Commands {
+  /// `lebm run FILE ARGS…`, which `lebm FILE ARGS…` also is.
+  public static let run = Command(
+    "run", summary: "run a script", arguments: [.required("FILE"), .script("ARGS")], options: [.quick],
+    details: """
+      Runs FILE (.lebm, or .ipynb: its code cells); the script sees ARGS as `args`.
+      --quick and --help may also come after FILE; any other --option there goes to `args`
+      with a warning; every word after `--` goes to `args` as it is:
+        lebm train.lebm --quick -- --epochs 5     quick set, args ["--epochs", "5"]
+      """
+  ) { args, context in
+    CLI.runFile(args.positionals[0], arguments: args.rest, backend: context.backend(), console: context.console)
+  }
+
   /// Every subcommand of the REPL module (the program adds `bench`).
   public static let all: [Command] = [
-    Command("run", summary: "run a script", arguments: [.required("FILE"), .rest("ARGS")], options: [.quick]) {
-      args, context in
-      CLI.runFile(args.positionals[0], arguments: args.rest, backend: context.backend(), console: context.console)
-    },
+    run,
     NotebookCommand.command,
     ConvertCommand.command,
     Tutorial.commandRow,

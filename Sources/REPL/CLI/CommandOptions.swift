@@ -1,6 +1,7 @@
 // The `lebm` command line's one option parser. Each command is a row (``Command``) naming its
-// arguments and options; parsing, the `--help` text and usage errors (exit 64, with the usage)
-// all come from that row.
+// arguments and options; parsing, the `--help` text and usage errors (exit 64: the message and
+// where the help is) all come from that row.
+import Support
 
 /// One option of a command: a flag (`--list`) or an option with a value (`-o OUT`).
 public struct Option: Sendable {
@@ -35,8 +36,13 @@ public struct Argument: Sendable {
     case optional
     /// Any number (options may come between them).
     case many
-    /// Every word after the arguments before it, unparsed (a script's own arguments).
+    /// Every word after the arguments before it, unparsed.
     case rest
+    /// A script's arguments: every word after the arguments before it, except the command's
+    /// own options, which may still come (`lebm FILE --quick`). After `--` (which is dropped)
+    /// every word is the script's. Any other `--name` is the script's too, and is also listed in
+    /// ``ParsedArguments/unknownOptions`` so the command can warn about it.
+    case script
   }
 
   /// The placeholder in the usage: `FILE`, `LESSON`.
@@ -51,12 +57,14 @@ public struct Argument: Sendable {
   public static func many(_ name: String) -> Argument { Argument(name: name, kind: .many) }
   /// The unparsed remaining words.
   public static func rest(_ name: String) -> Argument { Argument(name: name, kind: .rest) }
+  /// A script's arguments, among which the command's options are still taken.
+  public static func script(_ name: String) -> Argument { Argument(name: name, kind: .script) }
 
   var synopsis: String {
     switch kind {
     case .required: return name
     case .optional: return "[\(name)]"
-    case .many, .rest: return "[\(name)…]"
+    case .many, .rest, .script: return "[\(name)…]"
     }
   }
 }
@@ -69,8 +77,12 @@ public struct ParsedArguments: Equatable, Sendable {
   public var values: [String: String] = [:]
   /// The positional arguments, in order.
   public var positionals: [String] = []
-  /// The words after a ``Argument/Kind/rest`` argument began, as given.
+  /// The words after a ``Argument/Kind/rest`` argument began, as given; for a
+  /// ``Argument/Kind/script`` argument, those words less the command's options and the first `--`.
   public var rest: [String] = []
+  /// The `--name` words among a ``Argument/Kind/script`` argument's (before any `--`) that are
+  /// not options of the command: passed on in ``rest``, and worth a warning.
+  public var unknownOptions: [String] = []
 
   /// Whether the flag `key` was given.
   public func has(_ key: String) -> Bool { flags.contains(key) }
@@ -89,10 +101,12 @@ public enum ParseOutcome: Equatable, Sendable {
 }
 
 /// Parses `words` against `arguments` and `options`. Options may come anywhere before a
-/// ``Argument/Kind/rest`` argument starts; `--` ends them.
+/// ``Argument/Kind/rest`` argument starts, and anywhere among a ``Argument/Kind/script``
+/// argument's words; `--` ends them.
 public func parseArguments(_ words: [String], arguments: [Argument], options: [Option]) -> ParseOutcome {
   var parsed = ParsedArguments()
   let restAt = arguments.firstIndex { $0.kind == .rest }
+  let scriptAt = arguments.firstIndex { $0.kind == .script }
   let single = arguments.filter { $0.kind == .required || $0.kind == .optional }.count
   let most = arguments.contains { $0.kind == .many } ? Int.max : single
   var optionsEnded = false
@@ -108,6 +122,18 @@ public func parseArguments(_ words: [String], arguments: [Argument], options: [O
       i += 1
       continue
     }
+    let inScript = scriptAt.map { parsed.positionals.count >= $0 } ?? false
+    if inScript {
+      // The script's words: the command's own options are taken out; other words pass on.
+      let name = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : word
+      let own = word == "-h" || word == "--help" || options.contains { $0.names.contains(name) }
+      if optionsEnded || !own {
+        if !optionsEnded, word.hasPrefix("--"), word.count > 2 { parsed.unknownOptions.append(word) }
+        parsed.rest.append(word)
+        i += 1
+        continue
+      }
+    }
     if !optionsEnded, word.hasPrefix("-"), word != "-" {
       if word == "-h" || word == "--help" { return .help }
       var name = word
@@ -122,7 +148,7 @@ public func parseArguments(_ words: [String], arguments: [Argument], options: [O
         attached = String(word.dropFirst(2))
       }
       guard let option = options.first(where: { $0.names.contains(name) }) else {
-        return .usageError("unknown option '\(word)'")
+        return .usageError("unknown option '\(word)'" + (optionSuggestion(for: name, among: options).map { " (did you mean \($0)?)" } ?? ""))
       }
       if let placeholder = option.value {
         if attached == nil {
@@ -147,4 +173,9 @@ public func parseArguments(_ words: [String], arguments: [Argument], options: [O
     return .usageError("missing \(required[parsed.positionals.count].name)")
   }
   return .parsed(parsed)
+}
+
+/// The option of `options` (or `--help`) spelled most like `word`, for "did you mean --quick?".
+public func optionSuggestion(for word: String, among options: [Option]) -> String? {
+  suggestion(for: word, among: options.flatMap(\.names).filter { $0.hasPrefix("--") } + ["--help"])
 }

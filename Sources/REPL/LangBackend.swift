@@ -71,6 +71,8 @@ public final class LangBackend: REPLBackend {
       if case .none = v { return EvalResult(figures: figures) }
       // A figure's path as the value is not echoed: the figure's own line says it (every host).
       if case .string(let s) = v, figures.contains(where: { $0.path == s }) { return EvalResult(figures: figures) }
+      // At the prompt, `_` is the last value echoed (Python's habit).
+      if file == Session.promptFileName { interpreter[variable: "_"] = v }
       return EvalResult(echo: v.description, figures: figures)
     case .failure(let e):
       if e.kind == .interrupted { return EvalResult(interrupted: true, figures: figures) }
@@ -109,7 +111,7 @@ public final class LangBackend: REPLBackend {
   }
 
   public func variables() -> [(name: String, summary: String)] {
-    interpreter.variables.filter { !Stdlib.names.contains($0.name) && $0.name != "quick" && $0.name != "args" }.map { ($0.name, $0.value.oneLine) }
+    interpreter.variables.filter { !Stdlib.names.contains($0.name) && !["quick", "args", "_"].contains($0.name) }.map { ($0.name, $0.value.oneLine) }
   }
 
   public func reset() {

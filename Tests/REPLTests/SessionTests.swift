@@ -37,6 +37,21 @@ func temporaryPath(_ name: String) -> String { testScratchFolder + "/" + name }
 
 extension REPLSuites {
 @Suite struct SessionTests {
+  /// At the prompt `_` is the last value echoed, and `name?` is `:help name`; neither is a
+  /// variable `:vars` lists.
+  @Test func underscoreAndQuestionMarkAtThePrompt() {
+    let (console, captured) = Console.capturing()
+    let reader = ArrayLineReader(["1 + 2", "_ * 10", "x = 5", "_", "pi?", " x ?", "nope?", ":vars"], isInteractive: true)
+    let session = Session(backend: LangBackend(), reader: reader, console: console)
+    #expect(session.run() == 0)
+    #expect(captured.out.hasPrefix("3\n30\n30\npi: a constant, a number (a variable named pi hides it)\n3.141592653589793\nx: number\n5\n"), "\(captured.out)")
+    #expect(captured.out.contains("no builtin, function, variable or topic named 'nope'"))
+    #expect(captured.out.hasSuffix("x  5\n\n"), "\(captured.out)")
+    #expect(captured.err == "")
+    #expect(Session.helpQuery("energy_net?") == "energy_net")
+    #expect(Session.helpQuery("x ? ") == nil && Session.helpQuery("?") == nil && Session.helpQuery("a.b?") == nil && Session.helpQuery("f(x)?") == nil)
+  }
+
   @Test func valuesAreEchoedAndAssignmentsAreQuiet() {
     let (text, _, status) = runSession(["x = 1", "x + 2", "", "print(x * 5)"])
     #expect(text.out == "3\n5\n0\n\n")

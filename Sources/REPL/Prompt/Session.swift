@@ -62,8 +62,12 @@ public final class Session {
     self.reader = reader
     self.console = console
     self.images = images
-    self.fileName = reader.isInteractive ? "<repl>" : "<stdin>"
+    self.fileName = reader.isInteractive ? Session.promptFileName : "<stdin>"
   }
+
+  /// The name errors carry for input typed at an interactive prompt (``fileName``); a backend
+  /// that keeps `_` keeps it for these.
+  public static let promptFileName = "<repl>"
 
   /// The REPL commands, for `:help`: generated from ``SessionCommand/all``.
   public static var commandHelp: String { commandHelp(width: nil) }
@@ -119,13 +123,29 @@ public final class Session {
   }
 
   /// Reads one entry: a command line, or code lines until the backend stops saying `.incomplete`.
+  /// `name?` is `:help name` (IPython's habit).
   func readEntry() -> Entry {
-    switch readCode(reader, backend, firstLine: { t in t.isEmpty ? .skip : t.hasPrefix(":") ? .take(Entry.command(t)) : .code }) {
+    switch readCode(reader, backend, firstLine: { (t: String) -> FirstLine<Entry> in
+      if t.isEmpty { return .skip }
+      if t.hasPrefix(":") { return .take(Entry.command(t)) }
+      if let name = Session.helpQuery(t) { return .take(Entry.command(":help " + name)) }
+      return .code
+    }) {
     case .taken(let e): return e
     case .code(let source): return .code(source)
     case .cancelled: return .cancelled
     case .end: return .end
     }
+  }
+
+  /// The name in `name?` (an identifier, then `?`), which asks for help on it; nil for other lines.
+  static func helpQuery(_ line: String) -> String? {
+    guard line.count > 1, line.last == "?" else { return nil }
+    let name = trimmed(String(line.dropLast()))
+    guard let first = name.first, first.isLetter || first == "_",
+      name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+    else { return nil }
+    return name
   }
 
   /// Reads further lines of `first` until it is complete (used by `:time`).

@@ -208,7 +208,8 @@ extension LangSuite {
   }
 
   @Test func argumentMessagesAreUniform() {
-    #expect(errorOf("zeros(1, 2, 3, 4)")?.message == "zeros: expected 1 to 2 arguments, got 4")
+    #expect(errorOf("linspace(0, 1, 5, 2)")?.message == "linspace: expected 3 arguments, got 4")
+    #expect(errorOf("zeros(1, 2, 3, 4)")?.message == "zeros: shape is a list: zeros([1, 2, 3, 4])")
     #expect(errorOf("randn(sape: [2])")?.message == "randn: unknown keyword 'sape' (did you mean 'shape'?)")
     #expect(errorOf("linspace(0, 1, count: -3)")?.message == "linspace: 'count' must be a positive integer, got -3")
     #expect(errorOf("len()")?.message == "len: expected 1 argument, got 0")

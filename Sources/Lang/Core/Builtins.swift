@@ -1,7 +1,7 @@
 // The builtins registry: the single place a primitive is declared (Lua's `luaL_Reg` rows, clox's
 // `defineNative`). A builtin row names its parameters with types and defaults and carries its doc;
 // arguments are bound and checked uniformly before `impl` runs, so every builtin reports mistakes
-// the same way: `zeros: expected 1 to 2 arguments, got 4`, `randn: unknown keyword 'sape' (did you
+// the same way: `linspace: expected 3 arguments, got 4`, `randn: unknown keyword 'sape' (did you
 // mean 'shape'?)`, `sample_prior: 'steps' must be a positive integer, got -3`.
 import Engine
 import Support
@@ -21,6 +21,8 @@ public indirect enum ParamType: Sendable {
   case string
   case list
   case record
+  /// A record, or a handle with fields (a model, its history, a net): what `keys` and `values` read.
+  case fields
   /// A tensor; a number or a (nested) list of numbers is converted to one.
   case tensor
   /// A shape: a whole number ≥ 0 or a list of them (`3` means `[3]`).
@@ -48,6 +50,7 @@ public indirect enum ParamType: Sendable {
     case .string: return "a string"
     case .list: return "a list"
     case .record: return "a record"
+    case .fields: return "a record or a value with fields (a model, its history, a net, …)"
     case .tensor: return "a tensor (or a number or a list of numbers)"
     case .shape: return "a shape (a list of non-negative integers)"
     case .axes: return "an axis or a list of axes"
@@ -86,6 +89,7 @@ public indirect enum ParamType: Sendable {
     case .string: return "string"
     case .list: return "list"
     case .record: return "record"
+    case .fields: return "fields"
     case .tensor: return "tensor"
     case .shape: return "shape"
     case .axes: return "axes"
@@ -273,6 +277,15 @@ public struct Args {
     throw fail("'\(p)' must be a string, got \(shown(self[p]))")
   }
 
+  /// A `.fields` parameter's fields in order: a record's, or a handle's (those it gives a value).
+  public func fields(_ p: String) throws -> [(String, Value)] {
+    switch self[p] {
+    case .record(let r): return r.pairs
+    case .opaque(let o) where !o.fieldNames.isEmpty: return o.fieldNames.compactMap { n in o.field(n).map { (n, $0) } }
+    default: throw fail("'\(p)' must be \(ParamType.fields.phrase), got \(shown(self[p]))")
+    }
+  }
+
   public func list(_ p: String) throws -> [Value] {
     if case .list(let l) = self[p] { return l }
     throw fail("'\(p)' must be a list, got \(shown(self[p]))")
@@ -335,6 +348,8 @@ func conform(_ v: Value, to type: ParamType) -> Value? {
   case (.nonNegativeInt, .number(let x)): return exactInt(x).map { $0 >= 0 } == true ? v : nil
   case (.bool, .bool), (.string, .string), (.list, .list), (.record, .record), (.tensor, .tensor): return v
   case (.tensor, _): return (try? tensorFrom(v)).map { .tensor($0) }
+  case (.fields, .record): return v
+  case (.fields, .opaque(let o)): return o.fieldNames.isEmpty ? nil : v
   case (.shape, .number(let x)): return exactInt(x).map { $0 >= 0 } == true ? .list([v]) : nil
   case (.shape, .list(let l)):
     return l.allSatisfy({ if case .number(let x) = $0, let i = exactInt(x), i >= 0 { return true }; return false }) ? v : nil
@@ -422,7 +437,8 @@ struct Binder {
         let candidates = fixed.map { names[$0] }
         let meant = (keywordSynonyms[label] ?? []).filter(candidates.contains)
         let hint = !meant.isEmpty ? " (did you mean \(meant.map { "'\($0)'" }.joined(separator: " or "))?)"
-          : suggestion(for: label, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+          : suggestion(for: label, among: candidates).map { " (did you mean '\($0)'?)" }
+          ?? keywordNotes[label].map { " (\($0))" } ?? ""
         throw BuiltinError("\(function): unknown keyword '\(label)'\(hint)", keyword: label)
       }
       if slots[j] != nil { throw BuiltinError("\(function): argument '\(label)' given twice", keyword: label) }
@@ -443,4 +459,30 @@ let keywordSynonyms: [String: [String]] = [
   "n_epochs": ["epochs"], "num_epochs": ["epochs"], "activation": ["act"], "hidden_sizes": ["hidden"], "latent_dim": ["latent"],
   "nz": ["latent"], "n_chains": ["chains", "n"], "num_samples": ["n"],
   "energy_form": ["form"], "noise_std": ["sigma"], "seed_value": ["seed"], "beta": ["beta1", "beta2"], "betas": ["beta1", "beta2"],
+  // PyTorch and NumPy
+  "dim": ["axis"], "dims": ["axis"], "axes": ["axis"], "keepdim": ["keepdims"], "requires_grad": ["grad"],
+  "size": ["shape"], "num": ["count"], "fill_value": ["value"], "low": ["lo"], "high": ["hi"], "scale": ["std", "sigma"],
 ]
+
+/// Keywords from other libraries that lebm has no use for, and why: said in "unknown keyword"
+/// messages when no keyword of the builtin is meant.
+let keywordNotes: [String: String] = [
+  "dtype": "lebm tensors are all Float32", "device": "lebm tensors live in main memory; there is no device to choose",
+]
+
+/// PyTorch's and NumPy's habit of giving a shape as separate numbers (`randn(5, 2)`,
+/// `zeros(3, 4)`): for a builtin whose first parameter is a shape, a number there followed by a
+/// second positional number is refused, naming the list it meant. nil when the call is fine.
+func scalarShapeMistake(_ b: Builtin, _ positional: [Value]) -> String? {
+  guard let first = b.params.first, case .shape = first.type, positional.count >= 2,
+    case .number = positional[0], case .number = positional[1]
+  else { return nil }
+  let numbers = positional.prefix { if case .number = $0 { return true }; return false }
+  let shape = "[" + numbers.map(\.description).joined(separator: ", ") + "]"
+  var message = "\(b.name): shape is a list: \(b.name)(\(shape))"
+  if b.params.count > 1, case .number = b.params[1].type {
+    let second = b.params[1].name
+    message += "; after a one-number shape, give \(second) by keyword: \(b.name)(\(positional[0]), \(second): \(positional[1]))"
+  }
+  return message
+}

@@ -13,7 +13,11 @@ extension Interpreter {
     case .builtin(let b): return b.helpText(width: host.textWidth) + (topic.map { "\n" + $0 } ?? "")
     case .function(let f): return f.helpText
     case let v?: return valueHelp(name, v)
-    case nil: return topic
+    case nil:
+      if let c = Interpreter.constant(name) {
+        return "\(name): a constant, \(c.typeWithArticle) (a variable named \(name) hides it)\n\(c.description)\n"
+      }
+      return topic
     }
   }
 
@@ -26,7 +30,7 @@ extension Interpreter {
       return b.params.first.map { takes($0, v) } ?? false
     }.map(\.name)
     if !takers.isEmpty {
-      s += wrapProse("builtins that take a \(v.typeName) value: " + takers.joined(separator: ", "), width: host.textWidth, indent: "", hanging: "  ") + "\n"
+      s += wrapProse("builtins that take \(v.typeWithArticle) value: " + takers.joined(separator: ", "), width: host.textWidth, indent: "", hanging: "  ") + "\n"
     }
     return s
   }
@@ -45,7 +49,7 @@ extension Interpreter {
         || (["latent_ebm", "energy_net", "generator"].contains(o.typeName) && p.name == "model")
     case .tensor: return p.type.name.hasPrefix("tensor") && p.name != "shape"
     case .list: return p.type.name.hasPrefix("list")
-    case .record: return p.type.name.hasPrefix("record")
+    case .record: return p.type.name.hasPrefix("record") || p.type.name == "fields"
     case .string: return p.type.name.hasPrefix("string") && p.defaultValue == nil
     case .function, .builtin: return p.type.name.hasPrefix("function")
     default: return false

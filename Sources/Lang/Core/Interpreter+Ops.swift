@@ -149,7 +149,7 @@ extension Interpreter {
       guard let x = r[k] else { throw BuiltinError(noField(k, r.keys)) }
       return x
     default:
-      throw BuiltinError("cannot index a \(v.typeName)")
+      throw BuiltinError("cannot index \(v.typeWithArticle)")
     }
   }
 
@@ -242,7 +242,7 @@ extension Interpreter {
       }
       return x
     default:
-      throw BuiltinError("a \(v.typeName) has no field '\(name)'")
+      throw BuiltinError("\(v.typeWithArticle) has no field '\(name)'")
     }
   }
 

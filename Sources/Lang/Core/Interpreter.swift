@@ -173,7 +173,7 @@ public final class Interpreter {
       }
       return fields.filter { $0.hasPrefix(rest) }.sorted().map { base + "." + $0 }
     }
-    let names = Set(globals.names).union(registry.names).union(TokenKind.keywordNames)
+    let names = Set(globals.names).union(registry.names).union(TokenKind.keywordNames).union(Interpreter.constantNames)
     return names.filter { $0.hasPrefix(prefix) }.sorted()
   }
 
@@ -394,7 +394,7 @@ public final class Interpreter {
       while let item = try at(seq.span, { try nextItem(it) }) { if let f = try step(item) { return f } }
     default:
       let hint = v.typeName == "number" ? " (did you mean 1..n?)" : ""
-      throw error("cannot iterate over a \(v.typeName)\(hint)", seq.span)
+      throw error("cannot iterate over \(v.typeWithArticle)\(hint)", seq.span)
     }
     return .normal(.none)
   }
@@ -436,7 +436,7 @@ public final class Interpreter {
     case let .field(base, name, fspan):
       var cur = try eval(base)
       guard case .record(var r) = cur else {
-        throw error("cannot set field '\(name)' on a \(cur.typeName)", fspan)
+        throw error("cannot set field '\(name)' on \(cur.typeWithArticle)", fspan)
       }
       cur = .none
       try at(fspan) { try checkNesting(value, inside: 1) }
@@ -468,7 +468,7 @@ public final class Interpreter {
       r[key] = value
       cur = .record(r)
     default:
-      throw BuiltinError("cannot assign by index into a \(cur.typeName)")
+      throw BuiltinError("cannot assign by index into \(cur.typeWithArticle)")
     }
   }
 
@@ -483,6 +483,7 @@ public final class Interpreter {
     case let .variable(name, span):
       if let v = scope.lookup(name) { return v }
       if let b = registry[name] { return .builtin(b) }
+      if let c = Interpreter.constant(name) { return c }
       throw undefined(name, span)
     case .list(let items, let span):
       let list = Value.list(try items.map(eval))
@@ -509,8 +510,7 @@ public final class Interpreter {
       let keys = try items.map(evalIndexItem)
       return try at(span) { try index(v, keys) }
     case let .field(base, name, span):
-      let v = try eval(base)
-      return try at(span) { try field(v, name) }
+      return try fieldValue(try eval(base), name, base, span, called: nil)
     case .function(let d):
       return .function(Closure(decl: d, scope: scope))
     case let .ifExpr(branches, elseBody, _):
@@ -549,7 +549,7 @@ public final class Interpreter {
       switch v {
       case .number(let n): return .number(-n)
       case .tensor(let t): return .tensor(-t)
-      default: throw BuiltinError("cannot negate a \(v.typeName)")
+      default: throw BuiltinError("cannot negate \(v.typeWithArticle)")
       }
     }
   }
@@ -566,7 +566,13 @@ public final class Interpreter {
 
   /// `f(a, b, k: v)`: the callee and the arguments, evaluated left to right, then the call.
   private func call(_ calleeExpr: Expr, _ argExprs: [Argument], _ span: SourceSpan) throws -> Value {
-    let callee = try eval(calleeExpr)
+    let callee: Value
+    if case let .field(base, name, fspan) = calleeExpr {
+      // `x.sum()`: the base once, and a method hint that can mention the call's arguments.
+      callee = try fieldValue(try eval(base), name, base, fspan, called: argExprs)
+    } else {
+      callee = try eval(calleeExpr)
+    }
     var positional: [Value] = []
     var keywords: [(String, Value)] = []
     for a in argExprs {
@@ -588,8 +594,52 @@ public final class Interpreter {
     }
   }
 
+  /// `v.name` (`base` is `v` as written); a missing field that a builtin is called gets
+  /// ``methodMistake(_:_:_:called:)``'s message instead of "has no field".
+  private func fieldValue(_ v: Value, _ name: String, _ base: Expr, _ span: SourceSpan, called: [Argument]?) throws -> Value {
+    do {
+      return try field(v, name)
+    } catch {
+      if let message = methodMistake(v, name, base, called: called) { throw self.error(message, span) }
+      return try at(span) { throw error }
+    }
+  }
+
+  /// `x.sum()` or `xs.append(v)`, where the value has no such field but a builtin is called
+  /// that (methods are PyTorch's and Python's habit; lebm has functions): how to write it,
+  /// "tensors have no methods: write sum(x)". `called` holds the call's arguments when the field
+  /// is called. nil for other names, and for records (whose fields may be functions).
+  func methodMistake(_ v: Value, _ name: String, _ base: Expr, called: [Argument]?) -> String? {
+    guard registry[name] != nil else { return nil }
+    let kind: String
+    switch v {
+    case .tensor: kind = "tensors"
+    case .list: kind = "lists"
+    case .string: kind = "strings"
+    case .number: kind = "numbers"
+    case .opaque(let o): kind = "\(o.typeName) values"
+    default: return nil
+    }
+    let shownBase = ExprPrinter.print(base)
+    let subject = shownBase == "…" ? "x" : shownBase
+    let more = (called?.isEmpty ?? true) ? "" : ", …"
+    return "\(kind) have no methods: write \(name)(\(subject)\(more))"
+  }
+
+  /// The language's constants, read where no variable or builtin has the name (a variable
+  /// called `pi` hides it, as it would hide a builtin).
+  static func constant(_ name: String) -> Value? {
+    switch name {
+    case "pi": return .number(Double.pi)
+    default: return nil
+    }
+  }
+
+  /// The names of ``constant(_:)``, for completion, help and suggestions.
+  static let constantNames = ["pi"]
+
   func undefined(_ name: String, _ span: SourceSpan) -> ScriptError {
-    var candidates = registry.names + globals.names
+    var candidates = registry.names + globals.names + Interpreter.constantNames
     var s: Scope? = scope
     while let c = s { candidates += c.names; s = c.parent }
     let hint = suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
@@ -609,9 +659,9 @@ public final class Interpreter {
     case .function(let f): return try callFunction(f, positional, keywords, span: span, written: written)
     case .opaque(let o):
       if let v = try at(span, { try o.call(positional, keywords: keywords) }) { return v }
-      throw error("cannot call a \(callee.typeName)", span)
+      throw error("cannot call \(callee.typeWithArticle)", span)
     default:
-      throw error("cannot call a \(callee.typeName)", span)
+      throw error("cannot call \(callee.typeWithArticle)", span)
     }
   }
 
@@ -621,6 +671,7 @@ public final class Interpreter {
   ) throws -> Value {
     let binder = Binder(
       names: b.params.map(\.name), required: b.params.map(\.isRequired), variadic: b.params.firstIndex { $0.variadic })
+    if let mistake = scalarShapeMistake(b, positional) { throw BuiltinError(mistake) }
     let all = positional + keywords.map(\.1)
     let (slots, rest) = try bind(binder, b.name, positional: positional.count, keywords: keywords.map(\.0), span: span, written: written)
     var values: [Value] = []

@@ -162,6 +162,15 @@ public struct Lexer {
       return Token(kind: .error, text: "unexpected character '!' (use 'not' for negation)", span: start)
     case "<": return make(match("=") ? .lessEqual : .less)
     case ">": return make(match("=") ? .greaterEqual : .greater)
+    case "'":
+      // Python's and NumPy's 'abc': lebm strings use double quotes. The literal is skipped to
+      // its closing quote on the line, so the error is one token and what follows reads as code.
+      var body = ""
+      while let d = peek(), d != "\n", d != "'" { body.append(advance()) }
+      let closed = peek() == "'"
+      if closed { advance() }
+      let shown = closed && body.count <= 40 && !body.contains("\"") ? "\"\(body)\"" : "\"…\""
+      return Token(kind: .error, text: "strings use double quotes: \(shown)", span: start)
     default:
       return Token(kind: .error, text: "unexpected character '\(c)'", span: start)
     }

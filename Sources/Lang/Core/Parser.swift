@@ -200,6 +200,11 @@ public struct Parser {
         throw ParseFailure(message: "import needs a plain file name, without interpolation", span: s.span, incomplete: false)
       }
       return .importFile(path, t.span)
+    case .identifier where t.text == "def" && peek(1).kind == .identifier:
+      // Python's `def f(x):`. Its indented body is passed over, so its `return` is not reported too.
+      let message = "functions are written fn \(peek(1).text)(\(pythonParameters())) { … }"
+      skipPythonBody(under: t.span.column)
+      throw ParseFailure(message: message, span: t.span, incomplete: false)
     default:
       let e = try expression()
       let op: AssignOperator?
@@ -221,6 +226,37 @@ public struct Parser {
       skipNewlines()
       let value = try expression()
       return .assign(target: e, op, value, opToken.span)
+    }
+  }
+
+  /// The parameter names of Python's `def f(a, b):` after `def f`, for the message that shows
+  /// it in lebm; `…` when they are anything but plain names.
+  private func pythonParameters() -> String {
+    guard peek(2).kind == .leftParen else { return "…" }
+    var names: [String] = [], k = 3, expectName = true
+    while true {
+      let t = peek(k)
+      switch t.kind {
+      case .rightParen: return names.joined(separator: ", ")
+      case .identifier where expectName: names.append(t.text); expectName = false
+      case .comma where !expectName: expectName = true
+      default: return "…"
+      }
+      k += 1
+    }
+  }
+
+  /// Moves to the end of the line holding the current token and past the lines after it that
+  /// are indented further than `column` (a Python block), stopping at the newline before the
+  /// next line that is not, so recovery goes on from that line.
+  private mutating func skipPythonBody(under column: Int) {
+    while true {
+      while peek.kind != .newline && peek.kind != .eof { advance() }
+      var k = 0
+      while peek(k).kind == .newline { k += 1 }
+      let next = peek(k)
+      guard next.kind != .eof, next.span.column > column else { return }
+      current += k
     }
   }
 

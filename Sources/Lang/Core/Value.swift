@@ -144,6 +144,9 @@ public enum Value {
     }
   }
 
+  /// The type name as messages say it, with its article: "a tensor", "an energy_net", "none".
+  public var typeWithArticle: String { articled(typeName) }
+
   /// Truthiness for `if`, `while`, `and`, `or`, `not`: false, none, 0, "" and [] are false; a
   /// one-element tensor is true when non-zero; a larger tensor is an error.
   func truthy() throws -> Bool {
@@ -353,4 +356,10 @@ enum ExprPrinter {
     default: return "…"
     }
   }
+}
+
+/// A type name with its article for messages: "a tensor", "an energy_net"; `none` has none.
+func articled(_ typeName: String) -> String {
+  if typeName == "none" { return "none" }
+  return (typeName.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + typeName
 }

@@ -40,9 +40,9 @@ private enum CoreBuiltins {
   /// Records: field names, values, membership.
   static var records: [Builtin] {
     [
-      Builtin("keys", params: [Param("r", .record)], doc: "The field names of a record, in order.", impl: keys),
-      Builtin("values", params: [Param("r", .record)], doc: "The field values of a record, in order.", impl: fieldValues),
-      Builtin("has", params: [Param("r", .record), Param("key", .string)], doc: "Whether the record has the field `key`.", impl: has),
+      Builtin("keys", params: [Param("r", .fields)], doc: "The field names of a record, in order; of a model, its history or another value with fields, the names r.name reads.", impl: keys),
+      Builtin("values", params: [Param("r", .fields)], doc: "The field values of a record (or of a model, a history, …), in the order of keys(r).", impl: fieldValues),
+      Builtin("has", params: [Param("r", .fields), Param("key", .string)], doc: "Whether the record (or model, history, …) has the field `key`.", impl: has),
     ]
   }
 
@@ -140,18 +140,21 @@ private enum CoreBuiltins {
   // MARK: - Records
 
   static func keys(_ a: Args) throws -> Value {
-    guard case .record(let r) = a["r"] else { return .none }
-    return .list(r.keys.map { .string($0) })
+    if case .record(let r) = a["r"] { return .list(r.keys.map { .string($0) }) }
+    return .list(try a.fields("r").map { .string($0.0) })
   }
 
   static func fieldValues(_ a: Args) throws -> Value {
-    guard case .record(let r) = a["r"] else { return .none }
-    return .list(r.pairs.map(\.1))
+    .list(try a.fields("r").map(\.1))
   }
 
   static func has(_ a: Args) throws -> Value {
-    guard case .record(let r) = a["r"] else { return .none }
-    return .bool(r[try a.string("key")] != nil)
+    let key = try a.string("key")
+    switch a["r"] {
+    case .record(let r): return .bool(r[key] != nil)
+    case .opaque(let o): return .bool(o.field(key) != nil)
+    default: return .bool(false)
+    }
   }
 
   // MARK: - Lists

@@ -100,17 +100,7 @@ extension LangSuite {
     var rng = RandomGenerator(seed: 7)
     let h: Float = 1e-2
     for ((name, p), analytic) in zip(weights + [("x", x)], grads) {
-      #expect(analytic.shape == p.shape, "\(kind) \(name)")
-      for _ in 0..<min(5, p.count) {
-        let i = rng.int(below: p.count)
-        let original = p.scalars[i]
-        func set(_ v: Float) { p.withUnsafeMutableBufferPointer { $0[i] = v } }
-        set(original + h); let up = try loss()
-        set(original - h); let down = try loss()
-        set(original)
-        let numeric = (up - down) / Double(2 * h), a = Double(analytic.scalars[i])
-        #expect(abs(numeric - a) <= 1e-3 + 1e-2 * abs(a), "\(kind) \(name)[\(i)]: autodiff \(a), finite differences \(numeric)")
-      }
+      try expectCentralDifferences("\(kind) \(name)", p, analytic, samples: 5, h: h, absolute: 1e-3, relative: 1e-2, rng: &rng, loss: loss)
     }
   }
 

@@ -79,17 +79,7 @@ extension LangSuite {
     var rng = RandomGenerator(seed: 11)
     let h: Float = 1e-3
     for ((name, p), (_, g)) in zip(weights, grads) {
-      #expect(g.shape == p.shape, "\(name)")
-      for _ in 0..<min(4, p.count) {
-        let i = rng.int(below: p.count)
-        let original = p.scalars[i]
-        func set(_ v: Float) { p.withUnsafeMutableBufferPointer { $0[i] = v } }
-        set(original + h); let up = try loss()
-        set(original - h); let down = try loss()
-        set(original)
-        let numeric = (up - down) / Double(2 * h), analytic = Double(g.scalars[i])
-        #expect(abs(numeric - analytic) <= 2e-3 + 1e-2 * abs(analytic), "\(kind) \(name)[\(i)]: autodiff \(analytic), finite differences \(numeric)")
-      }
+      try expectCentralDifferences("\(kind) \(name)", p, g, samples: 4, h: h, absolute: 2e-3, relative: 1e-2, rng: &rng, loss: loss)
     }
   }
 

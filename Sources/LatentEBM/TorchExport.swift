@@ -1,5 +1,6 @@
 // Export to PyTorch: a folder with model.py, train.py, weights.safetensors and a README, from
 // which torchrun trains the model on GPUs and writes checkpoints lebm loads again.
+import Engine
 import Glibc
 import Support
 
@@ -14,8 +15,10 @@ public enum TorchExport {
   public static let files = ["model.py", "train.py", "weights.safetensors", "README.md"]
 
   /// Writes the export of `model` into `folder` (made, with its parents, when missing) and
-  /// returns the paths written. `trainer` supplies the settings and the training state; without
-  /// one the files carry `config` and start from step 0.
+  /// returns the paths written. `trainer` supplies the training state (and the settings, unless
+  /// `config` is given); without one the files start from step 0. train.py carries `config` when
+  /// given, else the trainer's settings, else the defaults (``ratesNote(_:epoch:hasEnergy:)`` says
+  /// which learning rates that gives).
   ///
   /// A folder that exists and holds anything is refused unless `overwrite` is true. Every file
   /// is written first into a new temporary folder beside `folder` (`.NAME.<pid>-<random>.lebm-tmp`),
@@ -26,7 +29,7 @@ public enum TorchExport {
   ///   rebuild it).
   @discardableResult
   public static func write(
-    _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig = TrainConfig(), to folder: String,
+    _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig? = nil, to folder: String,
     overwrite: Bool = false
   ) throws -> [String] {
     if model.energyNet?.record?.kind == EnergyRecord.scriptKind {
@@ -34,7 +37,7 @@ public enum TorchExport {
         "the energy is a script function, which model.py cannot rebuild; export a model whose energy is an energy_net or residual_energy_net (save keeps a script energy's weights)")
     }
     let record = try Checkpoint.modelRecord(model)
-    let settings = trainer?.config ?? config
+    let settings = config ?? trainer?.config ?? TrainConfig()
     let texts = [
       TorchTemplates.model.replacing("{{RECORD}}", with: try Checkpoint.encodedRecord(record, "model")),
       TorchTemplates.train.replacing("    # {{SETTINGS}}", with: settingsLines(settings)),
@@ -51,6 +54,21 @@ public enum TorchExport {
       text(texts[0]), text(texts[1]), { try Checkpoint.save(model, trainer: trainer, to: $0) }, text(texts[2]),
     ]
     return try install(Array(zip(files, writers)), into: folder, overwrite: overwrite)
+  }
+
+  /// The learning rates train.py starts from, in a sentence: `lr · lr_decay^epoch` for each net,
+  /// as `Run.apply_schedule` sets them from its SETTINGS and the checkpoint's epoch.
+  public static func ratesNote(_ c: TrainConfig, epoch: Int, hasEnergy: Bool) -> String {
+    let factor = epoch > 0 && c.lrDecay != 1 ? Float(pow(Double(c.lrDecay), Double(epoch))) : 1
+    var rates = "lr_g=\(formatScalar(c.lrG))"
+    if hasEnergy { rates += ", lr_e=\(formatScalar(c.lrE))" }
+    var note = "train.py trains with \(rates)"
+    if factor != 1 {
+      note += ", decayed by lr_decay^epoch = \(formatScalar(c.lrDecay))^\(epoch) = \(formatScalar(factor)) at its start (epoch \(epoch))"
+    } else if c.lrDecay != 1 {
+      note += ", decaying by \(formatScalar(c.lrDecay)) per epoch"
+    }
+    return note
   }
 
   /// Writes each of `writers` (a file name and what writes it to a path) into a temporary folder

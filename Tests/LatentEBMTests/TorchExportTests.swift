@@ -30,6 +30,20 @@ import Testing
     return (m, t)
   }
 
+  /// The sentence the export prints: train.py's rates as `Run.apply_schedule` sets them, and
+  /// the quick-start's example in docs/pytorch.md (its cool-down rates after 220 epochs).
+  @Test func ratesNoteSaysWhatTrainPyStartsFrom() {
+    var c = TrainConfig()
+    c.lrG = 1e-4; c.lrE = 1e-5
+    let note = TorchExport.ratesNote(c, epoch: 220, hasEnergy: true)
+    #expect(note == "train.py trains with lr_g=0.0001, lr_e=1.0e-5, decayed by lr_decay^epoch = 0.998^220 = 0.6438 at its start (epoch 220)")
+    let doc = (try? String(contentsOfFile: TorchTemplateTests.sources + "/../../../docs/pytorch.md", encoding: .utf8)) ?? ""
+    #expect(doc.contains(note + " (the model's settings)"), "docs/pytorch.md shows the quick-start's line")
+    #expect(TorchExport.ratesNote(TrainConfig(), epoch: 0, hasEnergy: false) == "train.py trains with lr_g=0.0001, decaying by 0.998 per epoch")
+    c.lrDecay = 1
+    #expect(TorchExport.ratesNote(c, epoch: 220, hasEnergy: true) == "train.py trains with lr_g=0.0001, lr_e=1.0e-5")
+  }
+
   @Test func writesTheFilesTheSameWayTwice() throws {
     let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
     defer { try? removeTree(dir) }

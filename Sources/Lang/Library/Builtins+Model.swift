@@ -140,14 +140,17 @@ enum ModelRows {
   /// Settings and learning.
   static let training: [Builtin] = [
     Builtin("configure", params: [Param("model", .handle(ModelHandle.self))] + settingParams,
-            doc: "Sets the model's training settings; returns them as a record.\n" + settingsDoc, impl: configure),
+            doc: """
+              Sets the model's training settings: every later train, train_step and export_torch uses them.
+              Returns them as a record.
+              """ + "\n" + settingsDoc(kept: true), impl: configure),
     Builtin("train_step", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + settingParams,
             doc: """
               One joint learning iteration on the batch x (docs/method.md): z⁺ by posterior Langevin, z⁻ by prior
               Langevin, then Adam on G with Σ‖x − g(z⁺)‖²/batch and on E with mean E(z⁺) − mean E(z⁻).
               Returns {step, loss_g, loss_e, en_pos, en_neg, grad_g, grad_e, z_pos, z_neg, disp_pos, disp_neg, mse}.
               Stops with an error, the model unchanged, if the chains or gradients blow up.
-              """ + "\n" + settingsDoc, impl: trainStep),
+              """ + "\n" + settingsDoc(kept: false), impl: trainStep),
     Builtin("train", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
                               Param("batch", .positiveInt, default: .number(100)), Param("shuffle", .bool, default: .bool(true)),
                               Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none)]
@@ -158,7 +161,7 @@ enum ModelRows {
               progress line (step/total, it/s, time left, last losses) is redrawn in place meanwhile. The learning rates
               decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
-              """ + "\n" + settingsDoc, impl: train),
+              """ + "\n" + settingsDoc(kept: false), impl: train),
   ]
 
   static let checkpoints: [Builtin] = [
@@ -175,7 +178,8 @@ enum ModelRows {
               optimizers saved beside it in m.optimizers. A model whose energy was a script function or a net of
               layers needs it again: load(path, energy: f) writes the saved weights into the nets f reads (or the net).
               """, impl: load),
-    Builtin("export_torch", params: [Param("model", .handle(ModelHandle.self)), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))],
+    Builtin("export_torch", params: [Param("model", .handle(ModelHandle.self)), Param("folder", .string), Param("overwrite", .bool, default: .bool(false))]
+              + settingParams,
             doc: """
               Writes the model as a PyTorch project into folder (made when missing; docs/pytorch.md):
                 model.py             the nets as nn.Modules under the checkpoint's names, sample_prior, sample_posterior
@@ -187,7 +191,9 @@ enum ModelRows {
               A folder that holds anything is refused unless overwrite: true, which replaces these four
               files in it (other files stay). The files are written beside the folder first and moved into
               place, so a failed export leaves nothing half-written.
-              """, impl: exportTorch),
+              train.py carries the model's settings (configure), with any setting keyword given here in their place;
+              a line says which learning rates it starts from (lr · lr_decay^epoch, the epoch the model reached).
+              """ + "\n" + settingsDoc(kept: false), impl: exportTorch),
   ]
 
   // MARK: - Parameters shared by rows
@@ -211,8 +217,13 @@ enum ModelRows {
     }
   }
 
-  static let settingsDoc = "Training settings (keywords; the model keeps them; none keeps the current value):\n"
-    + TrainConfig.table.map { "  " + $0.helpLine }.joined(separator: "\n")
+  /// The settings' help lines, under a heading that says whether the model keeps them
+  /// (`configure`) or they apply to the one call (`train`, `train_step`, `export_torch`).
+  static func settingsDoc(kept: Bool) -> String {
+    (kept ? "Training settings (keywords; the model keeps them; none keeps the current value):\n"
+          : "Training settings for this call only (keywords; the model's own, from configure, hold again after it):\n")
+      + TrainConfig.table.map { "  " + $0.helpLine }.joined(separator: "\n")
+  }
 
   // MARK: - Networks and the model
 
@@ -379,21 +390,32 @@ enum ModelRows {
     return .record(configRecord(m.config))
   }
 
-  /// The model's trainer with the call's settings applied.
-  static func trainer(_ a: Args) throws -> (ModelHandle, Trainer) {
+  /// Runs `body` with the model's trainer under the call's setting keywords, then puts the model's
+  /// own settings back (also when `body` throws or is interrupted): a call's keywords apply to that
+  /// call only; `configure` is what changes the model. The optimizers' moments, the step count and
+  /// the chains carry on as usual.
+  static func withCallSettings<T>(_ a: Args, _ body: (ModelHandle, Trainer) throws -> T) throws -> T {
     let m = try a.model("model")
-    let c = try a.settings(m.config)
-    if c != m.config { try m.configure(c) }
-    return (m, try m.activeTrainer(seed: a.interpreter.rng.next()))
+    let call = try a.settings(m.config)
+    let t = try m.activeTrainer(seed: a.interpreter.rng.next())
+    let own = m.config
+    guard call != own else { return try body(m, t) }
+    try m.configure(call)
+    // `own` was valid when it was set, so putting it back cannot fail.
+    defer { try? m.configure(own) }
+    return try body(m, t)
   }
 
   static func trainStep(_ a: Args) throws -> Value {
-    let (_, t) = try trainer(a)
-    return statsRecord(try t.step(try a.tensor("x")))
+    try withCallSettings(a) { _, t in statsRecord(try t.step(try a.tensor("x"))) }
   }
 
   static func train(_ a: Args) throws -> Value {
-    let (m, t) = try trainer(a)
+    try withCallSettings(a) { m, t in try fitting(a, m, t) }
+  }
+
+  /// `train`'s epochs, with its progress line and epoch lines.
+  static func fitting(_ a: Args, _ m: ModelHandle, _ t: Trainer) throws -> Value {
     let epochs = try a.int("epochs"), every = try a.int("every")
     // The live line (a terminal) and the line per epoch (the kernel) come from the host's choice.
     var live: LiveProgress?
@@ -469,7 +491,10 @@ enum ModelRows {
   static func exportTorch(_ a: Args) throws -> Value {
     let m = try a.model("model")
     let folder = try a.outputPath("folder")
-    try TorchExport.write(m.model, trainer: m.trainer, config: m.config, to: folder, overwrite: try a.bool("overwrite"))
+    let settings = try a.settings(m.config)
+    try TorchExport.write(m.model, trainer: m.trainer, config: settings, to: folder, overwrite: try a.bool("overwrite"))
+    let own = settings == m.config ? "the model's settings" : "the model's settings with this call's keywords"
+    a.write(TorchExport.ratesNote(settings, epoch: m.trainer?.epoch ?? 0, hasEnergy: m.model.energyNet != nil) + " (\(own))\n")
     return .string(folder)
   }
 }

@@ -55,6 +55,8 @@ struct GoldenScript {
     }
     defer { try? removeTree(scratch) }
     interp[variable: "scratch"] = .string(scratch)
+    // Fixture files beside the script (sentences.txt) are read through `here`.
+    interp[variable: "here"] = .string(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
     interp.basicHost.outputFolder = scratch
     let outcome = interp.run(source, file: path)
     out = out.replacingOccurrences(of: scratch, with: "$SCRATCH")

@@ -13,6 +13,7 @@ extension BuiltinGroup {
       .model,
       .learning,
       .data,
+      .text,
       .files,
       .plot,
     ]

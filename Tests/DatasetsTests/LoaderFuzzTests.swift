@@ -1,8 +1,8 @@
 // Mutated data files, each loaded by a fresh `lebm` process under a memory limit and a timeout:
 // every reader must end with the file's data or a clean error, never a signal or a hang.
 //
-// Readers: checkpoints (safetensors written by `save`), IDX (plain and gzip), PNG folders, CSV and
-// CIFAR-10 binary batches. Each valid seed file is cut, bit-flipped and has its header fields set
+// Readers: checkpoints (safetensors written by `save`), IDX (plain and gzip), PNG folders, CSV,
+// CIFAR-10 binary batches and sentence files (`text`). Each valid seed file is cut, bit-flipped and has its header fields set
 // to extremes (0, 2³¹−1, 2³²−1, huge sizes). LEBM_LOADER_FUZZ_COUNT sets the cases per reader
 // (default 1000), LEBM_LOADER_FUZZ_BINARY another `lebm` to try (e.g. an older build, for a
 // before/after table), LEBM_LOADER_FUZZ_KEEP keeps the files.
@@ -223,7 +223,7 @@ struct FuzzTally {
   // MARK: - The readers
 
   static func readers(binary: String, scratch: String) throws -> [FuzzReader] {
-    [try checkpoint(binary: binary, scratch: scratch), try idx(), try png(), csv(), cifar()]
+    [try checkpoint(binary: binary, scratch: scratch), try idx(), try png(), csv(), cifar(), text()]
   }
 
   /// A checkpoint written by lebm's own `save` (after one training step, so the optimizer state is
@@ -425,6 +425,35 @@ struct FuzzTally {
       let f = folder + "/t.csv"
       try Data(bytes).write(to: URL(fileURLWithPath: f))
       return "csv(\"\(f)\", label_column: 2)"
+    })
+  }
+
+  /// A few sentences, read with a vocabulary and rows of 6 tokens. Besides the generic byte
+  /// mutations: bytes that are not UTF-8 (a lone continuation byte, a cut sequence, 0xff), a NUL,
+  /// a line of 1 MiB + 1 bytes, blank lines, tabs and CRs, and the whole file emptied.
+  static func text() -> FuzzReader {
+    let seed = Array("the cat sat on the mat\nthe dog sat\n\na bird flew over the mat\n".utf8)
+    let pieces: [[UInt8]] = [[0x80], [0xC3], [0xE2, 0x82], [0xFF], [0], [10, 10], [9], [13], [0xEF, 0xBB, 0xBF], Array("ü".utf8)]
+    return FuzzReader(name: "text", seed: seed, mutate: { r in
+      switch r.int(4) {
+      case 0:
+        var b = seed
+        let at = r.int(b.count + 1), piece = r.pick(pieces)
+        b.insert(contentsOf: piece, at: at)
+        return FuzzCase(bytes: b, mutation: "\(piece) inserted at \(at)")
+      case 1:
+        switch r.int(3) {
+        case 0: return FuzzCase(bytes: seed + [UInt8](repeating: 0x61, count: (1 << 20) + 1), mutation: "a line of 1 MiB + 1 bytes")
+        case 1: return FuzzCase(bytes: [], mutation: "empty")
+        default: return FuzzCase(bytes: Array(" \n\t\n\r\n".utf8), mutation: "blank lines only")
+        }
+      default:
+        return Mutate.generic(seed, &r, header: seed.count)
+      }
+    }, place: { bytes, folder in
+      let f = folder + "/s.txt"
+      try Data(bytes).write(to: URL(fileURLWithPath: f))
+      return "text(\"\(f)\", vocab: 6, max_len: 6)"
     })
   }
 

@@ -108,8 +108,8 @@ extension LatentEBM {
   // MARK: - 3. Energy gap
 
   /// The energies over the last `window` iterations: how far their level has drifted from 0
-  /// (|mean of (en_pos + en_neg)/2|) and how widely en_pos − en_neg swings (its standard deviation);
-  /// the value is the larger of the two.
+  /// (|mean of (en_pos + en_neg)/2|) and how widely en_pos − en_neg swings (its standard deviation).
+  /// The value is the larger of level / 5 and swing / 2: a level of 5 or a swing of ±2 warns.
   func energyGap(_ h: TrainHistory?, _ s: TrainConfig, _ c: DiagnosisConfig) -> DiagnosisCheck {
     let title = "energy gap: en_pos − en_neg and the energies' level over the last iterations"
     guard energyNet != nil else { return .notApplicable("energy_gap", title, "the Gaussian prior has no energy") }
@@ -122,16 +122,16 @@ extension LatentEBM {
     let gaps = zip(pos, neg).map { $0 - $1 }
     let meanGap = gaps.reduce(0, +) / Double(w)
     let swing = (gaps.map { ($0 - meanGap) * ($0 - meanGap) }.reduce(0, +) / Double(w)).squareRoot()
-    let value = Swift.max(abs(level), swing)
+    let value = Swift.max(abs(level) / 5, swing / 2)
     return DiagnosisCheck(
-      "energy_gap", title, value: value, warnAt: 5, failAt: 15,
+      "energy_gap", title, value: value, warnAt: 1, failAt: 3,
       meaning: { v in
         if v == .ok { return "the energies stay near 0 (level \(shortNumber(level))) and their gap moves little (±\(shortNumber(swing)))" }
-        return abs(level) >= swing
+        return abs(level) / 5 >= swing / 2
           ? "the energies have drifted to \(shortNumber(level)): nothing holds their level, and a drifting energy sharpens until the sampler cannot follow"
           : "en_pos − en_neg swings by ±\(shortNumber(swing)) from one iteration to the next: the energy is chasing its own samples"
       },
-      remedy: abs(level) >= swing ? "configure(m, energy_penalty: 0.01)" : "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)))",
+      remedy: abs(level) / 5 >= swing / 2 ? "configure(m, energy_penalty: 0.01)" : "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)))",
       details: [("level", level), ("swing", swing), ("mean_gap", meanGap)])
   }
 

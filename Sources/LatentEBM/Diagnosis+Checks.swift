@@ -109,7 +109,9 @@ extension LatentEBM {
 
   /// The energies over the last `window` iterations: how far their level has drifted from 0
   /// (|mean of (en_pos + en_neg)/2|) and how widely en_pos − en_neg swings (its standard deviation).
-  /// The value is the larger of level / 5 and swing / 2: a level of 5 or a swing of ±2 warns.
+  /// and how far apart they sit (|mean en_pos − en_neg|, which grows when the prior's samples
+  /// stop reaching where the data's codes are). The value is the largest of level / 5, gap / 5 and
+  /// swing / 2: a level or a gap of 5, or a swing of ±2, warns.
   func energyGap(_ h: TrainHistory?, _ s: TrainConfig, _ c: DiagnosisConfig) -> DiagnosisCheck {
     let title = "energy gap: en_pos − en_neg and the energies' level over the last iterations"
     guard energyNet != nil else { return .notApplicable("energy_gap", title, "the Gaussian prior has no energy") }
@@ -122,16 +124,20 @@ extension LatentEBM {
     let gaps = zip(pos, neg).map { $0 - $1 }
     let meanGap = gaps.reduce(0, +) / Double(w)
     let swing = (gaps.map { ($0 - meanGap) * ($0 - meanGap) }.reduce(0, +) / Double(w)).squareRoot()
-    let value = Swift.max(abs(level) / 5, swing / 2)
+    let value = Swift.max(abs(level) / 5, abs(meanGap) / 5, swing / 2)
     return DiagnosisCheck(
       "energy_gap", title, value: value, warnAt: 1, failAt: 3,
       meaning: { v in
-        if v == .ok { return "the energies stay near 0 (level \(shortNumber(level))) and their gap moves little (±\(shortNumber(swing)))" }
-        return abs(level) / 5 >= swing / 2
-          ? "the energies have drifted to \(shortNumber(level)): nothing holds their level, and a drifting energy sharpens until the sampler cannot follow"
-          : "en_pos − en_neg swings by ±\(shortNumber(swing)) from one iteration to the next: the energy is chasing its own samples"
+        if v == .ok {
+          return "the energies stay near 0 (level \(shortNumber(level))), close together (gap \(shortNumber(meanGap))) and steady (±\(shortNumber(swing)))"
+        }
+        if abs(level) / 5 >= Swift.max(abs(meanGap) / 5, swing / 2) {
+          return "the energies have drifted to \(shortNumber(level)): nothing holds their level, and a drifting energy sharpens until the sampler cannot follow"
+        }
+        return "en_pos − en_neg is \(shortNumber(meanGap)) ± \(shortNumber(swing)): the energy tells the data's codes from the prior's samples by far and chases those samples from one iteration to the next"
       },
-      remedy: abs(level) / 5 >= swing / 2 ? "configure(m, energy_penalty: 0.01)" : "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)))",
+      remedy: abs(level) / 5 >= Swift.max(abs(meanGap) / 5, swing / 2)
+        ? "configure(m, energy_penalty: 0.01)" : "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)))",
       details: [("level", level), ("swing", swing), ("mean_gap", meanGap)])
   }
 

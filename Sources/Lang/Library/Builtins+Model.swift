@@ -8,7 +8,7 @@ extension BuiltinGroup {
   /// The latent EBM: nets, the model, samplers, training, evaluation and checkpoints.
   public static var model: BuiltinGroup {
     BuiltinGroup(name: "model", summary: "latent EBM: nets, samplers, training, evaluation, checkpoints",
-                 builtins: (ModelRows.networks + ModelRows.samplers + ModelRows.evaluation + ModelRows.training + ModelRows.checkpoints)
+                 builtins: (ModelRows.networks + ModelRows.samplers + ModelRows.evaluation + ModelRows.training + ModelRows.diagnosis + ModelRows.checkpoints)
                    .map { $0.namingMethodErrors() })
   }
 }

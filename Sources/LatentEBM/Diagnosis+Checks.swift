@@ -25,6 +25,14 @@ extension LatentEBM {
     ]
   }
 
+  /// The cheap checks, for watching a run between epochs: the energy gap (from the history), the
+  /// step health (200 prior chains of K⁻ steps) and the weights. A few milliseconds to a second.
+  public func watchChecks(trainer: Trainer, using rng: inout RandomGenerator) throws -> [DiagnosisCheck] {
+    var c = DiagnosisConfig()
+    c.priorChains = 200
+    return [energyGap(trainer.history, trainer.config, c), try stepHealth(trainer.config, c, &rng), weightCheck(trainer.config)]
+  }
+
   // MARK: - 1. Short-run gap
 
   /// MMD² between K⁻-step prior samples and samples run `longRunFactor` times longer, over the

@@ -51,6 +51,34 @@ extension LangSuite {
       try expectFlags("lr_e: 1e-2", ["energy_gap", "step_health"])
     }
 
+    /// `train(…, watch: 5)`: lines for the checks that turn bad, none for a healthy run, and not a
+    /// number of the run changed by watching.
+    @Test func watchingATrainingRunNamesWhatTurnsBad() throws {
+      func run(_ lrE: String, watch: Int) throws -> (output: String, energy: String) {
+        var out = ""
+        let interp = Interpreter(output: { out += $0 })
+        let outcome = interp.run("""
+          data = toy("8gaussians", n: 2000, seed: 1)
+          seed(4)
+          m = latent_ebm(energy_net(latent: 2, hidden: [128, 128]), generator(latent: 2, hidden: [128, 128], out: 2), sigma: 0.1)
+          configure(m, lr_g: 1e-3, energy_penalty: 0.01, lr_e: \(lrE))
+          train(m, data, epochs: 20, batch: 100, every: 0, watch: \(watch))
+          str(energy(m, tensor([[0.5, -0.5]])))
+          """)
+        if let e = outcome.error { throw e }
+        guard case .string(let e)? = outcome.value else { return (out, "?") }
+        return (out, e)
+      }
+      let unstable = try run("1e-2", watch: 5)
+      let lines = unstable.output.split(separator: "\n").filter { $0.hasPrefix("watch, epoch ") }
+      #expect(lines.contains { $0.contains("energy_gap fail") || $0.contains("energy_gap warn") }, "\(unstable.output)")
+      #expect(lines.contains { $0.contains("step_health") && $0.contains("remedy: configure(m, lr_e:") }, "\(unstable.output)")
+      // Each check is reported when it turns worse, not again at every look.
+      #expect(Set(lines.map { $0.split(separator: ":")[1] }).count == lines.count, "\(lines)")
+      #expect(try run("1e-2", watch: 0).energy == unstable.energy, "watching changed the run")
+      #expect(try run("1e-4", watch: 5).output == "", "a healthy run prints no watch line")
+    }
+
     @Test func trainingFarPastTenPointsShowsInTheFit() throws {
       // 3000 iterations on 10 points: the generator reconstructs them almost exactly and fresh
       // points of the same 8 clusters far less well.

@@ -153,13 +153,16 @@ enum ModelRows {
               """ + "\n" + settingsDoc(kept: false), impl: trainStep),
     Builtin("train", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
                               Param("batch", .positiveInt, default: .number(100)), Param("shuffle", .bool, default: .bool(true)),
-                              Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none)]
+                              Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none),
+                              Param("watch", .nonNegativeInt, default: .number(0))]
               + settingParams,
             doc: """
               Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
               `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. On a terminal a
               progress line (step/total, it/s, time left, last losses) is redrawn in place meanwhile. The learning rates
               decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
+              watch: N runs diagnose's cheap checks (energy_gap, step_health, weights) every N epochs and prints a
+              line when one turns to warn or fail, with its remedy.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
               """ + "\n" + settingsDoc(kept: false), impl: train),
   ]
@@ -416,7 +419,8 @@ enum ModelRows {
 
   /// `train`'s epochs, with its progress line and epoch lines.
   static func fitting(_ a: Args, _ m: ModelHandle, _ t: Trainer) throws -> Value {
-    let epochs = try a.int("epochs"), every = try a.int("every")
+    let epochs = try a.int("epochs"), every = try a.int("every"), watch = try a.int("watch")
+    let watcher = Watcher()
     // The live line (a terminal) and the line per epoch (the kernel) come from the host's choice.
     var live: LiveProgress?
     var perEpoch = false
@@ -439,6 +443,10 @@ enum ModelRows {
           live?.clear()
           a.write("epoch \(s.epoch)/\(epochs)  step \(s.step)  loss_g=\(f("loss_g")) loss_e=\(f("loss_e")) en_pos=\(f("en_pos")) en_neg=\(f("en_neg"))  (\(Int(s.seconds)) s)\n")
         }
+        if watch > 0 && s.epoch % watch == 0 {
+          live?.clear()
+          try watcher.look(m.model, t, epoch: s.epoch) { a.write($0) }
+        }
         if !a.isNone("callback") {
           r["epoch"] = .number(Double(s.epoch))
           _ = try a.call(a["callback"], [.number(Double(s.epoch)), .record(r)])
@@ -449,6 +457,24 @@ enum ModelRows {
       throw Interrupted()  // stops the whole evaluation, as an interrupt anywhere else does
     }
     return m.historyValue
+  }
+
+  /// What `train(…, watch: N)` has reported: each check's last verdict, so that a line is printed
+  /// only when one turns worse.
+  final class Watcher {
+    var verdicts: [String: Verdict] = [:]
+
+    /// Runs the cheap checks (on a random stream of their own, so watching changes no number of the
+    /// run) and writes a line for each that turned to warn or fail.
+    func look(_ model: LatentEBM, _ t: Trainer, epoch: Int, write: (String) -> Void) throws {
+      var rng = RandomGenerator(seed: UInt64(t.step))
+      for c in try model.watchChecks(trainer: t, using: &rng) {
+        let before = verdicts[c.name] ?? .ok
+        verdicts[c.name] = c.verdict
+        guard c.verdict > before, c.verdict == .warn || c.verdict == .fail else { continue }
+        write("watch, epoch \(epoch): \(c.name) \(c.verdict.rawValue): \(c.meaning)" + (c.remedy.map { "; remedy: \($0)" } ?? "") + "\n")
+      }
+    }
   }
 
   // MARK: - Checkpoints

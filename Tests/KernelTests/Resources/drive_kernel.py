@@ -143,6 +143,13 @@ c = complete("a = 1\nprint(x")
 check("x" in c["matches"] and c["cursor_start"] == 12, "completes a variable on a later line", c)
 c = complete("m.ste")
 check("steps" in c["matches"] and c["cursor_start"] == 2, "completes a field", c)
+c = complete("E = energy_net(2, ")
+check(c["matches"] == ["hidden: ", "act: ", "slope: ", "form: "] and c["cursor_start"] == c["cursor_end"] == 18,
+      "after a call's comma: the keywords it has not been given, in its order", c)
+c = complete("train(m, d, e")
+keywords = [x for x in c["matches"] if x.endswith(": ")]
+check(c["matches"][:2] == ["epochs: ", "every: "] and c["matches"][:len(keywords)] == keywords and "energy_net" in c["matches"],
+      "on a word inside a call: its keywords first, then the names", c)
 
 # Inspection: help(name).
 r = kc.inspect("train(m, d)", cursor_pos=2, reply=True, timeout=30)["content"]

@@ -26,9 +26,10 @@ public final class LangBackend: REPLBackend {
     get { host.figureScale }
     set { host.figureScale = newValue }
   }
-  public var progressPerEpoch: Bool {
-    get { if case .perEpoch = host.progress { return true }; return false }
-    set { host.progress = newValue ? .perEpoch : Self.terminalProgress() }
+  public var progressUpdates: ProgressUpdates? {
+    didSet {
+      host.progress = progressUpdates.map { u in .updating(interval: u.interval, width: u.width, open: u.open) } ?? Self.terminalProgress()
+    }
   }
 
   public func helpText(for name: String) -> String? { interpreter.help(for: name) }
@@ -51,7 +52,7 @@ public final class LangBackend: REPLBackend {
 
   /// How `train` reports in this process: a line redrawn in place on stdout when it is a terminal
   /// that may be styled (``TerminalStyle/colorAllowed(fd:)``: not under `NO_COLOR` or
-  /// `TERM=dumb`), else the summary lines alone. The Jupyter kernel sets `.perEpoch` itself.
+  /// `TERM=dumb`), else the summary lines alone. The Jupyter kernel sets ``progressUpdates``.
   public static func terminalProgress() -> ProgressDisplay {
     guard TerminalStyle.colorAllowed(fd: 1) else { return .summaries }
     return .live(width: TerminalStyle.terminalWidth()) { text in
@@ -75,7 +76,9 @@ public final class LangBackend: REPLBackend {
       if file == Session.promptFileName { interpreter[variable: "_"] = v }
       return EvalResult(echo: v.description, figures: figures)
     case .failure(let e):
-      if e.kind == .interrupted { return EvalResult(interrupted: true, figures: figures) }
+      if e.kind == .interrupted {
+        return EvalResult(interrupted: true, interruption: e.message == "interrupted" ? nil : e.message, figures: figures)
+      }
       return EvalResult(error: e.rendered(source: source), isSyntaxError: e.kind == .syntax, figures: figures)
     }
   }

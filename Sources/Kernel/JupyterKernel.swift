@@ -25,6 +25,8 @@ public final class JupyterKernel: @unchecked Sendable {
   let stopping = Atomic<Bool>(false)
   /// The number of the last cell run (`In [n]`).
   var executionCount = 0
+  /// How many progress displays cells have opened (each gets its own display id).
+  var progressDisplays = 0
   /// Writes diagnostics (stderr in the program).
   let log: (String) -> Void
 

@@ -47,8 +47,6 @@ public enum KernelCommand {
     do throws(KernelError) {
       let info = try ConnectionInfo.read(connectionFile)
       let backend = context.backend()
-      // A notebook shows text as it arrives but cannot redraw a line: one line per epoch.
-      backend.progressPerEpoch = true
       let kernel = try JupyterKernel(info: info, backend: backend, log: log)
       return kernel.run()
     } catch {

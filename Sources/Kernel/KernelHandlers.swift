@@ -47,13 +47,15 @@ extension JupyterKernel {
     backend.output = { [weak self] text in
       self?.publish("stream", ["name": "stdout", "text": .string(text)], parent: request)
     }
+    backend.progressUpdates = progressUpdates(for: request)
     let result = InterruptSignal.runEvaluation { backend.evaluate(code, file: "<cell \(executionCount)>") }
     backend.output = { _ in }
     for figure in result.figures {
       guard let data = try? readFileBytes(figure.path, limit: 256 << 20) else { continue }
       publish("display_data", ["data": mimeBundle(figure, data: data), "metadata": .object([:])], parent: request)
     }
-    if let failure = JupyterError(rendered: result.error, interrupted: result.interrupted, syntax: result.isSyntaxError) {
+    if let failure = JupyterError(
+      rendered: result.error, interrupted: result.interrupted, interruption: result.interruption, syntax: result.isSyntaxError) {
       publish("error", failure.fields, parent: request)
       return failure.fields.merging(["status": "error", "execution_count": count]) { a, _ in a }
     }
@@ -64,6 +66,29 @@ extension JupyterKernel {
     }
     return ["status": "ok", "execution_count": count, "user_expressions": .object([:]), "payload": .array([])]
   }
+
+  /// How long work in a cell shows its progress: a display_data output of one text line with a
+  /// display id of its own (transient, as the protocol asks), replaced by update_display_data at
+  /// most four times a second. The last update is the run's end; the output stays.
+  func progressUpdates(for request: WireMessage) -> ProgressUpdates {
+    ProgressUpdates(interval: Self.progressInterval, width: 100) { [weak self] in
+      guard let self else { return { _ in } }
+      progressDisplays += 1
+      let id = "lebm-progress-\(headers.session)-\(progressDisplays)"
+      var opened = false
+      return { [weak self] line in
+        let content: [String: JSONValue] = [
+          "data": .object(["text/plain": .string(line)]), "metadata": .object([:]),
+          "transient": .object(["display_id": .string(id)]),
+        ]
+        self?.publish(opened ? "update_display_data" : "display_data", content, parent: request)
+        opened = true
+      }
+    }
+  }
+
+  /// The least time between two updates of a progress display, in seconds.
+  static let progressInterval = 0.25
 
   // MARK: - complete, inspect, is_complete
 

@@ -17,18 +17,23 @@ public struct EvalResult: Equatable, Sendable {
   public var isSyntaxError: Bool
   /// Whether the work stopped because of `Interruption.request()` (Ctrl-C).
   public var interrupted: Bool
+  /// What the interrupted work said about where it stopped and what it kept, printed in place of
+  /// "interrupted" (`train`: "interrupted after step 257 of 1000; the model keeps those 257
+  /// steps"); nil when it said no more than "interrupted".
+  public var interruption: String?
   /// The figures the evaluation wrote, in order; the REPL shows or lists each one.
   public var figures: [FigureOutput]
 
   /// Creates a result; every field defaults to "nothing happened".
   public init(
     echo: String? = nil, error: String? = nil, isSyntaxError: Bool = false,
-    interrupted: Bool = false, figures: [FigureOutput] = []
+    interrupted: Bool = false, interruption: String? = nil, figures: [FigureOutput] = []
   ) {
     self.echo = echo
     self.error = error
     self.isSyntaxError = isSyntaxError
     self.interrupted = interrupted
+    self.interruption = interrupted ? interruption : nil
     self.figures = figures
   }
 
@@ -78,9 +83,29 @@ public protocol REPLBackend: AnyObject {
   var onFigure: ((FigureOutput) -> Void)? { get set }
   /// PNG figures are written at this multiple of their dpi (2 for a notebook page's sharp images).
   var figureScale: Double { get set }
-  /// Whether `train` reports one line per epoch (a Jupyter notebook shows text as it arrives but
-  /// cannot redraw a line) instead of choosing by its output (a live line on a terminal).
-  var progressPerEpoch: Bool { get set }
+  /// Where `train` shows its progress when the host has a display it replaces in place (a
+  /// Jupyter output with a display id), instead of choosing by its output (a line redrawn on a
+  /// terminal, else none): see ``ProgressUpdates``. nil: choose by the output.
+  var progressUpdates: ProgressUpdates? { get set }
+}
+
+/// A host's display that long work (`train`) updates in place: each run calls ``open`` once and
+/// sends the updater it returns its progress line (tqdm's, plain text) at most ``interval``
+/// seconds apart, the last step's line whatever the interval, and the line as the run left it
+/// when it stops early. The display is left in place when the run ends.
+public struct ProgressUpdates {
+  /// The least time between two updates, in seconds.
+  public var interval: Double
+  /// The longest line, in characters.
+  public var width: Int
+  /// Starts one run's display; returns what shows each line.
+  public var open: () -> (String) -> Void
+
+  public init(interval: Double, width: Int, open: @escaping () -> (String) -> Void) {
+    self.interval = interval
+    self.width = width
+    self.open = open
+  }
 }
 
 extension REPLBackend {
@@ -92,8 +117,8 @@ extension REPLBackend {
     get { 1 }
     set {}
   }
-  public var progressPerEpoch: Bool {
-    get { false }
+  public var progressUpdates: ProgressUpdates? {
+    get { nil }
     set {}
   }
   public func helpText(for name: String) -> String? { nil }

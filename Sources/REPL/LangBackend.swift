@@ -26,9 +26,10 @@ public final class LangBackend: REPLBackend {
     get { host.figureScale }
     set { host.figureScale = newValue }
   }
-  public var progressPerEpoch: Bool {
-    get { if case .perEpoch = host.progress { return true }; return false }
-    set { host.progress = newValue ? .perEpoch : Self.terminalProgress() }
+  public var progressUpdates: ProgressUpdates? {
+    didSet {
+      host.progress = progressUpdates.map { u in .updating(interval: u.interval, width: u.width, open: u.open) } ?? Self.terminalProgress()
+    }
   }
 
   public func helpText(for name: String) -> String? { interpreter.help(for: name) }
@@ -51,7 +52,7 @@ public final class LangBackend: REPLBackend {
 
   /// How `train` reports in this process: a line redrawn in place on stdout when it is a terminal
   /// that may be styled (``TerminalStyle/colorAllowed(fd:)``: not under `NO_COLOR` or
-  /// `TERM=dumb`), else the summary lines alone. The Jupyter kernel sets `.perEpoch` itself.
+  /// `TERM=dumb`), else the summary lines alone. The Jupyter kernel sets ``progressUpdates``.
   public static func terminalProgress() -> ProgressDisplay {
     guard TerminalStyle.colorAllowed(fd: 1) else { return .summaries }
     return .live(width: TerminalStyle.terminalWidth()) { text in
@@ -75,7 +76,9 @@ public final class LangBackend: REPLBackend {
       if file == Session.promptFileName { interpreter[variable: "_"] = v }
       return EvalResult(echo: v.description, figures: figures)
     case .failure(let e):
-      if e.kind == .interrupted { return EvalResult(interrupted: true, figures: figures) }
+      if e.kind == .interrupted {
+        return EvalResult(interrupted: true, interruption: e.message == "interrupted" ? nil : e.message, figures: figures)
+      }
       return EvalResult(error: e.rendered(source: source), isSyntaxError: e.kind == .syntax, figures: figures)
     }
   }
@@ -84,12 +87,15 @@ public final class LangBackend: REPLBackend {
     let (word, _, kind) = CompletionWord.find(in: line, cursor: cursor)
     switch kind {
     case .identifier:
-      var names = interpreter.completions(prefix: word)
-      // Keyword names of the call the cursor is in, ready to take a value: `toy("x", n` → `n: `.
-      if let callee = CompletionWord.enclosingCall(in: line, cursor: cursor) {
-        names += interpreter.keywordNames(of: callee).filter { $0.hasPrefix(word) }.map { $0 + ": " }
-      }
-      return Array(Set(names)).sorted()
+      let names = interpreter.completions(prefix: word)
+      // Inside a call, its keywords not yet given, in the order it takes them, ready to take a
+      // value (`toy("x", n` → `n: `): alone on an empty word (right after `(` or `, `), else
+      // before the other names.
+      guard let call = CompletionWord.enclosingCallArguments(in: line, cursor: cursor) else { return names }
+      let open = interpreter.keywordNames(of: call.callee).dropFirst(call.positional).filter { !call.keywords.contains($0) }
+      let keywords = open.filter { $0.hasPrefix(word) }.map { $0 + ": " }
+      if word.isEmpty, !keywords.isEmpty { return keywords }
+      return keywords + names.filter { !keywords.contains($0 + ": ") }
     case .field(let base):
       return interpreter.completions(prefix: base + "." + word).map { String($0.split(separator: ".").last ?? "") }
     case .string:
@@ -124,24 +130,52 @@ public final class LangBackend: REPLBackend {
 extension CompletionWord {
   /// The name of the call whose parentheses hold the cursor, if any: `train(m, data, ep` → `train`.
   public static func enclosingCall(in line: String, cursor: Int) -> String? {
+    enclosingCallArguments(in: line, cursor: cursor)?.callee
+  }
+
+  /// The call whose parentheses hold the cursor, and the arguments written before the one the
+  /// cursor is in: how many are positional, and the names of those given by keyword.
+  /// `train(m, data, epochs: 3, ba` → (`train`, 2, [`epochs`]).
+  public static func enclosingCallArguments(in line: String, cursor: Int) -> (callee: String, positional: Int, keywords: [String])? {
     let chars = Array(line.prefix(max(0, cursor)))
-    var depth = 0, inString = false
+    // The open parenthesis: scan back over closed brackets and strings.
+    var depth = 0, inString = false, open: Int? = nil
     var i = chars.count - 1
-    while i >= 0 {
+    while i >= 0, open == nil {
       let c = chars[i]
       if c == "\"" { inString.toggle() } else if !inString {
-        if c == ")" || c == "]" { depth += 1 } else if c == "[" { depth = max(0, depth - 1) } else if c == "(" {
-          if depth == 0 {
-            var j = i - 1
-            while j >= 0 && isIdentifierCharacter(chars[j]) { j -= 1 }
-            return j + 1 < i ? String(chars[(j + 1)..<i]) : nil
-          }
-          depth -= 1
+        if c == ")" || c == "]" || c == "}" { depth += 1 } else if c == "[" || c == "{" { depth = max(0, depth - 1) } else if c == "(" {
+          if depth == 0 { open = i } else { depth -= 1 }
         }
       }
       i -= 1
     }
-    return nil
+    guard let open else { return nil }
+    var j = open - 1
+    while j >= 0 && isIdentifierCharacter(chars[j]) { j -= 1 }
+    guard j + 1 < open else { return nil }
+    let callee = String(chars[(j + 1)..<open])
+    // The arguments after it, split at its own commas; the last one is the cursor's.
+    var arguments: [[Character]] = [[]]
+    depth = 0
+    inString = false
+    for c in chars[(open + 1)...] {
+      if c == "\"" { inString.toggle() } else if !inString {
+        if "([{".contains(c) { depth += 1 } else if ")]}".contains(c) { depth -= 1 } else if c == ",", depth == 0 {
+          arguments.append([])
+          continue
+        }
+      }
+      arguments[arguments.count - 1].append(c)
+    }
+    var positional = 0, keywords: [String] = []
+    for argument in arguments.dropLast() {
+      let text = argument.drop { $0.isWhitespace }
+      let name = text.prefix { isIdentifierCharacter($0) }
+      let rest = text.dropFirst(name.count).drop { $0.isWhitespace }
+      if let first = name.first, !first.isNumber, rest.first == ":" { keywords.append(String(name)) } else { positional += 1 }
+    }
+    return (callee, positional, keywords)
   }
 }
 

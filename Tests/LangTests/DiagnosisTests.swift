@@ -1,5 +1,6 @@
 // diagnose on deliberately broken toy trainings: each is flagged (warn or fail) by the check meant
 // to catch it and by no other, and the healthy reference passes every check.
+import Engine
 import Testing
 
 @testable import Lang
@@ -11,6 +12,7 @@ extension LangSuite {
     func flagged(_ settings: String, n: Int, epochs: Int, batch: Int, seed: Int) throws -> (flagged: [String], table: String) {
       var out = ""
       let interp = Interpreter(output: { out += $0 })
+      interp.interruptFlag = InterruptFlag()  // not the process's: other suites send Ctrl-C to theirs
       let outcome = interp.run("""
         data = toy("8gaussians", n: \(n), seed: 1)
         test = toy("8gaussians", n: 500, seed: 2)
@@ -57,6 +59,7 @@ extension LangSuite {
       func run(_ lrE: String, watch: Int) throws -> (output: String, energy: String) {
         var out = ""
         let interp = Interpreter(output: { out += $0 })
+        interp.interruptFlag = InterruptFlag()
         let outcome = interp.run("""
           data = toy("8gaussians", n: 2000, seed: 1)
           seed(4)

@@ -151,5 +151,30 @@ extension REPLSuites {
     #expect(b.completions(for: line, cursor: line.count) == [dir + "/quickstart.lebm"])
     #expect(b.help("sample_prior").contains("short-run Langevin"))
   }
+
+  /// Tab right after a call's `(`, or after a `,` inside it, offers the keywords the call has
+  /// not been given, in the order it takes them (not every name there is); on a word, the
+  /// matching keywords come first, then the other names.
+  @Test func completionInsideACallOffersItsKeywords() {
+    let b = makeBackend()
+    func complete(_ line: String) -> [String] { b.completions(for: line, cursor: line.count) }
+    #expect(complete("energy_net(") == ["latent: ", "hidden: ", "act: ", "slope: ", "form: "])
+    #expect(complete("E = energy_net(2, ") == ["hidden: ", "act: ", "slope: ", "form: "])
+    #expect(complete("energy_net(2, act: \"relu\", ") == ["hidden: ", "slope: ", "form: "])
+    #expect(complete("energy_net(2, hidden: [8, 8], ") == ["act: ", "slope: ", "form: "])
+    let train = complete("train(m, d, epochs: 3, ")
+    #expect(!train.contains("model: ") && !train.contains("data: ") && !train.contains("epochs: ") && train.first == "batch: ", "\(train)")
+    #expect(train.allSatisfy { $0.hasSuffix(": ") }, "\(train)")
+    // A nested call's own keywords, and the outer call's again after it closes.
+    #expect(complete("train(m, toy(\"8gaussians\", ") == ["n: ", "seed: ", "std: "])
+    #expect(complete("train(m, toy(\"x\", n: 10), ").first == "epochs: ")
+    // On a word: the call's keywords first, then the names.
+    _ = b.evaluate("every_x = 1", file: "<repl>")
+    #expect(complete("train(m, d, ev") == ["every: ", "every_x"])
+    #expect(complete("energy_net(la") == ["latent: ", "langevin", "langevin_prior", "latent_ebm"])
+    // Outside a call, or in a call of something without keywords, the names as before.
+    #expect(complete("energy_n") == ["energy_net"])
+    #expect(complete("every_x + (").count > 100)
+  }
 }
 }

@@ -25,6 +25,20 @@ extension REPLSuites {
     #expect(CompletionWord.find(in: "", cursor: 0) == ("", 0, .identifier))
     #expect(CompletionWord.find(in: "ééé", cursor: 2) == ("éé", 0, .identifier))
   }
+
+  @Test func theCallAroundTheCursorAndItsArguments() {
+    func call(_ line: String) -> String? {
+      CompletionWord.enclosingCallArguments(in: line, cursor: line.count).map { "\($0.callee) \($0.positional) \($0.keywords)" }
+    }
+    #expect(call("energy_net(") == "energy_net 0 []")
+    #expect(call("train(m, data, epochs: 3, ba") == "train 2 [\"epochs\"]")
+    // Commas inside brackets, records, strings and nested calls belong to those.
+    #expect(call("f([1, 2], {a: 1, b: 2}, \"x, y\", g(1, 2), ") == "f 4 []")
+    #expect(call("f(x, g(1, ") == "g 1 []")
+    #expect(call("f(x, g(1, k: 2), ") == "f 2 []")
+    #expect(call("f(  k : 1, 2, ") == "f 1 [\"k\"]")
+    #expect(call("(1, ") == nil && call("x = 1") == nil && call("f(1)") == nil)
+  }
 }
 }
 

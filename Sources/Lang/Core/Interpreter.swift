@@ -265,6 +265,8 @@ public final class Interpreter {
       throw error(e.description, span)
     } catch is Interrupted {
       throw error("interrupted", span, kind: .interrupted)
+    } catch let e as InterruptedWork {
+      throw error(e.message, span, kind: .interrupted)
     } catch {
       throw self.error("\(error)", span)
     }

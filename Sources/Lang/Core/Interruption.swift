@@ -20,3 +20,12 @@ public enum Interruption {
     Interrupt.interruptible(Interrupt.shared, body)
   }
 }
+
+/// An interruption that says where the work stopped and what it kept ("interrupted after step
+/// 257 of 1000; …"): thrown by a builtin instead of ``Interrupted``, it becomes the
+/// `.interrupted` script error with this message, which the host prints instead of "interrupted".
+public struct InterruptedWork: Error, CustomStringConvertible {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

@@ -1,8 +1,9 @@
 // How long work reports while it runs. The host chooses (the REPL and `lebm` scripts on a
 // terminal: a line redrawn in place; pipes, files and pages: the summary lines alone; the Jupyter
-// kernel: a text line per epoch); `train` asks. The line itself follows tqdm's conventions and is a
-// pure function of counts and times (ProgressLine.format).
+// kernel: a display it replaces in place); `train` asks. The line itself follows tqdm's conventions
+// and is a pure function of counts and times (ProgressLine.format).
 import Engine
+import Glibc
 import Support
 
 /// How `train` reports progress: the host's ``Host/progress``.
@@ -12,10 +13,14 @@ public enum ProgressDisplay {
   /// The summaries, and a line redrawn in place at most ``ProgressLine/interval`` apart: `draw`
   /// gets `\r`, the line and an erase-to-end (or just `\r` and the erase, to remove it) and writes
   /// them straight to the terminal, not into the output a page keeps. `width` is the terminal's.
+  /// The line is removed before each summary line and at the end.
   case live(width: Int, draw: (String) -> Void)
-  /// A summary line after every epoch, whatever `every` says (unless 0): hosts that show text as
-  /// it arrives but cannot redraw a line (the Jupyter kernel).
-  case perEpoch
+  /// The summaries, and a display the host replaces in place, apart from the text output (a
+  /// Jupyter output with a display id). `open` is called once per run and gives the run's
+  /// updater, which gets the bare line (no escapes) at most `interval` seconds apart, the last
+  /// step's line whatever the interval, and, when the run stops early (Ctrl-C, an error), the line
+  /// as the run left it: the display stays, finished, and is not removed.
+  case updating(interval: Double, width: Int, open: () -> (String) -> Void)
 }
 
 /// tqdm's progress line: `37%|███▋      | 370/1000 [00:04<00:07, 88.1 it/s, loss_g=0.41, loss_e=-0.02]`.
@@ -73,36 +78,116 @@ public enum ProgressLine {
   static func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
 }
 
-/// One run's live line: redraws at most every ``ProgressLine/interval`` seconds, and clears it.
+/// One run's progress under the host's ``ProgressDisplay``: a terminal line redrawn at most every
+/// ``ProgressLine/interval`` seconds and removed, or a display updated in place and finished.
 final class LiveProgress {
   let width: Int
-  let draw: (String) -> Void
+  let interval: Double
   let clock: () -> Double
   let start: Double
+  /// Shows a line (on a terminal: `\r`, the line, erase to the end).
+  private let show: (String) -> Void
+  /// Removes the line (a terminal); nil for a display, which stays when the run ends.
+  private let remove: (() -> Void)?
   private var lastDraw = -Double.infinity
   private var shown = false
+  /// The last step, when a display did not show it (the interval had not passed).
+  private var undrawn: (done: Int, total: Int, time: Double, values: () -> [(String, Double)])?
 
+  /// A terminal line: `draw` gets `\r`, the line and an erase-to-end, or `\r` and the erase.
   /// `clock` reads seconds (the monotonic clock; tests pass their own).
-  init(width: Int, clock: @escaping () -> Double = monotonicSeconds, draw: @escaping (String) -> Void) {
+  convenience init(width: Int, clock: @escaping () -> Double = monotonicSeconds, draw: @escaping (String) -> Void) {
+    self.init(width: width, interval: ProgressLine.interval, clock: clock,
+              show: { draw("\r" + $0 + "\u{1B}[K") }, remove: { draw("\r\u{1B}[K") })
+  }
+
+  init(width: Int, interval: Double, clock: @escaping () -> Double = monotonicSeconds,
+       show: @escaping (String) -> Void, remove: (() -> Void)?) {
     self.width = width
-    self.draw = draw
+    self.interval = interval
+    self.show = show
+    self.remove = remove
     self.clock = clock
     self.start = clock()
   }
 
+  /// The run's progress under `display`, or nil for ``ProgressDisplay/summaries``.
+  static func make(_ display: ProgressDisplay, clock: @escaping () -> Double = monotonicSeconds) -> LiveProgress? {
+    switch display {
+    case .summaries: return nil
+    case .live(let width, let draw): return LiveProgress(width: width, clock: clock, draw: draw)
+    case .updating(let interval, let width, let open):
+      return LiveProgress(width: width, interval: interval, clock: clock, show: open(), remove: nil)
+    }
+  }
+
   /// Step `done` of `total` finished; redraws when the interval has passed or at the end.
-  func update(done: Int, total: Int, values: @autoclosure () -> [(String, Double)]) {
+  func update(done: Int, total: Int, values: @escaping @autoclosure () -> [(String, Double)]) {
     let now = clock()
-    guard now - lastDraw >= ProgressLine.interval || done == total else { return }
+    guard now - lastDraw >= interval || done == total else {
+      if remove == nil { undrawn = (done, total, now, values) }  // for finish()
+      return
+    }
     lastDraw = now
-    draw("\r" + ProgressLine.format(done: done, total: total, elapsed: now - start, values: values(), width: width) + "\u{1B}[K")
+    undrawn = nil
+    show(line(done, total, now, values()))
     shown = true
   }
 
-  /// Removes the line (before a summary line is written, and at the end).
+  private func line(_ done: Int, _ total: Int, _ now: Double, _ values: [(String, Double)]) -> String {
+    ProgressLine.format(done: done, total: total, elapsed: now - start, values: values, width: width)
+  }
+
+  /// Before other output: removes a terminal's line (a display stays where it is).
   func clear() {
-    guard shown else { return }
-    draw("\r\u{1B}[K")
+    guard shown, let remove else { return }
+    remove()
     shown = false
   }
+
+  /// The run is over (finished, interrupted or failed): removes a terminal's line; brings a
+  /// display up to the last step and leaves it.
+  func finish() {
+    guard remove == nil else { return clear() }
+    if let u = undrawn { show(line(u.done, u.total, u.time, u.values())) }
+    undrawn = nil
+  }
+}
+
+/// `train`'s summary line, its numbers at fixed widths so that successive lines line up:
+/// `epoch  3/20  step  30  loss_g=  0.4123 loss_e= -0.0234 en_pos=  1.2000 en_neg=  1.2234  (4 s)`.
+public enum EpochLine {
+  /// The line after `epoch` of `epochs` at the model's step `step`; `lastStep` is the step the
+  /// run ends at (it sets the step's width). `values` are (name, value), each shown by ``number(_:)``.
+  public static func format(epoch: Int, epochs: Int, step: Int, lastStep: Int, values: [(String, Double)], seconds: Double) -> String {
+    func padded(_ n: Int, like widest: Int) -> String { ProgressLine.pad(String(n), String(max(widest, n)).count) }
+    var line = "epoch \(padded(epoch, like: epochs))/\(epochs)  step \(padded(step, like: lastStep))"
+    if !values.isEmpty { line += "  " + values.map { "\($0.0)=\(number($0.1))" }.joined(separator: " ") }
+    return line + "  (\(Int(max(0, seconds).rounded(.down))) s)"
+  }
+
+  /// The width of every number in the line.
+  public static let width = 8
+
+  /// `x` right-aligned in ``width`` characters: four decimals (`  0.4123`, ` -0.0234`) while
+  /// they fit, fewer for larger values (`812.346`, `1234.57`), then powers of ten (`1.23e+09`).
+  public static func number(_ x: Double) -> String {
+    func fit(_ s: String) -> String { ProgressLine.pad(s, width) }
+    if x.isNaN { return fit("nan") }
+    if x.isInfinite { return fit(x > 0 ? "inf" : "-inf") }
+    for places in stride(from: 4, through: 0, by: -1) where abs(x) < 1e12 {
+      var s = ProgressLine.decimals(abs(x), places)
+      if x < 0, s.contains(where: { $0 != "0" && $0 != "." }) { s = "-" + s }  // never "-0.0000"
+      if s.count <= width { return fit(s) }
+    }
+    var exponent = Int(log10(abs(x)).rounded(.down))
+    var mantissa = abs(x) / pow(10, Double(exponent))
+    if (mantissa * 100).rounded() >= 1000 { mantissa /= 10; exponent += 1 }
+    let e = exponent < 0 ? "-" + ProgressLine.pad(String(-exponent), 2).replacingSpaces("0") : "+" + ProgressLine.pad(String(exponent), 2).replacingSpaces("0")
+    return fit((x < 0 ? "-" : "") + ProgressLine.decimals(mantissa, 2) + "e" + e)
+  }
+}
+
+extension String {
+  fileprivate func replacingSpaces(_ c: Character) -> String { String(map { $0 == " " ? c : $0 }) }
 }

@@ -158,9 +158,11 @@ enum ModelRows {
               + settingParams,
             doc: """
               Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
-              `every` epochs (0: quiet) and calling callback(epoch, stats) after each epoch. On a terminal a
-              progress line (step/total, it/s, time left, last losses) is redrawn in place meanwhile. The learning rates
-              decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every completed step.
+              `every` epochs (0: quiet; loss_g, and loss_e, en_pos, en_neg when the model has an energy, at fixed
+              widths) and calling callback(epoch, stats) after each epoch. On a terminal a progress line (step/total,
+              it/s, time left, last losses) is redrawn in place meanwhile; in Jupyter it is an output updated in place.
+              The learning rates decay by lr_decay per epoch. Ctrl-C stops between steps; the model keeps every
+              completed step, and the message says how many ("interrupted after step 257 of 1000; …").
               watch: N runs diagnose's cheap checks (energy_gap, step_health, weights) every N epochs and prints a
               line when one turns to warn or fail, with its remedy.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
@@ -417,31 +419,34 @@ enum ModelRows {
     try withCallSettings(a) { m, t in try fitting(a, m, t) }
   }
 
-  /// `train`'s epochs, with its progress line and epoch lines.
+  /// `train`'s epochs, with its progress display and epoch lines.
   static func fitting(_ a: Args, _ m: ModelHandle, _ t: Trainer) throws -> Value {
-    let epochs = try a.int("epochs"), every = try a.int("every"), watch = try a.int("watch")
-    let watcher = Watcher()
-    // The live line (a terminal) and the line per epoch (the kernel) come from the host's choice.
-    var live: LiveProgress?
-    var perEpoch = false
-    switch a.interpreter.host.progress {
-    case .summaries: break
-    case .live(let width, let draw): if every > 0 { live = LiveProgress(width: width, draw: draw) }
-    case .perEpoch: perEpoch = true
-    }
-    defer { live?.clear() }
+    let epochs = try a.int("epochs"), every = try a.int("every"), data = try a.tensor("data"), batch = try a.int("batch")
+    let watch = try a.int("watch"), watcher = Watcher()
+    // The live line (a terminal) or the display updated in place (the kernel): the host's choice.
+    let live = every > 0 ? LiveProgress.make(a.interpreter.host.progress) : nil
+    defer { live?.finish() }
+    // Only the numbers that apply: a Gaussian prior has no energy, so no loss_e, en_pos, en_neg.
+    let shown = m.model.energyNet == nil ? ["loss_g"] : ["loss_g", "loss_e", "en_pos", "en_neg"]
+    let stepsBefore = t.step
+    var (done, total) = (0, epochs * ((max(data.rank >= 1 ? data.shape[0] : 0, 1) + batch - 1) / batch))
+    let lastStep = stepsBefore + total
     do {
       try t.fit(
-        try a.tensor("data"), epochs: epochs, batchSize: try a.int("batch"), shuffle: try a.bool("shuffle"),
-        onStep: { done, total, stats in
-          live?.update(done: done, total: total, values: stats.values.filter { $0.0 == "loss_g" || $0.0 == "loss_e" }.map { ($0.0, Double($0.1)) })
+        data, epochs: epochs, batchSize: batch, shuffle: try a.bool("shuffle"),
+        onStep: { d, n, stats in
+          (done, total) = (d, n)
+          live?.update(done: d, total: n, values: stats.values.filter { shown.prefix(2).contains($0.0) }.map { ($0.0, Double($0.1)) })
         }
       ) { s in
         var r = Record(s.means.map { ($0.0, .number($0.1)) })
-        if every > 0 && (perEpoch || s.epoch % every == 0 || s.epoch == epochs) {
-          func f(_ k: String) -> String { if case .number(let x)? = r[k] { return formatScalar(Float(x)) }; return "?" }
+        if every > 0 && (s.epoch % every == 0 || s.epoch == epochs) {
+          let values = shown.map { k -> (String, Double) in
+            if case .number(let x)? = r[k] { return (k, x) }
+            return (k, .nan)
+          }
           live?.clear()
-          a.write("epoch \(s.epoch)/\(epochs)  step \(s.step)  loss_g=\(f("loss_g")) loss_e=\(f("loss_e")) en_pos=\(f("en_pos")) en_neg=\(f("en_neg"))  (\(Int(s.seconds)) s)\n")
+          a.write(EpochLine.format(epoch: s.epoch, epochs: epochs, step: s.step, lastStep: lastStep, values: values, seconds: s.seconds) + "\n")
         }
         if watch > 0 && s.epoch % watch == 0 {
           live?.clear()
@@ -452,9 +457,11 @@ enum ModelRows {
           _ = try a.call(a["callback"], [.number(Double(s.epoch)), .record(r)])
         }
       }
+    } catch let e as ScriptError where e.kind == .interrupted {  // Ctrl-C while the callback ran
+      throw InterruptedWork(interruptionMessage(done: done, total: total, stepsBefore: stepsBefore))
     } catch is Interrupted {
-      a.write("interrupted after step \(t.step); the model keeps every completed step\n")
-      throw Interrupted()  // stops the whole evaluation, as an interrupt anywhere else does
+      // One message, in place of "interrupted": it stops the whole evaluation, as an interrupt anywhere else does.
+      throw InterruptedWork(interruptionMessage(done: done, total: total, stepsBefore: stepsBefore))
     }
     return m.historyValue
   }
@@ -475,6 +482,14 @@ enum ModelRows {
         write("watch, epoch \(epoch): \(c.name) \(c.verdict.rawValue): \(c.meaning)" + (c.remedy.map { "; remedy: \($0)" } ?? "") + "\n")
       }
     }
+  }
+
+  /// What `train` says when Ctrl-C stops it (the host prints it in place of "interrupted"; the
+  /// REPL's `:save` keeps it beside the commented-out call).
+  static func interruptionMessage(done: Int, total: Int, stepsBefore: Int) -> String {
+    let kept = done == 0 ? "the model is as it was" : "the model keeps \(done == 1 ? "that step" : "those \(done) steps")"
+    let inAll = stepsBefore > 0 && done > 0 ? " (\(stepsBefore + done) in all)" : ""
+    return "interrupted after step \(done) of \(total); \(kept)\(inAll)"
   }
 
   // MARK: - Checkpoints

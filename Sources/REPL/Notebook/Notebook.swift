@@ -188,7 +188,7 @@ public enum NotebookRunner {
     outcome.ran = true
     outcome.output = sink.text
     outcome.echo = result.echo
-    outcome.error = result.interrupted ? "interrupted" : result.error
+    outcome.error = result.interrupted ? result.interruption ?? "interrupted" : result.error
     outcome.interrupted = result.interrupted
     let scale = max(1, Int(backend.figureScale.rounded()))
     outcome.figures = result.figures.map { NotebookFigure(output: $0, data: try? readFileBytes($0.path), scale: scale) }
@@ -299,7 +299,7 @@ public enum NotebookCommand {
       let label = outcome.cell.title.isEmpty ? "" : " " + outcome.cell.title
       let status = outcome.interrupted ? "interrupted" : outcome.failed ? "error" : "ok"
       console.err("[\(number)/\(codeCells)]\(label): \(status) (\(formatDuration(outcome.seconds)))\n")
-      if let e = outcome.error, !outcome.interrupted { console.err(ensureNewline(e)) }
+      if let e = outcome.error, !outcome.interrupted || e != "interrupted" { console.err(ensureNewline(e)) }
     }
     if let status = writePage(
       outcomes, format: format, to: out, title: baseName(input), backend: backend, hideInput: hideInput,

@@ -35,10 +35,12 @@ public struct JupyterError: Equatable, Sendable {
   public var traceback: [String]
 
   /// The error of an evaluation: nil when it neither failed nor was interrupted. `rendered` is
-  /// lebm's `file:line:col: error: message`, the source line and the caret.
-  public init?(rendered: String?, interrupted: Bool, syntax: Bool = false) {
+  /// lebm's `file:line:col: error: message`, the source line and the caret. `interruption` is
+  /// what interrupted work said (``EvalResult/interruption``), shown in place of "interrupted".
+  public init?(rendered: String?, interrupted: Bool, interruption: String? = nil, syntax: Bool = false) {
     if interrupted {
-      (ename, evalue, traceback) = ("KeyboardInterrupt", "interrupted", ["interrupted"])
+      let message = interruption ?? "interrupted"
+      (ename, evalue, traceback) = ("KeyboardInterrupt", message, [message])
       return
     }
     guard let rendered else { return nil }
@@ -114,7 +116,7 @@ public enum Ipynb {
       guard let data = f.data else { continue }
       out.append(["output_type": "display_data", "metadata": [:], "data": mimeBundle(f.output, data: data)])
     }
-    if let e = JupyterError(rendered: o.error, interrupted: o.interrupted) {
+    if let e = JupyterError(rendered: o.error, interrupted: o.interrupted, interruption: o.error) {
       out.append(.object(e.fields.merging(["output_type": "error"]) { a, _ in a }))
     } else if let echo = o.echo {
       out.append([

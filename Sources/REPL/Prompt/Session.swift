@@ -175,8 +175,13 @@ public final class Session {
       } else if result.interrupted {
         // Kept for `:save` as a comment: what ran before Ctrl-C stays in the session but would
         // not replay the same way.
+        // What the work kept (the steps `train` finished) stays in the session too, so the
+        // comment says so: replaying the file does not redo it.
+        let kept = result.interruption.map {
+          "\n# \($0)\n# (this session kept them; replaying this file does not redo them, so its results differ)"
+        } ?? ""
         transcript.append("# interrupted (Ctrl-C) before it finished; not replayed:\n"
-          + source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n"))
+          + source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n") + kept)
       }
     }
     if status == 0, result.failed {
@@ -208,7 +213,7 @@ public final class Session {
     }
   }
 
-  /// Prints a result: the error (or "interrupted") to the error sink, else the echo; then the
+  /// Prints a result: the error (or the interruption's message) to the error sink, else the echo; then the
   /// figures not yet shown.
   public func show(_ result: EvalResult) {
     if !outputTracker.endsWithNewline {
@@ -216,7 +221,7 @@ public final class Session {
       outputTracker.endsWithNewline = true
     }
     if result.interrupted {
-      console.err("interrupted\n")
+      console.err((result.interruption ?? "interrupted") + "\n")
     } else if let error = result.error {
       console.err(error.hasSuffix("\n") ? error : error + "\n")
     } else if let echo = result.echo {

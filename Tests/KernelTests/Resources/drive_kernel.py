@@ -4,12 +4,13 @@ usage: drive_kernel.py LEBM TMPDIR
 
 Installs the kernelspec into TMPDIR/prefix (JUPYTER_PATH points there), starts the kernel with
 KernelManager and checks: kernel_info, streamed prints (each `train` epoch line arrives while the
-cell runs), a figure as display_data image/png, execute_result, an error with lebm's message and
+cell runs), `train`'s progress display updated in place, a figure as display_data image/png, execute_result, an error with lebm's message and
 location, completion, inspection, is_complete, an interrupt of a running `train` (state kept), and
 shutdown. Prints one `ok: ...` line per check; exits 1 with `FAIL: ...` at the first failure.
 """
 import base64
 import os
+import re
 import subprocess
 import sys
 import time
@@ -103,6 +104,33 @@ check(last - first > 0.5,
       f"the prints arrive as they happen, not together at the end ({last - first:.3f} s apart)",
       last - first)
 
+# `train`'s progress: one display_data with a display id (transient), replaced in place by
+# update_display_data under the same id, at most four a second (the kernel's 0.25 s apart; the
+# cell's whole run bounds the count), ending at the last step; the summary line every 30 epochs
+# (here only the last epoch's) still arrives as a stream.
+sent = time.monotonic()
+reply, msgs = run(kc, 'train(m, toy("8gaussians", n: 4000), epochs: 12, every: 30)')
+elapsed = time.monotonic() - sent
+shown = of_type(msgs, "display_data")
+updates = of_type(msgs, "update_display_data")
+check(reply["status"] == "ok" and len(shown) == 1, "train opens one progress display", msgs)
+display_id = shown[0]["content"].get("transient", {}).get("display_id")
+check(display_id and shown[0]["content"]["data"]["text/plain"].startswith("  0%|          | 1/480 ["),
+      "the display has a transient display_id and starts at the first step", shown[0]["content"])
+check(updates and all(u["content"]["transient"]["display_id"] == display_id for u in updates),
+      "update_display_data replaces that display", updates)
+check(len(updates) + 1 <= elapsed / 0.25 + 2, f"throttled: {len(updates) + 1} displays in {elapsed:.2f} s", len(updates))
+final = updates[-1]["content"]["data"]["text/plain"]
+check(final.startswith("100%|") and "480/480" in final and "loss_g=" in final, "the display ends at the last step", final)
+text = "".join(m["content"]["text"] for m in of_type(msgs, "stream"))
+check(re.fullmatch(r"epoch 12/12  step +\d+  loss_g= *-?[\d.]+ loss_e=.*\n", text), "the summary line every 30 epochs: the last one only", text)
+check(all("\r" not in m["content"]["data"]["text/plain"] and "\x1b" not in m["content"]["data"]["text/plain"] for m in shown + updates),
+      "the display's text has no terminal escapes")
+# A second train in one cell gets a display of its own.
+reply, msgs = run(kc, 'train(m, d, epochs: 1)\ntrain(m, d, epochs: 1)')
+ids = [m["content"]["transient"]["display_id"] for m in of_type(msgs, "display_data")]
+check(len(ids) == 2 and len(set(ids + [display_id])) == 3, "each train call has its own display", ids)
+
 # A figure: display_data with a PNG.
 reply, msgs = run(kc, 'plot_scatter(randn([50, 2]), "scatter.png", title: "kernel test")')
 shown = of_type(msgs, "display_data")
@@ -143,6 +171,13 @@ c = complete("a = 1\nprint(x")
 check("x" in c["matches"] and c["cursor_start"] == 12, "completes a variable on a later line", c)
 c = complete("m.ste")
 check("steps" in c["matches"] and c["cursor_start"] == 2, "completes a field", c)
+c = complete("E = energy_net(2, ")
+check(c["matches"] == ["hidden: ", "act: ", "slope: ", "form: "] and c["cursor_start"] == c["cursor_end"] == 18,
+      "after a call's comma: the keywords it has not been given, in its order", c)
+c = complete("train(m, d, e")
+keywords = [x for x in c["matches"] if x.endswith(": ")]
+check(c["matches"][:2] == ["epochs: ", "every: "] and c["matches"][:len(keywords)] == keywords and "energy_net" in c["matches"],
+      "on a word inside a call: its keywords first, then the names", c)
 
 # Inspection: help(name).
 r = kc.inspect("train(m, d)", cursor_pos=2, reply=True, timeout=30)["content"]
@@ -169,7 +204,7 @@ check(is_complete("1 +)") == "invalid", "is_complete: invalid")
 # Interrupt a long `train`: the cell stops, the session keeps its state.
 seen_epoch = []
 def watch(msg):
-    if msg["msg_type"] == "stream" and "epoch 2/" in msg["content"]["text"] and not seen_epoch:
+    if msg["msg_type"] == "stream" and re.search(r"epoch +2/", msg["content"]["text"]) and not seen_epoch:
         seen_epoch.append(True)
         km.interrupt_kernel()
 
@@ -177,6 +212,8 @@ started = time.monotonic()
 reply, msgs = run(kc, "train(m, d, epochs: 100000, every: 1)\nprint(\"not reached\")", on_message=watch)
 check(seen_epoch, "train ran until interrupted")
 check(reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", "the interrupted cell reports it", reply)
+check(re.fullmatch(r"interrupted after step (\d+) of 400000; the model keeps those \1 steps \(\d+ in all\)", reply["evalue"]),
+      "the interruption says where train stopped", reply["evalue"])
 check(time.monotonic() - started < 60, "the interrupt stopped the cell promptly")
 text = "".join(m["content"]["text"] for m in of_type(msgs, "stream"))
 check("not reached" not in text, "the rest of the cell did not run")

@@ -40,6 +40,9 @@ extension Tensor {
         detail: "the targets must have the logits' shape without its last axis (the classes)")
     }
     let v = logits.shape[logits.rank - 1]
+    guard v > 0 else {
+      throw TensorError.invalidArgument(op: "cross_entropy", message: "the logits have no classes (shape \(formatShape(logits.shape)))")
+    }
     let ids = try targets.tokenIds(op: "cross_entropy", vocab: v)
     var weights = [Float](repeating: 1, count: ids.count)
     if let mask {

@@ -10,7 +10,8 @@ public enum CrossEntropyReduction: String, CaseIterable, Sendable {
   /// The sum over every counted position (a scalar), as PyTorch's `reduction="sum"`.
   case sum
   /// The sum divided by the number of counted positions (a scalar), as PyTorch's
-  /// `reduction="mean"` (with `ignore_index`, it divides by the positions not ignored).
+  /// `reduction="mean"` (with `ignore_index`, it divides by the positions not ignored); NaN when
+  /// no position counts, as there.
   case mean
 }
 

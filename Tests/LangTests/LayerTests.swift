@@ -52,9 +52,16 @@ private let layerCases: [(String, String)] = [
   ("sequential with a function", "L = sequential([linear(3, 5), fn(h) { sigmoid(h) * h + 1 }, linear(5, 2)]); x = randn([6, 3]); w = randn([6, 2])"),
   ("residual with a function", "fn sq(h) { h * h / 4 }\nL = residual([linear(3, 3), sq]); x = randn([6, 3]); w = randn([6, 3])"),
   ("sequential with relu as a value", "L = sequential([linear(3, 5), leaky_relu, linear(5, 2)]); x = randn([6, 3]); w = randn([6, 2])"),
+  // Layers for sentences: ids have no gradient (x is left out of the differences), and neither is plannable.
+  ("embedding", "L = embedding(7, 3); x = tensor([[0, 6, 3, 3, 1], [2, 5, 4, 0, 6], [1, 1, 2, 6, 3], [5, 0, 4, 2, 2]]); w = randn([4, 5, 3])"),
+  ("lstm in sequential", "L = sequential([lstm(3, 4, layers: 2), linear(4, 2)]); x = randn([2, 5, 3]); w = randn([2, 5, 2])"),
+  ("embedding, lstm", "L = sequential([embedding(6, 3), lstm(3, 2)]); x = tensor([[0, 5, 3, 1], [2, 4, 4, 0]]); w = randn([2, 4, 2])"),
 ] + Activation.names.map { name in
   ("activation \(name)", "L = activation(\"\(name)\", slope: 0.3); x = randn([4, 5]); \(awayFromZero); w = randn([4, 5])")
 }
+
+/// The cases whose input is token ids (no gradient, and a step of h would make them fractional).
+private func takesIds(_ kind: String) -> Bool { kind.hasPrefix("embedding") }
 
 extension LangSuite {
   @Test(arguments: layerCases.map { $0.0 })
@@ -70,7 +77,8 @@ extension LangSuite {
     else { Issue.record("\(kind): no L, x or w"); return }
     let weights = handle.layer.namedParameters
     if !kind.hasPrefix("activation") && !kind.hasPrefix("reshape") { #expect(!weights.isEmpty, "\(kind) has weights") }
-    if kind.hasPrefix("sequential with a function") || kind.hasPrefix("residual with a function") { #expect(!handle.isPlannable) }
+    if kind.hasPrefix("sequential with a function") || kind.hasPrefix("residual with a function") || kind.contains("lstm")
+      || takesIds(kind) { #expect(!handle.isPlannable) }
     else { #expect(handle.isPlannable, "\(kind) is plannable") }
 
     // Autodiff through L(x), as the handle applies it.
@@ -99,8 +107,44 @@ extension LangSuite {
     }
     var rng = RandomGenerator(seed: 7)
     let h: Float = 1e-2
-    for ((name, p), analytic) in zip(weights + [("x", x)], grads) {
+    for ((name, p), analytic) in zip(weights + (takesIds(kind) ? [] : [("x", x)]), grads) {
       try expectCentralDifferences("\(kind) \(name)", p, analytic, samples: 5, h: h, absolute: 1e-3, relative: 1e-2, rng: &rng, loss: loss)
+    }
+  }
+
+  /// An LSTM called with its initial states, as a script does: grad(…) with respect to every
+  /// weight (params), x, h0 and c0 against central differences of Σ out·w₁ + Σ h·w₂ + Σ c·w₃, at
+  /// 1 and 20 steps with 2 layers.
+  @Test(arguments: [1, 20])
+  func lstmStateGradientsMatchFiniteDifferences(_ steps: Int) throws {
+    guard let interp = layerScript("""
+            seed(4)
+            L = lstm(3, 2, layers: 2); x = randn([2, \(steps), 3]); h0 = randn([2, 2, 2]); c0 = randn([2, 2, 2])
+            w1 = randn([2, \(steps), 2]); w2 = randn([2, 2, 2]); w3 = randn([2, 2, 2])
+            fn f(x, h0, c0) { r = L(x, h0: h0, c0: c0); sum(r.out * w1) + sum(r.h * w2) + sum(r.c * w3) }
+            G = grad(fn() { f(x, h0, c0) }, params(L))
+            Gx = grad(fn(v) { f(v, h0, c0) }, x); Gh = grad(fn(v) { f(x, v, c0) }, h0); Gc = grad(fn(v) { f(x, h0, v) }, c0)
+            """),
+          let lstm = variableLayer(interp, "L")?.layer as? LSTM, case .record(let g)? = interp[variable: "G"]
+    else { Issue.record("no L or G"); return }
+    let t = { (name: String) in variableTensor(interp, name)! }
+    let (x, h0, c0, w1, w2, w3) = (t("x"), t("h0"), t("c0"), t("w1"), t("w2"), t("w3"))
+    func loss() throws -> Double {
+      let r = try withoutGradients { try lstm.run(x, h0: h0, c0: c0) }
+      return [(r.output, w1), (r.h, w2), (r.c, w3)].reduce(0) { acc, pair in
+        zip(pair.0.scalars, pair.1.scalars).reduce(acc) { $0 + Double($1.0) * Double($1.1) }
+      }
+    }
+    var checked: [(String, Tensor, Tensor)] = [("x", x, t("Gx")), ("h0", h0, t("Gh")), ("c0", c0, t("Gc"))]
+    for (name, p) in lstm.namedParameters {
+      guard case .tensor(let a)? = g[name] else { Issue.record("no gradient for \(name)"); continue }
+      checked.append((name, p, a))
+    }
+    #expect(checked.count == 11)
+    var rng = RandomGenerator(seed: 8)
+    for (name, p, analytic) in checked {
+      try expectCentralDifferences("lstm T=\(steps) \(name)", p, analytic, samples: 6, h: 1e-2, absolute: 1e-3, relative: 1e-2,
+                                   rng: &rng, loss: loss)
     }
   }
 
@@ -184,6 +228,29 @@ extension LangSuite {
       ("reshape_layer([2, -1, -1])", "reshape_layer: 'shape' must hold positive sizes and at most one −1, got [2, -1, -1]"),
       ("reshape_layer([0, 2])", "reshape_layer: 'shape' must hold positive sizes"),
       ("reshape_layer([2 ** 40, 2 ** 40])", "reshape_layer: would need more elements than can be counted"),
+      // layers for sentences: ids, widths and states
+      ("embedding(10, 4)(tensor([[1, 2], [3, 0.5]]))", "Embedding(10, 4) got an input of shape [2, 2]: embedding: id 0.5 at [1, 1] is not a whole number in [0, 10)"),
+      ("embedding(10, 4)(tensor([1, 10]))", "embedding: id 10 at [1] is not a whole number in [0, 10)"),
+      ("embedding(10, 4)(tensor([-1]))", "embedding: id -1 at [0] is not a whole number in [0, 10)"),
+      ("embedding(10, 4)(tensor([0 / 0]))", "embedding: id nan at [0] is not a whole number"),
+      ("embedding(2 ** 24 + 1, 1)", "embedding: 'vocab' is 16777217, more than 2^24 = 16777216: ids are Float32 values, exact only below 2^24"),
+      ("embedding(2 ** 20, 2 ** 20)", "embedding: would need"),
+      ("lstm(3, 4)(randn([2, 5, 6]))", "LSTM(3 → 4) got an input of shape [2, 5, 6]: lstm: shapes [2, 5, 6] do not match (the input must be [batch, steps, 3]: it has 6 features, the LSTM takes 3)"),
+      ("lstm(3, 4)(randn([5, 3]))", "LSTM(3 → 4) got an input of shape [5, 3]: lstm: shapes [5, 3] do not match (the input must be [batch, steps, 3])"),
+      ("lstm(3, 4)(randn([2, 0, 3]))", "lstm: the input has no steps (shape [2, 0, 3])"),
+      ("lstm(3, 4)(randn([2, 5, 3]), randn([1, 3, 4]))", "lstm: shapes [1, 3, 4] and [1, 2, 4] do not match (h0 must be [layers, batch, hidden] = [1, 2, 4])"),
+      ("lstm(3, 4, layers: 2)(randn([2, 5, 3]), c0: randn([1, 2, 4]))", "c0 must be [layers, batch, hidden] = [2, 2, 4]"),
+      ("lstm(3, 4)(randn([2, 5, 3]), h1: randn([1, 2, 4]))", "layer LSTM(3 → 4): no keyword 'h1'; call it as L(x), L(x, h0, c0) or L(x, h0: h0, c0: c0)"),
+      ("lstm(3, 4)(randn([2, 5, 3]), zeros([1, 2, 4]), h0: zeros([1, 2, 4]))", "layer LSTM(3 → 4): 'h0' is given twice"),
+      ("lstm(3, 4)(\"a\")", "layer LSTM(3 → 4): 'x' must be a tensor, got string \"a\""),
+      ("lstm(3, 4)()", "layer LSTM(3 → 4): call it as L(x), L(x, h0, c0) or L(x, h0: h0, c0: c0), got 0 positional arguments"),
+      ("lstm(3, 4, layers: 0)", "lstm: 'layers' must be a positive integer"),
+      ("lstm(100000, 100000)", "lstm: would need"),
+      ("sequential([lstm(3, 4)])(randn([2, 5]))", "layer 0 (LSTM(3 → 4)) got an input of shape [2, 5]"),
+      ("cross_entropy(randn([2, 3]), tensor([0, 3]))", "cross_entropy: id 3 at [1] is not a whole number in [0, 3)"),
+      ("cross_entropy(randn([2, 3]), tensor([0, 1, 2]))", "cross_entropy: shapes [2, 3] and [3] do not match (the targets must have the logits' shape without its last axis (the classes))"),
+      ("cross_entropy(randn([2, 3]), tensor([0, 1]), mask: tensor([1, 2]))", "cross_entropy: the mask holds 2 at [1]; it must hold 0 (padding) or 1 (counts)"),
+      ("cross_entropy(randn([2, 3]), tensor([0, 1]), reduction: \"meen\")", "cross_entropy: unknown reduction \"meen\" (did you mean 'mean'?); the reductions are \"none\", \"rows\", \"sum\", \"mean\""),
     ]
     for (source, message) in cases {
       let interp = Interpreter(output: { _ in })

@@ -1,5 +1,5 @@
 // Layers and nets as script values: the engine's layers (Linear, Conv2d, ConvTranspose2d,
-// activations, Reshape) made by name, composed with sequential and residual. The handles are in
+// activations, Reshape, Embedding, LSTM) made by name, composed with sequential and residual. The handles are in
 // Handles+Layers.swift; a net of engine layers only stays plannable (Langevin chains can run it on
 // InputGradientPlan's fixed buffers).
 import Engine
@@ -9,7 +9,7 @@ import Support
 extension BuiltinGroup {
   /// Layers and the nets composed of them.
   public static var layers: BuiltinGroup {
-    BuiltinGroup(name: "layers", summary: "layers and nets a script composes: linear, conv2d, activations, sequential, residual",
+    BuiltinGroup(name: "layers", summary: "layers and nets a script composes: linear, conv2d, activations, embedding, lstm, sequential, residual",
                  builtins: LayerRows.layers + LayerRows.composition)
   }
 }
@@ -55,6 +55,31 @@ enum LayerRows {
               A layer that reshapes each example, keeping the batch axis: [N, …] → [N] + shape, as nn.Unflatten(1, shape).
               One size may be −1, taking what the others leave: reshape_layer([-1]) is nn.Flatten(). No weights.
               """, impl: reshapeLayer),
+    Builtin("embedding", params: [Param("vocab", .positiveInt), Param("dim", .positiveInt)],
+            doc: """
+              A table of learned vectors, one per token id, as PyTorch's nn.Embedding: y[…, :] = W[x[…], :].
+              x holds token ids of any shape ([B, T] for sentences): whole numbers in [0, vocab), else an error
+              naming the first bad id and its position; y is x's shape + [dim]. W is [vocab, dim], drawn from
+              N(0, 1) as PyTorch does; vocab is at most 2^24 (ids are Float32 values, exact below 2^24).
+              The gradient to W adds up the rows each id was looked up for; ids get none. Weights: weight.
+              """, impl: embedding),
+    Builtin("lstm", params: [Param("input", .positiveInt), Param("hidden", .positiveInt), Param("layers", .positiveInt, default: .number(1))],
+            doc: """
+              A long short-term memory network over batch-first sequences, as PyTorch's
+              nn.LSTM(input, hidden, num_layers: layers, batch_first: True). At each step t of x ([B, T, input]),
+              each layer computes, gates in PyTorch's order i, f, g, o (σ the sigmoid),
+                i = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi),  f = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf),
+                g = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg), o = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho),
+                c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t),
+              and layer k + 1 reads layer k's h_1 … h_T. r = L(x) or L(x, h0, c0) (or L(x, h0: h0, c0: c0); each state
+              [layers, B, hidden], zeros when left out) gives {out, h, c}: out the last layer's h_t at every step
+              [B, T, hidden], h and c each layer's final state [layers, B, hidden] (PyTorch's output, (h_n, c_n)); so
+              L(x2, r.h, r.c) goes on from where r stopped. As an item of sequential([...]) it passes on out.
+              Weights, under PyTorch's names, for each layer k: weight_ih_l{k} [4·hidden, in] (in = input for k = 0,
+              hidden after), weight_hh_l{k} [4·hidden, hidden], bias_ih_l{k}, bias_hh_l{k} [4·hidden], all from
+              U(−1/√hidden, 1/√hidden) as PyTorch draws them. Gradients flow to x, h0, c0 and every weight
+              (backpropagation through time, one fused step per layer).
+              """, impl: lstm),
   ]
 
   static let composition: [Builtin] = [
@@ -152,6 +177,21 @@ enum LayerRows {
     }
     _ = try MemoryLimit.count(of: shape.filter { $0 != -1 }, op: "reshape_layer")
     return .opaque(LayerHandle(Reshape(shape)))
+  }
+
+  static func embedding(_ a: Args) throws -> Value {
+    let (v, d) = (try a.int("vocab"), try a.int("dim"))
+    guard v <= Embedding.maxVocabulary else {
+      throw a.fail("'vocab' is \(v), more than 2^24 = \(Embedding.maxVocabulary): ids are Float32 values, exact only below 2^24")
+    }
+    _ = try MemoryLimit.count(of: [v, d], op: "embedding")
+    return .opaque(LayerHandle(try Embedding(v, d, using: &a.interpreter.rng)))
+  }
+
+  static func lstm(_ a: Args) throws -> Value {
+    let (i, h, l) = (try a.int("input"), try a.int("hidden"), try a.int("layers"))
+    for shape in [[4, h, Swift.max(i, h)], [l, 4, h, h]] { _ = try MemoryLimit.count(of: shape, op: "lstm") }
+    return .opaque(LayerHandle(try LSTM(i, h, layers: l, using: &a.interpreter.rng)))
   }
 
   // MARK: - Nets

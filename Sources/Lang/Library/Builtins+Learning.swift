@@ -9,7 +9,7 @@ extension BuiltinGroup {
   /// Weights, gradients, optimizers and samplers a script composes.
   public static var learning: BuiltinGroup {
     BuiltinGroup(name: "learning", summary: "weights as values, gradients, optimizers, Langevin on any potential",
-                 builtins: LearningRows.weights + LearningRows.optimizers + LearningRows.sampling)
+                 builtins: LearningRows.weights + LearningRows.losses + LearningRows.optimizers + LearningRows.sampling)
   }
 }
 
@@ -40,6 +40,24 @@ enum LearningRows {
               The gradients scaled so that their joint L2 norm is at most max, as PyTorch's clip_grad_norm_:
               g ← g · max/(‖g‖ + 1e-6) when ‖g‖ > max, else unchanged. Returns a new record (grads is not changed).
               """, impl: clipGradNorm),
+  ]
+
+  static let losses: [Builtin] = [
+    Builtin("cross_entropy", params: [Param("logits", .tensor), Param("targets", .tensor), Param("mask", .optional(.tensor), default: .none),
+                                      Param("reduction", .string, default: .string("rows"))],
+            doc: """
+              Softmax cross-entropy from logits, as PyTorch's F.cross_entropy with the classes on the last axis:
+              at each position p, with logits x = logits[p, :] ([N, V] or [B, T, V]) and target id y = targets[p],
+                ℓ_p = m_p · (log Σ_v exp(x_v) − x_y),
+              the log-sum-exp taken stably (less the row's maximum first). targets are ids shaped like logits without
+              the last axis, whole numbers in [0, V) (else an error naming the first bad one and its position); mask
+              (the targets' shape) holds m_p: 1 where the position counts, 0 for padding (all ones when none).
+              The gradient to the logits is m_p · (softmax(x) − onehot(y)); targets and mask get none.
+              reduction: "rows" (default) sums each example's positions, [B, T] → [B] (the negative log-likelihood of
+              each sentence; for [N, V] logits, one loss per row); "none" keeps every ℓ_p; "sum" adds all (a number);
+              "mean" divides that sum by the number of positions that count (PyTorch's default, with padding as
+              ignore_index).
+              """, impl: crossEntropy),
   ]
 
   static let optimizers: [Builtin] = [
@@ -88,6 +106,18 @@ enum LearningRows {
               trainer is fork() at its first step, and each iteration forks two streams from it, posterior then prior.
               """, impl: forkStream),
   ]
+
+  // MARK: - Losses
+
+  static func crossEntropy(_ a: Args) throws -> Value {
+    let name = try a.string("reduction")
+    guard let reduction = CrossEntropyReduction(rawValue: name) else {
+      let names = CrossEntropyReduction.allCases.map(\.rawValue)
+      throw a.fail("unknown reduction \(quote(name))\(suggestion(name, names)); the reductions are \(names.map(quote).joined(separator: ", "))")
+    }
+    let mask = a.isNone("mask") ? nil : try a.tensor("mask")
+    return .tensor(try Tensor.crossEntropy(logits: try a.tensor("logits"), targets: try a.tensor("targets"), mask: mask, reduction: reduction))
+  }
 
   // MARK: - Weights
 

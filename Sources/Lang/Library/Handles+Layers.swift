@@ -34,13 +34,48 @@ final class LayerHandle: TypedHandle, ParameterHolder {
   }
   var fieldNames: [String] { ["kind", "parameters", "plannable"] + (innerLayers(layer) == nil ? [] : ["layers"]) }
 
-  /// `L(x)`: the layer applied to the batch x.
+  /// `L(x)`: the layer applied to the batch x. An LSTM also takes its initial states and gives
+  /// `{out, h, c}` (see ``callLSTM(_:_:keywords:)``).
   func call(_ positional: [Value], keywords: [(String, Value)]) throws -> Value? {
+    if let lstm = layer as? LSTM { return try callLSTM(lstm, positional, keywords: keywords) }
     guard positional.count == 1, keywords.isEmpty, let v = conform(positional[0], to: .tensor), case .tensor(let x) = v else {
       let got = positional.count == 1 && keywords.isEmpty ? shown(positional[0]) : "\(positional.count + keywords.count) arguments"
       throw BuiltinError("layer \(layerLine(layer)): call it on one tensor, L(x), got \(got)")
     }
     return .tensor(try applyLayer(layer, x, at: []))
+  }
+}
+
+extension LayerHandle {
+  /// `L(x)`, `L(x, h0, c0)` or `L(x, h0: …, c0: …)` on an LSTM: `{out, h, c}`, PyTorch's
+  /// `output, (h_n, c_n)`. A state left out (or `none`) is zeros.
+  func callLSTM(_ lstm: LSTM, _ positional: [Value], keywords: [(String, Value)]) throws -> Value {
+    let usage = "call it as L(x), L(x, h0, c0) or L(x, h0: h0, c0: c0)"
+    guard (1...3).contains(positional.count) else {
+      throw BuiltinError("layer \(layerLine(lstm)): \(usage), got \(positional.count) positional arguments")
+    }
+    var slots: [String: Value] = ["x": positional[0]]
+    for (name, v) in zip(["h0", "c0"], positional.dropFirst()) { slots[name] = v }
+    for (name, v) in keywords {
+      guard name == "h0" || name == "c0" else { throw BuiltinError("layer \(layerLine(lstm)): no keyword '\(name)'; \(usage)") }
+      guard slots[name] == nil else { throw BuiltinError("layer \(layerLine(lstm)): '\(name)' is given twice") }
+      slots[name] = v
+    }
+    func tensor(_ name: String) throws -> Tensor? {
+      guard let v = slots[name] else { return nil }
+      if case .none = v, name != "x" { return nil }
+      guard let t = conform(v, to: .tensor), case .tensor(let x) = t else {
+        throw BuiltinError("layer \(layerLine(lstm)): '\(name)' must be a tensor, got \(shown(v)); \(usage)")
+      }
+      return x
+    }
+    let x = try tensor("x")!
+    do {
+      let r = try lstm.run(x, h0: try tensor("h0"), c0: try tensor("c0"))
+      return .record(Record([("out", .tensor(r.output)), ("h", .tensor(r.h)), ("c", .tensor(r.c))]))
+    } catch let e as TensorError {
+      throw BuiltinError("\(layerLine(lstm)) got an input of shape \(formatShape(x.shape)): \(e)")
+    }
   }
 }
 
@@ -154,6 +189,8 @@ func layerKind(_ layer: Layer) -> String {
   case is ConvTranspose2d: return "conv_transpose2d"
   case is ActivationLayer: return "activation"
   case is Reshape: return "reshape"
+  case is Embedding: return "embedding"
+  case is LSTM: return "lstm"
   case is Sequential: return "sequential"
   case is Residual: return "residual"
   case is ScriptLayer: return "function"

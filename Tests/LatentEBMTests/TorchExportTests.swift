@@ -211,6 +211,90 @@ import Testing
 
   static func isRegularFile(_ path: String) -> Bool { (try? readFilePrefix(path, count: 1)) != nil }
 
+  /// train.py's loader gives each of two processes its half of a PNG folder, a .npy and an IDX
+  /// file (gzip-compressed or not): examples rank, rank + 2, …, the ones one process sees at
+  /// those positions, with only its own PNGs decoded and the .npy memory-mapped, not read. With
+  /// Pillow installed, its PNG reader and the pure-Python one give the same pixels.
+  @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"))
+  func eachProcessLoadsItsShareOfTheData() throws {
+    let python = try #require(Self.python)
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch")
+    defer { try? removeTree(dir) }
+    let (m, _) = try Self.trained(conv: true)
+    try TorchExport.write(m, to: dir)
+    try writeFile(dir + "/shards.py", #"""
+      import gzip, json, os, struct, zlib
+      import numpy as np
+      import train
+
+      rng = np.random.default_rng(0)
+      images = rng.integers(0, 256, (11, 1, 28, 28), dtype=np.uint8)
+      np.save("x.npy", images)
+      header = struct.pack(">BBBB3I", 0, 0, 8, 3, 11, 28, 28)
+      open("x.idx", "wb").write(header + images.tobytes())
+      with gzip.open("x.idx.gz", "wb") as f:
+          f.write(header + images.tobytes())
+      os.mkdir("pngs")
+      def chunk(kind, body):
+          return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+      for i, image in enumerate(images):  # 8-bit gray, each row with filter 0
+          rows = b"".join(b"\x00" + row.tobytes() for row in image[0])
+          png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 28, 28, 8, 0, 0, 0, 0))
+          open(f"pngs/{i:02d}.png", "wb").write(png + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+      decoded = []
+      reader = train.read_png
+      train.read_png = lambda path: decoded.append(os.path.basename(path)) or reader(path)
+      out = {}
+      for data in ["pngs", "x.npy", "x.idx", "x.idx.gz"]:
+          for limit in [None, 7]:
+              whole = train.read_data(data, [1, 28, 28], limit)
+              every = whole.batch(np.arange(len(whole))).numpy()
+              for rank in [0, 1]:
+                  decoded.clear()
+                  share = train.read_data(data, [1, 28, 28], limit, rank, 2)
+                  rows = share.batch(np.arange(len(share))[::-1]).numpy()
+                  out[f"{data} {limit} {rank}"] = {
+                      "total": share.total, "count": len(share), "decoded": len(decoded),
+                      "same": bool((rows == every[rank::2][::-1]).all()), "dtype": str(rows.dtype),
+                      "mapped": isinstance(share.share, np.memmap),
+                  }
+          out[data] = bool((every == images[:len(every)] / np.float32(127.5) - 1).all())
+      # With Pillow, its reader and the pure-Python one agree on every 8-bit kind of PNG, rows
+      # filtered as Pillow chooses (Sub, Up, Average, Paeth).
+      try:
+          from PIL import Image
+          y, x = np.mgrid[0:20, 0:24]
+          smooth = lambda c: ((x[..., None] * 7 + y[..., None] * 5 + rng.integers(0, 9, (20, 24, c))) % 256).astype(np.uint8)
+          kinds = [("L", smooth(1)[..., 0]), ("LA", smooth(2)), ("RGB", smooth(3)), ("RGBA", smooth(4))]
+          for mode, pixels in kinds + [("P", smooth(3))]:
+              image = Image.fromarray(pixels, "RGB" if mode == "P" else mode)
+              (image.quantize(64) if mode == "P" else image).save(f"{mode}.png")
+          out["pillow"] = all(np.array_equal(train.read_png_pure(f"{m}.png"), train.read_png_pillow(f"{m}.png"))
+                              for m in ["L", "LA", "RGB", "RGBA", "P"])
+      except ImportError:
+          out["pillow"] = None
+      print(json.dumps(out))
+      """#)
+    let (status, output) = try Self.runProcess(python, ["shards.py"], in: dir)
+    try #require(status == 0, "shards.py failed: \(output)")
+    let last = output.split(separator: "\n").last.map(String.init) ?? ""
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    #expect(json["pillow"] is NSNull || json["pillow"] as? Bool == true, "Pillow's pixels differ from the pure-Python reader's")
+    for data in ["pngs", "x.npy", "x.idx", "x.idx.gz"] {
+      #expect(json[data] as? Bool == true, "\(data): one process reads the images as lebm scales them")
+      for (limit, total, counts) in [("None", 11, [6, 5]), ("7", 7, [4, 3])] {
+        for rank in [0, 1] {
+          let share = try #require(json["\(data) \(limit) \(rank)"] as? [String: Any])
+          #expect(share["total"] as? Int == total && share["count"] as? Int == counts[rank], "\(data) \(limit) \(rank): \(share)")
+          #expect(share["same"] as? Bool == true && share["dtype"] as? String == "float32", "\(data) \(limit) \(rank)")
+          #expect(share["decoded"] as? Int == (data == "pngs" ? counts[rank] : 0), "\(data) \(limit) \(rank): only its own PNGs")
+          #expect(share["mapped"] as? Bool == (data == "x.npy" || data == "x.idx"), "\(data): mapped, not read")
+        }
+      }
+    }
+  }
+
   @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"))
   func torchrunCheckpointsLoadBackAndTrain() throws {
     let python = try #require(Self.python)

@@ -245,6 +245,65 @@ extension REPLSuites {
       #expect(!html.contains("output value"))
     }
 
+    /// A notebook's SVG, PDF and PNG figures all reach its pages whether `lebm notebook` runs in
+    /// the notebook's folder or elsewhere, with the page beside the notebook or in another
+    /// folder: HTML embeds each (captioned by its path from the page), Markdown links files that
+    /// exist from the page's folder, .ipynb carries each under its MIME type.
+    @Test func figuresOfEveryFormatShowFromAnyWorkingFolder() throws {
+      let dir = temporaryFolder("nb-cwd")
+      defer { removeFolder(dir) }
+      _ = mkdir(dir + "/nb", 0o755)
+      _ = mkdir(dir + "/pages", 0o755)
+      writeText(dir + "/nb/figs.lebm", """
+        # %%
+        plot_lines(tensor([1, 3, 2]), "e.svg")
+        plot_lines(tensor([1, 3, 2]), "e.pdf")
+        plot_lines(tensor([1, 3, 2]), "e.png")
+        """)
+      let before = PageLinks.currentDirectory()
+      defer { if let before { _ = chdir(before) } }
+      // (working folder, notebook argument, page argument, the figures' folder seen from the page)
+      let runs = [
+        (dir + "/nb", "figs.lebm", "figs", ""),
+        (dir, "nb/figs.lebm", "nb/figs", ""),
+        (dir, "nb/figs.lebm", "pages/figs", "../nb/"),
+        (dir + "/pages", "../nb/figs.lebm", "figs", "../nb/"),
+      ]
+      for (cwd, input, page, prefix) in runs {
+        #expect(chdir(cwd) == 0)
+        let (console, captured) = Console.capturing()
+        for ext in [".html", ".md", ".ipynb"] {
+          let status = CLI.main(["notebook", input, "-o", page + ext], backend: { LangBackend() }, console: console)
+          #expect(status == 0, "\(cwd) \(input) → \(page)\(ext): \(captured.all)")
+        }
+        let run = "\(input) from \(cwd) → \(page)"
+        let html = (try? readTextFile(page + ".html")) ?? ""
+        #expect(html.contains("<img src=\"data:image/svg+xml;base64,"), "\(run)")
+        #expect(html.contains("<object data=\"data:application/pdf;base64,"), "\(run)")
+        #expect(html.contains("download=\"e.pdf\">"), "\(run)")
+        #expect(html.contains("<img src=\"data:image/png;base64,"), "\(run)")
+        #expect(!html.contains("[figure]"), "\(run): a figure fell back to its text line")
+        for ext in ["svg", "pdf", "png"] {
+          #expect(html.contains("<figcaption>\(prefix)e.\(ext)</figcaption>"), "\(run)")
+        }
+        // Markdown: every figure link names a file that exists from the page's folder.
+        let md = (try? readTextFile(page + ".md")) ?? ""
+        let pageFolder = PageLinks.folder(of: page + ".md")
+        let links = md.split(separator: "\n").filter { $0.contains("figure ") && $0.hasSuffix(")") }
+          .map { String($0[$0.index(after: $0.lastIndex(of: "(")!)...].dropLast()) }
+        #expect(links.count == 3, "\(run): \(md)")
+        for link in links {
+          let bytes = (try? readFileBytes(pageFolder + "/" + link)) ?? []
+          #expect(bytes.count > 100, "\(run): \(link) is not there from \(pageFolder)")
+        }
+        #expect(md.contains("![figure 1: \(prefix)e.svg]("), "\(run): \(md)")
+        let nb = try JSONValue.decode(try readTextFile(page + ".ipynb"))
+        let keys = (nb["cells"]?.array ?? []).flatMap { $0["outputs"]?.array ?? [] }
+          .compactMap { $0["data"]?.object?.keys.filter { $0 != "text/plain" }.sorted() }
+        #expect(keys == [["image/svg+xml"], ["application/pdf"], ["image/png"]], "\(run)")
+      }
+    }
+
     @Test func allCellsPassingExitsZeroAndQuickIsSet() {
       let dir = temporaryFolder("nb-ok")
       defer {

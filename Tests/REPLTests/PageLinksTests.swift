@@ -76,6 +76,12 @@ extension REPLSuites {
       #expect(PageLinks.relative("/home/u/run/a.png", from: nil) == "a.png")
       #expect(PageLinks.relative("figs/a.png", from: "/x") == "figs/a.png")
       #expect(PageLinks.folder(of: "/a/b/../c/page.html") == "/a/c")
+      #expect(PageLinks.absolute("../nb/./e.svg", in: "/w/pages") == "/w/nb/e.svg")
+      #expect(PageLinks.absolute("/x/../y.png", in: "/w") == "/y.png")
+      // A figure's path is taken against the folder its cell ran in, then shown from the page's.
+      let fig = NotebookFigure(output: FigureOutput(path: "e.svg", format: .svg, width: 4, height: 3, bytes: 9), data: nil, folder: "/w/nb")
+      #expect(fig.path == "/w/nb/e.svg")
+      #expect(fig.unreadableLine(from: "/w/pages") == "[figure] ../nb/e.svg (SVG, 9 B) (could not be read)")
       let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
         + Array("IHDR".utf8) + [0, 0, 0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0]
       var outcome = CellOutcome(cell: NotebookCell(kind: .code, source: "plot()", line: 1))

@@ -1,15 +1,15 @@
-// Tensors to and from files other programs read: safetensors for NumPy and PyTorch, CSV, and the
-// weights of a PyTorch state_dict. The formats themselves live below Lang: `Safetensors` and
-// `StateDict` in LatentEBM, `csvText` in Datasets. docs/pytorch.md shows the Python side.
+// Tensors to and from files other programs read: safetensors for NumPy and PyTorch, NumPy's .npy,
+// CSV, and the weights of a PyTorch state_dict. The formats themselves live below Lang:
+// `Safetensors` and `StateDict` in LatentEBM, `NPY` and `csvText` in Datasets. docs/pytorch.md shows the Python side.
 import Datasets
 import Engine
 import LatentEBM
 import Support
 
 extension BuiltinGroup {
-  /// Files: safetensors, CSV, PyTorch weights.
+  /// Files: safetensors, .npy, CSV, PyTorch weights.
   public static var files: BuiltinGroup {
-    BuiltinGroup(name: "files", summary: "tensors to and from NumPy and PyTorch: safetensors, CSV, state_dicts",
+    BuiltinGroup(name: "files", summary: "tensors to and from NumPy and PyTorch: safetensors, .npy, CSV, state_dicts",
                  builtins: FileBuiltins.rows)
   }
 }
@@ -33,6 +33,22 @@ private enum FileBuiltins {
                 naming the tensor. Names with dots are read as r["energy.0.weight"].
                 """,
               impl: loadTensors),
+      Builtin("save_npy", params: [Param("x", .tensor), Param("path", .string)],
+              doc: """
+                Writes a tensor as a NumPy .npy file: float32, little-endian, C order, atomically. Returns the path.
+                Python: numpy.load(path) gives the array of x's shape; numpy.load(path, mmap_mode="r") maps it without reading it all
+                (export_torch's train.py reads a .npy that way).
+                """,
+              impl: saveNPY),
+      Builtin("load_npy", params: [Param("path", .string)],
+              doc: """
+                Reads a NumPy .npy file as a tensor of its shape, converted to Float32.
+                Takes f4 exactly, f2 exactly, f8 rounded (a finite value beyond Float32's range is an error), and integers i1–i8,
+                u1–u8 (bytes stay 0–255: scale them yourself); either byte order. Fortran order, object arrays, structured and
+                other dtypes, and a header or size that does not match the file are errors naming the file.
+                Python: numpy.save(path, a).
+                """,
+              impl: loadNPY),
       Builtin("write_csv", params: [Param("t", .tensor), Param("path", .string), Param("header", .optional(.list), default: .none)],
               doc: """
                 Writes a 1-D or 2-D tensor as CSV, with an optional header row.
@@ -90,6 +106,19 @@ private enum FileBuiltins {
     let path = try a.string("path")
     let (tensors, _) = try reporting(a) { try Safetensors.readTensors(path) }
     return .record(Record(tensors.map { ($0.name, .tensor($0.tensor)) }))
+  }
+
+  static func saveNPY(_ a: Args) throws -> Value {
+    let t = try a.tensor("x")
+    let path = try a.outputPath()
+    makeParentFolders(path)
+    try reporting(a) { try NPY.write(t, to: path) }
+    return .string(path)
+  }
+
+  static func loadNPY(_ a: Args) throws -> Value {
+    let path = try a.string("path")
+    return .tensor(try reporting(a) { try NPY.read(path) })
   }
 
   static func writeCSV(_ a: Args) throws -> Value {

@@ -136,13 +136,23 @@ public struct NotebookFigure: Equatable, Sendable {
   /// How many PNG pixels make one CSS pixel on the page (2: drawn at twice the dpi for sharp screens).
   public var scale: Int = 1
 
-  public init(output: FigureOutput, data: [UInt8]?, scale: Int = 1) {
+  /// The figure file's absolute path: the path the plot builtin wrote, taken against the folder
+  /// the cell ran in (the notebook's, not the working directory of `lebm notebook`), so a page
+  /// in any folder can show it relative to itself.
+  public var path: String
+
+  /// `folder` is the absolute folder the cell ran in; nil for the working directory now.
+  public init(output: FigureOutput, data: [UInt8]?, scale: Int = 1, folder: String? = nil) {
     self.output = output
     self.data = data
     self.scale = scale
+    self.path = PageLinks.absolute(output.path, in: folder)
   }
 
-  public var path: String { output.path }
+  /// The `[figure]` line for a figure whose bytes could not be read, its path shown from `pageFolder`.
+  public func unreadableLine(from pageFolder: String?) -> String {
+    "[figure] \(PageLinks.relative(path, from: pageFolder)) \(output.summary) (could not be read)"
+  }
   public var format: FigureOutput.Format { output.format }
 }
 
@@ -191,7 +201,11 @@ public enum NotebookRunner {
     outcome.error = result.interrupted ? result.interruption ?? "interrupted" : result.error
     outcome.interrupted = result.interrupted
     let scale = max(1, Int(backend.figureScale.rounded()))
-    outcome.figures = result.figures.map { NotebookFigure(output: $0, data: try? readFileBytes($0.path), scale: scale) }
+    // Resolved here, while the working directory is still the one the cell ran in.
+    let folder = PageLinks.currentDirectory()
+    outcome.figures = result.figures.map {
+      NotebookFigure(output: $0, data: try? readFileBytes($0.path), scale: scale, folder: folder)
+    }
     return outcome
   }
 

@@ -3,6 +3,7 @@
 // the language's own lexer (Lexer.pieces), outputs in <pre>, figures inline as data: URLs.
 import Glibc
 import Lang
+import Support
 
 // MARK: - Escaping
 
@@ -241,11 +242,15 @@ public enum NotebookHTML {
     return html + "</section>\n"
   }
 
-  /// A figure on the page, in its own format: a PNG or SVG as an image, a PDF as an embedded
-  /// object (with a link where the browser shows none); its `[figure]` line when it could not be read.
+  /// A figure on the page, in its own format, carried in the page as a data: URL (the page stays
+  /// one file): a PNG or an SVG as an `<img>`, a PDF as an `<object>` whose fallback is a download
+  /// link (browsers refuse to open a data: URL as a page, but save it); its `[figure]` line when
+  /// the file could not be read. An SVG goes in an `<img>`, not inline: a browser shows an image's
+  /// SVG as a picture only — no script runs, no event handler fires, no external resource or
+  /// foreign object loads — whatever the file holds, and its ids cannot clash with the page's.
   static func figureHTML(_ figure: NotebookFigure, number: Int, pageFolder: String?) -> String {
     guard let data = figure.data else {
-      return "<pre class=\"output stdout\">\(htmlEscape(figure.output.line))</pre>\n"
+      return "<pre class=\"output stdout\">\(htmlEscape(figure.unreadableLine(from: pageFolder)))</pre>\n"
     }
     let shown = htmlEscape(PageLinks.relative(figure.path, from: pageFolder))  // not the machine's absolute path
     let url = "data:\(figure.format.mimeType);base64,\(base64(data))"
@@ -255,8 +260,9 @@ public enum NotebookHTML {
       ? (figure.output.width / figure.scale, figure.output.height / figure.scale)
       : (Int((Double(figure.output.width) * 100 / 72).rounded()), Int((Double(figure.output.height) * 100 / 72).rounded()))
     let size = "width=\"\(w)\" height=\"\(h)\""
+    let file = htmlEscape(baseName(figure.path))
     let body = figure.format == .pdf
-      ? "<object data=\"\(url)\" type=\"application/pdf\" \(size)><a href=\"\(url)\">figure \(number) (PDF)</a></object>"
+      ? "<object data=\"\(url)\" type=\"application/pdf\" \(size)><a href=\"\(url)\" download=\"\(file)\">figure \(number) (PDF): download \(file)</a></object>"
       : "<img src=\"\(url)\" \(size) alt=\"figure \(number): \(shown)\">"
     return "<figure class=\"output figure\">\(body)<figcaption>\(shown)</figcaption></figure>\n"
   }

@@ -57,7 +57,7 @@ public enum NotebookMarkdown {
           // A PDF is linked (Markdown shows only images inline); PNG and SVG are shown.
           md += (f.format == .pdf ? "[\(alt) (PDF)](\(target))" : "![\(alt)](\(target))") + "\n\n"
         } else {
-          md += fenced(f.output.line, info: "text")
+          md += fenced(f.unreadableLine(from: pageFolder), info: "text")
         }
       }
       if let echo = outcome.echo { md += fenced(echo, info: "text") }

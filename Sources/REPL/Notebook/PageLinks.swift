@@ -83,13 +83,20 @@ public enum PageLinks {
 
   /// The absolute folder a page written to `out` lives in.
   public static func folder(of out: String) -> String {
-    var absolute = out
-    if !out.hasPrefix("/") {
-      guard let cwd = currentDirectory() else { return "/" }
-      absolute = cwd + "/" + out
+    let parts = absolute(out).split(separator: "/").dropLast()
+    return "/" + parts.joined(separator: "/")
+  }
+
+  /// `path` as an absolute path: a relative one is taken against `folder` (absolute; the working
+  /// directory when nil), and `.` and `..` components are resolved by name (links are not followed).
+  public static func absolute(_ path: String, in folder: String? = nil) -> String {
+    var full = path
+    if !path.hasPrefix("/") {
+      guard let base = folder ?? currentDirectory() else { return path }
+      full = base + "/" + path
     }
     var parts: [Substring] = []
-    for part in absolute.split(separator: "/").dropLast() where part != "." {
+    for part in full.split(separator: "/") where part != "." {
       if part == ".." { _ = parts.popLast() } else { parts.append(part) }
     }
     return "/" + parts.joined(separator: "/")

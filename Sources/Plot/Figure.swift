@@ -597,7 +597,8 @@ func fit(_ text: String, width: Double, size: Double, bold: Bool = false, on can
   // Long texts are measured a piece at a time: the first piece too wide ends the search.
   let chars = Array(text.prefix(Canvas.longestText + 1))
   if chars.count <= Canvas.longestText, fits(text) { return text }
-  func cut(_ n: Int) -> String { String(chars[..<n]) + "…" }
+  // A cut inside `$…$` closes the math, so what is kept still draws as math.
+  func cut(_ n: Int) -> String { MathText.closingOpenMath(String(chars[..<n])) + "…" }
   // The largest n with cut(n) fitting: fits(0) or nothing, and cut(hi) does not fit.
   var lo = 0, hi = 1
   while hi < chars.count, fits(cut(hi)) {

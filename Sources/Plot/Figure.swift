@@ -32,8 +32,10 @@ public enum PlotLayer: Sendable {
   }
 }
 
-/// Where a panel's legend sits inside its plot area.
+/// Where a panel's legend sits inside its plot area: a corner, or `best`, the corner where it
+/// hides the fewest data points and line samples (``LegendPlacement``).
 public enum LegendPosition: String, Sendable, CaseIterable {
+  case best = "best"
   case topRight = "top right", topLeft = "top left", bottomRight = "bottom right", bottomLeft = "bottom left"
 }
 
@@ -61,7 +63,7 @@ public struct Panel: Sendable {
   public var axes: Bool
   /// Whether to draw a legend when some layer has a name.
   public var legend: Bool
-  /// Where the legend goes.
+  /// Where the legend goes (by default the corner where it hides the least data).
   public var legendPosition: LegendPosition
   /// The label beside the colour bar (shown when a heatmap or value-coloured scatter is present).
   public var colorBarLabel: String
@@ -70,7 +72,7 @@ public struct Panel: Sendable {
   public init(
     title: String = "", xLabel: String = "", yLabel: String = "", layers: [PlotLayer] = [],
     xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil, logY: Bool = false,
-    grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .topRight,
+    grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .best,
     colorBarLabel: String = ""
   ) {
     self.title = title
@@ -313,6 +315,9 @@ protocol LayerDrawing: Sendable {
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String])
   func legend(autoColor: Color) -> [LegendEntry]
   var colorBar: ColorBarSpec? { get }
+  /// Points in layout units where the layer draws data (markers, samples along lines, bars), for
+  /// placing the legend where it hides the least (``LegendPlacement``).
+  func coverage(frame: PlotFrame) -> [Point]
 }
 
 extension LayerDrawing {
@@ -320,6 +325,7 @@ extension LayerDrawing {
   var usesAutoColor: Bool { false }
   func legend(autoColor: Color) -> [LegendEntry] { [] }
   var colorBar: ColorBarSpec? { nil }
+  func coverage(frame: PlotFrame) -> [Point] { [] }
 }
 
 // MARK: - Panel rendering
@@ -392,7 +398,7 @@ struct PanelRenderer {
     drawAxes(frame, x: (xTicks, xLabels), y: (yTicks, yLabels), m, on: &canvas)
     if panel.legend {
       let entries = zip(drawings, colors).flatMap { $0.legend(autoColor: $1) }
-      if !entries.isEmpty { drawLegend(entries, in: rect, on: &canvas) }
+      if !entries.isEmpty { drawLegend(entries, in: frame, covering: drawings, on: &canvas) }
     }
     if let bar { drawColorBar(bar, ticks: barTicks, labels: barLabels, beside: rect, on: &canvas) }
     return rect
@@ -524,7 +530,10 @@ struct PanelRenderer {
     return (AxisScale(lo: fx.0, hi: fx.1, log: panel.logX), AxisScale(lo: fy.0, hi: fy.1, log: panel.logY))
   }
 
-  func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
+  func drawLegend(
+    _ entries: [LegendEntry], in frame: PlotFrame, covering drawings: [any LayerDrawing], on canvas: inout Canvas
+  ) {
+    let rect = frame.rect
     let size = canvas.fontSize * 0.9
     let rowH = canvas.textSize("x", size: size).height + 2
     // A label wider than the plot area is cut to it (with `…`).
@@ -532,12 +541,12 @@ struct PanelRenderer {
     let textW = labels.map { canvas.textSize($0, size: size).width }.max() ?? 0
     let w = (6 + 18 + 5 + textW + 6).rounded(.up)
     let h = Double(entries.count) * rowH + 6
-    let inset = 6.0
-    let left = panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
-    let top = panel.legendPosition == .topLeft || panel.legendPosition == .topRight
-    let x = left ? rect.minX + inset : rect.maxX - inset - w
-    let y = top ? rect.minY + inset : rect.maxY - inset - h
-    let box = Rect(x: x.rounded(), y: y.rounded(), width: w, height: h.rounded(.up))
+    var position = panel.legendPosition
+    if position == .best {
+      let points = drawings.flatMap { $0.coverage(frame: frame) }
+      position = LegendPlacement.best(width: w, height: h, in: rect, points: points)
+    }
+    let box = LegendPlacement.box(position, width: w, height: h, in: rect)
     canvas.fill(box, color: Color.white.opacity(0.85))
     canvas.stroke(box, color: Color(hex: 0xBBBBBB))
     for (i, e) in entries.enumerated() {

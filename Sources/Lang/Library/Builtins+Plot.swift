@@ -176,12 +176,12 @@ private enum PlotBuiltins {
                 Param("log_x", .bool, default: .bool(false)), Param("log_y", .bool, default: .bool(false)),
                 Param("xlim", .optional(.any), default: .none), Param("ylim", .optional(.any), default: .none),
                 Param("x_label", .string, default: .string("step")), Param("y_label", .string, default: .string("")),
-                Param("legend", .string, default: .string("top right")),
+                Param("legend", .string, default: .string("best")),
                 Param("band", .optional(.any), default: .none), Param("smooth", .number, default: .number(0))],
               doc: """
                 Line chart: series is a list/tensor of values, or a record {name: values, …} for several with a legend.
                 x: the x values (steps, epochs, K) shared by the series; xlim/ylim: [low, high]; log_x/log_y: log axes;
-                legend: "top right", "top left", "bottom right", "bottom left" or "none".
+                legend: "best" (the default: the corner where the box hides the fewest points and line samples), "top right", "top left", "bottom right", "bottom left" or "none".
                 band: shaded mean ± std — a std per value (a list, or a record with the series' names), or true when each
                 series is a [runs, T] tensor (its mean is drawn, ± one std shaded).
                 smooth: exponential moving average weight in [0, 1) (0.9 averages about 19 points); the raw curve stays faint behind.

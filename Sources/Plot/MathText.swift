@@ -42,6 +42,8 @@ public struct MathText: Equatable, Sendable {
   static let superscriptRise = 0.36
   /// How far a subscript's baseline is lowered, as a fraction of its base's size.
   static let subscriptDrop = 0.18
+  /// How much further both scripts move apart when a base has both (`x_i^2`), so they do not touch.
+  static let bothScriptsApart = 0.06
 
   /// Whether `text` holds math (a closed `$…$` pair) or an escaped `\$`: plain text is measured
   /// and drawn as one run, as before there was math.
@@ -98,16 +100,19 @@ public struct MathText: Equatable, Sendable {
       case .scripts(let sub, let sup):
         // Both scripts start where their base ends; the wider one sets the advance.
         let s = scriptScale(scale)
+        let apart = sub != nil && sup != nil ? bothScriptsApart : 0
         let start = x
         var end = x
         if let sup {
           var xs = start
-          place(sup, size: size, scale: s, rise: rise + superscriptRise * size * scale, x: &xs, into: &runs, measure: measure)
+          let up = (superscriptRise + apart) * size * scale
+          place(sup, size: size, scale: s, rise: rise + up, x: &xs, into: &runs, measure: measure)
           end = Swift.max(end, xs)
         }
         if let sub {
           var xs = start
-          place(sub, size: size, scale: s, rise: rise - subscriptDrop * size * scale, x: &xs, into: &runs, measure: measure)
+          let down = (subscriptDrop + apart) * size * scale
+          place(sub, size: size, scale: s, rise: rise - down, x: &xs, into: &runs, measure: measure)
           end = Swift.max(end, xs)
         }
         x = end

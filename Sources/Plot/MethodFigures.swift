@@ -11,26 +11,6 @@ public enum LandscapeQuantity: Sendable {
   case energy
 }
 
-/// One named training statistic over steps, for ``Figure/trainingStats(_:columns:title:)``.
-public struct TrainingStat: Sendable {
-  /// The panel title, e.g. `loss_e`.
-  public var name: String
-  /// The step of each value; `nil` for 0, 1, 2, ….
-  public var steps: [Double]?
-  /// The values.
-  public var values: [Double]
-  /// A logarithmic y axis.
-  public var logY: Bool
-
-  /// A statistic.
-  public init(name: String, steps: [Double]? = nil, values: [Double], logY: Bool = false) {
-    self.name = name
-    self.steps = steps
-    self.values = values
-    self.logY = logY
-  }
-}
-
 extension Figure {
   /// The energy landscape of a 2-D latent.
   ///
@@ -187,41 +167,6 @@ extension Figure {
       title: title)
     if shown < d { fig.notes.append("\(f): showing the first \(shown) of \(d) dimensions") }
     return fig
-  }
-
-  /// Training statistics, one small line panel each (like a `stat.png` grid).
-  /// - Parameter smoothing: the exponential-moving-average weight in [0, 1) for the drawn curve, the
-  ///   raw values faint behind it; `nil` chooses by length (``automaticSmoothing(count:)``: none up to
-  ///   200 steps), 0 draws the raw values only.
-  /// - Throws: ``PlotError`` when `stats` is empty, a statistic has no values or mismatched steps, or
-  ///   `smoothing` is outside [0, 1).
-  public static func trainingStats(
-    _ stats: [TrainingStat], columns: Int = 3, title: String = "", smoothing: Double? = nil
-  ) throws -> Figure {
-    guard !stats.isEmpty else { throw PlotError("training stats", "needs at least one statistic") }
-    if let w = smoothing, !(w.isFinite && w >= 0 && w < 1) {
-      throw PlotError("training stats", "smoothing must be in [0, 1), got \(w)")
-    }
-    let panels = try stats.enumerated().map { k, s in
-      let w = smoothing ?? automaticSmoothing(count: s.values.count)
-      let c = Palette.color(k)
-      var layers: [PlotLayer] = []
-      if w > 0 {
-        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c, lineWidth: 1, alpha: 0.25)))
-        layers.append(
-          .line(try LineSeries(x: s.steps, y: exponentialMovingAverage(s.values, weight: w), color: c)))
-      } else {
-        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c)))
-      }
-      let shownW = (w * 1000).rounded() / 1000
-      return Panel(
-        title: s.name, xLabel: w > 0 ? "step (EMA \(shownW), raw faint)" : "step", layers: layers,
-        logY: s.logY, legend: false)
-    }
-    return Figure(
-      panels: panels, columns: Swift.max(1, Swift.min(columns, stats.count)), panelWidth: 320,
-      panelHeight: 220,
-      title: title)
   }
 
   /// The heatmap layer of a landscape: E itself or the normalised prior density.

@@ -22,7 +22,9 @@ public enum Ticks {
     return stride(from: first, through: last, by: 1).map { $0 * s == 0 ? 0 : $0 * s }
   }
 
-  /// Powers of ten in `[lo, hi]` (both positive); when there are fewer than two, 1-2-5 multiples of them.
+  /// Powers of ten in `[lo, hi]` (both positive); when there are fewer than two, 1-2-5 multiples of
+  /// them; when there are still fewer than two (a range inside one decade, such as 1.2…2.9), the
+  /// linear 1-2-5 ticks of the range.
   public static func log(_ lo: Double, _ hi: Double) -> [Double] {
     guard lo > 0, hi > lo, lo.isFinite, hi.isFinite else { return [] }
     let a = Int(floorLog10(lo))
@@ -42,6 +44,10 @@ public enum Ticks {
           if v >= low && v <= high { decades.append(v) }
         }
       }
+    }
+    if decades.count < 2 {
+      let ticks = linear(lo, hi, target: 4).filter { $0 > 0 }
+      if ticks.count >= 2 { return ticks }
     }
     if decades.count > 8 {
       let k = (decades.count + 5) / 6

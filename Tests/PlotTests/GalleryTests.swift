@@ -159,12 +159,12 @@ func galleryFigures() throws -> [(String, Figure)] {
       try Figure.trainingStats(
         [
           TrainingStat(
-            name: "loss_e", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
-          TrainingStat(name: "loss_g", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
+            name: "$L_E$ energy loss", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
+          TrainingStat(name: "$L_G$ generator loss", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
           TrainingStat(name: "energy gap", steps: st, values: st.map { 0.2 * sin($0 / 300) }),
-          TrainingStat(name: "grad norm", steps: st, values: st.map { 3 + cos($0 / 120) }),
+          TrainingStat(name: "$\\|\\nabla_\\alpha L_E\\|$ energy gradient", steps: st, values: st.map { 3 + cos($0 / 120) }),
           TrainingStat(name: "MSE", steps: st, values: st.map { 0.2 * exp(-$0 / 1500) + 0.01 }, logY: true),
-        ], title: "training statistics: EMA over about steps/100, raw faint")
+        ], title: "training statistics")
     ))
 
   // Several panels in one figure: a heatmap with chains overlaid, a histogram, a scatter and lines.

@@ -225,8 +225,15 @@ private enum PlotBuiltins {
       Builtin("plot_prior_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor), path] + common,
               doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x." + commonDoc,
               impl: priorPosterior),
-      Builtin("plot_stats", params: [Param("history"), path] + common + [Param("smooth", .optional(.number), default: .none)],
-              doc: "One small panel per training statistic (a model, or a history record from train) over the steps. smooth: EMA weight in [0, 1); by default none up to 200 steps, then an average over about steps/100 with the raw values faint behind." + commonDoc,
+      Builtin("plot_stats", params: [Param("history"), path] + common + [
+                Param("smooth", .optional(.number), default: .none), Param("log_y", .optional(.bool), default: .none),
+                Param("robust", .bool, default: .bool(false))],
+              doc: """
+                One small panel per training statistic (a model, or a history record from train) over the steps, titled in words and math (‖z⁻‖ prior chains' norm for z_neg).
+                smooth: EMA weight in [0, 1); by default none up to 200 steps, then an average over about steps/100, the raw values faint behind; the figure's title says the weight once.
+                log_y: true puts every statistic whose values are all positive on a log axis (the others stay linear), false none; by default the gradient norms.
+                robust: true clips each panel's y range to the 1st–99th percentile of its raw values (plus 5%), so the spike of the first steps does not set the scale.
+                """ + commonDoc,
               impl: stats),
     ]
   }
@@ -408,14 +415,17 @@ private enum PlotBuiltins {
     }
     let steps = try rec["step"].map { try a.numbers($0, "'step'") }
     var stats: [TrainingStat] = []
+    let logY: Bool? = a.isNone("log_y") ? nil : try a.bool("log_y")
     for (k, v) in rec.pairs where k != "step" {
       let vals = try a.numbers(v, "'\(k)'")
       if vals.isEmpty { continue }
-      stats.append(TrainingStat(name: k, steps: steps, values: vals, logY: k.hasPrefix("grad")))
+      let positive = vals.allSatisfy { $0 > 0 || $0.isNaN }
+      let log = logY.map { $0 && positive } ?? k.hasPrefix("grad")
+      stats.append(TrainingStat(name: statTitle(k), steps: steps, values: vals, logY: log))
     }
     guard !stats.isEmpty else { throw a.fail("the history is empty: train first") }
     let smooth: Double? = a.isNone("smooth") ? nil : try a.number("smooth")
-    return try a.save(try Figure.trainingStats(stats, title: try a.title(), smoothing: smooth))
+    return try a.save(try Figure.trainingStats(stats, title: try a.title(), smoothing: smooth, robust: try a.bool("robust")))
   }
 
   static func panelsImpl(_ a: Args) throws -> Value {

@@ -592,9 +592,21 @@ struct PanelRenderer {
       labelRight = Swift.max(labelRight, r.maxX + 6 + canvas.textSize(label, size: size).width)
     }
     if !panel.colorBarLabel.isEmpty {
-      let t = fit(panel.colorBarLabel, width: r.height, size: canvas.fontSize, on: canvas)
-      canvas.text(t, at: Point(labelRight + 6, r.midY), size: canvas.fontSize, vertical: .center, rotated: true)
+      let (t, y) = colorBarLabel(beside: r, on: canvas)
+      canvas.text(t, at: Point(labelRight + 6, y), size: canvas.fontSize, vertical: .center, rotated: true)
     }
+  }
+
+  /// The colour bar's label as drawn beside the bar `bar` and the height of its centre: it may run
+  /// the cell's whole height (less the padding), not only the bar's, so a short panel (a row of
+  /// `plot_panels`) keeps the label whole; centred on the bar where it fits, else moved to stay
+  /// inside the cell, and cut with `…` only when it is longer than the cell is high.
+  func colorBarLabel(beside bar: Rect, on canvas: Canvas) -> (text: String, centerY: Double) {
+    let pad = PanelRenderer.pad
+    let t = fit(panel.colorBarLabel, width: cell.height - 2 * pad, size: canvas.fontSize, on: canvas)
+    let half = canvas.textSize(t, size: canvas.fontSize).width / 2
+    let y = Swift.min(Swift.max(bar.midY, cell.minY + pad + half), cell.maxY - pad - half)
+    return (t, y)
   }
 }
 

@@ -25,9 +25,9 @@ extension Figure {
     let layer = try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap)
     return Figure(
       Panel(
-        title: title ?? (show == .density ? "exp(−E(z))·N(z; 0, I)" : "energy E(z)"), xLabel: "z₁",
-        yLabel: "z₂",
-        layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "E(z)"),
+        title: title ?? (show == .density ? "$\\exp(-E(z)) \\cdot N(z; 0, I)$" : "energy $E(z)$"), xLabel: "$z_1$",
+        yLabel: "$z_2$",
+        layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "$E(z)$"),
       width: width, height: height)
   }
 
@@ -40,7 +40,7 @@ extension Figure {
   /// - Throws: ``PlotError`` when either tensor is not `[N, 2]` with N ≥ 1, or size or alpha is out of range.
   public static func dataVsSamples(
     data: Tensor, samples: Tensor, titles: (data: String, samples: String) = ("data", "samples"),
-    labels: (x: String, y: String) = ("x₁", "x₂"), sharedAxes: Bool = true,
+    labels: (x: String, y: String) = ("$x_1$", "$x_2$"), sharedAxes: Bool = true,
     size: Double = 3, alpha: Double = 0.6
   ) throws -> Figure {
     let d = try ScatterLayer(points: data, coloring: .single(Palette.color(0)), size: size, alpha: alpha)
@@ -73,8 +73,8 @@ extension Figure {
   ///   - chains: `[C, T, 2]`: C chains of T steps in the 2-D latent.
   /// - Throws: ``PlotError`` for bad shapes or a non-finite energy; NaN chain points are skipped with a
   ///   warning.
-  ///   - colorBarLabel: what the background is (by default `E(z)`, or `density`); say `E(z) + ‖z‖²/2`
-  ///     when `energy` holds the potential the chains move on.
+  ///   - colorBarLabel: what the background is (by default `$E(z)$`, or `density`); say
+  ///     `$E(z) + \|z\|^2/2$` when `energy` holds the potential the chains move on.
   public static func langevinChains(
     energy: Tensor, extent: Extent, chains: Tensor, show: LandscapeQuantity = .energy,
     colormap: Colormap? = nil,
@@ -112,9 +112,9 @@ extension Figure {
           x: ex, y: ey, coloring: .single(.red), size: 8, alpha: 1, marker: .cross, name: "end")))
     return Figure(
       Panel(
-        title: title, xLabel: "z₁", yLabel: "z₂", layers: layers,
+        title: title, xLabel: "$z_1$", yLabel: "$z_2$", layers: layers,
         xLimits: extent.xMin...extent.xMax, yLimits: extent.yMin...extent.yMax, grid: false,
-        colorBarLabel: colorBarLabel ?? (show == .density ? "density" : "E(z)")),
+        colorBarLabel: colorBarLabel ?? (show == .density ? "density" : "$E(z)$")),
       width: width, height: height)
   }
 

@@ -1,5 +1,5 @@
 // The gallery: every figure kind written to one folder as PNG, SVG and PDF, for people to look at,
-// with Greek letters, superscripts and norms in the titles and labels.
+// with Greek letters, superscripts and norms in the titles and labels (as Unicode and as `$…$` math).
 //
 //   LEBM_GALLERY=/tmp/gallery swift test --filter PlotTests.gallery
 //
@@ -135,8 +135,8 @@ func galleryFigures() throws -> [(String, Figure)] {
     (
       "langevin_chains.png",
       try Figure.langevinChains(
-        energy: potential, extent: ext, chains: chains, title: "z ← z − (s²/2)∇U(z) + s·ε",
-        colorBarLabel: "U(z) = E(z) + ‖z‖²/(2σ₀²)")
+        energy: potential, extent: ext, chains: chains, title: "$z \\leftarrow z - (s^2/2)\\nabla U(z) + s \\cdot \\varepsilon$",
+        colorBarLabel: "$U(z) = E(z) + \\|z\\|^2/(2\\sigma_0^2)$")
     ))
 
   var zr = RandomGenerator(seed: 11)
@@ -149,7 +149,7 @@ func galleryFigures() throws -> [(String, Figure)] {
   figs.append(
     (
       "prior_posterior.png",
-      try Figure.priorPosterior(prior: prior, posterior: post, columns: 3, title: "p_α(z) against p_θ(z|x)")
+      try Figure.priorPosterior(prior: prior, posterior: post, columns: 3, title: "$p_\\alpha(z)$ against $p_\\theta(z|x)$")
     ))
 
   let st = (0..<300).map { Double($0 * 10) }

@@ -217,7 +217,7 @@ private enum PlotBuiltins {
               impl: chains),
       Builtin("plot_data_vs_samples", params: [Param("data", .tensor), Param("samples", .tensor), path] + common + [
                 Param("titles", .optional(.list), default: .none),
-                Param("x_label", .string, default: .string("x₁")), Param("y_label", .string, default: .string("x₂")),
+                Param("x_label", .string, default: .string("$x_1$")), Param("y_label", .string, default: .string("$x_2$")),
                 Param("shared", .bool, default: .bool(true)),
                 Param("marker_size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6))],
               doc: "Two [N, 2] point sets side by side (data and model samples, or two samplers); titles: the two panel titles (default [\"data\", \"samples\"]); shared: the same limits on both." + commonDoc,
@@ -242,7 +242,7 @@ private enum PlotBuiltins {
   static var panels: Builtin {
     Builtin("plot_panels", params: [Param("figures", .list), path] + common + [
               Param("columns", .optional(.positiveInt), default: .none)],
-            doc: "The panels of several figures (plot builtins called without a path) side by side in one file: plot_panels([plot_energy(m), plot_stats(m)], \"run.png\", columns: 2)." + commonDoc,
+            doc: "The panels of several figures (plot builtins called without a path) side by side in one file: plot_panels([plot_energy(m), plot_stats(m)], \"run.png\", columns: 2). The figures' own titles (plot_stats' smoothing note) follow title, joined by ' · '." + commonDoc,
             impl: panelsImpl)
   }
 
@@ -356,7 +356,8 @@ private enum PlotBuiltins {
     }
     let e = try a.extent("extent")
     let t = try a.title()
-    let fallback = show == .density ? "p_α(z) ∝ exp(−E_α(z))·N(z; 0, σ₀²I)" : "energy E_α(z)"
+    let fallback = show == .density
+      ? "$p_\\alpha(z) \\propto \\exp(-E_\\alpha(z)) \\cdot N(z; 0, \\sigma_0^2 I)$" : "energy $E_\\alpha(z)$"
     return try a.save(try Figure.energyLandscape(energy: try energyGrid(m.model, e, try a.int("grid")), extent: e, show: show,
                                                  title: t.isEmpty ? fallback : t))
   }
@@ -378,7 +379,7 @@ private enum PlotBuiltins {
     // The chains follow −∇[E(z) + ‖z‖²/(2σ0²)]: draw that potential, not E alone.
     return try a.save(try Figure.langevinChains(energy: try energyGrid(m.model, e, 100, potential: true), extent: e, chains: chains,
                                                 title: t.isEmpty ? "prior Langevin chains" : t,
-                                                colorBarLabel: "E_α(z) + ‖z‖²/(2σ₀²)"))
+                                                colorBarLabel: "$E_\\alpha(z) + \\|z\\|^2/(2\\sigma_0^2)$"))
   }
 
   static func dataVsSamples(_ a: Args) throws -> Value {
@@ -432,16 +433,20 @@ private enum PlotBuiltins {
     let items = try a.list("figures")
     guard !items.isEmpty else { throw a.fail("'figures' is empty: give figures made by plot builtins without a path") }
     var panels: [Panel] = []
+    var titles = [try a.title()]
     var w = 0, h = 0
     for (i, v) in items.enumerated() {
       guard case .opaque(let o as FigureHandle) = v else {
         throw a.fail("'figures'[\(i)] must be a figure (a plot builtin called without a path), got \(shown(v))")
       }
       panels += o.figure.panels
+      // A figure's own title (plot_stats' smoothing note) is kept, after plot_panels' title.
+      if !titles.contains(o.figure.title) { titles.append(o.figure.title) }
       w = Swift.max(w, o.figure.panelWidth)
       h = Swift.max(h, o.figure.panelHeight)
     }
-    let fig = Figure(panels: panels, columns: try a.optionalInt("columns") ?? Swift.min(panels.count, 3), panelWidth: w, panelHeight: h, title: try a.title())
+    let fig = Figure(panels: panels, columns: try a.optionalInt("columns") ?? Swift.min(panels.count, 3), panelWidth: w, panelHeight: h,
+                     title: titles.filter { !$0.isEmpty }.joined(separator: " · "))
     return try a.save(fig)
   }
 }

@@ -1,0 +1,61 @@
+// Panel layout at the sizes plot_panels uses: a colour bar's label keeps its room, and every panel
+// of the prior/posterior figure has its x tick labels.
+import Engine
+import PNG
+import Testing
+
+@testable import Plot
+
+/// The chains figure's panel, with the colour-bar label `plot_chains` gives it.
+func chainsPanel() throws -> Panel {
+  let ext = Extent(square: 3)
+  let chains = try langevinChains(chains: 4, steps: 30, stepSize: 0.12, seed: 3)
+  let fig = try Figure.langevinChains(
+    energy: try ringEnergyGrid(40, ext), extent: ext, chains: chains,
+    colorBarLabel: "$E_\\alpha(z) + \\|z\\|^2/(2\\sigma_0^2)$")
+  return fig.panels[0]
+}
+
+@Test func colorBarLabelKeepsItsRoomInShortPanels() throws {
+  let panel = try chainsPanel()
+  let canvas = try Canvas(width: 10, height: 10)
+  canvas.fontSize = 9 * 100 / 72
+  // Cells from a tall single figure down to the short rows of plot_panels with a size: given.
+  for (w, h) in [(520, 440), (400, 300), (300, 200), (250, 150), (520, 140)] {
+    let cell = Rect(x: 0, y: 0, width: Double(w), height: Double(h))
+    let r = PanelRenderer(panel: panel, cell: cell)
+    let bar = Rect(x: Double(w) - 80, y: 30, width: 12, height: Double(h) - 70)
+    let (text, y) = r.colorBarLabel(beside: bar, on: canvas)
+    #expect(text == panel.colorBarLabel, "\(w)x\(h): cut to \(text)")
+    let half = canvas.textSize(text, size: canvas.fontSize).width / 2
+    #expect(y - half >= cell.minY && y + half <= cell.maxY, "\(w)x\(h)")
+  }
+  // Only a label longer than the cell is high is cut.
+  let tiny = PanelRenderer(panel: panel, cell: Rect(x: 0, y: 0, width: 200, height: 60))
+  #expect(tiny.colorBarLabel(beside: Rect(x: 120, y: 20, width: 12, height: 20), on: canvas).text.hasSuffix("…"))
+}
+
+/// Ink in the band under a plot area where its x tick labels go.
+func tickLabelInk(_ img: PNGImage, under area: Rect) -> Int {
+  let y0 = Int(area.maxY) + 6
+  return inked(img, x: Int(area.minX)..<min(Int(area.maxX), img.width), y: y0..<min(y0 + 12, img.height))
+}
+
+@Test func everyPriorPosteriorPanelHasXTickLabels() throws {
+  var rng = RandomGenerator(seed: 5)
+  let prior = try Tensor.randn([300, 2], using: &rng)
+  let post = try Tensor(shape: [200, 2], scalars: try Tensor.randn([200, 2], using: &rng).scalars.map { $0 * 0.5 + 1 })
+  var figures = [try Figure.priorPosterior(prior: prior, posterior: post)]
+  var small = figures[0]
+  try small.resize(width: 400, height: 160)
+  figures.append(small)
+  // As plot_panels lays them out: beside the chains, in cells of the widest panel.
+  figures.append(Figure(panels: figures[0].panels + [try chainsPanel()], columns: 3, panelWidth: 520, panelHeight: 440))
+  for (k, fig) in figures.enumerated() {
+    let r = try fig.render()
+    let img = try r.canvas.image()
+    for (i, area) in r.plotAreas.enumerated() {
+      #expect(tickLabelInk(img, under: area) > 20, "figure \(k), panel \(i): no x tick labels")
+    }
+  }
+}

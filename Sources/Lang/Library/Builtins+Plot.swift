@@ -160,7 +160,8 @@ private enum PlotBuiltins {
   /// What `common` means, appended to each figure's doc.
   static let commonDoc = "\npath ends in .png, .svg or .pdf; without a path the figure is returned for plot_panels. "
     + "dpi: PNG pixels per inch (100: one pixel per layout unit; 200: the same layout at twice the pixels). "
-    + "size: [width, height] in inches (at 100 layout units per inch). font_size: points (default 9)."
+    + "size: [width, height] in inches (at 100 layout units per inch). font_size: points (default 9). "
+    + "Titles and labels may hold $…$ math with _ and ^ scripts, Greek letters and a few symbols: \"$E_\\\\alpha(z^-)$\" (docs/language.md, Figures)."
 
   /// General charts of values: scatter, lines, heatmap, histogram, image grid.
   static var charts: [Builtin] {
@@ -357,7 +358,7 @@ private enum PlotBuiltins {
     let e = try a.extent("extent")
     let t = try a.title()
     let fallback = show == .density
-      ? "$p_\\alpha(z) \\propto \\exp(-E_\\alpha(z)) \\cdot N(z; 0, \\sigma_0^2 I)$" : "energy $E_\\alpha(z)$"
+      ? "$p_\\alpha(z) \\propto \\exp(-E_\\alpha(z)) \\cdot N(z; 0, \\sigma_0^2I)$" : "energy $E_\\alpha(z)$"
     return try a.save(try Figure.energyLandscape(energy: try energyGrid(m.model, e, try a.int("grid")), extent: e, show: show,
                                                  title: t.isEmpty ? fallback : t))
   }

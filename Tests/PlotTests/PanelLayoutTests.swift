@@ -41,6 +41,20 @@ func tickLabelInk(_ img: PNGImage, under area: Rect) -> Int {
   return inked(img, x: Int(area.minX)..<min(Int(area.maxX), img.width), y: y0..<min(y0 + 12, img.height))
 }
 
+/// How many separate labels (runs of inked columns apart by 4 or more blank ones) lie in the band
+/// under a plot area.
+func tickLabelGroups(_ img: PNGImage, under area: Rect) -> Int {
+  let y0 = Int(area.maxY) + 6
+  var groups = 0
+  var blank = 4
+  for x in Int(area.minX) - 8..<min(Int(area.maxX) + 8, img.width) {
+    let ink = (y0..<min(y0 + 12, img.height)).contains { color(img, x, $0) != .white }
+    if ink && blank >= 4 { groups += 1 }
+    blank = ink ? 0 : blank + 1
+  }
+  return groups
+}
+
 @Test func everyPriorPosteriorPanelHasXTickLabels() throws {
   var rng = RandomGenerator(seed: 5)
   let prior = try Tensor.randn([300, 2], using: &rng)
@@ -49,6 +63,12 @@ func tickLabelInk(_ img: PNGImage, under area: Rect) -> Int {
   var small = figures[0]
   try small.resize(width: 400, height: 160)
   figures.append(small)
+  // Codes over [−2.9, 4.5] in a narrow panel: a step of 5 would leave only the 0 labelled.
+  let even = try Tensor(shape: [200, 2], scalars: (0..<400).map { Float(-2.9 + 5.8 * Double($0 / 2) / 199) })
+  let wide = try Tensor(shape: [200, 2], scalars: (0..<400).map { Float(-1 + 5.5 * Double($0 / 2) / 199) })
+  var narrow = try Figure.priorPosterior(prior: even, posterior: wide)
+  try narrow.resize(width: 400, height: 180)
+  figures.append(narrow)
   // As plot_panels lays them out: beside the chains, in cells of the widest panel.
   figures.append(Figure(panels: figures[0].panels + [try chainsPanel()], columns: 3, panelWidth: 520, panelHeight: 440))
   for (k, fig) in figures.enumerated() {
@@ -57,5 +77,16 @@ func tickLabelInk(_ img: PNGImage, under area: Rect) -> Int {
     for (i, area) in r.plotAreas.enumerated() {
       #expect(tickLabelInk(img, under: area) > 20, "figure \(k), panel \(i): no x tick labels")
     }
+    for (i, area) in r.plotAreas.enumerated() where i < 2 {
+      #expect(tickLabelGroups(img, under: area) >= 2, "figure \(k), panel \(i): fewer than two x tick labels")
+    }
   }
+}
+
+@Test func linearTicksAreAtLeastTwo() {
+  // Split in two, a span of 7.4 takes a step of 5 and only 0 lies inside; 2 gives four ticks.
+  #expect(Ticks.linear(-2.9, 4.5, target: 2) == [-2, 0, 2, 4])
+  #expect(Ticks.linear(0.3, 1.7, target: 1) == [0.5, 1, 1.5])
+  #expect(Ticks.smallerStep(5) == 2 && Ticks.smallerStep(2) == 1 && Ticks.smallerStep(1) == 0.5)
+  #expect(Ticks.linear(-3, 3, target: 6) == [-3, -2, -1, 0, 1, 2, 3])
 }

@@ -598,14 +598,15 @@ struct PanelRenderer {
   }
 
   /// The colour bar's label as drawn beside the bar `bar` and the height of its centre: it may run
-  /// the cell's whole height (less the padding), not only the bar's, so a short panel (a row of
-  /// `plot_panels`) keeps the label whole; centred on the bar where it fits, else moved to stay
-  /// inside the cell, and cut with `…` only when it is longer than the cell is high.
+  /// from the bar's top (under the title) down to the cell's bottom padding, past the bar's end
+  /// into the margin of the x tick labels, so a short panel (a row of `plot_panels`) keeps the
+  /// label whole; centred on the bar where it fits, else moved up or down to stay in that room,
+  /// and cut with `…` only when it is longer than the room.
   func colorBarLabel(beside bar: Rect, on canvas: Canvas) -> (text: String, centerY: Double) {
-    let pad = PanelRenderer.pad
-    let t = fit(panel.colorBarLabel, width: cell.height - 2 * pad, size: canvas.fontSize, on: canvas)
+    let top = bar.minY, bottom = cell.maxY - PanelRenderer.pad
+    let t = fit(panel.colorBarLabel, width: bottom - top, size: canvas.fontSize, on: canvas)
     let half = canvas.textSize(t, size: canvas.fontSize).width / 2
-    let y = Swift.min(Swift.max(bar.midY, cell.minY + pad + half), cell.maxY - pad - half)
+    let y = Swift.min(Swift.max(bar.midY, top + half), bottom - half)
     return (t, y)
   }
 }

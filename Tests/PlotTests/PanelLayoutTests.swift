@@ -21,16 +21,19 @@ func chainsPanel() throws -> Panel {
   let canvas = try Canvas(width: 10, height: 10)
   canvas.fontSize = 9 * 100 / 72
   // Cells from a tall single figure down to the short rows of plot_panels with a size: given.
-  for (w, h) in [(520, 440), (400, 300), (300, 200), (250, 150), (520, 140)] {
+  for (w, h) in [(520, 440), (400, 300), (300, 200), (250, 170), (520, 170)] {
     let cell = Rect(x: 0, y: 0, width: Double(w), height: Double(h))
     let r = PanelRenderer(panel: panel, cell: cell)
-    let bar = Rect(x: Double(w) - 80, y: 30, width: 12, height: Double(h) - 70)
+    // The bar as the layout places it: under the title, above the x tick labels and axis label.
+    let bar = Rect(x: Double(w) - 80, y: 30, width: 12, height: Double(h) - 75)
+    #expect(canvas.textSize(panel.colorBarLabel, size: canvas.fontSize).width > bar.height || h > 180, "the short cases need more than the bar")
     let (text, y) = r.colorBarLabel(beside: bar, on: canvas)
     #expect(text == panel.colorBarLabel, "\(w)x\(h): cut to \(text)")
     let half = canvas.textSize(text, size: canvas.fontSize).width / 2
-    #expect(y - half >= cell.minY && y + half <= cell.maxY, "\(w)x\(h)")
+    // Under the title (the bar's top), inside the cell.
+    #expect(y - half >= bar.minY && y + half <= cell.maxY, "\(w)x\(h)")
   }
-  // Only a label longer than the cell is high is cut.
+  // Only a label longer than the room is cut.
   let tiny = PanelRenderer(panel: panel, cell: Rect(x: 0, y: 0, width: 200, height: 60))
   #expect(tiny.colorBarLabel(beside: Rect(x: 120, y: 20, width: 12, height: 20), on: canvas).text.hasSuffix("…"))
 }

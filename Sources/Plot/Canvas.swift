@@ -577,40 +577,69 @@ public final class Canvas {
 
   // MARK: - Text
 
-  func selectFont(_ size: Double, family: FontFamily, bold: Bool) {
+  func selectFont(_ size: Double, family: FontFamily, bold: Bool, italic: Bool = false) {
     cairo_select_font_face(
-      cr, family.rawValue, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+      cr, family.rawValue, italic ? CAIRO_FONT_SLANT_OBLIQUE : CAIRO_FONT_SLANT_NORMAL,
+      bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
     cairo_set_font_size(cr, size)
   }
 
-  /// The size of `text` at font size `size` (layout units), before any rotation: its advance width and
-  /// the font's line height (ascent + descent), so boxes of one size line up whatever the letters.
+  /// The advance width of one run of text (no math) in the selected family and weight.
+  func advance(_ text: String, size: Double, family: FontFamily, bold: Bool, italic: Bool) -> Double {
+    guard !text.isEmpty else { return 0 }
+    selectFont(size, family: family, bold: bold, italic: italic)
+    var te = cairo_text_extents_t()
+    cairo_text_extents(cr, Canvas.drawable(text), &te)
+    return te.x_advance
+  }
+
+  /// `text` laid out by ``MathText`` at `size`, measured with this canvas's fonts; plain text
+  /// (no `$…$`) is one upright run.
+  public func layout(_ text: String, size: Double, family: FontFamily = .sans, bold: Bool = false) -> MathText {
+    guard MathText.hasMath(text) else {
+      let w = advance(text, size: size, family: family, bold: bold, italic: false)
+      return MathText(runs: text.isEmpty ? [] : [MathText.Run(text: text, size: size, x: 0, rise: 0, italic: false)], width: w)
+    }
+    return MathText(text, size: size) { advance($0, size: $1, family: family, bold: bold, italic: $2) }
+  }
+
+  /// The ascent and descent of the font at `size`.
+  func lineExtents(size: Double, family: FontFamily, bold: Bool) -> cairo_font_extents_t {
+    selectFont(size, family: family, bold: bold)
+    var fe = cairo_font_extents_t()
+    cairo_font_extents(cr, &fe)
+    return fe
+  }
+
+  /// The size of `text` at font size `size` (layout units), before any rotation: its advance width
+  /// as ``MathText`` lays it out (`$…$` math with its scripts, Greek letters and symbols) and the
+  /// font's line height (ascent + descent), so boxes of one size line up whatever the letters.
+  /// Scripts stay inside that line: a superscript's capitals under the ascent, a subscript's
+  /// baseline above the descent.
   public func textSize(_ text: String, size: Double? = nil, family: FontFamily = .sans, bold: Bool = false)
     -> (width: Double, height: Double)
   {
-    selectFont(size ?? fontSize, family: family, bold: bold)
-    var fe = cairo_font_extents_t()
-    cairo_font_extents(cr, &fe)
-    guard !text.isEmpty else { return (0, fe.ascent + fe.descent) }
-    var te = cairo_text_extents_t()
-    cairo_text_extents(cr, Canvas.drawable(text), &te)
-    return (te.x_advance, fe.ascent + fe.descent)
+    let s = size ?? fontSize
+    let w = text.isEmpty ? 0 : layout(text, size: s, family: family, bold: bold).width
+    let fe = lineExtents(size: s, family: family, bold: bold)
+    return (w, fe.ascent + fe.descent)
   }
 
   /// Draws `text` with its box placed relative to `point` by `horizontal` and `vertical`. With
   /// `rotated`, the text reads bottom to top (turned 90° anticlockwise), as for a y-axis label; the
-  /// alignments then refer to the rotated box on screen.
+  /// alignments then refer to the rotated box on screen. `$…$` in `text` is math (``MathText``).
   public func text(
     _ text: String, at point: Point, size: Double? = nil, color: Color = .ink,
     horizontal: TextAlign = .start, vertical: TextAlign = .start, rotated: Bool = false,
     family: FontFamily = .sans, bold: Bool = false
   ) {
     guard !text.isEmpty, point.x.isFinite, point.y.isFinite else { return }
-    let (tw, th) = textSize(text, size: size, family: family, bold: bold)
-    var fe = cairo_font_extents_t()
-    cairo_font_extents(cr, &fe)
-    let bw = rotated ? th : tw
-    let bh = rotated ? tw : th
+    let s = size ?? fontSize
+    let math = layout(text, size: s, family: family, bold: bold)
+    let fe = lineExtents(size: s, family: family, bold: bold)
+    let th = fe.ascent + fe.descent
+    let bw = rotated ? th : math.width
+    let bh = rotated ? math.width : th
     func offset(_ a: TextAlign, _ size: Double) -> Double {
       switch a {
       case .start: 0
@@ -624,12 +653,16 @@ public final class Canvas {
     setColor(color)
     if rotated {
       // The baseline runs upwards at x0 + ascent, starting at the box's bottom.
-      cairo_move_to(cr, x0 + fe.ascent, y0 + bh)
+      cairo_translate(cr, x0 + fe.ascent, y0 + bh)
       cairo_rotate(cr, -Double.pi / 2)
     } else {
-      cairo_move_to(cr, x0, y0 + fe.ascent)
+      cairo_translate(cr, x0, y0 + fe.ascent)
     }
-    cairo_show_text(cr, Canvas.drawable(text))
+    for run in math.runs {
+      selectFont(run.size, family: family, bold: bold, italic: run.italic)
+      cairo_move_to(cr, run.x, -run.rise)
+      cairo_show_text(cr, Canvas.drawable(run.text))
+    }
     cairo_new_path(cr)
     cairo_restore(cr)
   }

@@ -32,8 +32,10 @@ public enum PlotLayer: Sendable {
   }
 }
 
-/// Where a panel's legend sits inside its plot area.
+/// Where a panel's legend sits inside its plot area: a corner, or `best`, the corner where it
+/// hides the fewest data points and line samples (``LegendPlacement``).
 public enum LegendPosition: String, Sendable, CaseIterable {
+  case best = "best"
   case topRight = "top right", topLeft = "top left", bottomRight = "bottom right", bottomLeft = "bottom left"
 }
 
@@ -61,7 +63,7 @@ public struct Panel: Sendable {
   public var axes: Bool
   /// Whether to draw a legend when some layer has a name.
   public var legend: Bool
-  /// Where the legend goes.
+  /// Where the legend goes (by default the corner where it hides the least data).
   public var legendPosition: LegendPosition
   /// The label beside the colour bar (shown when a heatmap or value-coloured scatter is present).
   public var colorBarLabel: String
@@ -70,7 +72,7 @@ public struct Panel: Sendable {
   public init(
     title: String = "", xLabel: String = "", yLabel: String = "", layers: [PlotLayer] = [],
     xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil, logY: Bool = false,
-    grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .topRight,
+    grid: Bool = true, axes: Bool = true, legend: Bool = true, legendPosition: LegendPosition = .best,
     colorBarLabel: String = ""
   ) {
     self.title = title
@@ -313,6 +315,9 @@ protocol LayerDrawing: Sendable {
   func draw(on canvas: inout Canvas, frame: PlotFrame, autoColor: Color, warnings: inout [String])
   func legend(autoColor: Color) -> [LegendEntry]
   var colorBar: ColorBarSpec? { get }
+  /// Points in layout units where the layer draws data (markers, samples along lines, bars), for
+  /// placing the legend where it hides the least (``LegendPlacement``).
+  func coverage(frame: PlotFrame) -> [Point]
 }
 
 extension LayerDrawing {
@@ -320,6 +325,7 @@ extension LayerDrawing {
   var usesAutoColor: Bool { false }
   func legend(autoColor: Color) -> [LegendEntry] { [] }
   var colorBar: ColorBarSpec? { nil }
+  func coverage(frame: PlotFrame) -> [Point] { [] }
 }
 
 // MARK: - Panel rendering
@@ -392,7 +398,7 @@ struct PanelRenderer {
     drawAxes(frame, x: (xTicks, xLabels), y: (yTicks, yLabels), m, on: &canvas)
     if panel.legend {
       let entries = zip(drawings, colors).flatMap { $0.legend(autoColor: $1) }
-      if !entries.isEmpty { drawLegend(entries, in: rect, on: &canvas) }
+      if !entries.isEmpty { drawLegend(entries, in: frame, covering: drawings, on: &canvas) }
     }
     if let bar { drawColorBar(bar, ticks: barTicks, labels: barLabels, beside: rect, on: &canvas) }
     return rect
@@ -524,7 +530,10 @@ struct PanelRenderer {
     return (AxisScale(lo: fx.0, hi: fx.1, log: panel.logX), AxisScale(lo: fy.0, hi: fy.1, log: panel.logY))
   }
 
-  func drawLegend(_ entries: [LegendEntry], in rect: Rect, on canvas: inout Canvas) {
+  func drawLegend(
+    _ entries: [LegendEntry], in frame: PlotFrame, covering drawings: [any LayerDrawing], on canvas: inout Canvas
+  ) {
+    let rect = frame.rect
     let size = canvas.fontSize * 0.9
     let rowH = canvas.textSize("x", size: size).height + 2
     // A label wider than the plot area is cut to it (with `…`).
@@ -532,12 +541,12 @@ struct PanelRenderer {
     let textW = labels.map { canvas.textSize($0, size: size).width }.max() ?? 0
     let w = (6 + 18 + 5 + textW + 6).rounded(.up)
     let h = Double(entries.count) * rowH + 6
-    let inset = 6.0
-    let left = panel.legendPosition == .topLeft || panel.legendPosition == .bottomLeft
-    let top = panel.legendPosition == .topLeft || panel.legendPosition == .topRight
-    let x = left ? rect.minX + inset : rect.maxX - inset - w
-    let y = top ? rect.minY + inset : rect.maxY - inset - h
-    let box = Rect(x: x.rounded(), y: y.rounded(), width: w, height: h.rounded(.up))
+    var position = panel.legendPosition
+    if position == .best {
+      let points = drawings.flatMap { $0.coverage(frame: frame) }
+      position = LegendPlacement.best(width: w, height: h, in: rect, points: points)
+    }
+    let box = LegendPlacement.box(position, width: w, height: h, in: rect)
     canvas.fill(box, color: Color.white.opacity(0.85))
     canvas.stroke(box, color: Color(hex: 0xBBBBBB))
     for (i, e) in entries.enumerated() {
@@ -583,9 +592,22 @@ struct PanelRenderer {
       labelRight = Swift.max(labelRight, r.maxX + 6 + canvas.textSize(label, size: size).width)
     }
     if !panel.colorBarLabel.isEmpty {
-      let t = fit(panel.colorBarLabel, width: r.height, size: canvas.fontSize, on: canvas)
-      canvas.text(t, at: Point(labelRight + 6, r.midY), size: canvas.fontSize, vertical: .center, rotated: true)
+      let (t, y) = colorBarLabel(beside: r, on: canvas)
+      canvas.text(t, at: Point(labelRight + 6, y), size: canvas.fontSize, vertical: .center, rotated: true)
     }
+  }
+
+  /// The colour bar's label as drawn beside the bar `bar` and the height of its centre: it may run
+  /// from the bar's top (under the title) down to the cell's bottom padding, past the bar's end
+  /// into the margin of the x tick labels, so a short panel (a row of `plot_panels`) keeps the
+  /// label whole; centred on the bar where it fits, else moved up or down to stay in that room,
+  /// and cut with `…` only when it is longer than the room.
+  func colorBarLabel(beside bar: Rect, on canvas: Canvas) -> (text: String, centerY: Double) {
+    let top = bar.minY, bottom = cell.maxY - PanelRenderer.pad
+    let t = fit(panel.colorBarLabel, width: bottom - top, size: canvas.fontSize, on: canvas)
+    let half = canvas.textSize(t, size: canvas.fontSize).width / 2
+    let y = Swift.min(Swift.max(bar.midY, top + half), bottom - half)
+    return (t, y)
   }
 }
 
@@ -597,7 +619,8 @@ func fit(_ text: String, width: Double, size: Double, bold: Bool = false, on can
   // Long texts are measured a piece at a time: the first piece too wide ends the search.
   let chars = Array(text.prefix(Canvas.longestText + 1))
   if chars.count <= Canvas.longestText, fits(text) { return text }
-  func cut(_ n: Int) -> String { String(chars[..<n]) + "…" }
+  // A cut inside `$…$` closes the math, so what is kept still draws as math.
+  func cut(_ n: Int) -> String { MathText.closingOpenMath(String(chars[..<n])) + "…" }
   // The largest n with cut(n) fitting: fits(0) or nothing, and cut(hi) does not fit.
   var lo = 0, hi = 1
   while hi < chars.count, fits(cut(hi)) {

@@ -133,14 +133,14 @@ extension Figure {
   public static func lines(
     _ series: [LineSeries], bands: [BandLayer] = [], title: String = "", xLabel: String = "x",
     yLabel: String = "y", logX: Bool = false, logY: Bool = false, xLimits: ClosedRange<Double>? = nil,
-    yLimits: ClosedRange<Double>? = nil, legend: LegendPosition? = .topRight,
+    yLimits: ClosedRange<Double>? = nil, legend: LegendPosition? = .best,
     width: Int = 520, height: Int = 380
   ) throws -> Figure {
     guard !series.isEmpty else { throw PlotError("line chart", "needs at least one series") }
     var panel = Panel(
       title: title, xLabel: xLabel, yLabel: yLabel, layers: bands.map { .band($0) } + series.map { .line($0) },
       xLimits: xLimits, yLimits: yLimits, logY: logY, legend: legend != nil,
-      legendPosition: legend ?? .topRight)
+      legendPosition: legend ?? .best)
     panel.logX = logX
     return Figure(panel, width: width, height: height)
   }

@@ -11,26 +11,6 @@ public enum LandscapeQuantity: Sendable {
   case energy
 }
 
-/// One named training statistic over steps, for ``Figure/trainingStats(_:columns:title:)``.
-public struct TrainingStat: Sendable {
-  /// The panel title, e.g. `loss_e`.
-  public var name: String
-  /// The step of each value; `nil` for 0, 1, 2, ….
-  public var steps: [Double]?
-  /// The values.
-  public var values: [Double]
-  /// A logarithmic y axis.
-  public var logY: Bool
-
-  /// A statistic.
-  public init(name: String, steps: [Double]? = nil, values: [Double], logY: Bool = false) {
-    self.name = name
-    self.steps = steps
-    self.values = values
-    self.logY = logY
-  }
-}
-
 extension Figure {
   /// The energy landscape of a 2-D latent.
   ///
@@ -45,9 +25,9 @@ extension Figure {
     let layer = try landscapeLayer(energy: energy, extent: extent, show: show, colormap: colormap)
     return Figure(
       Panel(
-        title: title ?? (show == .density ? "exp(−E(z))·N(z; 0, I)" : "energy E(z)"), xLabel: "z₁",
-        yLabel: "z₂",
-        layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "E(z)"),
+        title: title ?? (show == .density ? "$\\exp(-E(z)) \\cdot N(z; 0, I)$" : "energy $E(z)$"), xLabel: "$z_1$",
+        yLabel: "$z_2$",
+        layers: [.heatmap(layer)], grid: false, colorBarLabel: show == .density ? "density" : "$E(z)$"),
       width: width, height: height)
   }
 
@@ -60,7 +40,7 @@ extension Figure {
   /// - Throws: ``PlotError`` when either tensor is not `[N, 2]` with N ≥ 1, or size or alpha is out of range.
   public static func dataVsSamples(
     data: Tensor, samples: Tensor, titles: (data: String, samples: String) = ("data", "samples"),
-    labels: (x: String, y: String) = ("x₁", "x₂"), sharedAxes: Bool = true,
+    labels: (x: String, y: String) = ("$x_1$", "$x_2$"), sharedAxes: Bool = true,
     size: Double = 3, alpha: Double = 0.6
   ) throws -> Figure {
     let d = try ScatterLayer(points: data, coloring: .single(Palette.color(0)), size: size, alpha: alpha)
@@ -93,8 +73,8 @@ extension Figure {
   ///   - chains: `[C, T, 2]`: C chains of T steps in the 2-D latent.
   /// - Throws: ``PlotError`` for bad shapes or a non-finite energy; NaN chain points are skipped with a
   ///   warning.
-  ///   - colorBarLabel: what the background is (by default `E(z)`, or `density`); say `E(z) + ‖z‖²/2`
-  ///     when `energy` holds the potential the chains move on.
+  ///   - colorBarLabel: what the background is (by default `$E(z)$`, or `density`); say
+  ///     `$E(z) + \|z\|^2/2$` when `energy` holds the potential the chains move on.
   public static func langevinChains(
     energy: Tensor, extent: Extent, chains: Tensor, show: LandscapeQuantity = .energy,
     colormap: Colormap? = nil,
@@ -132,9 +112,9 @@ extension Figure {
           x: ex, y: ey, coloring: .single(.red), size: 8, alpha: 1, marker: .cross, name: "end")))
     return Figure(
       Panel(
-        title: title, xLabel: "z₁", yLabel: "z₂", layers: layers,
+        title: title, xLabel: "$z_1$", yLabel: "$z_2$", layers: layers,
         xLimits: extent.xMin...extent.xMax, yLimits: extent.yMin...extent.yMax, grid: false,
-        colorBarLabel: colorBarLabel ?? (show == .density ? "density" : "E(z)")),
+        colorBarLabel: colorBarLabel ?? (show == .density ? "density" : "$E(z)$")),
       width: width, height: height)
   }
 
@@ -187,41 +167,6 @@ extension Figure {
       title: title)
     if shown < d { fig.notes.append("\(f): showing the first \(shown) of \(d) dimensions") }
     return fig
-  }
-
-  /// Training statistics, one small line panel each (like a `stat.png` grid).
-  /// - Parameter smoothing: the exponential-moving-average weight in [0, 1) for the drawn curve, the
-  ///   raw values faint behind it; `nil` chooses by length (``automaticSmoothing(count:)``: none up to
-  ///   200 steps), 0 draws the raw values only.
-  /// - Throws: ``PlotError`` when `stats` is empty, a statistic has no values or mismatched steps, or
-  ///   `smoothing` is outside [0, 1).
-  public static func trainingStats(
-    _ stats: [TrainingStat], columns: Int = 3, title: String = "", smoothing: Double? = nil
-  ) throws -> Figure {
-    guard !stats.isEmpty else { throw PlotError("training stats", "needs at least one statistic") }
-    if let w = smoothing, !(w.isFinite && w >= 0 && w < 1) {
-      throw PlotError("training stats", "smoothing must be in [0, 1), got \(w)")
-    }
-    let panels = try stats.enumerated().map { k, s in
-      let w = smoothing ?? automaticSmoothing(count: s.values.count)
-      let c = Palette.color(k)
-      var layers: [PlotLayer] = []
-      if w > 0 {
-        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c, lineWidth: 1, alpha: 0.25)))
-        layers.append(
-          .line(try LineSeries(x: s.steps, y: exponentialMovingAverage(s.values, weight: w), color: c)))
-      } else {
-        layers.append(.line(try LineSeries(x: s.steps, y: s.values, color: c)))
-      }
-      let shownW = (w * 1000).rounded() / 1000
-      return Panel(
-        title: s.name, xLabel: w > 0 ? "step (EMA \(shownW), raw faint)" : "step", layers: layers,
-        logY: s.logY, legend: false)
-    }
-    return Figure(
-      panels: panels, columns: Swift.max(1, Swift.min(columns, stats.count)), panelWidth: 320,
-      panelHeight: 220,
-      title: title)
   }
 
   /// The heatmap layer of a landscape: E itself or the normalised prior density.

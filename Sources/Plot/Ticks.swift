@@ -12,17 +12,38 @@ public enum Ticks {
     return m * mag
   }
 
-  /// Multiples of a 1-2-5 step that lie in `[lo, hi]` (about `target` of them).
+  /// Multiples of a 1-2-5 step that lie in `[lo, hi]` (about `target` of them), and at least two:
+  /// when the step chosen leaves one (a range of 7.4 split in two parts takes a step of 5, and
+  /// only 0 may lie inside), the next smaller 1-2-5 steps are tried.
   public static func linear(_ lo: Double, _ hi: Double, target: Int = 5) -> [Double] {
     guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
-    let s = step(span: hi - lo, target: target)
+    var s = step(span: hi - lo, target: target)
+    var ticks = multiples(of: s, in: lo, hi)
+    for _ in 0..<3 where ticks.count < 2 {
+      s = smallerStep(s)
+      ticks = multiples(of: s, in: lo, hi)
+    }
+    return ticks
+  }
+
+  /// The multiples of `s` in `[lo, hi]` (none when there would be 1000 or more).
+  static func multiples(of s: Double, in lo: Double, _ hi: Double) -> [Double] {
     let first = (lo / s - 1e-9).rounded(.up)
     let last = (hi / s + 1e-9).rounded(.down)
     guard last >= first, last - first < 1000 else { return [] }
     return stride(from: first, through: last, by: 1).map { $0 * s == 0 ? 0 : $0 * s }
   }
 
-  /// Powers of ten in `[lo, hi]` (both positive); when there are fewer than two, 1-2-5 multiples of them.
+  /// The 1-2-5 step below `s`: 5 → 2 → 1 → 0.5.
+  static func smallerStep(_ s: Double) -> Double {
+    let mag = pow10(floorLog10(s * (1 + 1e-9)))
+    let m = (s / mag).rounded()
+    return m >= 5 ? 2 * mag : (m >= 2 ? mag : mag / 2)
+  }
+
+  /// Powers of ten in `[lo, hi]` (both positive); when there are fewer than two, 1-2-5 multiples of
+  /// them; when there are still fewer than two (a range inside one decade, such as 1.2…2.9), the
+  /// linear 1-2-5 ticks of the range.
   public static func log(_ lo: Double, _ hi: Double) -> [Double] {
     guard lo > 0, hi > lo, lo.isFinite, hi.isFinite else { return [] }
     let a = Int(floorLog10(lo))
@@ -42,6 +63,10 @@ public enum Ticks {
           if v >= low && v <= high { decades.append(v) }
         }
       }
+    }
+    if decades.count < 2 {
+      let ticks = linear(lo, hi, target: 4).filter { $0 > 0 }
+      if ticks.count >= 2 { return ticks }
     }
     if decades.count > 8 {
       let k = (decades.count + 5) / 6

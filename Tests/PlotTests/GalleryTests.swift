@@ -1,5 +1,5 @@
 // The gallery: every figure kind written to one folder as PNG, SVG and PDF, for people to look at,
-// with Greek letters, superscripts and norms in the titles and labels.
+// with Greek letters, superscripts and norms in the titles and labels (as Unicode and as `$…$` math).
 //
 //   LEBM_GALLERY=/tmp/gallery swift test --filter PlotTests.gallery
 //
@@ -135,8 +135,8 @@ func galleryFigures() throws -> [(String, Figure)] {
     (
       "langevin_chains.png",
       try Figure.langevinChains(
-        energy: potential, extent: ext, chains: chains, title: "z ← z − (s²/2)∇U(z) + s·ε",
-        colorBarLabel: "U(z) = E(z) + ‖z‖²/(2σ₀²)")
+        energy: potential, extent: ext, chains: chains, title: "$z \\leftarrow z - (s^2/2)\\nabla U(z) + s \\cdot \\varepsilon$",
+        colorBarLabel: "$U(z) = E(z) + \\|z\\|^2/(2\\sigma_0^2)$")
     ))
 
   var zr = RandomGenerator(seed: 11)
@@ -149,7 +149,7 @@ func galleryFigures() throws -> [(String, Figure)] {
   figs.append(
     (
       "prior_posterior.png",
-      try Figure.priorPosterior(prior: prior, posterior: post, columns: 3, title: "p_α(z) against p_θ(z|x)")
+      try Figure.priorPosterior(prior: prior, posterior: post, columns: 3, title: "$p_\\alpha(z)$ against $p_\\theta(z|x)$")
     ))
 
   let st = (0..<300).map { Double($0 * 10) }
@@ -159,12 +159,12 @@ func galleryFigures() throws -> [(String, Figure)] {
       try Figure.trainingStats(
         [
           TrainingStat(
-            name: "loss_e", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
-          TrainingStat(name: "loss_g", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
+            name: "$L_E$ energy loss", steps: st, values: st.map { 0.5 * exp(-$0 / 900) + 0.02 * sin($0 / 37) }),
+          TrainingStat(name: "$L_G$ generator loss", steps: st, values: st.map { 30 / ($0 / 50 + 1) + 0.3 }, logY: true),
           TrainingStat(name: "energy gap", steps: st, values: st.map { 0.2 * sin($0 / 300) }),
-          TrainingStat(name: "grad norm", steps: st, values: st.map { 3 + cos($0 / 120) }),
+          TrainingStat(name: "$\\|\\nabla_\\alpha L_E\\|$ energy gradient", steps: st, values: st.map { 3 + cos($0 / 120) }),
           TrainingStat(name: "MSE", steps: st, values: st.map { 0.2 * exp(-$0 / 1500) + 0.01 }, logY: true),
-        ], title: "training statistics: EMA over about steps/100, raw faint")
+        ], title: "training statistics")
     ))
 
   // Several panels in one figure: a heatmap with chains overlaid, a histogram, a scatter and lines.

@@ -160,7 +160,8 @@ private enum PlotBuiltins {
   /// What `common` means, appended to each figure's doc.
   static let commonDoc = "\npath ends in .png, .svg or .pdf; without a path the figure is returned for plot_panels. "
     + "dpi: PNG pixels per inch (100: one pixel per layout unit; 200: the same layout at twice the pixels). "
-    + "size: [width, height] in inches (at 100 layout units per inch). font_size: points (default 9)."
+    + "size: [width, height] in inches (at 100 layout units per inch). font_size: points (default 9). "
+    + "Titles and labels may hold $…$ math with _ and ^ scripts, Greek letters and a few symbols: \"$E_\\\\alpha(z^-)$\" (docs/language.md, Figures)."
 
   /// General charts of values: scatter, lines, heatmap, histogram, image grid.
   static var charts: [Builtin] {
@@ -176,12 +177,12 @@ private enum PlotBuiltins {
                 Param("log_x", .bool, default: .bool(false)), Param("log_y", .bool, default: .bool(false)),
                 Param("xlim", .optional(.any), default: .none), Param("ylim", .optional(.any), default: .none),
                 Param("x_label", .string, default: .string("step")), Param("y_label", .string, default: .string("")),
-                Param("legend", .string, default: .string("top right")),
+                Param("legend", .string, default: .string("best")),
                 Param("band", .optional(.any), default: .none), Param("smooth", .number, default: .number(0))],
               doc: """
                 Line chart: series is a list/tensor of values, or a record {name: values, …} for several with a legend.
                 x: the x values (steps, epochs, K) shared by the series; xlim/ylim: [low, high]; log_x/log_y: log axes;
-                legend: "top right", "top left", "bottom right", "bottom left" or "none".
+                legend: "best" (the default: the corner where the box hides the fewest points and line samples), "top right", "top left", "bottom right", "bottom left" or "none".
                 band: shaded mean ± std — a std per value (a list, or a record with the series' names), or true when each
                 series is a [runs, T] tensor (its mean is drawn, ± one std shaded).
                 smooth: exponential moving average weight in [0, 1) (0.9 averages about 19 points); the raw curve stays faint behind.
@@ -217,7 +218,7 @@ private enum PlotBuiltins {
               impl: chains),
       Builtin("plot_data_vs_samples", params: [Param("data", .tensor), Param("samples", .tensor), path] + common + [
                 Param("titles", .optional(.list), default: .none),
-                Param("x_label", .string, default: .string("x₁")), Param("y_label", .string, default: .string("x₂")),
+                Param("x_label", .string, default: .string("$x_1$")), Param("y_label", .string, default: .string("$x_2$")),
                 Param("shared", .bool, default: .bool(true)),
                 Param("marker_size", .number, default: .number(3)), Param("alpha", .number, default: .number(0.6))],
               doc: "Two [N, 2] point sets side by side (data and model samples, or two samplers); titles: the two panel titles (default [\"data\", \"samples\"]); shared: the same limits on both." + commonDoc,
@@ -225,8 +226,15 @@ private enum PlotBuiltins {
       Builtin("plot_prior_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor), path] + common,
               doc: "Histograms per latent dimension of prior samples (prior Langevin) against posterior samples for x." + commonDoc,
               impl: priorPosterior),
-      Builtin("plot_stats", params: [Param("history"), path] + common + [Param("smooth", .optional(.number), default: .none)],
-              doc: "One small panel per training statistic (a model, or a history record from train) over the steps. smooth: EMA weight in [0, 1); by default none up to 200 steps, then an average over about steps/100 with the raw values faint behind." + commonDoc,
+      Builtin("plot_stats", params: [Param("history"), path] + common + [
+                Param("smooth", .optional(.number), default: .none), Param("log_y", .optional(.bool), default: .none),
+                Param("robust", .bool, default: .bool(false))],
+              doc: """
+                One small panel per training statistic (a model, or a history record from train) over the steps, titled in words and math (‖z⁻‖ prior chains' norm for z_neg).
+                smooth: EMA weight in [0, 1); by default none up to 200 steps, then an average over about steps/100, the raw values faint behind; the figure's title says the weight once.
+                log_y: true puts every statistic whose values are all positive on a log axis (the others stay linear), false none; by default the gradient norms.
+                robust: true clips each panel's y range to the 1st–99th percentile of its raw values (plus 5%), so the spike of the first steps does not set the scale.
+                """ + commonDoc,
               impl: stats),
     ]
   }
@@ -235,7 +243,7 @@ private enum PlotBuiltins {
   static var panels: Builtin {
     Builtin("plot_panels", params: [Param("figures", .list), path] + common + [
               Param("columns", .optional(.positiveInt), default: .none)],
-            doc: "The panels of several figures (plot builtins called without a path) side by side in one file: plot_panels([plot_energy(m), plot_stats(m)], \"run.png\", columns: 2)." + commonDoc,
+            doc: "The panels of several figures (plot builtins called without a path) side by side in one file: plot_panels([plot_energy(m), plot_stats(m)], \"run.png\", columns: 2). The figures' own titles (plot_stats' smoothing note) follow title, joined by ' · '." + commonDoc,
             impl: panelsImpl)
   }
 
@@ -349,7 +357,8 @@ private enum PlotBuiltins {
     }
     let e = try a.extent("extent")
     let t = try a.title()
-    let fallback = show == .density ? "p_α(z) ∝ exp(−E_α(z))·N(z; 0, σ₀²I)" : "energy E_α(z)"
+    let fallback = show == .density
+      ? "$p_\\alpha(z) \\propto \\exp(-E_\\alpha(z)) \\cdot N(z; 0, \\sigma_0^2I)$" : "energy $E_\\alpha(z)$"
     return try a.save(try Figure.energyLandscape(energy: try energyGrid(m.model, e, try a.int("grid")), extent: e, show: show,
                                                  title: t.isEmpty ? fallback : t))
   }
@@ -371,7 +380,7 @@ private enum PlotBuiltins {
     // The chains follow −∇[E(z) + ‖z‖²/(2σ0²)]: draw that potential, not E alone.
     return try a.save(try Figure.langevinChains(energy: try energyGrid(m.model, e, 100, potential: true), extent: e, chains: chains,
                                                 title: t.isEmpty ? "prior Langevin chains" : t,
-                                                colorBarLabel: "E_α(z) + ‖z‖²/(2σ₀²)"))
+                                                colorBarLabel: "$E_\\alpha(z) + \\|z\\|^2/(2\\sigma_0^2)$"))
   }
 
   static func dataVsSamples(_ a: Args) throws -> Value {
@@ -408,30 +417,37 @@ private enum PlotBuiltins {
     }
     let steps = try rec["step"].map { try a.numbers($0, "'step'") }
     var stats: [TrainingStat] = []
+    let logY: Bool? = a.isNone("log_y") ? nil : try a.bool("log_y")
     for (k, v) in rec.pairs where k != "step" {
       let vals = try a.numbers(v, "'\(k)'")
       if vals.isEmpty { continue }
-      stats.append(TrainingStat(name: k, steps: steps, values: vals, logY: k.hasPrefix("grad")))
+      let positive = vals.allSatisfy { $0 > 0 || $0.isNaN }
+      let log = logY.map { $0 && positive } ?? k.hasPrefix("grad")
+      stats.append(TrainingStat(name: statTitle(k), steps: steps, values: vals, logY: log))
     }
     guard !stats.isEmpty else { throw a.fail("the history is empty: train first") }
     let smooth: Double? = a.isNone("smooth") ? nil : try a.number("smooth")
-    return try a.save(try Figure.trainingStats(stats, title: try a.title(), smoothing: smooth))
+    return try a.save(try Figure.trainingStats(stats, title: try a.title(), smoothing: smooth, robust: try a.bool("robust")))
   }
 
   static func panelsImpl(_ a: Args) throws -> Value {
     let items = try a.list("figures")
     guard !items.isEmpty else { throw a.fail("'figures' is empty: give figures made by plot builtins without a path") }
     var panels: [Panel] = []
+    var titles = [try a.title()]
     var w = 0, h = 0
     for (i, v) in items.enumerated() {
       guard case .opaque(let o as FigureHandle) = v else {
         throw a.fail("'figures'[\(i)] must be a figure (a plot builtin called without a path), got \(shown(v))")
       }
       panels += o.figure.panels
+      // A figure's own title (plot_stats' smoothing note) is kept, after plot_panels' title.
+      if !titles.contains(o.figure.title) { titles.append(o.figure.title) }
       w = Swift.max(w, o.figure.panelWidth)
       h = Swift.max(h, o.figure.panelHeight)
     }
-    let fig = Figure(panels: panels, columns: try a.optionalInt("columns") ?? Swift.min(panels.count, 3), panelWidth: w, panelHeight: h, title: try a.title())
+    let fig = Figure(panels: panels, columns: try a.optionalInt("columns") ?? Swift.min(panels.count, 3), panelWidth: w, panelHeight: h,
+                     title: titles.filter { !$0.isEmpty }.joined(separator: " · "))
     return try a.save(fig)
   }
 }

@@ -678,7 +678,7 @@ enum TorchTemplates {
     DATA is an IDX file (`.gz` or not), a folder of PNGs or a `.npy` array; bytes become `b / 127.5 − 1`.
     `pip install pillow` makes a PNG folder load some 25 times faster (train.py says which reader it
     uses). Under torchrun each process loads only its share of the examples; a `.npy` (lebm's
-    `save_npy(x, "data.npy")`) is memory-mapped, so a set larger than memory trains too.
+    `save_npy(x, "data.npy")`) is memory-mapped, its rows read as batches draw them.
     Every checkpoint (`checkpoints/step-000500.safetensors`, …) is one lebm reads and continues from:
 
     ```

@@ -70,6 +70,20 @@ extension REPLSuites {
       #expect(!page.contains("src=\"//"))
     }
 
+    /// An SVG figure goes in the page only as an <img> of a base64 data: URL, where a browser runs
+    /// none of its scripts or handlers and loads nothing it names, whatever the file holds.
+    @Test func svgFiguresAreImagesNotMarkup() {
+      let svg = Array(#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script><foreignObject><iframe src="javascript:alert(3)"/></foreignObject><image href="http://example.com/x.png"/></svg>"#.utf8)
+      var outcome = CellOutcome(cell: NotebookCell(kind: .code, source: "plot()", line: 1))
+      outcome.ran = true
+      outcome.figures = [NotebookFigure(output: FigureOutput(path: "/w/e.svg", format: .svg, width: 72, height: 72, bytes: svg.count), data: svg)]
+      let page = NotebookHTML.page([outcome], title: "t.lebm", pageFolder: "/w")
+      #expect(page.contains("<img src=\"data:image/svg+xml;base64,\(base64(svg))\" width=\"100\" height=\"100\" alt=\"figure 1: e.svg\">"))
+      for hostile in ["alert", "onload", "<script>a", "foreignObject", "javascript:", "example.com"] {
+        #expect(!page.contains(hostile), "\(hostile)")
+      }
+    }
+
     @Test func figureCaptionsAreRelativeToThePage() {
       #expect(PageLinks.relative("/home/u/run/figs/a.png", from: "/home/u/run") == "figs/a.png")
       #expect(PageLinks.relative("/home/u/run/figs/a.png", from: "/home/u/pages") == "../run/figs/a.png")

@@ -104,10 +104,21 @@ extension LangSuite {
         let outcome = interp.run("""
           seed(2)
           m = latent_ebm(\(energy), generator(latent: 2, hidden: [8], out: 2), sigma: 0.3)
-          train(m, toy("8gaussians", n: 40, seed: 1), epochs: 12, batch: 10, every: 1, prior_steps: 2, posterior_steps: 2)
+          h = train(m, toy("8gaussians", n: 40, seed: 1), epochs: 12, batch: 10, every: 1, prior_steps: 2, posterior_steps: 2)
+          print(h)
           """)
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
-        return out.split(separator: "\n")
+        return out.split(separator: "\n").dropLast()
+      }
+      func summary(_ energy: String) -> String {
+        let interp = Interpreter(output: { _ in })
+        interp.interruptFlag = InterruptFlag()
+        let outcome = interp.run("""
+          m = latent_ebm(\(energy), generator(latent: 2, hidden: [8], out: 2), sigma: 0.3)
+          train(m, toy("8gaussians", n: 20, seed: 1), batch: 10, prior_steps: 2, posterior_steps: 2)
+          """)
+        if case .value(let v) = outcome { return v.description }
+        return "\(outcome)"
       }
       func columns(_ line: Substring) -> [Int] { line.enumerated().filter { $0.element == "=" || $0.element == "/" }.map(\.offset) }
       let ebm = lines("energy_net(2, hidden: [8])")
@@ -117,6 +128,10 @@ extension LangSuite {
       let gaussian = lines("none")
       #expect(gaussian.count == 12 && gaussian.allSatisfy { !$0.contains("loss_e") && !$0.contains("en_pos") && !$0.contains("en_neg") }, "\(gaussian)")
       #expect(Set(gaussian.map(columns)).count == 1, "\(gaussian.joined(separator: "\n"))")
+      // The history's summary too; its fields are all kept.
+      let g = summary("none"), e = summary("energy_net(2, hidden: [8])")
+      #expect(g.hasPrefix("<history: 2 steps; last loss_g=") && !g.contains("loss_e=") && g.contains("fields step, loss_g, loss_e, en_pos"), "\(g)")
+      #expect(e.contains(" loss_e=") && e.contains(" en_neg="), "\(e)")
     }
 
     /// `train` on a tiny model under each display; what the output and the live line got.

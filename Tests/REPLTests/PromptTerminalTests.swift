@@ -21,6 +21,14 @@ extension REPLSuites {
       #expect(t.expect("le: "), "keyword completed: \(t.sinceMark.debugDescription)")
       t.send("\u{15}")  // Ctrl-U clears the line
 
+      // Right after a call's `(`, two Tabs list the call's keywords, not every name there is.
+      t.send("energy_net(\t\t")
+      #expect(t.expect("slope:"), "keywords listed: \(t.sinceMark.debugDescription)")
+      #expect(t.prompt())
+      #expect(!t.all.contains("possibilities") && !t.all.contains("latent_ebm"), "\(t.all.debugDescription)")
+      #expect(["act:", "form:", "hidden:", "latent:"].allSatisfy { t.all.contains($0) }, "\(t.all.debugDescription)")
+      t.send("\u{15}")
+
       // After :load a path completes (not the variable `quick`).
       t.send(":load \(dir)/qu\t")
       #expect(t.expect("ick.lebm"), "path completed: \(t.sinceMark.debugDescription)")

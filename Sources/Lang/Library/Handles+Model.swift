@@ -98,7 +98,7 @@ final class ModelHandle: TypedHandle {
 
   /// Every training step's statistics.
   var history: TrainHistory { trainer?.history ?? TrainHistory() }
-  var historyValue: Value { .opaque(HistoryHandle(history)) }
+  var historyValue: Value { .opaque(HistoryHandle(history, gaussianPrior: model.energyNet == nil)) }
 
   var typeName: String { "latent_ebm" }
   var summary: String {
@@ -130,15 +130,22 @@ final class ModelHandle: TypedHandle {
 /// A training history: one list per statistic (`h.loss_g`), with a short summary for echo.
 final class HistoryHandle: OpaqueValue {
   let columns: [(String, [Double])]
-  init(_ columns: [(String, [Double])]) { self.columns = columns }
-  convenience init(_ h: TrainHistory) {
-    self.init([("step", h.steps.map(Double.init))] + zip(TrainStats.names, h.columns).map { ($0, $1.map(shortDouble)) })
+  /// The losses the summary shows: loss_g alone for a Gaussian prior (no energy: loss_e, en_pos
+  /// and en_neg are 0), else the first four statistics. Every column stays a field.
+  let summarized: Int
+  init(_ columns: [(String, [Double])], gaussianPrior: Bool = false) {
+    self.columns = columns
+    summarized = gaussianPrior ? 1 : 4
+  }
+  convenience init(_ h: TrainHistory, gaussianPrior: Bool = false) {
+    self.init([("step", h.steps.map(Double.init))] + zip(TrainStats.names, h.columns).map { ($0, $1.map(shortDouble)) },
+              gaussianPrior: gaussianPrior)
   }
   var typeName: String { "history" }
   var steps: Int { columns.first?.1.count ?? 0 }
   var summary: String {
     guard steps > 0 else { return "<history: no steps yet>" }
-    let last = columns.dropFirst().prefix(4).map { "\($0.0)=\(formatScalar(Float($0.1.last ?? .nan)))" }.joined(separator: " ")
+    let last = columns.dropFirst().prefix(summarized).map { "\($0.0)=\(formatScalar(Float($0.1.last ?? .nan)))" }.joined(separator: " ")
     return "<history: \(steps) steps; last \(last); fields \(fieldNames.joined(separator: ", "))>"
   }
   func field(_ name: String) -> Value? {

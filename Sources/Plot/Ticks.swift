@@ -85,7 +85,7 @@ public enum Ticks {
     let nonzero = ticks.map { Swift.abs($0) }.filter { $0 > 0 }
     let small = nonzero.min() ?? 0
     if log || big >= 1e5 || (small > 0 && small < 1e-3 && big < 1e-2) {
-      if log && big < 1e5 && small >= 1e-3 { return ticks.map { format($0, decimals: decimalsFor($0)) } }
+      if log && big < 1e5 && small >= 1e-3 { return ticks.map { format($0, decimals: exactDecimals($0)) } }
       return ticks.map(exponent)
     }
     var gap = Double.infinity
@@ -133,6 +133,18 @@ public enum Ticks {
 
   static func decimalsFor(_ v: Double) -> Int {
     v >= 1 || v == 0 ? 0 : Swift.min(6, -Int(floorLog10(v)))
+  }
+
+  /// The decimals that show `v` exactly (up to 7): a log axis inside one decade has linear ticks
+  /// such as 1.5 and 2.5, which must not round to 2 and 3.
+  static func exactDecimals(_ v: Double) -> Int {
+    var d = decimalsFor(v)
+    while d < 7 {
+      let scaled = v * pow10(Double(d))
+      if Swift.abs(scaled - scaled.rounded()) <= 1e-6 * Swift.max(1, Swift.abs(scaled)) { break }
+      d += 1
+    }
+    return d
   }
 }
 

@@ -122,6 +122,9 @@ func rendered(_ text: String) throws -> [UInt8] {
   #expect(Ticks.labels([0, 200000, 400000]) == ["0", "2e5", "4e5"])
   #expect(Ticks.log(0.01, 50) == [0.01, 0.1, 1, 10])
   #expect(Ticks.labels([0.01, 0.1, 1, 10], log: true) == ["0.01", "0.1", "1", "10"])
+  // A log axis inside one decade takes linear ticks; each label shows its tick exactly.
+  #expect(Ticks.labels([1.5, 2, 2.5, 3, 3.5], log: true) == ["1.5", "2", "2.5", "3", "3.5"])
+  #expect(Ticks.labels([0.8, 1, 1.2, 1.4], log: true) == ["0.8", "1", "1.2", "1.4"])
   #expect(Ticks.format(-0.0001, decimals: 2) == "0.00")
 }
 

@@ -84,7 +84,11 @@ public final class Trainer {
       throw LatentEBMError.invalidArgument("epochs and batch size must be positive, got \(epochs) and \(batchSize)")
     }
     let set = try Dataset(name: "training data", x: data), t0 = monotonicSeconds()
-    let perEpoch = (set.count + batchSize - 1) / batchSize, total = perEpoch * epochs
+    let perEpoch = (set.count - 1) / batchSize + 1
+    let (total, tooMany) = perEpoch.multipliedReportingOverflow(by: epochs)
+    guard !tooMany else {
+      throw LatentEBMError.invalidArgument("\(epochs) epochs of \(perEpoch) batches are more steps than can be counted")
+    }
     var done = 0
     for e in 1...epochs {
       var sums = [Double](repeating: 0, count: TrainStats.names.count), count = 0

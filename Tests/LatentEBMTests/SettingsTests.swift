@@ -92,5 +92,8 @@ import Glibc
     #expect(t.history.steps == Array(1...9) && t.history.columns.allSatisfy { $0.count == 9 })
     #expect(abs(t.optimizerG.learningRate - 1e-4 * Float(pow(0.998, 3.0))) < 1e-10)
     #expect(throws: LatentEBMError.self) { try t.fit(data, epochs: 0, batchSize: 10) }
+    // More steps than an Int counts is an error before any step, not an overflow trap.
+    #expect(throws: LatentEBMError.self) { try t.fit(data, epochs: Int.max / 2, batchSize: 10) }
+    #expect(t.step == 9)
   }
 }

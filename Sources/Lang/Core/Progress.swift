@@ -170,7 +170,8 @@ public enum EpochLine {
   public static let width = 8
 
   /// `x` right-aligned in ``width`` characters: four decimals (`  0.4123`, ` -0.0234`) while
-  /// they fit, fewer for larger values (`812.346`, `1234.57`), then powers of ten (`1.23e+09`).
+  /// they fit (`812.3457`), fewer for larger values (`1234.568`, `-98765.4`), then powers of ten
+  /// (`1.23e+09`).
   public static func number(_ x: Double) -> String {
     func fit(_ s: String) -> String { ProgressLine.pad(s, width) }
     if x.isNaN { return fit("nan") }

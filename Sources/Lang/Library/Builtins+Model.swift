@@ -429,7 +429,12 @@ enum ModelRows {
     // Only the numbers that apply: a Gaussian prior has no energy, so no loss_e, en_pos, en_neg.
     let shown = m.model.energyNet == nil ? ["loss_g"] : ["loss_g", "loss_e", "en_pos", "en_neg"]
     let stepsBefore = t.step
-    var (done, total) = (0, epochs * ((max(data.rank >= 1 ? data.shape[0] : 0, 1) + batch - 1) / batch))
+    let perEpoch = (max(data.rank >= 1 ? data.shape[0] : 0, 1) - 1) / batch + 1
+    let (steps, tooMany) = perEpoch.multipliedReportingOverflow(by: epochs)
+    guard !tooMany, steps <= Int.max - stepsBefore else {
+      throw a.fail("'epochs' (\(epochs)) times \(perEpoch) batches an epoch is more steps than lebm can count")
+    }
+    var (done, total) = (0, steps)
     let lastStep = stepsBefore + total
     do {
       try t.fit(

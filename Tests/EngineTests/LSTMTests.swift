@@ -75,6 +75,28 @@ import Testing
     }
   }
 
+  /// With enough batch rows the cells of a step are split across threads: one thread and two agree,
+  /// forward and backward, to float rounding (the products' kernels, OpenBLAS's choice, may differ
+  /// with the split; the cells' rows are independent).
+  @Test func cellsSplitAcrossThreadsGiveTheSameBits() throws {
+    var rng = RandomGenerator(seed: 31)
+    let net = try LSTM(8, 256, using: &rng)
+    #expect(64 >= 2 * lstmCellRows(256), "the batch is large enough to split")
+    let x = sample([64, 3, 8], seed: 32).requiringGrad()
+    let w = sample([64, 3, 256], seed: 33)
+    func run(_ threads: Int) throws -> [Tensor] {
+      try Threads.with(threads) {
+        let r = try net.run(x)
+        return [r.output, r.c] + (try gradients(of: try (r.output * w).sum(), wrt: [x] + net.parameters))
+      }
+    }
+    let (one, two) = (try run(1), try run(2))
+    for (k, (a, b)) in zip(one, two).enumerated() {
+      let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0
+      #expect(worst <= 1e-5, "result \(k): 1 and 2 threads differ by \(worst)")
+    }
+  }
+
   @Test func parametersHavePyTorchsNamesShapesAndInit() throws {
     var rng = RandomGenerator(seed: 3)
     let net = try LSTM(5, 4, layers: 2, using: &rng)

@@ -44,22 +44,24 @@ struct LSTMTape {
     dhp.update(repeating: 0, count: dh.count)
     for n in 0..<b { (dcp + n * hid).update(from: gp + (n * (t + 1) + t) * hid, count: hid) }  // ∂L/∂c_T
     for s in stride(from: t - 1, through: 0, by: -1) {
-      for n in 0..<b {
-        let a = ap + (n * t + s) * g4, da = dap + (n * t + s) * g4
-        let cNow = cp + (n * t + s) * hid
-        let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
-        let gy = gp + (n * (t + 1) + s) * hid
-        let dhn = dhp + n * hid, dcn = dcp + n * hid
-        for j in 0..<hid {
-          let i = a[j], f = a[hid + j], gg = a[2 * hid + j], o = a[3 * hid + j]
-          let tc = tanhf(cNow[j])
-          let dht = gy[j] + dhn[j]
-          let dct = dcn[j] + dht * o * (1 - tc * tc)
-          da[j] = dct * gg * i * (1 - i)
-          da[hid + j] = dct * cPrev[j] * f * (1 - f)
-          da[2 * hid + j] = dct * i * (1 - gg * gg)
-          da[3 * hid + j] = dht * tc * o * (1 - o)
-          dcn[j] = dct * f
+      parallelChunks(b, minimum: lstmCellRows(hid)) { rows in
+        for n in rows {
+          let a = ap + (n * t + s) * g4, da = dap + (n * t + s) * g4
+          let cNow = cp + (n * t + s) * hid
+          let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
+          let gy = gp + (n * (t + 1) + s) * hid
+          let dhn = dhp + n * hid, dcn = dcp + n * hid
+          for j in 0..<hid {
+            let i = a[j], f = a[hid + j], gg = a[2 * hid + j], o = a[3 * hid + j]
+            let tc = tanhf(cNow[j])
+            let dht = gy[j] + dhn[j]
+            let dct = dcn[j] + dht * o * (1 - tc * tc)
+            da[j] = dct * gg * i * (1 - i)
+            da[hid + j] = dct * cPrev[j] * f * (1 - f)
+            da[2 * hid + j] = dct * i * (1 - gg * gg)
+            da[3 * hid + j] = dht * tc * o * (1 - o)
+            dcn[j] = dct * f
+          }
         }
       }
       // δh_{t−1} = δA_t · W_hh: [B, 4H] (rows of step s, T·4H apart) × [4H, H].

@@ -109,12 +109,18 @@ public final class LSTM: Layer {
   }
 }
 
+/// The fewest batch rows of a step's cells worth a thread of their own: each cell costs about five
+/// exponentials, so a chunk of this many rows is about ``parallelThreshold`` element-wise values.
+/// Rows are independent, so any split gives the same bits.
+func lstmCellRows(_ hidden: Int) -> Int { Swift.max(2, parallelThreshold / Swift.max(1, 5 * hidden)) }
+
 extension Tensor {
   /// One LSTM layer over a whole sequence as one autodiff op (the equations on ``LSTM``).
   ///
   /// Forward: `A = X·W_ihᵀ + b_ih + b_hh` for all `B·T` rows at once (one GEMM, `[B·T, in] ×
   /// [in, 4H]`), then for each step `A_t += h_{t−1}·W_hhᵀ` (one GEMM into `A`'s rows of step `t`)
-  /// and the element-wise cell. The activated gates, every `c_t` and every `h_t` are kept for the
+  /// and the element-wise cell (its batch rows split across the engine's threads when there are
+  /// enough of them). The activated gates, every `c_t` and every `h_t` are kept for the
   /// backward pass; no step allocates.
   ///
   /// - Parameters:
@@ -143,16 +149,18 @@ extension Tensor {
       // A_t += h_{t−1}·W_hhᵀ; step s of sequence n is row n·T + s of A.
       let (hPrev, ldh) = s == 0 ? (UnsafePointer(h0p), hid) : (UnsafePointer(yp + (s - 1) * hid), (t + 1) * hid)
       sgemm(false, true, m: b, n: g4, k: hid, hPrev, lda: ldh, whh, ldb: hid, beta: 1, ap + s * g4, ldc: t * g4)
-      for n in 0..<b {
-        let a = ap + (n * t + s) * g4
-        let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
-        let cNow = cp + (n * t + s) * hid, hNow = yp + (n * (t + 1) + s) * hid
-        for j in 0..<hid {
-          let i = sigmoidf(a[j]), f = sigmoidf(a[hid + j]), g = tanhf(a[2 * hid + j]), o = sigmoidf(a[3 * hid + j])
-          a[j] = i; a[hid + j] = f; a[2 * hid + j] = g; a[3 * hid + j] = o
-          let c = f * cPrev[j] + i * g
-          cNow[j] = c
-          hNow[j] = o * tanhf(c)
+      parallelChunks(b, minimum: lstmCellRows(hid)) { rows in
+        for n in rows {
+          let a = ap + (n * t + s) * g4
+          let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
+          let cNow = cp + (n * t + s) * hid, hNow = yp + (n * (t + 1) + s) * hid
+          for j in 0..<hid {
+            let i = sigmoidf(a[j]), f = sigmoidf(a[hid + j]), g = tanhf(a[2 * hid + j]), o = sigmoidf(a[3 * hid + j])
+            a[j] = i; a[hid + j] = f; a[2 * hid + j] = g; a[3 * hid + j] = o
+            let c = f * cPrev[j] + i * g
+            cNow[j] = c
+            hNow[j] = o * tanhf(c)
+          }
         }
       }
     }

@@ -2,11 +2,14 @@
 // that prints as a table and gives each check as a record.
 import Engine
 import LatentEBM
+import Plot
 
 extension ModelRows {
   static let diagnosis: [Builtin] = [
     Builtin("diagnose", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor),
-                                 Param("held_out", .optional(.tensor), default: .none)],
+                                 Param("path", .optional(.string), default: .none), Param("held_out", .optional(.tensor), default: .none),
+                                 Param("title", .string, default: .string("diagnosis")), Param("dpi", .number, default: .number(100)),
+                                 Param("size", .optional(.any), default: .none), Param("font_size", .number, default: .number(9))],
             doc: """
               Checks a model for what goes wrong in short-run training (docs/method.md, "Diagnosis"), on data
               (rows it was trained on) and held_out (rows it was not, for the fit check). Each check has a value, the
@@ -21,6 +24,8 @@ extension ModelRows {
                 fit            held-out over training reconstruction error, minus 1
               Returns a value that prints as a table; d.short_run_gap, … are records {value, warn_at, fail_at,
               verdict, meaning, remedy, details}; d.verdict is the worst verdict, d.failing the names not ok.
+              With a path (.png, .svg or .pdf) it also draws the page: a panel per check, its value over the warn
+              threshold on a log axis against the ok, warn and fail bands.
               """, impl: diagnose),
   ]
 
@@ -28,6 +33,10 @@ extension ModelRows {
     let m = try a.model("model")
     let heldOut = a.isNone("held_out") ? nil : try a.tensor("held_out")
     let checks = try m.model.diagnose(trainer: m.trainer, data: try a.tensor("data"), heldOut: heldOut, using: &a.interpreter.rng)
+    if !a.isNone("path") {
+      let rows = checks.map { DiagnosisRow(name: $0.name, verdict: $0.verdict.rawValue, value: $0.value, warnAt: $0.warnAt, failAt: $0.failAt) }
+      _ = try a.save(try Figure.diagnosisPage(rows, title: try a.string("title")))
+    }
     return .opaque(DiagnosisHandle(checks))
   }
 }

@@ -13,7 +13,7 @@ extension BuiltinGroup {
       .model,
       .learning,
       .data,
-      .text,
+      .corpora,
       .files,
       .plot,
     ]

@@ -1,12 +1,12 @@
-// The `text` group: sentence corpora from files (`text`) and the toy grammar (`toy_text`), and
+// The `corpora` group: sentence corpora from files (`text`) and the toy grammar (`toy_text`), and
 // token rows turned back into sentences. The corpora are TextHandle values (Handles+Text.swift).
 import Datasets
 import Engine
 
 extension BuiltinGroup {
-  /// Text: corpora of sentences as token rows.
-  public static var text: BuiltinGroup {
-    BuiltinGroup(name: "text", summary: "sentence corpora as token rows", builtins: TextBuiltins.rows)
+  /// Corpora: sentences as token rows (named so that help("text") finds the builtin `text`).
+  public static var corpora: BuiltinGroup {
+    BuiltinGroup(name: "corpora", summary: "sentence corpora as token rows", builtins: TextBuiltins.rows)
   }
 }
 

@@ -55,12 +55,14 @@ public final class VAETrainer {
   }
 
   /// `epochs` passes over data in shuffled mini-batches; the mean statistics of each epoch.
+  /// - Throws: an interruption (Ctrl-C) between steps, or what ``step(_:)`` throws.
   public func fit(_ data: Tensor, epochs: Int, batchSize: Int, shuffle: Bool = true) throws -> [VAEStats] {
     let set = try Dataset(name: "training data", x: data)
     var out: [VAEStats] = []
     for _ in 0..<epochs {
       var mean = VAEStats(), count = 0
       for b in try set.batches(size: batchSize, shuffle: shuffle, seed: rng.next()) {
+        try Interrupt.check()  // Ctrl-C stops between steps; every completed step stays
         let s = try step(b.x)
         mean.loss += s.loss; mean.kl += s.kl; mean.mse += s.mse
         count += 1

@@ -35,6 +35,9 @@ public indirect enum ParamType: Sendable {
   case function
   /// A handle of one type: `.handle(ModelHandle.self)` takes a model made by `latent_ebm`.
   case handle(any TypedHandle.Type)
+  /// A handle of any of several types: `.handles([ModelHandle.self, VAEHandle.self])` takes a
+  /// latent EBM or a VAE.
+  case handles([any TypedHandle.Type])
   /// `none` or the wrapped type.
   case optional(ParamType)
 
@@ -57,6 +60,7 @@ public indirect enum ParamType: Sendable {
     case .intList: return "a list of integers"
     case .function: return "a function"
     case .handle(let h): return h.phrase
+    case .handles(let hs): return hs.map { $0.phrase }.joined(separator: " or ")
     case .optional(let t): return t.phrase + " or none"
     }
   }
@@ -70,10 +74,21 @@ public indirect enum ParamType: Sendable {
     }
   }
 
+  /// Every handle type this parameter takes (inside `optional` too); empty for other types.
+  var handleTypes: [any TypedHandle.Type] {
+    switch self {
+    case .handle(let h): return [h]
+    case .handles(let hs): return hs
+    case .optional(let t): return t.handleTypes
+    default: return []
+    }
+  }
+
   /// A hint after the error for `value` given where this type was expected (a handle's own).
   func hint(for value: Value) -> String {
     switch self {
     case .handle(let h): return h.hint(for: value).map { " (\($0))" } ?? ""
+    case .handles(let hs): return hs.lazy.compactMap { $0.hint(for: value) }.first.map { " (\($0))" } ?? ""
     case .optional(let t): return t.hint(for: value)
     default: return ""
     }
@@ -96,6 +111,7 @@ public indirect enum ParamType: Sendable {
     case .intList: return "list"
     case .function: return "function"
     case .handle(let h): return h.handleName
+    case .handles(let hs): return hs.map { $0.handleName }.joined(separator: "|")
     case .optional(let t): return t.name + "?"
     }
   }
@@ -358,6 +374,8 @@ func conform(_ v: Value, to type: ParamType) -> Value? {
     return l.allSatisfy({ if case .number(let x) = $0, exactInt(x) != nil { return true }; return false }) ? v : nil
   case (.function, .function), (.function, .builtin): return v
   case (.handle(let h), .opaque(let o)): return ObjectIdentifier(Swift.type(of: o)) == ObjectIdentifier(h) ? v : nil
+  case (.handles(let hs), .opaque(let o)):
+    return hs.contains { ObjectIdentifier(Swift.type(of: o)) == ObjectIdentifier($0) } ? v : nil
   case (.optional, .none): return v
   case (.optional(let t), _): return conform(v, to: t)
   default: return nil

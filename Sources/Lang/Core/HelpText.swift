@@ -42,7 +42,8 @@ extension Interpreter {
   private func takes(_ p: Param, _ v: Value) -> Bool {
     switch v {
     case .opaque(let o):
-      if let h = p.type.handleType { return ObjectIdentifier(h) == ObjectIdentifier(type(of: o)) }
+      let hs = p.type.handleTypes
+      if !hs.isEmpty { return hs.contains { ObjectIdentifier($0) == ObjectIdentifier(type(of: o)) } }
       guard case .any = p.type else { return false }
       return (o.typeName == "dataset" && p.name == "data")
         || ((o.typeName == "history" || o.typeName == "latent_ebm") && p.name == "history")

@@ -8,7 +8,7 @@ extension BuiltinGroup {
   /// The latent EBM: nets, the model, samplers, training, evaluation and checkpoints.
   public static var model: BuiltinGroup {
     BuiltinGroup(name: "model", summary: "latent EBM: nets, samplers, training, evaluation, checkpoints",
-                 builtins: (ModelRows.networks + ModelRows.samplers + ModelRows.evaluation + ModelRows.training + ModelRows.diagnosis + ModelRows.checkpoints)
+                 builtins: (ModelRows.networks + ModelRows.samplers + ModelRows.evaluation + ModelRows.training + ModelRows.diagnosis + ModelRows.inference + ModelRows.checkpoints)
                    .map { $0.namingMethodErrors() })
   }
 }
@@ -86,19 +86,20 @@ enum ModelRows {
               for `steps` (K⁺ = 20) steps of size `step` (s⁺ = 0.1). trace: true returns {z, trace}.
               rng: a random_stream to draw from instead of the script's generator.
               """, impl: samplePosterior),
-    Builtin("generate", params: [Param("model", .handle(ModelHandle.self)), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
+    Builtin("generate", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("n", .positiveInt, default: .number(100))] + langevinParams(steps: 60, step: 0.4)
               + [temperatureParam],
             doc: """
-              Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior).
+              Samples x = g_β(z) with z from prior Langevin (exactly N(0, σ0² I) for the Gaussian prior and a VAE,
+              which ignore the chain keywords).
               temperature: T runs the prior chains on p_α(z)^(1/T), as sample_prior does (1: the method).
               """, impl: generate),
-    Builtin("reconstruct", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
-            doc: "Reconstructions g_β(z⁺) with z⁺ from posterior Langevin on x.", impl: reconstruct),
+    Builtin("reconstruct", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
+            doc: "Reconstructions g_β(z⁺) with z⁺ from posterior Langevin on x; for a VAE, g_β(μ_φ(x)).", impl: reconstruct),
   ]
 
   /// Measures of a trained model.
   static let evaluation: [Builtin] = [
-    Builtin("reconstruction_error", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
+    Builtin("reconstruction_error", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Per-pixel mean squared error ‖x − g(z⁺)‖² / (N·D) with z⁺ from posterior Langevin (docs/method.md).",
             impl: reconstructionError),
     Builtin("anomaly_score", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
@@ -109,7 +110,7 @@ enum ModelRows {
               terms: which to add, of "reconstruction", "energy" and "gaussian" (all by default), so each
               can be measured alone.
               """, impl: anomalyScore),
-    Builtin("log_likelihood", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
+    Builtin("log_likelihood", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
                                        Param("chains", .positiveInt, default: .number(16))],
             doc: """
               log p(x) per row of x by annealed importance sampling (docs/method.md, "Log-likelihood"):
@@ -144,14 +145,14 @@ enum ModelRows {
               Sets the model's training settings: every later train, train_step and export_torch uses them.
               Returns them as a record.
               """ + "\n" + settingsDoc(kept: true), impl: configure),
-    Builtin("train_step", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + settingParams,
+    Builtin("train_step", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor)] + settingParams,
             doc: """
               One joint learning iteration on the batch x (docs/method.md): z⁺ by posterior Langevin, z⁻ by prior
               Langevin, then Adam on G with Σ‖x − g(z⁺)‖²/batch and on E with mean E(z⁺) − mean E(z⁻).
               Returns {step, loss_g, loss_e, en_pos, en_neg, grad_g, grad_e, z_pos, z_neg, disp_pos, disp_neg, mse}.
               Stops with an error, the model unchanged, if the chains or gradients blow up.
               """ + "\n" + settingsDoc(kept: false), impl: trainStep),
-    Builtin("train", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
+    Builtin("train", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
                               Param("batch", .positiveInt, default: .number(100)), Param("shuffle", .bool, default: .bool(true)),
                               Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none),
                               Param("watch", .nonNegativeInt, default: .number(0))]
@@ -317,16 +318,22 @@ enum ModelRows {
   }
 
   static func generate(_ a: Args) throws -> Value {
-    .tensor(try a.model("model").model.generate(try a.int("n"), config: try a.priorLangevin(), using: &a.interpreter.rng))
+    if let v = vaeModel(a) { return .tensor(try v.model.generate(try a.int("n"), using: &a.interpreter.rng)) }
+    return .tensor(try a.model("model").model.generate(try a.int("n"), config: try a.priorLangevin(), using: &a.interpreter.rng))
   }
 
   static func reconstruct(_ a: Args) throws -> Value {
-    .tensor(try a.model("model").model.reconstruct(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
+    if let v = vaeModel(a) { return .tensor(try v.model.reconstruct(try a.tensor("x"))) }
+    return .tensor(try a.model("model").model.reconstruct(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng))
   }
 
   // MARK: - Evaluation
 
   static func reconstructionError(_ a: Args) throws -> Value {
+    if let v = vaeModel(a) {
+      let x = try a.tensor("x")
+      return .number(Double(try (x - v.model.reconstruct(x)).square().mean().item()))
+    }
     let m = try a.model("model")
     return .number(Double(try m.model.reconstructionError(try a.tensor("x"), config: try a.langevin(.posterior), using: &a.interpreter.rng)))
   }
@@ -344,6 +351,7 @@ enum ModelRows {
   }
 
   static func logLikelihood(_ a: Args) throws -> Value {
+    if let v = vaeModel(a) { return try vaeLogLikelihood(a, v) }
     let m = try a.model("model")
     let e = try m.model.logLikelihood(try a.tensor("x"), config: AISConfig(steps: try a.int("steps"), chains: try a.int("chains")),
                                       using: &a.interpreter.rng)
@@ -412,11 +420,13 @@ enum ModelRows {
   }
 
   static func trainStep(_ a: Args) throws -> Value {
-    try withCallSettings(a) { _, t in statsRecord(try t.step(try a.tensor("x"))) }
+    if let v = vaeModel(a) { return try vaeTrainStep(a, v) }
+    return try withCallSettings(a) { _, t in statsRecord(try t.step(try a.tensor("x"))) }
   }
 
   static func train(_ a: Args) throws -> Value {
-    try withCallSettings(a) { m, t in try fitting(a, m, t) }
+    if let v = vaeModel(a) { return try vaeTrain(a, v) }
+    return try withCallSettings(a) { m, t in try fitting(a, m, t) }
   }
 
   /// `train`'s epochs, with its progress display and epoch lines.

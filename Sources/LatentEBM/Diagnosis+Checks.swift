@@ -102,14 +102,21 @@ extension LatentEBM {
       let rec = try withoutGradients { try generator(z).reshaped(x.shape) }
       errors.append(Double(try (x - rec).square().mean().item()))
     }
+    // Longer chains doing much worse is as bad a sign as doing much better: the value is the size
+    // of the difference, and the sentence and remedy follow its sign.
     let nats = (errors[0] - errors[2]) / (2 * Double(sigma) * Double(sigma))
+    let worseWhenLonger = nats < 0
     return DiagnosisCheck(
-      "posterior", "posterior convergence: reconstruction error at K⁺ against 4·K⁺ steps", value: nats, warnAt: 1, failAt: 3,
+      "posterior", "posterior convergence: reconstruction error at K⁺ against 4·K⁺ steps", value: abs(nats), warnAt: 1, failAt: 3,
       meaning: { v in
-        v == .ok ? "K⁺ = \(k) steps reach about the error longer chains reach (\(shortNumber(errors[0])) against \(shortNumber(errors[2]))): the posterior samples have converged"
+        if v == .ok {
+          return "K⁺ = \(k) steps reach about the error longer chains reach (\(shortNumber(errors[0])) against \(shortNumber(errors[2]))): the posterior samples have converged"
+        }
+        return worseWhenLonger
+          ? "longer posterior chains make the reconstruction error worse (\(shortNumber(errors[0])) at K⁺ = \(k), \(shortNumber(errors[2])) at 4·K⁺): the energy pulls the codes away from the data"
           : "K⁺ = \(k) steps leave the reconstruction error at \(shortNumber(errors[0])) where 4·K⁺ reach \(shortNumber(errors[2])), \(shortNumber(nats)) nats per coordinate: the codes the generator learns from are not yet the posterior's"
       },
-      remedy: "configure(m, posterior_steps: \(4 * Swift.max(k, 1)))",
+      remedy: worseWhenLonger ? "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)), energy_penalty: 0.01)" : "configure(m, posterior_steps: \(4 * Swift.max(k, 1)))",
       details: [("mse_k", errors[0]), ("mse_2k", errors[1]), ("mse_4k", errors[2])])
   }
 

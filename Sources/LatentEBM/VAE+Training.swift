@@ -19,7 +19,7 @@ public final class VAETrainer {
   public let model: VAE
   public let optimizer: Adam
   public var rng: RandomGenerator
-  public private(set) var step = 0
+  public internal(set) var step = 0
   public private(set) var history: [VAEStats] = []
 
   public init(model: VAE, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, seed: UInt64 = 0) throws {

@@ -138,4 +138,38 @@ import Testing
     elbo /= 200
     #expect(is1000 > elbo, "importance-sampled log p(x) \(is1000) should exceed the mean ELBO \(elbo)")
   }
+
+  /// A trained VAE saved and read back gives the same codes and samples, and continues training
+  /// exactly as the original does; a file whose record does not match its weights is refused.
+  @Test func checkpointsRoundTripAndContinue() throws {
+    let dir = NSTemporaryDirectory() + "lebm-vae-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var rng = RandomGenerator(seed: 4)
+    let vae = try VAE(encoder: GaussianEncoder(latent: 3, imageSize: 8, channels: 1, ndf: 2, using: &rng),
+                      generator: Generator(latent: 3, imageSize: 8, channels: 1, ngf: 2, using: &rng), sigma: 0.4)
+    let data = try Tensor.randn([40, 1, 8, 8], using: &rng).tanh()
+    let trainer = try VAETrainer(model: vae, learningRate: 3e-3, seed: 9)
+    _ = try trainer.fit(data, epochs: 2, batchSize: 10)
+    let path = dir + "/v.safetensors"
+    try Checkpoint.save(vae, trainer: trainer, learningRate: 3e-3, to: path)
+    #expect(try Checkpoint.holdsVAE(path))
+    let back = try Checkpoint.readVAE(path)
+    #expect(back.learningRate == 3e-3 && back.trainer?.step == 8)
+    let x = try data.slice(axis: 0, start: 0, end: 5)
+    #expect(try vae.encoder(x).mean.scalars == back.model.encoder(x).mean.scalars)
+    #expect(try vae.reconstruct(x).scalars == back.model.reconstruct(x).scalars)
+    // One more step from the same random state: the same weights after it.
+    let copy = try #require(back.trainer)
+    copy.rng = trainer.rng
+    _ = try trainer.step(x)
+    _ = try copy.step(x)
+    #expect(zip(vae.parameters, back.model.parameters).allSatisfy { $0.scalars == $1.scalars })
+    // A latent EBM's reader and a VAE's refuse each other's files by name.
+    #expect(throws: LatentEBMError.self) { try Checkpoint.read(path) }
+    let ebmPath = dir + "/m.safetensors"
+    try Checkpoint.save(try LatentEBM(energy: nil, generator: Generator(latent: 2, hidden: [3], output: 2, using: &rng)), to: ebmPath)
+    #expect(try !Checkpoint.holdsVAE(ebmPath))
+    #expect(throws: LatentEBMError.self) { try Checkpoint.readVAE(ebmPath) }
+  }
 }

@@ -171,16 +171,16 @@ enum ModelRows {
   ]
 
   static let checkpoints: [Builtin] = [
-    Builtin("save", params: [Param("model", .handle(ModelHandle.self)), Param("path", .string),
+    Builtin("save", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("path", .string),
                              Param("optimizers", .record, default: .record(Record()))],
             doc: """
-              Writes the model and its training state to a safetensors checkpoint (atomically).
+              Writes the model (a latent EBM or a VAE) and its training state to a safetensors checkpoint (atomically).
               optimizers: a record of optimizers over the model's weights ({e: opt_e, g: opt_g}), saved with their
               moments and step counts; load gives them back as m.optimizers, over the loaded weights.
               """, impl: save),
     Builtin("load", params: [Param("path", .string), Param("energy", .any, default: .none)],
             doc: """
-              Reads a checkpoint written by save: the model, ready to sample or to continue training, with the
+              Reads a checkpoint written by save: the model (a latent EBM or a VAE), ready to sample or to continue training, with the
               optimizers saved beside it in m.optimizers. A model whose energy was a script function or a net of
               layers needs it again: load(path, energy: f) writes the saved weights into the nets f reads (or the net).
               """, impl: load),
@@ -510,8 +510,14 @@ enum ModelRows {
   // MARK: - Checkpoints
 
   static func save(_ a: Args) throws -> Value {
-    let m = try a.model("model")
     let path = try a.outputPath()
+    if let v = vaeModel(a) {
+      guard case .record(let r) = a["optimizers"], r.pairs.isEmpty else { throw a.fail("a VAE keeps its own optimizer; 'optimizers' is the latent EBM's") }
+      makeParentFolders(path)
+      try Checkpoint.save(v.model, trainer: v.trainer, learningRate: v.learningRate, to: path)
+      return .string(path)
+    }
+    let m = try a.model("model")
     makeParentFolders(path)
     guard case .record(let r) = a["optimizers"] else { throw a.fail("'optimizers' must be a record") }
     let optimizers = try r.pairs.map { key, v -> NamedOptimizer in
@@ -526,6 +532,11 @@ enum ModelRows {
 
   static func load(_ a: Args) throws -> Value {
     let path = try a.string("path")
+    if try Checkpoint.holdsVAE(path) {
+      guard a.isNone("energy") else { throw a.fail("'\(path)' holds a VAE, which has no energy to give") }
+      let c = try Checkpoint.readVAE(path)
+      return .opaque(VAEHandle(c.model, learningRate: c.learningRate, trainer: c.trainer))
+    }
     var energy: EnergyModel? = nil
     if !a.isNone("energy") {
       // The function's latent size comes from the file; a probe of the wrong size fails in the check.

@@ -41,7 +41,9 @@ final class VAEHandle: TypedHandle {
   let model: VAE
   let learningRate: Float
   private(set) var trainer: VAETrainer?
-  init(_ model: VAE, learningRate: Float) { self.model = model; self.learningRate = learningRate }
+  init(_ model: VAE, learningRate: Float, trainer: VAETrainer? = nil) {
+    self.model = model; self.learningRate = learningRate; self.trainer = trainer
+  }
 
   /// The trainer, made on first use (seeded from the script's generator).
   func activeTrainer(seed: @autoclosure () -> UInt64) throws -> VAETrainer {

@@ -1,7 +1,7 @@
 // Mutated data files, each loaded by a fresh `lebm` process under a memory limit and a timeout:
 // every reader must end with the file's data or a clean error, never a signal or a hang.
 //
-// Readers: checkpoints (safetensors written by `save`), IDX (plain and gzip), PNG folders, CSV,
+// Readers: checkpoints of a latent EBM and of a VAE (safetensors written by `save`), IDX (plain and gzip), PNG folders, CSV,
 // CIFAR-10 binary batches and sentence files (`text`). Each valid seed file is cut, bit-flipped and has its header fields set
 // to extremes (0, 2³¹−1, 2³²−1, huge sizes). LEBM_LOADER_FUZZ_COUNT sets the cases per reader
 // (default 1000), LEBM_LOADER_FUZZ_BINARY another `lebm` to try (e.g. an older build, for a
@@ -223,19 +223,22 @@ struct FuzzTally {
   // MARK: - The readers
 
   static func readers(binary: String, scratch: String) throws -> [FuzzReader] {
-    [try checkpoint(binary: binary, scratch: scratch), try idx(), try png(), csv(), cifar(), text()]
+    [try checkpoint(binary: binary, scratch: scratch), try idx(), try png(), csv(), cifar(), text(),
+     try checkpoint(binary: binary, scratch: scratch, name: "vae", model: "m = vae(encoder(latent: 2, input: 4, hidden: [8]), generator(latent: 2, hidden: [8], out: 4))")]
   }
 
   /// A checkpoint written by lebm's own `save` (after one training step, so the optimizer state is
   /// there too). Besides the generic mutations: the 8-byte header length set to extremes, and a
   /// number in the JSON header (a shape, an offset, a layer width) replaced by an extreme one.
-  static func checkpoint(binary: String, scratch: String) throws -> FuzzReader {
-    let path = scratch + "/seed.safetensors"
+  static func checkpoint(binary: String, scratch: String, name: String = "checkpoint", model: String = """
+      m = latent_ebm(energy_net(latent: 2, hidden: [8]), generator(latent: 2, hidden: [8], out: 4))
+      """) throws -> FuzzReader {
+    let path = scratch + "/seed-\(name).safetensors"
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
     p.arguments = ["-e", """
       seed(1)
-      m = latent_ebm(energy_net(latent: 2, hidden: [8]), generator(latent: 2, hidden: [8], out: 4))
+      \(model)
       train_step(m, randn([4, 4]))
       save(m, "\(path)")
       """]
@@ -244,7 +247,7 @@ struct FuzzTally {
     p.waitUntilExit()
     let seed = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     let headerLength = seed.count >= 8 ? Int(seed[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }) : 0
-    return FuzzReader(name: "checkpoint", seed: seed, mutate: { r in
+    return FuzzReader(name: name, seed: seed, mutate: { r in
       switch r.int(4) {
       case 0:
         var b = seed

@@ -95,6 +95,22 @@ public final class VAE {
     }
   }
 
+  /// The anomaly score per row (higher = more anomalous), the latent EBM's with the encoder's mean
+  /// μ = μ_φ(x) as the code: the chosen ``AnomalyTerms`` of `‖x − g(μ)‖²/(2σ²) + ‖μ‖²/(2σ0²)` (a VAE
+  /// has no energy term: asking for it alone gives zeros).
+  public func anomalyScore(_ x: Tensor, terms: AnomalyTerms = .all) throws -> Tensor {
+    try withoutGradients {
+      let n = x.shape[0], mu = try encoder(x).mean
+      var score = try Tensor.zeros([n])
+      if terms.contains(.reconstruction) {
+        let r = try (x.reshaped([n, dimensions]) - generator(mu).reshaped([n, dimensions])).square().sum(axes: [1])
+        score = try score + r * (1 / (2 * sigma * sigma))
+      }
+      if terms.contains(.gaussian) { score = try score + mu.square().sum(axes: [1]) * (1 / (2 * priorSigma * priorSigma)) }
+      return score
+    }
+  }
+
   /// g_β(μ_φ(x)): each row decoded from its code's mean.
   public func reconstruct(_ x: Tensor) throws -> Tensor {
     try withoutGradients { try generator(try encoder(x).mean).reshaped(x.shape) }

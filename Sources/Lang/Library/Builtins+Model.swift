@@ -60,7 +60,7 @@ enum ModelRows {
     Builtin("energy", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
             doc: "E_α(z) for each row of z ([N, latent] → [N]); zeros for the Gaussian prior. Differentiable: grad works through it.",
             impl: energy),
-    Builtin("decode", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
+    Builtin("decode", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("z", .tensor)],
             doc: "g_β(z), the generator's output for each row of z ([N, latent] → [N, …]). Differentiable: grad works through it.",
             impl: decode),
   ]
@@ -102,13 +102,13 @@ enum ModelRows {
     Builtin("reconstruction_error", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1),
             doc: "Per-pixel mean squared error ‖x − g(z⁺)‖² / (N·D) with z⁺ from posterior Langevin (docs/method.md).",
             impl: reconstructionError),
-    Builtin("anomaly_score", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
+    Builtin("anomaly_score", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
               + [Param("terms", .list, default: .list([.string("reconstruction"), .string("energy"), .string("gaussian")]))],
             doc: """
               The anomaly score per row of x (higher = more anomalous), z from posterior Langevin:
                 ‖x − g(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)
               terms: which to add, of "reconstruction", "energy" and "gaussian" (all by default), so each
-              can be measured alone.
+              can be measured alone. For a VAE, z is the encoder's mean μ_φ(x) and there is no energy term.
               """, impl: anomalyScore),
     Builtin("log_likelihood", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
                                        Param("chains", .positiveInt, default: .number(16))],
@@ -280,7 +280,10 @@ enum ModelRows {
 
   static func energy(_ a: Args) throws -> Value { .tensor(try a.model("model").model.energy(try a.tensor("z"))) }
 
-  static func decode(_ a: Args) throws -> Value { .tensor(try a.model("model").model.generator(try a.tensor("z"))) }
+  static func decode(_ a: Args) throws -> Value {
+    if let v = vaeModel(a) { return .tensor(try v.model.generator(try a.tensor("z"))) }
+    return .tensor(try a.model("model").model.generator(try a.tensor("z")))
+  }
 
   // MARK: - Samplers
 
@@ -346,6 +349,7 @@ enum ModelRows {
       }
       terms.insert(t)
     }
+    if let v = vaeModel(a) { return .tensor(try v.model.anomalyScore(try a.tensor("x"), terms: terms)) }
     return .tensor(try a.model("model").model.anomalyScore(try a.tensor("x"), terms: terms, config: try a.langevin(.posterior),
                                                            using: &a.interpreter.rng))
   }

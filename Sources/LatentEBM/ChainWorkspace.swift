@@ -12,7 +12,8 @@ final class ChainWorkspace {
     self.posterior = posterior; batch = n
     let d = model.latent
     energy = try model.energyNet?.plannedLayers.map { try InputGradientPlan($0, inputShape: [n, d]) }
-    generator = posterior ? try InputGradientPlan([model.generator.net], inputShape: [n, d]) : nil
+    // A text generator runs on the autodiff path (no planned LSTM yet).
+    generator = posterior && !model.isText ? try InputGradientPlan([model.generator.net], inputShape: [n, d]) : nil
     let count = n * d, out = posterior ? n * model.generator.outputShape.reduce(1, *) : 1
     z = .allocate(capacity: count); next = .allocate(capacity: count); noise = .allocate(capacity: count)
     gradE = .allocate(capacity: count); gradL = .allocate(capacity: count)

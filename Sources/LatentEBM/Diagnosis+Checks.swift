@@ -10,6 +10,9 @@ extension LatentEBM {
     trainer: Trainer?, data: Tensor, heldOut: Tensor? = nil, config: DiagnosisConfig = DiagnosisConfig(),
     using rng: inout RandomGenerator
   ) throws -> [DiagnosisCheck] {
+    if isText {
+      throw LatentEBMError.invalidArgument("diagnose checks models over images and points; its posterior and fit checks have no sentence version yet")
+    }
     try checkData(data, "the data")
     if let h = heldOut { try checkData(h, "the held-out data") }
     let settings = trainer?.config ?? TrainConfig()

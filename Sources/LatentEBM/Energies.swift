@@ -153,6 +153,13 @@ extension Dictionary where Key == String, Value == JSONValue {
     }
     return sizes
   }
+  /// A list of at most 2²⁴ strings (a text generator's vocabulary).
+  func words(_ key: String) throws -> [String] {
+    guard let a = self[key]?.array, a.count <= 1 << 24, case let words = a.compactMap(\.string), words.count == a.count else {
+      throw LatentEBMError.invalidArgument("'\(key)' must be a list of at most 2²⁴ words")
+    }
+    return words
+  }
   func activation() throws -> Activation {
     let name = try text("activation", default: "leaky_relu")
     let slope = try number("slope", default: 0.2)

@@ -1,4 +1,5 @@
 // Measures of a trained model: samples, reconstructions, their error, anomaly scores, AUPRC, MMD².
+import Datasets
 import Engine
 import Glibc
 
@@ -25,19 +26,26 @@ extension LatentEBM {
     return try withoutGradients { try generator(z).reshaped(x.shape) }
   }
 
-  /// Per-pixel mean squared error between x and its reconstruction (data in [−1, 1]; docs/method.md, "Evaluation").
+  /// Per-pixel mean squared error between x and its reconstruction (data in [−1, 1]; docs/method.md,
+  /// "Evaluation"). For sentences, the share of counted tokens (not `<pad>`) that the greedy
+  /// reconstruction gets wrong.
   public func reconstructionError(_ x: Tensor, config: LangevinConfig = .posterior, batchSize: Int = 500, using rng: inout RandomGenerator) throws -> Float {
     try checkData(x, "x")
-    var total: Double = 0
+    var total: Double = 0, counted = 0
     var start = 0
     while start < x.shape[0] {
       let end = Swift.min(x.shape[0], start + Swift.max(batchSize, 1))
       let xb = try x.slice(axis: 0, start: start, end: end)
       let r = try reconstruct(xb, config: config, using: &rng)
-      total += Double(try (xb - r).square().sum().item())
+      if isText {
+        let (xs, rs) = (xb.scalars, r.scalars), pad = Float(Vocabulary.pad)
+        for i in 0..<xs.count where xs[i] != pad { counted += 1; if rs[i] != xs[i] { total += 1 } }
+      } else {
+        total += Double(try (xb - r).square().sum().item())
+      }
       start = end
     }
-    return Float(total / Double(x.count))
+    return Float(total / Double(isText ? Swift.max(counted, 1) : x.count))
   }
 
   /// Runs `body` on row blocks of at most `size` rows of x and concatenates the results, so large
@@ -71,7 +79,7 @@ extension LatentEBM {
     return try withoutGradients {
       var score = try Tensor.zeros([n])
       if terms.contains(.reconstruction) {
-        score = try score + (xb - generator(z)).square().reshaped([n, -1]).sum(axes: [1]) / (2 * sigma * sigma)
+        score = try score + negativeLogLikelihood(xb, given: z)
       }
       if terms.contains(.energy) { score = try score + energy(z) }
       if terms.contains(.gaussian) { score = try score + z.square().sum(axes: [1]) / (2 * priorSigma * priorSigma) }
@@ -80,7 +88,7 @@ extension LatentEBM {
   }
 }
 
-/// The terms of the anomaly score: the reconstruction term ‖x − g(z)‖²/(2σ²), the learned energy
+/// The terms of the anomaly score: the reconstruction term ‖x − g(z)‖²/(2σ²) (for text, −log p_β(x | z)), the learned energy
 /// E_α(z), and the base prior's ‖z‖²/(2σ0²).
 public struct AnomalyTerms: OptionSet, Sendable {
   public let rawValue: Int

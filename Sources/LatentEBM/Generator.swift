@@ -1,19 +1,29 @@
-// The generator g_β: z ↦ x, an MLP or transposed convolutions.
+// The generator g_β: z ↦ x, an MLP or transposed convolutions; or p_β(x | z) over sentences.
+import Datasets
 import Engine
 
-/// The generator g_β: z ↦ x, an MLP or a stack of transposed convolutions.
+/// The generator g_β: z ↦ x, an MLP or a stack of transposed convolutions, with the Gaussian
+/// likelihood N(x; g_β(z), σ² I); or an LSTM over sentences (``TextDecoder``) with a categorical
+/// likelihood, whose g_β(z) is the most likely sentence.
 public final class Generator {
   /// How the generator was built, for summaries and checkpoints.
   public enum Kind: Equatable, Sendable {
     case mlp(hidden: [Int], activation: Activation)
     /// Transposed convolutions for square images of `size` (4·2^k or 7·2^k, k ≥ 1) with `channels` channels.
     case conv(size: Int, channels: Int, ngf: Int)
+    /// An LSTM over rows of `length` token ids (``TextDecoder``).
+    case lstm(embed: Int, hidden: Int, layers: Int)
   }
   public let latent: Int
   /// The shape of one sample, e.g. `[2]` or `[3, 32, 32]`.
   public let outputShape: [Int]
   public let kind: Kind
-  public let net: Sequential
+  /// The network: a ``Sequential`` for images and points, a ``TextDecoder`` for sentences.
+  public let net: any Layer
+  /// The sentence network, for a text generator.
+  public var text: TextDecoder? { net as? TextDecoder }
+  /// The network's layers in order (a text generator is one).
+  public var layers: [Layer] { (net as? Sequential)?.layers ?? [net] }
 
   /// An MLP generator `latent → hidden… → output` (no activation on the output, as the
   /// reference's toy configuration).
@@ -53,6 +63,15 @@ public final class Generator {
     net = Sequential(layers)
   }
 
+  /// A text generator over rows of `length` ids of `vocabulary` (``TextDecoder``).
+  public init(latent: Int, vocabulary: Vocabulary, length: Int, embed: Int, hidden: Int, layers: Int = 1,
+              using rng: inout RandomGenerator) throws {
+    let decoder = try TextDecoder(latent: latent, vocabulary: vocabulary, length: length, embed: embed, hidden: hidden,
+                                  layers: layers, using: &rng)
+    self.latent = latent; outputShape = [length]; kind = .lstm(embed: embed, hidden: hidden, layers: layers)
+    net = decoder
+  }
+
   /// The largest image side `conv_generator` builds.
   public static let maximumImageSize = 1024
 
@@ -86,13 +105,16 @@ public final class Generator {
     return layers
   }
 
-  /// g_β(z): `[N, latent] → [N] + outputShape`.
+  /// g_β(z): `[N, latent] → [N] + outputShape` (for text, the greedy sentences' ids).
   public func callAsFunction(_ z: Tensor) throws -> Tensor {
     guard z.rank == 2, z.shape[1] == latent else {
       throw LatentEBMError.shape("generator: z must have shape [N, \(latent)], got \(formatShape(z.shape))")
     }
     return try net(z)
   }
+
+  /// The likelihood's name: "gaussian" or "categorical".
+  public var likelihood: String { text == nil ? "gaussian" : "categorical" }
 
   public var parameters: [Tensor] { net.parameters }
 
@@ -103,6 +125,9 @@ public final class Generator {
       return "MLP \(([latent] + hidden + outputShape).map(String.init).joined(separator: " → ")), \(act)"
     case let .conv(size, channels, ngf):
       return "ConvT \(latent) → \(channels)×\(size)×\(size), ngf \(ngf)"
+    case let .lstm(embed, hidden, layers):
+      let v = text?.vocabularySize ?? 0
+      return "LSTM \(latent) → \(outputShape[0]) tokens of \(v), embed \(embed), hidden \(hidden)\(layers == 1 ? "" : ", \(layers) layers")"
     }
   }
 
@@ -114,6 +139,9 @@ public final class Generator {
         .merging(activationSettings(act)) { a, _ in a }
     case let .conv(size, channels, ngf):
       return ["kind": .string("conv"), "image_size": JSONValue(size), "channels": JSONValue(channels), "ngf": JSONValue(ngf)]
+    case let .lstm(embed, hidden, layers):
+      return ["kind": .string("lstm"), "length": JSONValue(outputShape[0]), "embed": JSONValue(embed), "hidden": JSONValue(hidden),
+              "layers": JSONValue(layers), "vocab": .array((text?.vocabulary.words ?? []).map { .string($0) })]
     }
   }
 
@@ -125,6 +153,12 @@ public final class Generator {
       // ConvTranspose2d(in, out, k): in·out·k² weights and out biases.
       return try convLayers(latent: latent, size: r.size("image_size"), channels: r.size("channels"), ngf: r.size("ngf"))
         .reduce(0) { $0 + $1.input * $1.output * $1.kernel * $1.kernel + $1.output }
+    case "lstm":
+      // Every size is at most 2¹⁶ and the vocabulary 2²⁴ words, so no product overflows.
+      let v = try r.words("vocab").count, e = try r.size("embed"), h = try r.size("hidden"), l = try r.size("layers")
+      guard l <= 16 else { throw LatentEBMError.invalidArgument("'layers' must be 1…16, got \(l)") }
+      // embed; init_h; the first layer's gates read [embedding, z], the others h; out.
+      return v * e + (latent + 1) * l * h + 4 * h * (e + latent + h + 2) + (l - 1) * 4 * h * (2 * h + 2) + (h + 1) * v
     default: throw LatentEBMError.invalidArgument("unknown generator kind '\(r["kind"]?.string ?? "")'")
     }
   }
@@ -138,6 +172,15 @@ public final class Generator {
     case "conv":
       try r.refuseUnknownKeys(["kind", "image_size", "channels", "ngf"], in: "generator")
       try self.init(latent: latent, imageSize: try r.size("image_size"), channels: try r.size("channels"), ngf: try r.size("ngf"), using: &rng)
+    case "lstm":
+      try r.refuseUnknownKeys(["kind", "length", "embed", "hidden", "layers", "vocab"], in: "generator")
+      let words = try r.words("vocab")
+      guard words.count >= Vocabulary.specials.count, Array(words.prefix(Vocabulary.specials.count)) == Vocabulary.specials,
+            Set(words).count == words.count else {
+        throw LatentEBMError.invalidArgument("the text generator's vocabulary must start with \(Vocabulary.specials.joined(separator: " ")) and name each word once")
+      }
+      try self.init(latent: latent, vocabulary: Vocabulary(words: words), length: try r.size("length"), embed: try r.size("embed"),
+                    hidden: try r.size("hidden"), layers: try r.size("layers"), using: &rng)
     default: throw LatentEBMError.invalidArgument("unknown generator kind '\(r["kind"]?.string ?? "")'")
     }
   }

@@ -142,7 +142,7 @@ extension LatentEBM {
     try MemoryLimit.check(n * MemoryLayout<RandomGenerator>.stride / 4, op: "chains' random streams")
     var streams = (0..<n).map { _ in RandomGenerator(seed: rng.next()) }
     let result = start.copy()
-    let planned = energyNet == nil || energyNet?.plannedLayers != nil
+    let planned = (energyNet == nil || energyNet?.plannedLayers != nil) && (x == nil || !isText)
     let parts = trace == nil && planned && canRunConcurrently ? Swift.min(Threads.count, n / LatentEBM.minimumChainsPerThread) : 1
     let xRow = generator.outputShape.reduce(1, *)
     try result.withUnsafeMutableBufferPointer { zb in
@@ -194,7 +194,7 @@ extension LatentEBM {
     for step in 0..<config.steps {
       try Interrupt.check()
       var energyMean = try energyGradient(ws, at: z, rows: n, traced: trace != nil)
-      if let x { energyMean += likelihoodGradient(ws, x: x, at: z, rows: n, invVar: invVar, traced: trace != nil) }
+      if let x { energyMean += try likelihoodGradient(ws, x: x, at: z, rows: n, invVar: invVar, traced: trace != nil) }
       let gE = ws.gradE, gL = ws.gradL, noise = ws.noise
       if config.noise { for r in 0..<n { streams[r].fillNormal(noise + r * d, count: d) } }
       for i in 0..<count {
@@ -231,11 +231,20 @@ extension LatentEBM {
   }
 
   /// ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ² into `ws.gradL`; the mean of ‖x − g(z)‖²/(2σ²)
-  /// per chain when `traced` (else 0).
+  /// per chain when `traced` (else 0). A text generator's ∇z −log p_β(x | z) comes through the
+  /// autodiff graph.
   private func likelihoodGradient(
     _ ws: ChainWorkspace, x: UnsafePointer<Float>, at z: UnsafeMutablePointer<Float>, rows n: Int, invVar: Float, traced: Bool
-  ) -> Float {
-    guard let plan = ws.generator else { return 0 }
+  ) throws -> Float {
+    guard let plan = ws.generator else {
+      let count = n * latent, xRow = generator.outputShape.reduce(1, *)
+      let zt = try Tensor.make([n, latent]) { $0.baseAddress!.update(from: z, count: count) }.requiringGrad()
+      let xt = try Tensor.make([n] + generator.outputShape) { $0.baseAddress!.update(from: x, count: n * xRow) }
+      let nll = try negativeLogLikelihood(xt, given: zt)
+      let g = try gradients(of: try nll.sum(), wrt: [zt])[0]
+      g.withUnsafeBufferPointer { ws.gradL.update(from: $0.baseAddress!, count: count) }
+      return traced ? try nll.mean().item() : 0
+    }
     let outCount = generator.outputShape.reduce(1, *) * n
     let xhat = plan.forward(z)
     let residual = ws.residual

@@ -75,7 +75,8 @@ extension LatentEBM {
   /// the integral by AIS from N(0, σ0² I) to the unnormalised posterior through
   /// `[exp(−E_α(z)) p_β(x | z)]^β_t · N(z; 0, σ0² I)` (`chains` chains per example, one MALA step
   /// at each of `steps` temperatures on a sigmoid schedule), and log Z(α) by ``logPartition(_:using:)``.
-  /// With p_β(x | z) = N(x; g_β(z), σ² I).
+  /// With p_β(x | z) = N(x; g_β(z), σ² I), or the text generator's categorical likelihood
+  /// (``negativeLogLikelihood(_:given:constant:)``).
   public func logLikelihood(_ x: Tensor, config: AISConfig = AISConfig(), using rng: inout RandomGenerator) throws -> LogLikelihoodEstimate {
     try config.validate()
     try checkData(x, "x")
@@ -83,13 +84,9 @@ extension LatentEBM {
     guard n > 0 else { throw LatentEBMError.invalidArgument("x holds no examples") }
     let (logZ, logZError) = try logPartition(config, using: &rng)
     let flat = try x.reshaped([n, d])
-    let constant = Float(Double(d) / 2 * log(2 * Double.pi * Double(sigma) * Double(sigma)))
     let logW = try annealedLogWeights(groups: n, chains: c, config: config, using: &rng) { k in
       let xr = try flat.gather((0..<(n * k)).map { $0 / k })
-      return { z in
-        let residual = try (xr - self.generator(z).reshaped([n * k, d])).square().sum(axes: [1])
-        return try self.energy(z) * -1 - residual / (2 * self.sigma * self.sigma) - constant
-      }
+      return { z in try self.energy(z) * -1 - self.negativeLogLikelihood(xr, given: z, constant: true) }
     }
     var estimate = LogLikelihoodEstimate(perExample: [], standardErrors: [], logPartition: logZ, logPartitionError: logZError, dimensions: d)
     for i in 0..<n {

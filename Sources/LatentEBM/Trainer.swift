@@ -216,12 +216,16 @@ public final class Trainer {
   }
 
   /// The two learning losses at fixed chains (docs/method.md, "Learning"):
-  /// generator `Σ‖x − g(z⁺)‖² / batch`; energy `mean E(z⁺) − mean E(z⁻)` plus the optional penalty
+  /// generator `Σ‖x − g(z⁺)‖² / batch` (for text `Σ −log p_β(x | z⁺) / batch`); energy `mean E(z⁺) − mean E(z⁻)` plus the optional penalty
   /// `λ (mean E(z⁺)² + mean E(z⁻)²)`, or nil for the Gaussian prior.
   public func losses(_ x: Tensor, posterior zq: Tensor, prior zp: Tensor?) throws -> (generator: Tensor, energy: Tensor?, enPos: Float, enNeg: Float) {
     let n = x.shape[0]
     let xb = try x.reshaped([n] + model.generator.outputShape)
-    let lossG = try (xb - model.generator(zq)).square().sum() / Float(n)
+    // The reference's generator loss: Σ‖x − g(z⁺)‖² / batch (σ is folded into lr_g), or for text
+    // Σ −log p_β(x | z⁺) / batch, as the anchors' text configuration.
+    let lossG = model.isText
+      ? try model.negativeLogLikelihood(xb, given: zq).sum() / Float(n)
+      : try (xb - model.generator(zq)).square().sum() / Float(n)
     guard let e = model.energyNet, let zp else { return (lossG, nil, 0, 0) }
     let ePos = try e(zq), eNeg = try e(zp)
     let mPos = try ePos.mean(), mNeg = try eNeg.mean()

@@ -89,7 +89,7 @@ import Glibc
   // MARK: - Conv generator sizes
 
   /// The layers of a net, as they print ("ConvTranspose2d(8 → 4, k4 s2 p1)", "LeakyReLU(0.2)", …).
-  func layers(_ g: Generator) -> [String] { g.net.layers.map { "\($0)" } }
+  func layers(_ g: Generator) -> [String] { g.layers.map { "\($0)" } }
 
   /// The layers the rule gives: ConvT(nz→w, k, s1 p0) to a 4×4 (w = 8ngf) or 7×7 (w = 4ngf) map,
   /// then ConvT(k4 s2 p1) per doubling, halving the channels but never below ngf, the last to C.
@@ -140,7 +140,7 @@ import Glibc
       var r1 = RandomGenerator(seed: 31), r2 = RandomGenerator(seed: 31)
       let g = try Generator(latent: nz, imageSize: size, channels: c, ngf: ngf, using: &r1)
       let old = try before(size, c, &r2)
-      let convs = g.net.layers.compactMap { $0 as? ConvTranspose2d }
+      let convs = g.layers.compactMap { $0 as? ConvTranspose2d }
       #expect(convs.map(\.description) == old.map(\.description), "size \(size)")
       #expect(g.net.namedParameters.map(\.0) == (size == 32 ? [1, 3, 5, 7] : [1, 3, 5]).flatMap { ["\($0).weight", "\($0).bias"] })
       #expect(g.parameters.map(\.scalars) == old.flatMap(\.parameters).map(\.scalars), "size \(size): the same initial weights")

@@ -38,7 +38,7 @@ import Glibc
     let x = try m.generate(12, config: LangevinConfig(steps: 200, stepSize: 0.2), using: &rng)
     let est = try m.logLikelihood(x, config: config, using: &rng)
     let v = 1 / (1 + Double(a))
-    let w = (g.net.layers[0] as! Linear).weight.scalars.map(Double.init), b = (g.net.layers[0] as! Linear).bias!.scalars.map(Double.init)
+    let w = (g.layers[0] as! Linear).weight.scalars.map(Double.init), b = (g.layers[0] as! Linear).bias!.scalars.map(Double.init)
     let cov = (0..<d).map { i in (0..<d).map { j in v * (0..<d).reduce(0) { $0 + w[i * d + $1] * w[j * d + $1] } + (i == j ? Double(sigma * sigma) : 0) } }
     let xs = x.scalars.map(Double.init)
     var worst = 0.0, total = 0.0

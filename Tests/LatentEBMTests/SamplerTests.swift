@@ -70,7 +70,7 @@ final class QuadraticEnergy: EnergyModel {
   @Test func posteriorChainsMatchTheLinearGaussianPosterior() throws {
     var rng = RandomGenerator(seed: 2)
     let g = try Generator(latent: 2, hidden: [], output: 3, using: &rng)
-    let lin = g.net.layers[0] as! Linear
+    let lin = g.layers[0] as! Linear
     try assign(lin.weight, from: Tensor(rows: [[0.8, 0.1], [-0.3, 0.5], [0.2, -0.4]]))
     try assign(lin.bias!, from: Tensor([0.1, -0.2, 0.3]))
     let sigma: Float = 0.5

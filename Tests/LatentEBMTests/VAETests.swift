@@ -87,7 +87,7 @@ import Testing
     let vae = try VAE(encoder: GaussianEncoder(latent: 2, input: 3, hidden: [], using: &rng),
                       generator: Generator(latent: 2, hidden: [], output: 3, using: &rng), sigma: sigma, priorSigma: s0)
     // W = [[1, 0], [0, 2], [0, 0]] (orthogonal columns of norms 1 and 2), b = [0.5, −0.5, 1].
-    let linear = try #require(vae.generator.net.layers.first as? Linear)
+    let linear = try #require(vae.generator.layers.first as? Linear)
     try assign(linear.weight, from: Tensor(shape: [3, 2], scalars: [1, 0, 0, 2, 0, 0]))
     try assign(try #require(linear.bias), from: Tensor([0.5, -0.5, 1]))
     let variances = [1 / (1 / (sigma * sigma) + 1 / (s0 * s0)), 1 / (4 / (sigma * sigma) + 1 / (s0 * s0))]

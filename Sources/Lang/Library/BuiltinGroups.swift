@@ -14,6 +14,7 @@ extension BuiltinGroup {
       .learning,
       .data,
       .corpora,
+      .textModels,
       .files,
       .plot,
     ]

@@ -16,6 +16,7 @@ extension BuiltinGroup {
       .corpora,
       .files,
       .plot,
+      .quality,
     ]
   }
 }

@@ -117,7 +117,7 @@ enum QualityRows {
                                       seed: UInt64(try a.int("seed")))
     let c = try FeatureClassifier.make(train: train, test: test, settings: settings, cacheFolder: folder)
     for w in c.warnings { a.write("warning: \(w)\n") }
-    let how = c.fromCache ? "loaded from the cache" : "trained on \(c.trainCount) images, \(settings.epochs) epochs"
+    let how = c.fromCache ? "loaded from the cache" : "trained on \(c.trainCount) images, \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s")"
     a.write("classifier of \(data.name): test accuracy \(percent(c.testAccuracy)) on \(test.count) images (\(how))\n")
     return .opaque(ClassifierHandle(c, dataName: data.name))
   }

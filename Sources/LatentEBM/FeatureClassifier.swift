@@ -23,7 +23,7 @@ public struct ClassifierSettings: Equatable, Sendable {
 /// A feature classifier (docs/method.md, "Sample quality"): on `[N, C, H, W]` images,
 ///
 ///     conv 4×4 s2 p1 (C → 32), ReLU, conv 4×4 s2 p1 (32 → 64), ReLU, flatten,
-///     linear (64·⌈H/4⌉·⌈W/4⌉ → 128), ReLU  ─ the features φ(x) ∈ ℝ¹²⁸ ─  linear (128 → K),
+///     linear (64·⌊⌊H/2⌋/2⌋·⌊⌊W/2⌋/2⌋ → 128), ReLU  ─ the features φ(x) ∈ ℝ¹²⁸ ─  linear (128 → K),
 ///
 /// trained with softmax cross-entropy by Adam from a fixed seed. ``features(_:)`` gives φ, the
 /// penultimate layer, in which ``SampleQuality`` measures distances; the numbers those give are
@@ -69,8 +69,8 @@ public final class FeatureClassifier {
     self.classes = classes
     self.classNames = classNames
     var rng = RandomGenerator(seed: seed)
-    let h = (imageShape[1] + 1) / 2, w = (imageShape[2] + 1) / 2
-    let h2 = (h + 1) / 2, w2 = (w + 1) / 2
+    // A 4×4 convolution with stride 2 and padding 1 maps a side of n to ⌊(n − 2)/2⌋ + 1 = ⌊n/2⌋.
+    let h2 = imageShape[1] / 2 / 2, w2 = imageShape[2] / 2 / 2
     body = Sequential([
       try Conv2d(imageShape[0], 32, kernelSize: 4, stride: 2, padding: 1, using: &rng), ActivationLayer(.relu),
       try Conv2d(32, 64, kernelSize: 4, stride: 2, padding: 1, using: &rng), ActivationLayer(.relu),

@@ -27,6 +27,10 @@ public struct PrecisionRecall: Sendable {
 /// Measures of how close a set of samples lies to a reference set, on feature rows `[N, d]` (a
 /// ``FeatureClassifier``'s features, or any other embedding). Everything is computed in Double.
 public enum SampleQuality {
+  /// The widest feature rows ``frechetDistance(_:_:names:)`` takes: its d × d eigendecompositions
+  /// take seconds at this width and grow as d³.
+  public static let maximumFeatures = 1024
+
   /// The Fréchet distance (the squared 2-Wasserstein distance) between the Gaussians fitted to
   /// the rows of `a` and of `b`, as FID computes it on Inception features (Heusel et al., 2017):
   ///
@@ -39,6 +43,10 @@ public enum SampleQuality {
   ///   not have full rank), or a value is not finite.
   public static func frechetDistance(_ a: Tensor, _ b: Tensor, names: (String, String) = ("the samples", "the reference")) throws -> FrechetDistance {
     let d = try checkPair(a, b, names)
+    guard d <= maximumFeatures else {
+      throw LatentEBMError.invalidArgument("\(names.0) have \(d) features; the Fréchet distance takes at most \(maximumFeatures) "
+        + "(its eigendecompositions cost d³): measure in a classifier's features, or reduce the rows first")
+    }
     for (t, name) in [(a, names.0), (b, names.1)] where t.shape[0] <= d {
       throw LatentEBMError.invalidArgument("\(name) has \(t.shape[0]) rows for \(d) features; a \(d) × \(d) covariance "
         + "needs more rows than features (give at least \(d + 1))")
@@ -48,9 +56,9 @@ public enum SampleQuality {
     for i in 0..<d { meanTerm += (m1[i] - m2[i]) * (m1[i] - m2[i]) }
     var trace = 0.0
     for i in 0..<d { trace += s1[i * d + i] + s2[i * d + i] }
-    let root1 = symmetricSquareRoot(s1, size: d)
+    let root1 = try symmetricSquareRoot(s1, size: d)
     let m = multiply(multiply(root1, s2, d), root1, d)
-    let mu = symmetricEigen(symmetrized(m, d), size: d).values
+    let mu = try symmetricEigen(symmetrized(m, d), size: d).values
     let cross = mu.reduce(0) { $0 + Swift.max($1, 0).squareRoot() }
     let cov = Swift.max(trace - 2 * cross, 0)
     return FrechetDistance(distance: meanTerm + cov, meanTerm: meanTerm, covarianceTerm: cov,
@@ -142,8 +150,8 @@ public enum SampleQuality {
   }
 
   /// The symmetric square root U diag(√max(λ, 0)) Uᵀ of a symmetric positive semi-definite matrix.
-  static func symmetricSquareRoot(_ a: [Double], size n: Int) -> [Double] {
-    let (values, u) = symmetricEigen(a, size: n)
+  static func symmetricSquareRoot(_ a: [Double], size n: Int) throws -> [Double] {
+    let (values, u) = try symmetricEigen(a, size: n)
     var r = [Double](repeating: 0, count: n * n)
     for k in 0..<n {
       let s = Swift.max(values[k], 0).squareRoot()
@@ -160,17 +168,18 @@ public enum SampleQuality {
   /// method: rotations J(p, q, θ) with tan θ = t, t the smaller root of t² + 2ϑt − 1 = 0,
   /// ϑ = (a_qq − a_pp)/(2 a_pq), zero each off-diagonal entry in turn, A ← Jᵀ A J, V ← V J, until
   /// the off-diagonal sum of squares is below 10⁻²⁴ of the whole (at most 60 sweeps). Column k of
-  /// `vectors` belongs to `values[k]`; the values are not sorted.
-  public static func symmetricEigen(_ matrix: [Double], size n: Int) -> (values: [Double], vectors: [Double]) {
+  /// `vectors` belongs to `values[k]`; the values are not sorted. Polls ``Interrupt`` every sweep.
+  public static func symmetricEigen(_ matrix: [Double], size n: Int) throws -> (values: [Double], vectors: [Double]) {
     var a = matrix
     var v = [Double](repeating: 0, count: n * n)
     for i in 0..<n { v[i * n + i] = 1 }
     var total = 0.0
     for x in a { total += x * x }
     guard n > 1, total > 0 else { return ((0..<n).map { a[$0 * n + $0] }, v) }
-    a.withUnsafeMutableBufferPointer { a in
-      v.withUnsafeMutableBufferPointer { v in
+    try a.withUnsafeMutableBufferPointer { a in
+      try v.withUnsafeMutableBufferPointer { v in
         for _ in 0..<60 {
+          try Interrupt.check()
           var off = 0.0
           for p in 0..<n { for q in (p + 1)..<Swift.max(n, p + 1) { off += a[p * n + q] * a[p * n + q] } }
           if 2 * off <= 1e-24 * total { break }
@@ -235,6 +244,7 @@ public enum SampleQuality {
     var start = 0
     while start < n {
       let end = Swift.min(n, start + 1000)
+      try Interrupt.check()
       let block = try squaredDistances(x, start, end, x, norms)
       for i in 0..<(end - start) {
         var best = [Float](repeating: .infinity, count: k + 1)  // ascending
@@ -260,6 +270,7 @@ public enum SampleQuality {
     var start = 0
     while start < n {
       let end = Swift.min(n, start + 1000)
+      try Interrupt.check()
       let block = try squaredDistances(x, start, end, y, norms)
       for i in 0..<(end - start) where (0..<m).contains(where: { block[i * m + $0] <= radii[$0] }) { inside += 1 }
       start = end

@@ -30,7 +30,7 @@ import Testing
     let lambda = (0..<n).map { Double($0) - 3.5 }
     var a = [Double](repeating: 0, count: n * n)
     for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += q[k][i] * lambda[k] * q[k][j] } } }
-    let (values, vectors) = SampleQuality.symmetricEigen(a, size: n)
+    let (values, vectors) = try SampleQuality.symmetricEigen(a, size: n)
     for (x, y) in zip(values.sorted(), lambda) { #expect(abs(x - y) < 1e-10) }
     // A v = λ v for each column.
     for k in 0..<n {
@@ -100,6 +100,11 @@ import Testing
     #expect(message { _ = try FeatureClassifier.make(train: unlabelled, test: labelled, cacheFolder: nil) }.contains("plain has no labels"))
     #expect(message { _ = try FeatureClassifier.make(train: try Dataset(name: "pts", x: try Tensor.zeros([20, 2]), labels: (0..<20).map { $0 % 2 }),
                                                      test: labelled, cacheFolder: nil) }.contains("must hold images"))
+    #expect(message { _ = try SampleQuality.frechetDistance(try Tensor.zeros([2000, 1025]), try Tensor.zeros([2000, 1025])) }.contains("at most 1024"))
+    // Odd and non-square images work (each side halves twice, rounding down).
+    let odd = try FeatureClassifier(imageShape: [3, 9, 11], classes: 3, seed: 1)
+    #expect(try odd.features(try Tensor.zeros([2, 3, 9, 11])).shape == [2, 128])
+    #expect(try odd.logits(try Tensor.zeros([2, 3, 9, 11])).shape == [2, 3])
     let c = try FeatureClassifier(imageShape: [1, 8, 8], classes: 2, seed: 1)
     #expect(message { _ = try c.features(try Tensor.zeros([3, 1, 9, 8])) }.contains("must be images [N, 1, 8, 8]"))
   }

@@ -68,7 +68,7 @@ let package = Package(
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine", "Support"]),
-    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Engine", "Support"]),
+    .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Datasets", "Engine", "Support"]),
     .testTarget(name: "LangTests", dependencies: ["Lang", "Engine", "Support"], resources: [.copy("Scripts")]),
     .testTarget(name: "REPLTests", dependencies: ["REPL", "Lang", "Engine", "Support"]),
     .testTarget(name: "KernelTests", dependencies: ["Kernel", "Support"], exclude: ["Resources"]),

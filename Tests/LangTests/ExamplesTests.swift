@@ -48,6 +48,7 @@ enum ExampleFiles {
     p.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env["LEBM_IMAGES"] = "off"
+    env["LEBM_CACHE"] = directory + "/cache"   // classifiers are cached here, never in the user's folder
     p.environment = env
     let pipe = Pipe()
     p.standardOutput = pipe
@@ -83,7 +84,7 @@ enum ExampleFiles {
       #expect(lesson.hasPrefix(String(format: "stdlib/tutorial/%02d-", i + 1)), "\(lesson) is out of order")
     }
     let examples = Set(ExampleFiles.scripts(in: "examples"))
-    for name in ["langevin_by_hand", "gaussian_vs_ebm", "fashion_mnist", "anomaly", "langevin_steps", "quickstart", "toy_settings_study", "learned_width"] {
+    for name in ["langevin_by_hand", "gaussian_vs_ebm", "fashion_mnist", "anomaly", "langevin_steps", "quickstart", "toy_settings_study", "learned_width", "prior_matters"] {
       #expect(examples.contains("examples/\(name).lebm"), "examples/\(name).lebm is missing")
     }
   }

@@ -17,6 +17,7 @@ extension BuiltinGroup {
       .textModels,
       .files,
       .plot,
+      .quality,
     ]
   }
 }

@@ -67,10 +67,15 @@ public struct TorchTraining {
     try Self.checkDevice(device)
     let code = """
       import json, sys
-      try:
-          import numpy, safetensors, torch
-      except ImportError as e:
-          print(json.dumps({"missing": e.name or str(e)})); sys.exit(0)
+      missing = []
+      for name in ("torch", "safetensors", "numpy"):
+          try:
+              __import__(name)
+          except ImportError:
+              missing.append(name)
+      if missing:
+          print(json.dumps({"missing": ", ".join(missing)})); sys.exit(0)
+      import torch
       try:
           torch.zeros(1, device=sys.argv[1]) + 1
           why = ""

@@ -975,6 +975,10 @@ enum TorchTemplates {
     torchrun --nproc_per_node 4 train.py DATA --epochs 10 --device cuda --checkpoint-every 500
     ```
 
+    On a GPU train.py runs compiled (`--compile auto`: the Langevin chains, losses and gradients as
+    one CUDA graph, the same numbers as eager from the same seed); `--compile none` runs eager,
+    `--compile inductor` uses torch.compile, and `--precision tf32` or `bf16` trades digits for speed.
+
     DATA is an IDX file (`.gz` or not), a folder of PNGs or a `.npy` array; bytes become `b / 127.5 − 1`.
     `pip install pillow` makes a PNG folder load some 25 times faster (train.py says which reader it
     uses). Under torchrun each process loads only its share of the examples; a `.npy` (lebm's

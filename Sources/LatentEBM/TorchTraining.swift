@@ -88,7 +88,16 @@ public struct TorchTraining {
       throw LatentEBMError.invalidArgument("cannot run the Python '\(python)' (LEBM_PYTHON): \(error.problem)")
     }
     var lines: [String] = []
-    while case .line(let l) = p.next(timeout: 120) { lines.append(l) }
+    probing: while true {
+      switch p.next(timeout: 120) {
+      case .line(let l): lines.append(l)
+      case .end: break probing
+      case .quiet:
+        p.signal(SIGKILL)
+        p.wait()
+        throw LatentEBMError.invalidArgument("the Python '\(python)' (LEBM_PYTHON) did not answer within 120 s when asked for PyTorch and the device '\(device)'")
+      }
+    }
     let status = p.wait()
     guard status == 0, let last = lines.last, case .object(let r)? = try? JSONValue.decode(last) else {
       throw LatentEBMError.invalidArgument("the Python '\(python)' (LEBM_PYTHON) failed to start PyTorch (exit status \(status)): \(lines.suffix(3).joined(separator: " | "))")
@@ -111,8 +120,11 @@ public struct TorchTraining {
   /// is asked about every tenth of a second: when it says yes, train.py gets one SIGINT, finishes
   /// the iteration under way and writes its checkpoint, which is read back as at the end. The
   /// temporary folder is removed.
+  /// A second request kills train.py at once.
   /// - Throws: ``LatentEBMError`` when the data are too few for one batch, train.py fails (its
-  ///   last lines), or its checkpoint does not fit; the model is then as it was.
+  ///   last lines), or its checkpoint does not fit; `Interrupted` when a stop came before
+  ///   train.py wrote its checkpoint (while it started, or by a second request); the model is
+  ///   then as it was.
   public func run(
     _ model: LatentEBM, trainer: Trainer, data: Tensor, interrupted: () -> Bool,
     onEvent: (Event) throws -> Void
@@ -155,12 +167,16 @@ public struct TorchTraining {
         guard eventError == nil, let e = Self.event(r) else { continue }
         do { try onEvent(e) } catch { eventError = error; stopping = true; p.signal(SIGINT) }
       }
-      if !stopping && interrupted() {
+      if interrupted() {
+        // The first Ctrl-C: train.py stops after the iteration under way; a second: at once.
+        p.signal(stopping ? SIGKILL : SIGINT)
         stopping = true
-        p.signal(SIGINT)
       }
     }
     let status = p.wait()
+    if stopping && eventError == nil && (checkpoint == nil || status != 130 && status != 0) {
+      throw Interrupted()  // stopped before train.py wrote its checkpoint: the model is as it was
+    }
     guard let checkpoint, status == 0 || (stopping && status == 130) else {
       throw LatentEBMError.invalidArgument("train.py stopped with exit status \(status)\(tail.isEmpty ? "" : ":\n" + tail.joined(separator: "\n"))")
     }

@@ -31,23 +31,30 @@ extension ModelRows {
       let shown = m.model.energyNet == nil ? ["loss_g"] : ["loss_g", "loss_e", "en_pos", "en_neg"]
       let stepsBefore = t.step, epochs = run.epochs
       var done = 0, total = 0
-      let (next, outcome) = try run.run(m.model, trainer: t, data: data, interrupted: { Interrupt.consume() }) { event in
-        switch event {
-        case .step(let d, let n, let values):
-          (done, total) = (d, n)
-          live?.update(done: d, total: n, values: values.filter { shown.prefix(2).contains($0.0) })
-        case .epoch(let epoch, let step, let seconds, let means):
-          guard every > 0, epoch % every == 0 || epoch == epochs else { return }
-          let values = shown.map { k in (k, means.first { $0.0 == k }?.1 ?? .nan) }
-          live?.clear()
-          a.write(EpochLine.format(epoch: epoch, epochs: epochs, step: step, lastStep: stepsBefore + total, values: values, seconds: seconds) + "\n")
-        case .line(let line):
-          if every > 0 && line.hasPrefix("compile:") {
+      let ran: (trainer: Trainer, outcome: TorchTraining.Outcome)
+      do {
+        ran = try run.run(m.model, trainer: t, data: data, interrupted: { Interrupt.consume() }) { event in
+          switch event {
+          case .step(let d, let n, let values):
+            (done, total) = (d, n)
+            live?.update(done: d, total: n, values: values.filter { shown.prefix(2).contains($0.0) })
+          case .epoch(let epoch, let step, let seconds, let means):
+            guard every > 0, epoch % every == 0 || epoch == epochs else { return }
+            let values = shown.map { k in (k, means.first { $0.0 == k }?.1 ?? .nan) }
             live?.clear()
-            a.write("train.py on \(run.device): \(line)\n")
+            a.write(EpochLine.format(epoch: epoch, epochs: epochs, step: step, lastStep: stepsBefore + total, values: values, seconds: seconds) + "\n")
+          case .line(let line):
+            if every > 0 && line.hasPrefix("compile:") {
+              live?.clear()
+              a.write("train.py on \(run.device): \(line)\n")
+            }
           }
         }
+      } catch is Interrupted {
+        throw InterruptedWork(total == 0 ? "interrupted before train.py's first step; the model is as it was"
+                                         : interruptionMessage(done: 0, total: total, stepsBefore: stepsBefore))
       }
+      let (next, outcome) = ran
       m.adopt(next)
       if outcome.interrupted {
         throw InterruptedWork(interruptionMessage(done: outcome.steps, total: max(total, done), stepsBefore: stepsBefore))

@@ -84,11 +84,14 @@ def run(name, mode, precision="fp32", iterations=None, limit=150):
     tag = f"{name}-{mode}-{precision}-{iterations}"
     if time.time() + 20 > deadline:
         return None, "skipped (time)"
-    out = subprocess.run(
-        [sys.executable, "-u", f"{exports}/{name}/train.py", f"{work}/{name}.npy", "--iterations", str(iterations),
-         "--batch", "100", "--device", device, "--compile", mode, "--precision", precision, "--progress",
-         "--log-every", "0", "--checkpoint-every", "100000", "--out", f"{work}/ck-{tag}", "--seed", "0"],
-        capture_output=True, text=True, timeout=min(limit, max(deadline - time.time(), 20)))
+    try:
+        out = subprocess.run(
+            [sys.executable, "-u", f"{exports}/{name}/train.py", f"{work}/{name}.npy", "--iterations", str(iterations),
+             "--batch", "100", "--device", device, "--compile", mode, "--precision", precision, "--progress",
+             "--log-every", "0", "--checkpoint-every", "100000", "--out", f"{work}/ck-{tag}", "--seed", "0"],
+            capture_output=True, text=True, timeout=min(limit, max(deadline - time.time(), 20)))
+    except subprocess.TimeoutExpired:
+        return None, f"{mode} {precision}: timed out"
     events = [json.loads(l[6:]) for l in out.stdout.splitlines() if l.startswith("@lebm ")]
     steps = [e for e in events if e["event"] == "step"]
     note = next((l for l in out.stdout.splitlines() if l.startswith("compile:")), "")

@@ -464,15 +464,16 @@ class Run:
             mode = "graphs" if cuda else "none"
         if mode == "none":
             return "compile: none (eager)"
+        start = time.time()
         try:
             if mode == "graphs":
                 self.compiled = Graphed(self, n, capture=cuda)
                 if not cuda:
                     return f"compile: graphs needs CUDA; on {self.device.type} the graph's code runs uncaptured (eager's numbers at eager's speed)"
                 return "compile: graphs (CUDA graphs: " + ("both chains, the losses and their gradients" if not self.distributed
-                                                            else "both chains; under torchrun the losses and gradients run eager") + ")"
+                                                            else "both chains; under torchrun the losses and gradients run eager") + f"; captured in {time.time() - start:.1f} s)"
             self.compiled = Inductor(self, n)
-            return "compile: inductor (torch.compile of the Langevin steps)"
+            return f"compile: inductor (torch.compile of the Langevin steps; compiled in {time.time() - start:.1f} s)"
         except Exception as e:  # a capture or a compilation that fails: eager, and why
             self.compiled = None
             for opt in (self.opt_g, self.opt_e):

@@ -108,11 +108,11 @@ def ms(steps):
 
 def compare(a, b, n=50):
     keys = ["loss_g", "loss_e", "en_pos", "en_neg"]
-    worst, same = 0.0, 0
-    for x, y in zip(a[:n], b[:n]):
+    worst, same, pairs = 0.0, 0, list(zip(a[:n], b[:n]))
+    for x, y in pairs:
         worst = max([worst] + [abs(x[k] - y[k]) / max(abs(x[k]), 1e-6) for k in keys])
         same += all(x[k] == y[k] for k in keys)
-    return worst, same
+    return worst, same, len(pairs)
 
 
 rows, notes = [], []
@@ -140,7 +140,7 @@ def cell(v):
     if v is None:
         return "—"
     if isinstance(v, tuple):
-        return f"{v[0]:.1e} ({v[1]}/50 same)"
+        return f"{v[0]:.1e} ({v[1]}/{v[2]} same)"
     return f"{v:.1f}"
 
 print()

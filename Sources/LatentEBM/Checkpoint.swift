@@ -368,6 +368,25 @@ public enum Checkpoint {
     for (name, p) in named { try assign(p, from: tensors[name]!) }
   }
 
+  /// Reads a checkpoint of `model`'s own architecture with its training state (train.py's, after
+  /// `train(…, on: "torch")`) into `model` itself: the weights copied in place and a new trainer
+  /// over them with the file's settings, step, epoch, Adam's moments, chains and history. Nothing
+  /// changes when the file does not fit (a tensor missing or of another shape, no training state).
+  public static func resume(_ path: String, into model: LatentEBM) throws -> Trainer {
+    let (tensors, meta) = try Safetensors.read(path)
+    guard meta["format"] == format, let trainJSON = meta["train"],
+          case let .object(t)? = try metadataRecord(trainJSON, "train", path) else {
+      throw LatentEBMError.checkpoint(path: path, problem: "not an lebm checkpoint with training state")
+    }
+    let trainer: Trainer
+    do { trainer = try makeTrainer(model, t, tensors) } catch let e as LatentEBMError {
+      if case .checkpoint = e { throw e }
+      throw LatentEBMError.checkpoint(path: path, problem: "bad training state: \(e)")
+    }
+    try copyTensors(try weights(of: model), from: tensors, path: path)
+    return trainer
+  }
+
   /// Loads the weights of a checkpoint into an existing model of the same architecture. The
   /// model is untouched if anything is missing or mismatched.
   public static func loadWeights(_ path: String, into model: LatentEBM) throws {

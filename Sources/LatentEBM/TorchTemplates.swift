@@ -160,32 +160,34 @@ enum TorchTemplates {
             return residual.square().sum(1) / (2 * self.sigma ** 2) + self.prior_potential(z)
 
 
-    def langevin(potential, z, steps, step, noise=True, temperature=1.0):
+    def langevin(potential, z, steps, step, noise=True, temperature=1.0, noises=None):
         """Short-run Langevin on a potential U, from z:
 
             z <- z - (s^2 / 2) grad U(z) / T + s N(0, I)
 
-        `noise=False` drops the noise term (gradient descent on U). Only grad_z is taken."""
+        `noise=False` drops the noise term (gradient descent on U). Only grad_z is taken. `noises`,
+        when given, holds the steps' N(0, I) draws ([steps] + z's shape), drawn beforehand in the
+        order the loop would draw them (train.py's CUDA graphs draw outside the graph this way)."""
         drift = step * step / 2 / temperature
         z = z.detach()
-        for _ in range(steps):
+        for i in range(steps):
             z.requires_grad_(True)
             (grad,) = torch.autograd.grad(potential(z).sum(), z)
             z = z.detach() - drift * grad
             if noise:
-                z = z + step * torch.randn_like(z)
+                z = z + step * (torch.randn_like(z) if noises is None else noises[i])
         return z.detach()
 
 
-    def sample_prior(model, z, steps=60, step=0.4, noise=True, temperature=1.0):
+    def sample_prior(model, z, steps=60, step=0.4, noise=True, temperature=1.0, noises=None):
         """z ~ p_a(z): z <- z - (s^2/2) grad[E_a(z) + |z|^2/(2 s0^2)] / T + s N(0, I), K- = 60, s- = 0.4."""
-        return langevin(model.prior_potential, z, steps, step, noise, temperature)
+        return langevin(model.prior_potential, z, steps, step, noise, temperature, noises)
 
 
-    def sample_posterior(model, x, z, steps=20, step=0.1, noise=True):
+    def sample_posterior(model, x, z, steps=20, step=0.1, noise=True, noises=None):
         """z ~ p(z | x), one chain per row of x:
         z <- z - (s^2/2) grad[|x - g_b(z)|^2/(2 s^2) + E_a(z) + |z|^2/(2 s0^2)] + s N(0, I), K+ = 20, s+ = 0.1."""
-        return langevin(lambda z: model.posterior_potential(x, z), z, steps, step, noise)
+        return langevin(lambda z: model.posterior_potential(x, z), z, steps, step, noise, noises=noises)
 
 
     def load_checkpoint(path, device="cpu"):
@@ -227,6 +229,13 @@ enum TorchTemplates {
         python train.py DATA --iterations N [--device cuda] [--out checkpoints]
         torchrun --nproc_per_node 4 train.py DATA --epochs 10 --device cuda
 
+    On a GPU the iterations run compiled (--compile auto): the chains, the losses and their gradients
+    are captured once as a CUDA graph and replayed, the chains' noise drawn outside the graph in the
+    eager iteration's order, so the same seed gives the eager iteration's numbers (--compile none runs
+    eager; inductor compiles the Langevin steps with torch.compile). --precision fp32 (default) keeps
+    float32 throughout; tf32 and bf16 trade digits for speed on GPUs that have them. Ctrl-C on one
+    process stops after the iteration under way and writes the checkpoint.
+
     Under torchrun the nets are wrapped in DistributedDataParallel (nccl on GPUs, gloo on CPUs): every
     process takes batch / world_size points of each batch from its own share of the data (examples rank,
     rank + world_size, ...: only those PNGs are decoded), and the gradients are averaged. DATA is an IDX
@@ -237,10 +246,12 @@ enum TorchTemplates {
     """
 
     import argparse
+    import contextlib
     import gzip
     import json
     import math
     import os
+    import signal
     import struct
     import time
     import zlib
@@ -440,6 +451,187 @@ enum TorchTemplates {
 
 
     # ---------------------------------------------------------------------------------------------
+    # Precision, compiled iterations and the history
+
+    def set_precision(precision):
+        """fp32: float32 products and convolutions throughout (cuDNN's TF32 convolutions, on by default
+        in PyTorch, are turned off); tf32: TensorFloat-32 products and convolutions on GPUs that have
+        them; bf16: TF32 as well, and the nets under bfloat16 autocast (Run.autocast). A CPU computes
+        float32 under fp32 and tf32 alike."""
+        tf32 = precision != "fp32"
+        if hasattr(torch.backends, "fp32_precision"):  # PyTorch 2.9 and later
+            torch.backends.cuda.matmul.fp32_precision = "tf32" if tf32 else "ieee"
+            torch.backends.cudnn.conv.fp32_precision = "tf32" if tf32 else "ieee"
+        else:
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            torch.backends.cudnn.allow_tf32 = tf32
+
+
+    class Graphed:
+        """The iteration's chains and, on one process, its losses and their gradients, captured once as
+        a CUDA graph and replayed each iteration: the Langevin steps' thousands of kernel launches
+        become one. The graph reads static buffers (the batch, z0, the prior chains' start and every
+        step's noise), which `forward` fills before each replay by the draws the eager iteration makes,
+        in its order and from its generators, so from the same seed a replay computes what the eager
+        iteration computes. Nothing random runs inside the graph.
+
+        Under torchrun the graph holds the chains only: the losses and their backward pass run eager,
+        where DistributedDataParallel averages the gradients. The statistics' transfer, the checks,
+        clipping and Adam run eager after every replay (Run.update). With capture=False (no CUDA) the
+        same code runs uncaptured: the eager iteration's numbers at the eager iteration's speed, which
+        is how a CPU checks the static buffers' bookkeeping."""
+
+        def __init__(self, run, n, capture):
+            s, model, dev = SETTINGS, run.model, run.device
+            self.run, self.n, self.graph, self.out = run, n, None, None
+            self.x = torch.zeros([n] + model.output_shape, device=dev)
+            self.z0 = torch.zeros(n, model.latent, device=dev)
+            self.noise_pos = torch.zeros(s["posterior_steps"] if s["noise"] else 0, n, model.latent, device=dev)
+            prior = model.energy is not None
+            self.rows = torch.zeros(n, dtype=torch.long, device=dev) if prior and run.persistent is not None else None
+            self.zp_draw = torch.zeros(n, model.latent, device=dev) if prior and run.persistent is None else None
+            self.noise_neg = torch.zeros(s["prior_steps"] if s["noise"] and prior else 0, n, model.latent, device=dev)
+            self.with_losses = not run.distributed
+            if capture:
+                # Warm up on a side stream (cuBLAS and cuDNN handles, autograd's streams), as
+                # torch.cuda.graphs asks; the warm-up changes no weight and draws no random number.
+                side = torch.cuda.Stream()
+                side.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(side):
+                    for _ in range(3):
+                        self.body()
+                torch.cuda.current_stream().wait_stream(side)
+                for opt in (run.opt_g, run.opt_e):
+                    if opt is not None:
+                        opt.zero_grad(set_to_none=True)  # the captured backward pass allocates static .grad tensors
+                self.graph = torch.cuda.CUDAGraph()
+                mode = "thread_local" if run.distributed else "global"
+                with torch.cuda.graph(self.graph, capture_error_mode=mode):
+                    self.out = self.body()
+
+        def body(self):
+            """The captured work: both chains from the static buffers and, on one process, the losses'
+            gradients and the statistics; (zq, zp, zp0, statistics or None)."""
+            s, run, model = SETTINGS, self.run, self.run.model
+            with run.autocast():
+                zq = sample_posterior(model, self.x, self.z0, s["posterior_steps"], s["posterior_step"], s["noise"], noises=self.noise_pos)
+                zp0, zp = None, None
+                if model.energy is not None:
+                    zp0 = run.persistent[self.rows] if self.rows is not None else self.zp_draw * s["prior_init_std"]
+                    zp = sample_prior(model, zp0, s["prior_steps"], s["prior_step"], s["noise"], noises=self.noise_neg)
+                values = run.losses(self.x, self.z0, zq, zp0, zp) if self.with_losses else None
+            return zq, zp, zp0, values
+
+        def forward(self, x):
+            """Fills the static buffers (the eager iteration's draws, in its order), replays the graph
+            (or runs its code); (zp, the persistent rows of the whole batch or None, statistics)."""
+            run, n = self.run, self.n
+            self.x.copy_(x)
+            self.z0.normal_()  # as torch.randn(n, latent)
+            for eps in self.noise_pos:
+                eps.normal_()  # as torch.randn_like(z) in each posterior step
+            every = None
+            if run.model.energy is not None:
+                if self.rows is not None:
+                    every = torch.randint(SETTINGS["persistent"], (n * run.world,), generator=run.rows).to(run.device)
+                    self.rows.copy_(every[run.rank * n:(run.rank + 1) * n])
+                else:
+                    self.zp_draw.normal_()
+                for eps in self.noise_neg:
+                    eps.normal_()
+            if self.graph is not None:
+                self.graph.replay()
+            else:
+                self.out = self.body()
+            zq, zp, zp0, values = self.out
+            if values is None:
+                with run.autocast():
+                    values = run.losses(self.x, self.z0, zq, zp0, zp)
+            return zp, every, values
+
+
+    class Inductor:
+        """The Langevin steps compiled by torch.compile (TorchInductor), one compiled function per chain
+        taking (x,) z and the step's noise; the noise is drawn eager in the eager iteration's order,
+        the losses, their gradients and Adam run eager. Inductor fuses the steps' element-wise work, so
+        the numbers agree with the eager iteration's to rounding, not bit for bit. A trial call on
+        zeros at the start compiles both (and so fails, if it fails, before any step)."""
+
+        def __init__(self, run, n):
+            s, model, dev = SETTINGS, run.model, run.device
+            self.run, self.n = run, n
+
+            def chain(potential, step):
+                drift = step * step / 2 / 1.0
+
+                def one(x, z, eps):
+                    grad = torch.func.grad(lambda z: potential(x, z).sum())(z)
+                    return z - drift * grad + step * eps
+                return torch.compile(one, dynamic=False)
+
+            self.post = chain(model.posterior_potential, s["posterior_step"])
+            self.prior = chain(lambda x, z: model.prior_potential(z), s["prior_step"])
+            x, z = torch.zeros([n] + model.output_shape, device=dev), torch.zeros(n, model.latent, device=dev)
+            with run.autocast():
+                self.post(x, z, z)
+                if model.energy is not None:
+                    self.prior(x, z, z)
+
+        def forward(self, x):
+            s, run, model, n = SETTINGS, self.run, self.run.model, self.n
+
+            def steps(one, x, z, k):
+                for _ in range(k):
+                    z = one(x, z, torch.randn_like(z) if s["noise"] else torch.zeros_like(z)).detach()
+                return z
+
+            with run.autocast():
+                z0 = torch.randn(n, model.latent, device=run.device)
+                zq = steps(self.post, x, z0, s["posterior_steps"])
+                zp0, zp, every = None, None, None
+                if model.energy is not None:
+                    every, zp0 = run.prior_start(n)
+                    zp = steps(self.prior, x, zp0, s["prior_steps"])
+                values = run.losses(x, z0, zq, zp0, zp)
+            return zp, every, values
+
+
+    class History:
+        """Every iteration's statistics as lebm keeps them: the checkpoint's tensor `history` (a row
+        per step, a column per statistic) and its record (the columns' names, runs of step numbers).
+        The starting checkpoint's rows come first; a statistic it lacks reads as NaN, as in lebm."""
+
+        COLUMNS = ["loss_g", "loss_e", "en_pos", "en_neg", "grad_g", "grad_e", "z_pos", "z_neg", "disp_pos", "disp_neg", "mse"]
+
+        def __init__(self, tensors, train):
+            self.steps, self.rows = [], []
+            record, table = train.get("history"), tensors.get("history")
+            if record is None or table is None:
+                return
+            names = record["columns"]
+            for first, count in record["steps"]:
+                self.steps += range(first, first + count)
+            for row in table.float().tolist():
+                self.rows.append([row[names.index(c)] if c in names else math.nan for c in self.COLUMNS])
+
+        def append(self, step, stats):
+            self.steps.append(step)
+            self.rows.append([float(stats.get(c, 0.0)) for c in self.COLUMNS])
+
+        def saved(self):
+            """(tensor, record) for the checkpoint, or None before any step."""
+            if not self.steps:
+                return None
+            runs = []
+            for s in self.steps:
+                if runs and runs[-1][0] + runs[-1][1] == s:
+                    runs[-1][1] += 1
+                else:
+                    runs.append([s, 1])
+            return torch.tensor(self.rows, dtype=torch.float32), {"columns": self.COLUMNS, "steps": runs}
+
+
+    # ---------------------------------------------------------------------------------------------
     # Training
 
     class Run:
@@ -457,6 +649,8 @@ enum TorchTemplates {
             self.world = dist.get_world_size() if self.distributed else 1
             torch.manual_seed(args.seed * 1000 + self.rank)  # each process draws its own chains' noise
             self.model, tensors, train = load_checkpoint(args.weights, self.device)
+            self.precision, self.compiled = args.precision, None
+            self.history = History(tensors, train)
             self.step, self.epoch = train.get("step", 0), train.get("epoch", 0)
             s = SETTINGS
             self.opt_g = torch.optim.Adam(self.model.generator.parameters(), lr=s["lr_g"], betas=(s["beta1"], s["beta2"]))
@@ -481,6 +675,32 @@ enum TorchTemplates {
                 if self.e is not None:
                     self.e = DistributedDataParallel(self.e, device_ids=ids)
 
+        def compile(self, mode, n):
+            """Chooses how the iterations on batches of n run (--compile; auto: CUDA graphs on a GPU,
+            eager elsewhere) and returns the sentence that says so. A compilation that fails falls back
+            to eager, saying why."""
+            cuda = self.device.type == "cuda"
+            if mode == "auto":
+                mode = "graphs" if cuda else "none"
+            if mode == "none":
+                return "compile: none (eager)"
+            start = time.time()
+            try:
+                if mode == "graphs":
+                    self.compiled = Graphed(self, n, capture=cuda)
+                    if not cuda:
+                        return f"compile: graphs needs CUDA; on {self.device.type} the graph's code runs uncaptured (eager's numbers at eager's speed)"
+                    return "compile: graphs (CUDA graphs: " + ("both chains, the losses and their gradients" if not self.distributed
+                                                                else "both chains; under torchrun the losses and gradients run eager") + f"; captured in {time.time() - start:.1f} s)"
+                self.compiled = Inductor(self, n)
+                return f"compile: inductor (torch.compile of the Langevin steps; compiled in {time.time() - start:.1f} s)"
+            except Exception as e:  # a capture or a compilation that fails: eager, and why
+                self.compiled = None
+                for opt in (self.opt_g, self.opt_e):
+                    if opt is not None:
+                        opt.zero_grad(set_to_none=True)
+                return f"compile: {mode} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); running eager"
+
         def restore_adam(self, opt, prefix, tensors, steps):
             """Adam's moments and step count from lebm's names (prefix.m.i, prefix.v.i)."""
             if opt is None or steps == 0:
@@ -500,25 +720,46 @@ enum TorchTemplates {
                         group["lr"] = lr * SETTINGS["lr_decay"] ** self.epoch
 
         def iterate(self, x):
-            """One joint iteration on this process's share x of the batch; returns the batch's statistics."""
-            s, model, n = SETTINGS, self.model, x.shape[0]
-            z0 = torch.randn(n, model.latent, device=self.device)
-            zq = sample_posterior(model, x, z0, s["posterior_steps"], s["posterior_step"], s["noise"])
-            stats = {"loss_g": 0.0, "loss_e": 0.0, "en_pos": 0.0, "en_neg": 0.0}
-            zp, rows = None, None
-            if model.energy is not None:
-                if self.persistent is not None:
-                    every = torch.randint(s["persistent"], (n * self.world,), generator=self.rows).to(self.device)
-                    rows = every[self.rank * n:(self.rank + 1) * n]
-                    zp0 = self.persistent[rows]
-                else:
-                    zp0 = torch.randn(n, model.latent, device=self.device) * s["prior_init_std"]
-                zp = sample_prior(model, zp0, s["prior_steps"], s["prior_step"], s["noise"])
+            """One joint iteration on this process's share x of the batch; returns the batch's statistics.
+            The chains' noise is drawn in one order whatever runs the iteration: z0, the posterior
+            chain's K+ draws, the prior chain's start, its K- draws."""
+            if self.compiled is not None:
+                zp, every, values = self.compiled.forward(x)
+            else:
+                with self.autocast():
+                    s, model, n = SETTINGS, self.model, x.shape[0]
+                    z0 = torch.randn(n, model.latent, device=self.device)
+                    zq = sample_posterior(model, x, z0, s["posterior_steps"], s["posterior_step"], s["noise"])
+                    zp0, zp, every = None, None, None
+                    if model.energy is not None:
+                        every, zp0 = self.prior_start(n)
+                        zp = sample_prior(model, zp0, s["prior_steps"], s["prior_step"], s["noise"])
+                    values = self.losses(x, z0, zq, zp0, zp)
+            return self.update(values, zp, every)
 
+        def autocast(self):
+            """bf16 autocast for --precision bf16 (the chains' z and the weights stay float32), else nothing."""
+            if self.precision != "bf16":
+                return contextlib.nullcontext()
+            return torch.autocast(self.device.type, dtype=torch.bfloat16, cache_enabled=False)
+
+        def prior_start(self, n):
+            """The prior chains' start: rows of the persistent chains (the rows of the whole batch, drawn
+            alike on every process, and this process's share of them) or N(0, prior_init_std^2 I)."""
+            if self.persistent is not None:
+                every = torch.randint(SETTINGS["persistent"], (n * self.world,), generator=self.rows).to(self.device)
+                return every, self.persistent[every[self.rank * n:(self.rank + 1) * n]]
+            return None, torch.randn(n, self.model.latent, device=self.device) * SETTINGS["prior_init_std"]
+
+        def losses(self, x, z0, zq, zp0, zp):
+            """The two losses' gradients, left in the parameters' .grad, and the batch's statistics as
+            one tensor (one transfer): loss_g, z_pos, disp_pos, then loss_e, en_pos, en_neg, z_neg,
+            disp_neg when there is an energy. No host sync: CUDA graphs capture it."""
+            s, n = SETTINGS, x.shape[0]
             loss_g = (x - self.g(zq)).square().sum() / n
             self.opt_g.zero_grad()
             loss_g.backward()
-            values = [loss_g.detach(), zq.norm(dim=1).mean()]
+            values = [loss_g.detach(), zq.norm(dim=1).mean(), (zq - z0).norm(dim=1).mean()]
             if zp is not None:
                 energies = self.e(torch.cat([zq, zp])).squeeze(1)  # one forward: DDP syncs once
                 en_pos, en_neg = energies[:n], energies[n:]
@@ -527,13 +768,21 @@ enum TorchTemplates {
                     loss_e = loss_e + s["energy_penalty"] * (en_pos.square().mean() + en_neg.square().mean())
                 self.opt_e.zero_grad()
                 loss_e.backward()
-                values += [loss_e.detach(), en_pos.mean().detach(), en_neg.mean().detach(), zp.norm(dim=1).mean()]
-            values = torch.stack(values)
+                values += [loss_e.detach(), en_pos.mean().detach(), en_neg.mean().detach(), zp.norm(dim=1).mean(),
+                           (zp - zp0).norm(dim=1).mean()]
+            return torch.stack([v.float() for v in values])
+
+        def update(self, values, zp, every):
+            """The rest of the iteration, eager whatever ran the chains: the statistics to the host, the
+            checks (before any weight changes), clipping, both Adam steps and the persistent chains."""
+            s, model = SETTINGS, self.model
             if self.distributed:
                 dist.all_reduce(values)
                 values /= self.world
-            names = ["loss_g", "z_pos"] + (["loss_e", "en_pos", "en_neg", "z_neg"] if zp is not None else [])
-            stats.update({k: v.item() for k, v in zip(names, values)})
+            names = ["loss_g", "z_pos", "disp_pos"] + (["loss_e", "en_pos", "en_neg", "z_neg", "disp_neg"] if zp is not None else [])
+            stats = {"loss_g": 0.0, "loss_e": 0.0, "en_pos": 0.0, "en_neg": 0.0}
+            stats.update(zip(names, values.tolist()))
+            stats["mse"] = stats["loss_g"] / math.prod(model.output_shape)
             if not all(math.isfinite(v) for v in stats.values()):
                 raise SystemExit(f"step {self.step + 1}: a loss or a chain is not finite ({stats}); try a smaller lr_e or energy_penalty")
             if max(stats["z_pos"], stats.get("z_neg", 0)) > s["divergence_norm"]:
@@ -556,6 +805,7 @@ enum TorchTemplates {
                 raise SystemExit(f"step {self.step + 1}: a weight reached |w| = {largest:g}, past max_weight {s['max_weight']:g}")
             self.step += 1
             stats["step"] = self.step
+            self.history.append(self.step, stats)
             return stats
 
         def save(self, path, seed):
@@ -570,6 +820,9 @@ enum TorchTemplates {
                     tensors[f"{name}.v.{i}"] = state.get("exp_avg_sq", torch.zeros_like(p))
             if self.persistent is not None:
                 tensors["persistent_chains"] = self.persistent
+            history = self.history.saved()
+            if history is not None:
+                tensors["history"] = history[0]
 
             def adam_steps(opt):
                 states = [opt.state[p] for p in opt.param_groups[0]["params"] if p in opt.state]
@@ -580,7 +833,30 @@ enum TorchTemplates {
                 "settings": SETTINGS, "step": self.step, "epoch": self.epoch, "rng": [int(r) for r in rng],
                 "adam_steps_g": adam_steps(self.opt_g), "adam_steps_e": adam_steps(self.opt_e) if self.opt_e else None,
             }
+            if history is not None:
+                train["history"] = history[1]
             save_checkpoint(path, self.model, tensors, train)
+
+
+    class Stop:
+        """Ctrl-C (SIGINT) on one process: the first stops the run after the iteration under way, which
+        then writes its checkpoint as at the end; a second stops at once. Under torchrun the default
+        handling stays (the processes must stop together)."""
+
+        def __init__(self):
+            self.requested = False
+            signal.signal(signal.SIGINT, self.request)
+
+        def request(self, signum, frame):
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+            print("stopping after this iteration (Ctrl-C again to stop at once)", flush=True)
+
+
+    def report(event, **values):
+        """One line for lebm's train(on: "torch") (--progress): `@lebm {"event": ..., ...}`."""
+        print("@lebm " + json.dumps(dict(event=event, **values)), flush=True)
 
 
     def main():
@@ -593,15 +869,23 @@ enum TorchTemplates {
         parser.add_argument("--batch", type=int, default=100, help="batch size over all processes (default 100)")
         parser.add_argument("--limit", type=int, default=None, help="use only the first N examples")
         parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, cuda, ...")
+        parser.add_argument("--compile", choices=["auto", "graphs", "inductor", "none"], default="auto",
+                            help="how iterations run: CUDA graphs, torch.compile (inductor) or eager (none); "
+                                 "auto (default): graphs on CUDA, none elsewhere")
+        parser.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32",
+                            help="float32 (default), TensorFloat-32 products, or bfloat16 autocast on the nets")
         parser.add_argument("--out", default="checkpoints", help="folder for the checkpoints (default checkpoints)")
         parser.add_argument("--checkpoint-every", type=int, default=500, help="write a checkpoint every N iterations")
         parser.add_argument("--log-every", type=int, default=10, help="print the losses every N iterations")
         parser.add_argument("--stats", default=None, help="also write every iteration's statistics to this JSON-lines file")
+        parser.add_argument("--progress", action="store_true",
+                            help="print an '@lebm {json}' line after every iteration and epoch (what lebm's train(on: \"torch\") reads)")
         parser.add_argument("--seed", type=int, default=0, help="seed of the chains' noise and the shuffling")
         args = parser.parse_args()
         if args.iterations is None and args.epochs is None:
             parser.error("give --iterations N or --epochs N")
 
+        set_precision(args.precision)
         run = Run(args)
         if args.batch % run.world != 0:
             raise SystemExit(f"--batch {args.batch} must be a multiple of the {run.world} processes")
@@ -612,21 +896,30 @@ enum TorchTemplates {
         batches = (x.total // run.world) // per_process
         if batches == 0:
             raise SystemExit(f"{args.data}: {x.total} examples, fewer than one batch of {args.batch}")
+        note = run.compile(args.compile, per_process)
         if run.rank == 0:
             os.makedirs(args.out, exist_ok=True)
             print(f"{x.total} examples, {batches} batches of {args.batch} per epoch on {run.world} process(es), device {run.device}")
+            print(f"{note}; precision {args.precision}", flush=True)
+        total = min(n for n in (args.iterations, args.epochs and args.epochs * batches) if n is not None)
+        stop = Stop() if not run.distributed else None
         log = open(args.stats, "a") if args.stats and run.rank == 0 else None
-        done, start, epochs = 0, time.time(), 0
+        done, start, epochs, epoch_stats = 0, time.time(), 0, []
         while (args.iterations is None or done < args.iterations) and (args.epochs is None or epochs < args.epochs):
+            if stop and stop.requested:
+                break
             shuffle = torch.Generator().manual_seed(args.seed * 100003 + run.epoch + 7919 * run.rank)
             order = torch.randperm(len(x), generator=shuffle).numpy()
             for b in range(batches):
-                if done == args.iterations:  # never, with --epochs alone
+                if done == args.iterations or (stop and stop.requested):  # the first never, with --epochs alone
                     break
                 stats = run.iterate(x.batch(order[b * per_process:(b + 1) * per_process]).to(run.device))
                 done += 1
+                epoch_stats.append(stats)
                 if log:
                     log.write(json.dumps(stats) + "\n")
+                if run.rank == 0 and args.progress:
+                    report("step", done=done, total=total, seconds=time.time() - start, **stats)
                 if run.rank == 0 and args.log_every and run.step % args.log_every == 0:
                     print(f"step {run.step}  loss_g={stats['loss_g']:.4g} loss_e={stats['loss_e']:.4g} "
                           f"en_pos={stats['en_pos']:.4g} en_neg={stats['en_neg']:.4g}  ({time.time() - start:.0f} s)", flush=True)
@@ -636,15 +929,23 @@ enum TorchTemplates {
                 run.epoch += 1
                 epochs += 1
                 run.decay()
+                if run.rank == 0 and args.progress:
+                    means = {k: sum(st[k] for st in epoch_stats) / len(epoch_stats) for k in History.COLUMNS if k in epoch_stats[0]}
+                    report("epoch", epoch=epochs, step=run.step, seconds=time.time() - start, **means)
+                epoch_stats = []
         if run.rank == 0:
             path = os.path.join(args.out, f"step-{run.step:06d}.safetensors")
             run.save(path, args.seed)
-            print(f"wrote {path}")
+            print(f"wrote {path}", flush=True)
+            if args.progress:
+                report("end", step=run.step, checkpoint=path, interrupted=bool(stop and stop.requested))
         if log:
             log.close()
         if run.distributed:
             dist.barrier()  # every process leaves together (gloo aborts a process whose peer left first)
             dist.destroy_process_group()
+        if stop and stop.requested:
+            raise SystemExit(130)  # as a shell reports Ctrl-C, after the checkpoint is written
 
 
     if __name__ == "__main__":
@@ -674,6 +975,10 @@ enum TorchTemplates {
     python train.py DATA --iterations 1000 --out checkpoints
     torchrun --nproc_per_node 4 train.py DATA --epochs 10 --device cuda --checkpoint-every 500
     ```
+
+    On a GPU train.py runs compiled (`--compile auto`: the Langevin chains, losses and gradients as
+    one CUDA graph, the same numbers as eager from the same seed); `--compile none` runs eager,
+    `--compile inductor` uses torch.compile, and `--precision tf32` or `bf16` trades digits for speed.
 
     DATA is an IDX file (`.gz` or not), a folder of PNGs or a `.npy` array; bytes become `b / 127.5 − 1`.
     `pip install pillow` makes a PNG folder load some 25 times faster (train.py says which reader it

@@ -155,7 +155,8 @@ enum ModelRows {
     Builtin("train", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("data", .tensor), Param("epochs", .positiveInt, default: .number(1)),
                               Param("batch", .positiveInt, default: .number(100)), Param("shuffle", .bool, default: .bool(true)),
                               Param("every", .nonNegativeInt, default: .number(1)), Param("callback", .optional(.function), default: .none),
-                              Param("watch", .nonNegativeInt, default: .number(0))]
+                              Param("watch", .nonNegativeInt, default: .number(0)), Param("on", .string, default: .string("lebm")),
+                              Param("device", .optional(.string), default: .none)]
               + settingParams,
             doc: """
               Trains for `epochs` passes over data in shuffled mini-batches of `batch`, printing a line every
@@ -167,6 +168,11 @@ enum ModelRows {
               watch: N runs diagnose's cheap checks (energy_gap, step_health, weights) every N epochs and prints a
               line when one turns to warn or fail, with its remedy.
               Returns the statistics history (also model.history): h.step, h.loss_g, h.loss_e, … are lists.
+              on: "torch" trains with PyTorch instead (docs/pytorch.md): the model is exported to a temporary
+              folder and its train.py runs under the Python of LEBM_PYTHON (default python3) on device ("cpu",
+              "cuda", "cuda:N", "mps"; default cuda when torch sees one), compiled on a GPU (CUDA graphs); its
+              progress shows as here, Ctrl-C stops it after the iteration under way, and its last checkpoint comes
+              back into the model with the history. An epoch there is floor(N / batch) whole batches.
               """ + "\n" + settingsDoc(kept: false), impl: train),
   ]
 
@@ -429,6 +435,17 @@ enum ModelRows {
   }
 
   static func train(_ a: Args) throws -> Value {
+    let on = try a.string("on")
+    guard on == "lebm" || on == "torch" else {
+      throw a.fail("on: must be \"lebm\" or \"torch\", got \"\(on)\"")
+    }
+    if on == "torch" {
+      if vaeModel(a) != nil { throw a.fail("on: \"torch\" trains a latent EBM; a VAE trains in lebm") }
+      return try torchTraining(a)
+    }
+    if !a.isNone("device") {
+      throw a.fail("device: is for on: \"torch\" (PyTorch's device); lebm trains on the CPU")
+    }
     if let v = vaeModel(a) { return try vaeTrain(a, v) }
     return try withCallSettings(a) { m, t in try fitting(a, m, t) }
   }

@@ -91,6 +91,12 @@ final class ModelHandle: TypedHandle {
     return t
   }
 
+  /// Takes the trainer a run outside lebm left (`train(…, on: "torch")`), over this model's weights.
+  func adopt(_ t: Trainer) {
+    precondition(t.model === model, "a trainer of another model")
+    trainer = t
+  }
+
   /// Applies new settings in place (the trainer keeps its optimizers, step count and chains).
   func configure(_ c: TrainConfig) throws {
     if let t = trainer { try t.configure(c) } else { try c.validate(); pending = c }

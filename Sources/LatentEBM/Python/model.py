@@ -152,32 +152,34 @@ class LatentEBM(nn.Module):
         return residual.square().sum(1) / (2 * self.sigma ** 2) + self.prior_potential(z)
 
 
-def langevin(potential, z, steps, step, noise=True, temperature=1.0):
+def langevin(potential, z, steps, step, noise=True, temperature=1.0, noises=None):
     """Short-run Langevin on a potential U, from z:
 
         z <- z - (s^2 / 2) grad U(z) / T + s N(0, I)
 
-    `noise=False` drops the noise term (gradient descent on U). Only grad_z is taken."""
+    `noise=False` drops the noise term (gradient descent on U). Only grad_z is taken. `noises`,
+    when given, holds the steps' N(0, I) draws ([steps] + z's shape), drawn beforehand in the
+    order the loop would draw them (train.py's CUDA graphs draw outside the graph this way)."""
     drift = step * step / 2 / temperature
     z = z.detach()
-    for _ in range(steps):
+    for i in range(steps):
         z.requires_grad_(True)
         (grad,) = torch.autograd.grad(potential(z).sum(), z)
         z = z.detach() - drift * grad
         if noise:
-            z = z + step * torch.randn_like(z)
+            z = z + step * (torch.randn_like(z) if noises is None else noises[i])
     return z.detach()
 
 
-def sample_prior(model, z, steps=60, step=0.4, noise=True, temperature=1.0):
+def sample_prior(model, z, steps=60, step=0.4, noise=True, temperature=1.0, noises=None):
     """z ~ p_a(z): z <- z - (s^2/2) grad[E_a(z) + |z|^2/(2 s0^2)] / T + s N(0, I), K- = 60, s- = 0.4."""
-    return langevin(model.prior_potential, z, steps, step, noise, temperature)
+    return langevin(model.prior_potential, z, steps, step, noise, temperature, noises)
 
 
-def sample_posterior(model, x, z, steps=20, step=0.1, noise=True):
+def sample_posterior(model, x, z, steps=20, step=0.1, noise=True, noises=None):
     """z ~ p(z | x), one chain per row of x:
     z <- z - (s^2/2) grad[|x - g_b(z)|^2/(2 s^2) + E_a(z) + |z|^2/(2 s0^2)] + s N(0, I), K+ = 20, s+ = 0.1."""
-    return langevin(lambda z: model.posterior_potential(x, z), z, steps, step, noise)
+    return langevin(lambda z: model.posterior_potential(x, z), z, steps, step, noise, noises=noises)
 
 
 def load_checkpoint(path, device="cpu"):

@@ -3,7 +3,7 @@
 /// What one training iteration did (the statistics the reference prints).
 public struct TrainStats: Equatable, Sendable {
   public var step = 0
-  /// `Σ‖x − g(z⁺)‖² / batch`.
+  /// `Σ‖x − g(z⁺)‖² / batch`; for a text generator `Σ −log p_β(x | z⁺) / batch` (nats per sentence).
   public var lossG: Float = 0
   /// `mean E(z⁺) − mean E(z⁻)` (plus the penalty when on).
   public var lossE: Float = 0
@@ -19,7 +19,8 @@ public struct TrainStats: Equatable, Sendable {
   /// Mean ‖z_K − z_0‖ of the posterior and prior chains.
   public var dispPos: Float = 0
   public var dispNeg: Float = 0
-  /// Per-pixel mean squared reconstruction error of g(z⁺).
+  /// Per-pixel mean squared reconstruction error of g(z⁺): `loss_g` over the output's size; for a
+  /// text generator, `loss_g` over the row length T (nats per token position, pads included).
   public var mse: Float = 0
 
   public init() {}

@@ -23,6 +23,8 @@ done
 "$L" bench sgemm; "$L" bench fmnist --iters 5 --threads 2; "$L" bench sgemm
 "$P" torch_lebm.py fmnist --iters 5 --threads 2 2>&1 | tail -1
 "$P" jax_lebm.py fmnist --iters 5 2>&1 | tail -1
+"$L" bench sgemm; "$L" bench text --iters 3 --threads 2; "$L" bench sgemm
+"$P" torch_lebm.py text --iters 3 --threads 2 2>&1 | tail -1
 "$L" bench kernels
 python3 - "$L" <<'PY'
 import subprocess, sys, time, statistics

@@ -1,4 +1,5 @@
 // `lebm bench`: the anchors' training iteration in each configuration, timed, and the kernels' GFLOP/s.
+import Datasets
 import Engine
 import Glibc
 import Support
@@ -12,12 +13,19 @@ public enum Benchmark {
     /// `convolutional`: the conv generator of image side `data[1]` (32: the SVHN net, 28: the
     /// Fashion-MNIST one, see ``Generator/init(latent:imageSize:channels:ngf:using:)``).
     public let latent: Int, data: [Int], generatorHidden: [Int], convolutional: Bool, ngf: Int, energyHidden: Int
+    /// The LSTM text generator's sizes (the anchors' `text`: rows of `data[0]` token ids), or nil.
+    public var lstm: (vocabulary: Int, embed: Int, hidden: Int)? = nil
 
     /// GFLOP per iteration, counted as the anchors count it.
     public var gflop: Double {
       let b = 100.0
       var g: Double
-      if convolutional && data[1] == 28 {
+      if let l = lstm {
+        // Per token: the gates' product [embed + latent + hidden] → 4·hidden and the output layer;
+        // once per row: init_h.
+        let (t, h) = (Double(data[0]), Double(l.hidden))
+        g = t * (2 * 4 * (Double(l.embed) + Double(latent) + h) * h + 2 * h * Double(l.vocabulary)) + 2 * Double(latent) * h
+      } else if convolutional && data[1] == 28 {
         // ConvTranspose multiply-adds = H_in·W_in·Cin·Cout·k·k: 1² → 7² (k7), 7² → 14², 14² → 28² (k4).
         let (n, z, c) = (Double(ngf), Double(latent), Double(data[0]))
         g = 2 * (1 * 1 * z * n * 4 * 49 + 7 * 7 * n * 4 * n * 2 * 16 + 14 * 14 * n * 2 * c * 16)
@@ -41,6 +49,9 @@ public enum Benchmark {
     Configuration(name: "svhn", latent: 100, data: [3, 32, 32], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
     // The Fashion-MNIST example's net at ngf 64: ConvT 1² → 7²×256 (k7) → 14²×128 → 28²×1.
     Configuration(name: "fmnist", latent: 32, data: [1, 28, 28], generatorHidden: [], convolutional: true, ngf: 64, energyHidden: 200),
+    // Sentences of 20 tokens over 1000 ids, an LSTM generator (embedding 64, hidden 128).
+    Configuration(name: "text", latent: 32, data: [20], generatorHidden: [], convolutional: false, ngf: 0, energyHidden: 200,
+                  lstm: (vocabulary: 1000, embed: 64, hidden: 128)),
   ]
 
   public struct Result: Sendable {
@@ -68,13 +79,25 @@ public enum Benchmark {
 
   private static func timeIterations(_ c: Configuration, iterations: Int, losses: UnsafeMutablePointer<[Float]>?) throws -> Result {
     var rng = RandomGenerator(seed: 0)
-    let g = c.convolutional
-      ? try Generator(latent: c.latent, imageSize: c.data[1], channels: c.data[0], ngf: c.ngf, using: &rng)
-      : try Generator(latent: c.latent, hidden: c.generatorHidden, output: c.data[0], using: &rng)
+    let g: Generator
+    if let l = c.lstm {
+      let words = Vocabulary(words: (Vocabulary.specials.count..<l.vocabulary).map { "w\($0)" })
+      g = try Generator(latent: c.latent, vocabulary: words, length: c.data[0], embed: l.embed, hidden: l.hidden, using: &rng)
+    } else if c.convolutional {
+      g = try Generator(latent: c.latent, imageSize: c.data[1], channels: c.data[0], ngf: c.ngf, using: &rng)
+    } else {
+      g = try Generator(latent: c.latent, hidden: c.generatorHidden, output: c.data[0], using: &rng)
+    }
     let e = try EnergyNet(latent: c.latent, hidden: [c.energyHidden, c.energyHidden], using: &rng)
     let model = try LatentEBM(energy: e, generator: g)
     let trainer = try Trainer(model: model, config: TrainConfig(), seed: 0)
-    let x = try Tensor.rand([100] + c.data, lo: -1, hi: 1, using: &rng)
+    // Token ids drawn uniformly from 1 … vocabulary − 1, as the anchors' torch.randint(1, vocab).
+    let x: Tensor
+    if let l = c.lstm {
+      x = try Tensor(shape: [100] + c.data, scalars: (0..<(100 * c.data[0])).map { _ in Float(1 + rng.int(below: l.vocabulary - 1)) })
+    } else {
+      x = try Tensor.rand([100] + c.data, lo: -1, hi: 1, using: &rng)
+    }
     for _ in 0..<2 { _ = try trainer.step(x) }
     var times: [Double] = []
     var ls: [Float] = []

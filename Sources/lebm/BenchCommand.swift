@@ -14,7 +14,7 @@ enum BenchCommand {
       Option("--scripted", help: "time stdlib/learning.lebm's learning_step beside train_step on each CONFIG"),
     ],
     details: """
-      CONFIG is toy2d, mlp784, svhn or fmnist (all four when none is given), `kernels` alone for
+      CONFIG is toy2d, mlp784, svhn, fmnist or text (all five when none is given), `kernels` alone for
       the ConvTranspose2d and sgemm GFLOP/s, or `sgemm` alone for the sgemm GFLOP/s only (under a
       second: the machine's speed now, to read a configuration's GFLOP/s against).
       """

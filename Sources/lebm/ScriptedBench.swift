@@ -12,6 +12,9 @@ enum ScriptedBench {
     guard let c = Benchmark.configurations.first(where: { $0.name == name }) else {
       throw LatentEBMError.invalidArgument("bench: unknown configuration '\(name)'; choose one of \(Benchmark.configurations.map(\.name).joined(separator: ", "))")
     }
+    guard c.lstm == nil else {
+      throw LatentEBMError.invalidArgument("bench --scripted: stdlib/learning.lebm's learning_step has the Gaussian likelihood; the text configuration has no scripted step yet")
+    }
     var output = ""
     let interp = Interpreter(output: { output += $0 })
     Stdlib.load(into: interp)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Engine
 @testable import LatentEBM
@@ -17,6 +18,15 @@ import Engine
     }
   }
 
+  /// The text configuration runs the LSTM generator's categorical likelihood (2 timed iterations).
+  @Test func textRunsTheLSTMGenerator() throws {
+    var losses: [Float] = []
+    let r = try Benchmark.run("text", iterations: 2, threads: 2, losses: &losses)
+    #expect(r.milliseconds.count == 2 && losses.count == 4)
+    // Σ_t cross-entropy over 20 tokens of 1000 ids starts near 20 · ln 1000 ≈ 138 nats.
+    #expect(abs(losses[0] - 20 * log(1000)) < 15, "loss_g \(losses[0])")
+  }
+
   @Test func configurationsMatchTheAnchors() throws {
     // gflop/iter as torch_lebm.py prints it.
     let g = Dictionary(uniqueKeysWithValues: Benchmark.configurations.map { ($0.name, $0.gflop) })
@@ -24,6 +34,7 @@ import Engine
     #expect(abs(g["mlp784"]! - 6.055) < 0.001)
     #expect(abs(g["svhn"]! - 599.707) < 0.001)
     #expect(abs(g["fmnist"]! - 229.386) < 0.001)
+    #expect(abs(g["text"]! - 43.325) < 0.001)
     #expect(throws: LatentEBMError.self) { try Benchmark.run("nope") }
   }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// How ``Tensor/crossEntropy(logits:targets:mask:reduction:)`` reduces the per-position losses.
@@ -70,33 +71,53 @@ extension Tensor {
   }
 
   /// `m_p · (lse(x_p) − x_p[y_p])` for every position, as one autodiff op over the logits.
+  ///
+  /// When the result is recorded for a gradient, the forward pass keeps each counted position's
+  /// softmax (`exp(x_v − M) / Σ`, the exponentials it computes anyway), so the backward pass is
+  /// `m_p · g_p · (softmax − onehot)` without a second round of exponentials.
   private static func crossEntropyPerPosition(_ logits: Tensor, ids: [Int], weights: [Float], shape: [Int]) -> Tensor {
     let v = logits.shape[logits.rank - 1]
     let y = Tensor(sameSizeAs: shape)
-    let lse = Tensor(sameSizeAs: shape)  // kept for the backward pass
-    let xp = logits.storage.pointer, yp = y.storage.pointer, lp = lse.storage.pointer
-    for p in 0..<ids.count {
-      guard weights[p] != 0 else { yp[p] = 0; lp[p] = 0; continue }
-      let row = xp + p * v
-      var m = -Float.infinity
-      for j in 0..<v where row[j] > m || row[j].isNaN { m = row[j] }
-      if !m.isFinite { m = m.isNaN ? m : 0 }
-      var s: Double = 0
-      for j in 0..<v { s += Double(expf(row[j] - m)) }
-      lp[p] = m + Float(Glibc.log(s))
-      yp[p] = lp[p] - row[ids[p]]
+    let keep = gradRecording && logits.node != nil
+    let softmax = keep ? Tensor(sameSizeAs: logits.shape) : nil
+    let xp = logits.storage.pointer, yp = y.storage.pointer, sp = softmax?.storage.pointer
+    // Positions are independent, so any split across threads gives the same bits.
+    let rows = Swift.max(1, parallelThreshold / Swift.max(v, 1))
+    parallelChunks(ids.count, minimum: rows) { range in
+      // One row of exponentials: the kept softmax's row, or this chunk's scratch row.
+      let scratch = sp == nil ? UnsafeMutablePointer<Float>.allocate(capacity: v) : nil
+      defer { scratch?.deallocate() }
+      for p in range {
+        guard weights[p] != 0 else { yp[p] = 0; continue }
+        let row = xp + p * v, e = sp.map { $0 + p * v } ?? scratch!
+        // NaN logits are skipped here and make the sum NaN below; ±∞ maxima shift by 0.
+        var m = -Float.infinity
+        for j in 0..<v where row[j] > m { m = row[j] }
+        if !m.isFinite { m = 0 }
+        lebm_exp_shifted(row, m, e, v)
+        var s: Double = 0
+        for j in 0..<v { s += Double(e[j]) }
+        let lse = m + Float(Glibc.log(s))
+        yp[p] = lse - row[ids[p]]
+        if sp != nil {
+          let r = Float(1 / s)
+          for j in 0..<v { e[j] *= r }
+        }
+      }
     }
+    guard let softmax else { return y }
     return y.recorded("cross_entropy", [logits]) { g, _ in
       let gx = Tensor(sameSizeAs: logits.shape)
-      let gxp = gx.storage.pointer, gp = g.storage.pointer
-      let xp = logits.storage.pointer, lp = lse.storage.pointer  // the closure holds both tensors
-      for p in 0..<ids.count {
-        let out = gxp + p * v
-        let scale = gp[p] * weights[p]
-        guard scale != 0 else { out.update(repeating: 0, count: v); continue }
-        let row = xp + p * v
-        for j in 0..<v { out[j] = scale * expf(row[j] - lp[p]) }
-        out[ids[p]] -= scale
+      let gxp = gx.storage.pointer, gp = g.storage.pointer, sp = softmax.storage.pointer
+      parallelChunks(ids.count, minimum: rows) { range in
+        for p in range {
+          let out = gxp + p * v
+          let scale = gp[p] * weights[p]
+          guard scale != 0 else { out.update(repeating: 0, count: v); continue }
+          let e = sp + p * v
+          for j in 0..<v { out[j] = scale * e[j] }
+          out[ids[p]] -= scale
+        }
       }
       return [gx]
     }

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// What one LSTM layer's forward pass keeps for its backward pass, and that pass:
@@ -42,6 +43,9 @@ struct LSTMTape {
     let ap = gates.storage.pointer, cp = cells.storage.pointer, gp = g.storage.pointer
     let c0p = c0.storage.pointer, whh = weights.weightHH.storage.pointer
     dhp.update(repeating: 0, count: dh.count)
+    // tanh(c_t) of each row at the current step, computed as the forward pass computed it.
+    let tanhC = UnsafeMutablePointer<Float>.allocate(capacity: b * hid)
+    defer { tanhC.deallocate() }
     for n in 0..<b { (dcp + n * hid).update(from: gp + (n * (t + 1) + t) * hid, count: hid) }  // ∂L/∂c_T
     for s in stride(from: t - 1, through: 0, by: -1) {
       parallelChunks(b, minimum: lstmCellRows(hid)) { rows in
@@ -50,10 +54,11 @@ struct LSTMTape {
           let cNow = cp + (n * t + s) * hid
           let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
           let gy = gp + (n * (t + 1) + s) * hid
-          let dhn = dhp + n * hid, dcn = dcp + n * hid
+          let dhn = dhp + n * hid, dcn = dcp + n * hid, tcn = tanhC + n * hid
+          lebm_tanh(cNow, tcn, hid)
           for j in 0..<hid {
             let i = a[j], f = a[hid + j], gg = a[2 * hid + j], o = a[3 * hid + j]
-            let tc = tanhf(cNow[j])
+            let tc = tcn[j]
             let dht = gy[j] + dhn[j]
             let dct = dcn[j] + dht * o * (1 - tc * tc)
             da[j] = dct * gg * i * (1 - i)

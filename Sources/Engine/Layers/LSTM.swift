@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// A multi-layer long short-term memory network over batch-first sequences, as PyTorch's
@@ -154,13 +155,7 @@ extension Tensor {
           let a = ap + (n * t + s) * g4
           let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
           let cNow = cp + (n * t + s) * hid, hNow = yp + (n * (t + 1) + s) * hid
-          for j in 0..<hid {
-            let i = sigmoidf(a[j]), f = sigmoidf(a[hid + j]), g = tanhf(a[2 * hid + j]), o = sigmoidf(a[3 * hid + j])
-            a[j] = i; a[hid + j] = f; a[2 * hid + j] = g; a[3 * hid + j] = o
-            let c = f * cPrev[j] + i * g
-            cNow[j] = c
-            hNow[j] = o * tanhf(c)
-          }
+          lebm_lstm_cell(a, cPrev, cNow, hNow, hid)
         }
       }
     }

@@ -84,7 +84,7 @@ enum ExampleFiles {
       #expect(lesson.hasPrefix(String(format: "stdlib/tutorial/%02d-", i + 1)), "\(lesson) is out of order")
     }
     let examples = Set(ExampleFiles.scripts(in: "examples"))
-    for name in ["langevin_by_hand", "gaussian_vs_ebm", "fashion_mnist", "anomaly", "langevin_steps", "quickstart", "toy_settings_study", "learned_width", "prior_matters"] {
+    for name in ["langevin_by_hand", "gaussian_vs_ebm", "fashion_mnist", "anomaly", "langevin_steps", "quickstart", "toy_settings_study", "learned_width", "prior_matters", "text"] {
       #expect(examples.contains("examples/\(name).lebm"), "examples/\(name).lebm is missing")
     }
   }

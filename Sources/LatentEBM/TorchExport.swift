@@ -32,10 +32,6 @@ public enum TorchExport {
     _ model: LatentEBM, trainer: Trainer? = nil, config: TrainConfig? = nil, to folder: String,
     overwrite: Bool = false
   ) throws -> [String] {
-    if model.isText {
-      throw LatentEBMError.invalidArgument(
-        "model.py has no text generator yet: export_torch takes models over images and points (save keeps a text model's weights under PyTorch's names)")
-    }
     if model.energyNet?.record?.kind == EnergyRecord.scriptKind {
       throw LatentEBMError.invalidArgument(
         "the energy is a script function, which model.py cannot rebuild; export a model whose energy is an energy_net or residual_energy_net (save keeps a script energy's weights)")

@@ -12,6 +12,9 @@ enum TorchTemplates {
 
         z ~ p_a(z) = exp(-E_a(z)) N(0, s0^2 I) / Z(a),    x = g_b(z) + e,  e ~ N(0, s^2 I)
 
+    or, for a text generator (sentences as rows of token ids), x ~ p_b(x | z) = prod_t softmax(W h_t)[x_t]
+    with an LSTM's h_t (TextGenerator).
+
     The parameters carry exactly the names of lebm's checkpoint (generator.0.weight, energy.2.bias, ...),
     so `load_checkpoint` reads a file lebm saved and `save_checkpoint` writes one lebm's `load` reads.
     """
@@ -23,6 +26,7 @@ enum TorchTemplates {
     from safetensors import safe_open
     from safetensors.torch import save_file
     from torch import nn
+    from torch.nn import functional as F
 
     #: The exported model: lebm's record of it (sizes, activations, sigma and prior_sigma).
     RECORD = json.loads(r"""{{RECORD}}""")
@@ -111,11 +115,73 @@ enum TorchTemplates {
         return layers
 
 
+    #: The special tokens' ids of lebm's vocabularies: <bos>, <eos>, <pad>, <unk>, then the words.
+    BOS, EOS, PAD, UNK = 0, 1, 2, 3
+
+
+    class TextGenerator(nn.Module):
+        """p_b(x | z) over rows of `length` token ids, lebm's text_generator:
+
+            h_0 = tanh(W_h z + b_h) (each layer's), c_0 = 0, x_0 = <bos>
+            (h_t, c_t) = LSTM([embed(x_{t-1}), z], h_{t-1}, c_{t-1})
+            -log p_b(x | z) = sum over t with x_t != <pad> of cross_entropy(out(h_t), x_t)
+
+        The names (embed, init_h, lstm, out) are lebm's."""
+
+        def __init__(self, latent, r):
+            super().__init__()
+            self.vocab, self.length = len(r["vocab"]), r["length"]  # the words by id, the special tokens first
+            self.layers, self.hidden = r["layers"], r["hidden"]
+            self.embed = nn.Embedding(self.vocab, r["embed"])
+            self.init_h = nn.Linear(latent, r["layers"] * r["hidden"])
+            self.lstm = nn.LSTM(r["embed"] + latent, r["hidden"], r["layers"], batch_first=True)
+            self.out = nn.Linear(r["hidden"], self.vocab)
+
+        def initial_state(self, z):
+            """(h_0, c_0), each [layers, N, hidden]: layer k's h_0 is tanh(init_h(z))[:, k*H:(k+1)*H]."""
+            h0 = torch.tanh(self.init_h(z)).view(z.shape[0], self.layers, self.hidden).transpose(0, 1).contiguous()
+            return h0, torch.zeros_like(h0)
+
+        def logits(self, z, x):
+            """The teacher-forced logits [N, T, vocab] of the rows x [N, T] (ids) given z."""
+            n, t = x.shape
+            previous = torch.cat([torch.full((n, 1), BOS, dtype=torch.long, device=x.device), x[:, :-1]], 1)
+            inputs = torch.cat([self.embed(previous), z.unsqueeze(1).expand(n, t, z.shape[1])], 2)
+            y, _ = self.lstm(inputs, self.initial_state(z))
+            return self.out(y)
+
+        def forward(self, z, x):
+            """-log p_b(x | z) per row, [N]: the cross-entropy summed over the positions that are not <pad>."""
+            x = x.long()
+            ce = F.cross_entropy(self.logits(z, x).reshape(-1, self.vocab), x.reshape(-1), reduction="none").view(x.shape)
+            return (ce * (x != PAD)).sum(1)
+
+        @torch.no_grad()
+        def decode(self, z):
+            """The most likely sentence given z, greedily, as [N, T] ids: never <bos> or <pad>; after <eos>
+            the row is <pad>, and a row with no <eos> in T tokens ends in one (lebm's decoding)."""
+            n = z.shape[0]
+            x = torch.full((n, self.length), PAD, dtype=torch.long, device=z.device)
+            state, previous = self.initial_state(z), torch.full((n, 1), BOS, dtype=torch.long, device=z.device)
+            done = torch.zeros(n, dtype=torch.bool, device=z.device)
+            for t in range(self.length):
+                y, state = self.lstm(torch.cat([self.embed(previous), z.unsqueeze(1)], 2), state)
+                logits = self.out(y[:, 0])
+                logits[:, [BOS, PAD]] = -float("inf")
+                token = logits.argmax(1) if t < self.length - 1 else torch.full((n,), EOS, device=z.device)
+                x[:, t] = torch.where(done, torch.full_like(token, PAD), token)
+                done = done | (token == EOS)
+                previous = token.unsqueeze(1)
+            return x
+
+
     def generator_net(latent, r):
         """g_b: [N, latent] -> [N, output] (MLP) or [N, C, size, size] (transposed convolutions with
         LeakyReLU(0.2) between, tanh at the end; layer 0 reshapes z to [N, latent, 1, 1])."""
         if r["kind"] == "mlp":
             return nn.Sequential(*mlp([latent] + r["hidden"] + [r["output"]], r))
+        if r["kind"] == "lstm":
+            return TextGenerator(latent, r)
         if r["kind"] != "conv":
             raise ValueError(f"unknown generator kind '{r['kind']}'")
         layers = []
@@ -136,7 +202,9 @@ enum TorchTemplates {
             self.sigma = record["sigma"]
             self.prior_sigma = record["prior_sigma"]
             g = record["generator"]
-            self.output_shape = [g["output"]] if g["kind"] == "mlp" else [g["channels"], g["image_size"], g["image_size"]]
+            self.text = g["kind"] == "lstm"
+            self.output_shape = ([g["output"]] if g["kind"] == "mlp" else [g["length"]] if self.text
+                                 else [g["channels"], g["image_size"], g["image_size"]])
             self.generator = generator_net(self.latent, g)
             self.energy = energy_net(self.latent, record["energy"]) if "energy" in record else None
 
@@ -147,17 +215,24 @@ enum TorchTemplates {
             return self.energy(z).squeeze(1)
 
         def decode(self, z):
-            """g_b(z): [N, latent] -> [N] + output_shape."""
-            return self.generator(z)
+            """g_b(z): [N, latent] -> [N] + output_shape (for text, the greedy sentence's ids)."""
+            return self.generator.decode(z) if self.text else self.generator(z)
+
+        def negative_log_likelihood(self, x, z):
+            """-log p_b(x | z) per row, up to a constant for the Gaussian: |x - g_b(z)|^2 / (2 s^2), or the
+            text generator's summed cross-entropy (sigma unused)."""
+            if self.text:
+                return self.generator(z, x)
+            return (x - self.generator(z)).flatten(1).square().sum(1) / (2 * self.sigma ** 2)
 
         def prior_potential(self, z):
             """-log p_a(z) up to a constant, per row: E_a(z) + |z|^2 / (2 s0^2)."""
             return self.energies(z) + z.square().sum(1) / (2 * self.prior_sigma ** 2)
 
         def posterior_potential(self, x, z):
-            """-log p(z | x) up to a constant, per row: |x - g_b(z)|^2 / (2 s^2) + E_a(z) + |z|^2 / (2 s0^2)."""
-            residual = (x - self.decode(z)).flatten(1)
-            return residual.square().sum(1) / (2 * self.sigma ** 2) + self.prior_potential(z)
+            """-log p(z | x) up to a constant, per row: -log p_b(x | z) + E_a(z) + |z|^2 / (2 s0^2), where
+            -log p_b(x | z) is |x - g_b(z)|^2 / (2 s^2) or the text generator's cross-entropy."""
+            return self.negative_log_likelihood(x, z) + self.prior_potential(z)
 
 
     def langevin(potential, z, steps, step, noise=True, temperature=1.0, noises=None):
@@ -756,7 +831,9 @@ enum TorchTemplates {
             one tensor (one transfer): loss_g, z_pos, disp_pos, then loss_e, en_pos, en_neg, z_neg,
             disp_neg when there is an energy. No host sync: CUDA graphs capture it."""
             s, n = SETTINGS, x.shape[0]
-            loss_g = (x - self.g(zq)).square().sum() / n
+            # The reference's generator loss, sum |x - g(z+)|^2 / n (sigma folded into lr_g), or for text
+            # the summed cross-entropy sum -log p_b(x | z+) / n.
+            loss_g = (self.g(zq, x).sum() if self.model.text else (x - self.g(zq)).square().sum()) / n
             self.opt_g.zero_grad()
             loss_g.backward()
             values = [loss_g.detach(), zq.norm(dim=1).mean(), (zq - z0).norm(dim=1).mean()]

@@ -4,6 +4,7 @@
 import Datasets
 import Engine
 import Foundation
+import Support
 import Testing
 
 @testable import LatentEBM
@@ -164,5 +165,63 @@ import Testing
     var rng = RandomGenerator(seed: 1)
     #expect(throws: LatentEBMError.self) { try TextDecoder(latent: 2, vocabulary: Vocabulary(words: []), length: 5, embed: 3, hidden: 4, layers: 1, using: &rng) }
     #expect(throws: LatentEBMError.self) { try t.decode(try Tensor.zeros([1, 2]), temperature: 0, using: &rng) }
+  }
+
+  /// export_torch's model.py computes what lebm computes for a text model (−log p_β(x | z),
+  /// posterior chains without noise, greedy decoding; 2 layers), and train.py trains it from a
+  /// .npy of token rows into a checkpoint lebm loads.
+  @Test(.enabled(if: TorchExportTests.python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"))
+  func modelPyAndTrainPyTakeTheTextModel() throws {
+    let python = try #require(TorchExportTests.python)
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch-text")
+    defer { try? removeTree(dir) }
+    var rng = RandomGenerator(seed: 12)
+    let g = try Generator(latent: 3, vocabulary: Self.vocabulary, length: 5, embed: 3, hidden: 4, layers: 2, using: &rng)
+    let m = try LatentEBM(energy: try EnergyNet(latent: 3, hidden: [5], using: &rng), generator: g)
+    let trainer = try Trainer(model: m)
+    _ = try trainer.step(Self.rows)
+    try TorchExport.write(m, trainer: trainer, to: dir + "/export")
+    let z = try Tensor.randn([3, 3], using: &rng)
+    let posterior = LangevinConfig(steps: 10, stepSize: 0.3, noise: false)
+    let lebm: [String: Tensor] = [
+      "nll": try withoutGradients { try m.negativeLogLikelihood(Self.rows, given: z) },
+      "posterior": try m.samplePosterior(Self.rows, from: z, config: posterior, using: &rng),
+      "decode": try #require(g.text).decode(z, greedy: true, using: &rng),
+    ]
+    try writeFile(dir + "/export/inputs.json", "{\"z\": \(TorchExportTests.json(z)), \"x\": \(TorchExportTests.json(Self.rows))}")
+    try writeFile(dir + "/export/check.py", """
+      import json, torch
+      from model import load_checkpoint, sample_posterior
+      m, _, _ = load_checkpoint("weights.safetensors")
+      inputs = json.load(open("inputs.json"))
+      z = torch.tensor(inputs["z"]).reshape(-1, m.latent)
+      x = torch.tensor(inputs["x"]).reshape([-1] + m.output_shape)
+      out = {"nll": m.negative_log_likelihood(x, z).detach(), "posterior": sample_posterior(m, x, z, 10, 0.3, noise=False),
+             "decode": m.decode(z).float()}
+      print(json.dumps({k: v.flatten().tolist() for k, v in out.items()}))
+      """)
+    let (status, output) = try TorchExportTests.runProcess(python, ["check.py"], in: dir + "/export")
+    try #require(status == 0, "check.py failed: \(output)")
+    let last = output.split(separator: "\n").last.map(String.init) ?? ""
+    let torch = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: [Double]])
+    for (name, tolerance) in [("nll", 1e-4), ("posterior", 1e-4), ("decode", 0)] {
+      let a = lebm[name]!.scalars, b = try #require(torch[name])
+      #expect(a.count == b.count)
+      let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? .infinity
+      #expect(worst <= tolerance, "\(name): |lebm − torch| up to \(worst)")
+    }
+    // train.py on token rows: 4 iterations of batch 3 on 12 rows, then lebm loads its checkpoint.
+    let data = try Tensor.concatenate([Self.rows, Self.rows, Self.rows, Self.rows], axis: 0)
+    try NPY.write(data, to: dir + "/rows.npy")
+    let (trained, log) = try TorchExportTests.runProcess(python, [
+      "export/train.py", "rows.npy", "--batch", "3", "--iterations", "4", "--checkpoint-every", "4", "--out", "ck", "--device", "cpu",
+    ], in: dir)
+    try #require(trained == 0, "train.py failed: \(log)")
+    let back = try Checkpoint.load(dir + "/ck/step-000005.safetensors")
+    #expect(back.trainer?.step == 5)
+    #expect(back.model.generator.text?.vocabulary == Self.vocabulary)
+    #expect(back.model.generator.parameters.map(\.scalars) != m.generator.parameters.map(\.scalars), "train.py changed the weights")
+    let s = try #require(back.trainer).step(Self.rows)
+    #expect(s.step == 6 && s.lossG.isFinite)
   }
 }

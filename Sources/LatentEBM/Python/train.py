@@ -536,7 +536,9 @@ class Run:
         one tensor (one transfer): loss_g, z_pos, disp_pos, then loss_e, en_pos, en_neg, z_neg,
         disp_neg when there is an energy. No host sync: CUDA graphs capture it."""
         s, n = SETTINGS, x.shape[0]
-        loss_g = (x - self.g(zq)).square().sum() / n
+        # The reference's generator loss, sum |x - g(z+)|^2 / n (sigma folded into lr_g), or for text
+        # the summed cross-entropy sum -log p_b(x | z+) / n.
+        loss_g = (self.g(zq, x).sum() if self.model.text else (x - self.g(zq)).square().sum()) / n
         self.opt_g.zero_grad()
         loss_g.backward()
         values = [loss_g.detach(), zq.norm(dim=1).mean(), (zq - z0).norm(dim=1).mean()]

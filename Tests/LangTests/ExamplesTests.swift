@@ -79,7 +79,7 @@ enum ExampleFiles {
 @Suite struct ExamplesTests {
   @Test func examplesAndLessonsArePresent() {
     let lessons = ExampleFiles.scripts(in: "stdlib/tutorial")
-    #expect(lessons.count == 9, "lessons: \(lessons)")
+    #expect(lessons.count == 10, "lessons: \(lessons)")
     for (i, lesson) in lessons.enumerated() {
       #expect(lesson.hasPrefix(String(format: "stdlib/tutorial/%02d-", i + 1)), "\(lesson) is out of order")
     }

@@ -67,7 +67,8 @@ private enum TextModelBuiltins {
     Builtin("topic_shares", params: [Param("corpus", .handle(TextHandle.self)), Param("sentences", .any)],
             doc: """
               The share of sentences of each topic of the toy grammar (toy_text("topics")), in the corpus's topic
-              order, then the share with no single topic. sentences: a list of strings, or rows of token ids.
+              order, then the share with no single topic. A sentence's topic is the one most of its content words
+              belong to (as text_topics), grammatical or not. sentences: a list of strings, or rows of token ids.
               """, impl: topicShares),
   ]
 

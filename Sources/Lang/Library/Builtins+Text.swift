@@ -13,13 +13,15 @@ extension BuiltinGroup {
 private enum TextBuiltins {
   static let rows: [Builtin] = [
     Builtin("text", params: [Param("path", .string), Param("vocab", .any, default: .number(10000)),
-                             Param("max_len", .positiveInt, default: .number(40))],
+                             Param("max_len", .optional(.positiveInt), default: .none)],
             doc: """
               A file of one sentence per line (words separated by spaces) as rows of token ids [N, max_len]:
               each sentence's words, <eos>, then <pad>; a sentence longer than max_len − 1 words keeps its first
               max_len − 1. Ids: 0 <bos>, 1 <eos>, 2 <pad>, 3 <unk>, then the words. vocab: a number (the 4 special
               tokens and the most frequent words of this file, at most 2^24) or another corpus, whose vocabulary
               this one uses (a test file with the training file's words: text(test_path, vocab: train)).
+              max_len: the tokens in a row, 40 by default, or the other corpus's when vocab is one (so a model
+              of that corpus takes these rows).
               The value prints its statistics; d.x the rows, d.vocab the words by id, d.lengths the tokens each
               row's loss counts; sentences(d, x) turns rows back into strings.
               """, impl: text),
@@ -44,13 +46,17 @@ private enum TextBuiltins {
   ]
 
   static func text(_ a: Args) throws -> Value {
-    let choice: TextCorpus.VocabularyChoice
+    let choice: TextCorpus.VocabularyChoice, length: Int
     switch a["vocab"] {
-    case .number: choice = .mostFrequent(try a.int("vocab"))
-    case .opaque(let o as TextHandle): choice = .given(o.corpus.vocabulary)
+    case .number:
+      choice = .mostFrequent(try a.int("vocab"))
+      length = try a.optionalInt("max_len") ?? 40
+    case .opaque(let o as TextHandle):
+      choice = .given(o.corpus.vocabulary)
+      length = try a.optionalInt("max_len") ?? o.corpus.maxLength
     default: throw a.fail("'vocab' must be a number of words or a corpus whose vocabulary to use, got \(shown(a["vocab"]))")
     }
-    return .opaque(TextHandle(try TextCorpus.read(try a.string("path"), vocabulary: choice, maxLength: try a.int("max_len"))))
+    return .opaque(TextHandle(try TextCorpus.read(try a.string("path"), vocabulary: choice, maxLength: length)))
   }
 
   static func toyText(_ a: Args) throws -> Value {

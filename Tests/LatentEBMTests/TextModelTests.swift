@@ -188,22 +188,10 @@ import Testing
       "posterior": try m.samplePosterior(Self.rows, from: z, config: posterior, using: &rng),
       "decode": try #require(g.text).decode(z, greedy: true, using: &rng),
     ]
-    try writeFile(dir + "/export/inputs.json", "{\"z\": \(TorchExportTests.json(z)), \"x\": \(TorchExportTests.json(Self.rows))}")
-    try writeFile(dir + "/export/check.py", """
-      import json, torch
-      from model import load_checkpoint, sample_posterior
-      m, _, _ = load_checkpoint("weights.safetensors")
-      inputs = json.load(open("inputs.json"))
-      z = torch.tensor(inputs["z"]).reshape(-1, m.latent)
-      x = torch.tensor(inputs["x"]).reshape([-1] + m.output_shape)
-      out = {"nll": m.negative_log_likelihood(x, z).detach(), "posterior": sample_posterior(m, x, z, 10, 0.3, noise=False),
-             "decode": m.decode(z).float()}
-      print(json.dumps({k: v.flatten().tolist() for k, v in out.items()}))
+    let torch = try TorchExportTests.runCheck(python, in: dir + "/export", z: z, x: Self.rows, imports: "sample_posterior", outputs: """
+      {"nll": m.negative_log_likelihood(x, z).detach(), "posterior": sample_posterior(m, x, z, 10, 0.3, noise=False),
+       "decode": m.decode(z).float()}
       """)
-    let (status, output) = try TorchExportTests.runProcess(python, ["check.py"], in: dir + "/export")
-    try #require(status == 0, "check.py failed: \(output)")
-    let last = output.split(separator: "\n").last.map(String.init) ?? ""
-    let torch = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: [Double]])
     for (name, tolerance) in [("nll", 1e-4), ("posterior", 1e-4), ("decode", 0)] {
       let a = lebm[name]!.scalars, b = try #require(torch[name])
       #expect(a.count == b.count)

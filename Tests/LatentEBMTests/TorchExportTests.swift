@@ -152,6 +152,27 @@ import Testing
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
   }
 
+  /// Writes z and x to `folder/inputs.json` and a `check.py` that loads the export's weights with
+  /// model.py, reads them (x shaped by the model's output) and prints `outputs` (a Python dict of
+  /// tensors, over m, z and x, importing `imports` from model.py) as JSON lists; runs it and returns them.
+  static func runCheck(_ python: String, in folder: String, z: Tensor, x: Tensor, imports: String, outputs: String) throws -> [String: [Double]] {
+    try writeFile(folder + "/inputs.json", "{\"z\": \(json(z)), \"x\": \(json(x))}")
+    try writeFile(folder + "/check.py", """
+      import json, torch
+      from model import load_checkpoint, \(imports)
+      m, _, _ = load_checkpoint("weights.safetensors")
+      inputs = json.load(open("inputs.json"))
+      z = torch.tensor(inputs["z"]).reshape(-1, m.latent)
+      x = torch.tensor(inputs["x"]).reshape([-1] + m.output_shape)
+      out = \(outputs)
+      print(json.dumps({k: v.flatten().tolist() for k, v in out.items()}))
+      """)
+    let (status, output) = try runProcess(python, ["check.py"], in: folder)
+    try #require(status == 0, "check.py failed: \(output)")
+    let last = output.split(separator: "\n").last.map(String.init) ?? ""
+    return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: [Double]])
+  }
+
   static func json(_ t: Tensor) -> String { "[" + t.scalars.map { "\($0)" }.joined(separator: ",") + "]" }
 
   @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"),
@@ -172,22 +193,10 @@ import Testing
       "prior": try m.samplePrior(from: z, config: prior, using: &rng),
       "posterior": try m.samplePosterior(x, from: z, config: posterior, using: &rng),
     ]
-    try writeFile(dir + "/inputs.json", "{\"z\": \(Self.json(z)), \"x\": \(Self.json(x))}")
-    try writeFile(dir + "/check.py", """
-      import json, torch
-      from model import load_checkpoint, sample_posterior, sample_prior
-      m, _, _ = load_checkpoint("weights.safetensors")
-      inputs = json.load(open("inputs.json"))
-      z = torch.tensor(inputs["z"]).reshape(-1, m.latent)
-      x = torch.tensor(inputs["x"]).reshape([-1] + m.output_shape)
-      out = {"energy": m.energies(z).detach(), "decode": m.decode(z).detach(),
-             "prior": sample_prior(m, z, 10, 0.4, noise=False), "posterior": sample_posterior(m, x, z, 10, 0.1, noise=False)}
-      print(json.dumps({k: v.flatten().tolist() for k, v in out.items()}))
+    let torch = try Self.runCheck(python, in: dir, z: z, x: x, imports: "sample_posterior, sample_prior", outputs: """
+      {"energy": m.energies(z).detach(), "decode": m.decode(z).detach(),
+       "prior": sample_prior(m, z, 10, 0.4, noise=False), "posterior": sample_posterior(m, x, z, 10, 0.1, noise=False)}
       """)
-    let (status, output) = try Self.runProcess(python, ["check.py"], in: dir)
-    try #require(status == 0, "check.py failed: \(output)")
-    let last = output.split(separator: "\n").last.map(String.init) ?? ""
-    let torch = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: [Double]])
     for (name, tolerance) in [("energy", 1e-5), ("decode", 1e-5), ("prior", 1e-4), ("posterior", 1e-4)] {
       let a = lebm[name]!.scalars, b = try #require(torch[name])
       #expect(a.count == b.count)

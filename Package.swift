@@ -65,7 +65,7 @@ let package = Package(
 
     .testTarget(name: "PackageTests"),
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
-    .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot", "PNG", "Engine"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "PNG", "Engine", "Support"]),
     .testTarget(name: "LatentEBMTests", dependencies: ["LatentEBM", "Datasets", "Engine", "Support"]),

@@ -1,4 +1,5 @@
 // The buffers and planned networks a Langevin chain reuses between calls: no allocation per step.
+import Datasets
 import Engine
 
 /// The buffers and planned networks of one kind of chain (prior or posterior) at one batch size.
@@ -6,14 +7,19 @@ final class ChainWorkspace {
   let posterior: Bool, batch: Int
   let energy: InputGradientPlan?
   let generator: InputGradientPlan?
+  /// A text generator's likelihood and its gradient in z (posterior chains over sentences).
+  let text: DecoderLikelihoodPlan?
   let z, next, noise, gradE, gradL, ones, residual: UnsafeMutablePointer<Float>
 
   init(model: LatentEBM, posterior: Bool, batch n: Int) throws {
     self.posterior = posterior; batch = n
     let d = model.latent
     energy = try model.energyNet?.plannedLayers.map { try InputGradientPlan($0, inputShape: [n, d]) }
-    // A text generator runs on the autodiff path (no planned LSTM yet).
     generator = posterior && !model.isText ? try InputGradientPlan([model.generator.net], inputShape: [n, d]) : nil
+    text = try model.generator.text.flatMap { g in
+      posterior ? try DecoderLikelihoodPlan(embedding: g.embed, initial: g.initH, lstm: g.lstm, output: g.out, batch: n,
+                                            length: g.length, bos: Vocabulary.bos, pad: Vocabulary.pad) : nil
+    }
     let count = n * d, out = posterior ? n * model.generator.outputShape.reduce(1, *) : 1
     z = .allocate(capacity: count); next = .allocate(capacity: count); noise = .allocate(capacity: count)
     gradE = .allocate(capacity: count); gradL = .allocate(capacity: count)

@@ -142,7 +142,7 @@ extension LatentEBM {
     try MemoryLimit.check(n * MemoryLayout<RandomGenerator>.stride / 4, op: "chains' random streams")
     var streams = (0..<n).map { _ in RandomGenerator(seed: rng.next()) }
     let result = start.copy()
-    let planned = (energyNet == nil || energyNet?.plannedLayers != nil) && (x == nil || !isText)
+    let planned = energyNet == nil || energyNet?.plannedLayers != nil
     let parts = trace == nil && planned && canRunConcurrently ? Swift.min(Threads.count, n / LatentEBM.minimumChainsPerThread) : 1
     let xRow = generator.outputShape.reduce(1, *)
     try result.withUnsafeMutableBufferPointer { zb in
@@ -190,6 +190,7 @@ extension LatentEBM {
     let invVar = 1 / (sigma * sigma), amp: Float = config.noise ? s : 0
     var z = ws.z, next = ws.next
     z.update(from: z0, count: count)
+    if let x, let text = ws.text { try text.setTokens(x) }
     let hasE = energyNet != nil, hasL = x != nil
     for step in 0..<config.steps {
       try Interrupt.check()
@@ -231,11 +232,15 @@ extension LatentEBM {
   }
 
   /// ∇z ‖x − g(z)‖²/(2σ²) = −J_gᵀ (x − g(z)) / σ² into `ws.gradL`; the mean of ‖x − g(z)‖²/(2σ²)
-  /// per chain when `traced` (else 0). A text generator's ∇z −log p_β(x | z) comes through the
-  /// autodiff graph.
+  /// per chain when `traced` (else 0). For a text generator, ∇z −log p_β(x | z) (its planned
+  /// decoder, or the autodiff graph).
   private func likelihoodGradient(
     _ ws: ChainWorkspace, x: UnsafePointer<Float>, at z: UnsafeMutablePointer<Float>, rows n: Int, invVar: Float, traced: Bool
   ) throws -> Float {
+    if let text = ws.text {
+      let total = text.evaluate(z, gradient: ws.gradL)
+      return traced ? total / Float(n) : 0
+    }
     guard let plan = ws.generator else {
       let count = n * latent, xRow = generator.outputShape.reduce(1, *)
       let zt = try Tensor.make([n, latent]) { $0.baseAddress!.update(from: z, count: count) }.requiringGrad()

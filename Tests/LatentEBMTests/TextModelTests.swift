@@ -77,6 +77,30 @@ import Testing
     }
   }
 
+  /// The planned decoder (what the posterior chains run) gives the autodiff graph's per-row
+  /// likelihood and its gradient in z, with one and two layers, and refuses a token that is not an id.
+  @Test(arguments: [1, 2])
+  func plannedDecoderEqualsAutodiff(_ layers: Int) throws {
+    let t = try Self.decoder(latent: 3, layers: layers, seed: 11)
+    var rng = RandomGenerator(seed: 12)
+    let z = try Tensor.randn([3, 3], using: &rng).requiringGrad()
+    let nll = try t.negativeLogLikelihood(Self.rows, given: z)
+    let grad = try gradients(of: try nll.sum(), wrt: [z])[0].scalars
+    let plan = try DecoderLikelihoodPlan(embedding: t.embed, initial: t.initH, lstm: t.lstm, output: t.out, batch: 3, length: 5,
+                                         bos: Vocabulary.bos, pad: Vocabulary.pad)
+    var planned = [Float](repeating: 0, count: 9), rowLosses = [Float](repeating: 0, count: 3)
+    let total = try Self.rows.withUnsafeBufferPointer { x in
+      try plan.setTokens(x.baseAddress!)
+      return z.detached().withUnsafeBufferPointer { zp in plan.evaluate(zp.baseAddress!, gradient: &planned, rowLosses: &rowLosses) }
+    }
+    let expected = nll.scalars
+    for r in 0..<3 { #expect(abs(rowLosses[r] - expected[r]) < 1e-4 * max(1, expected[r]), "row \(r): \(rowLosses[r]) against \(expected[r])") }
+    #expect(abs(total - expected.reduce(0, +)) < 1e-4 * max(1, abs(total)))
+    for i in 0..<9 { #expect(abs(planned[i] - grad[i]) < 1e-4 + 1e-4 * abs(grad[i]), "∂/∂z[\(i)]: planned \(planned[i]), autodiff \(grad[i])") }
+    let bad = try Tensor(shape: [3, 5], scalars: Self.rows.scalars.enumerated().map { $0.offset == 7 ? 8.5 : $0.element })
+    #expect(throws: TensorError.self) { try bad.withUnsafeBufferPointer { try plan.setTokens($0.baseAddress!) } }
+  }
+
   /// One noiseless posterior step is z − (s²/2)·∇z[−log p_β(x | z) + E_α(z) + ‖z‖²/(2σ0²)], with
   /// the gradient from the autodiff graph.
   @Test func posteriorChainsFollowTheCategoricalPotential() throws {

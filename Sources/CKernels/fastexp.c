@@ -62,3 +62,49 @@ CLONES void lebm_lstm_cell(float *a, const float *c_prev, float *c, float *h_out
     h_out[j] = o * fast_tanh(cj);
   }
 }
+
+CLONES float lebm_softmax_xent(float *row, long v, long target) {
+  // The largest finite-or-infinite logit, 8 lanes at a time (NaN never wins a comparison).
+  float lanes[8];
+  for (int l = 0; l < 8; l++) lanes[l] = -INFINITY;
+  long i = 0;
+  for (; i + 8 <= v; i += 8)
+    for (int l = 0; l < 8; l++) lanes[l] = row[i + l] > lanes[l] ? row[i + l] : lanes[l];
+  float m = -INFINITY;
+  for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+  for (; i < v; i++) m = row[i] > m ? row[i] : m;
+  if (!(m > -INFINITY && m < INFINITY)) m = 0.0f;
+  float picked = row[target];
+  float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (i = 0; i + 8 <= v; i += 8)
+    for (int l = 0; l < 8; l++) {
+      float e = fast_exp(row[i + l] - m);
+      row[i + l] = e;
+      sums[l] += e;
+    }
+  double sum = 0;
+  for (; i < v; i++) { float e = fast_exp(row[i] - m); row[i] = e; sum += e; }
+  for (int l = 0; l < 8; l++) sum += sums[l];
+  float r = (float)(1.0 / sum);
+#pragma clang loop vectorize(assume_safety)
+  for (i = 0; i < v; i++) row[i] *= r;
+  row[target] -= 1.0f;
+  return m + (float)log(sum) - picked;
+}
+
+CLONES void lebm_lstm_cell_backward(const float *a, const float *c, const float *c_prev, const float *dh_out,
+                                    const float *dh, float *dc, float *da, long h) {
+  const float *ai = a, *af = a + h, *ag = a + 2 * h, *ao = a + 3 * h;
+#pragma clang loop vectorize(assume_safety)
+  for (long j = 0; j < h; j++) {
+    float i = ai[j], f = af[j], g = ag[j], o = ao[j];
+    float tc = fast_tanh(c[j]);
+    float dht = dh_out[j] + dh[j];
+    float dct = dc[j] + dht * o * (1.0f - tc * tc);
+    da[j] = dct * g * i * (1.0f - i);
+    da[h + j] = dct * c_prev[j] * f * (1.0f - f);
+    da[2 * h + j] = dct * i * (1.0f - g * g);
+    da[3 * h + j] = dht * tc * o * (1.0f - o);
+    dc[j] = dct * f;
+  }
+}

@@ -55,4 +55,63 @@ import Testing
       #expect(abs(Double(c[j]) - cj) <= 1e-6 && abs(Double(hOut[j]) - o * Foundation.tanh(cj)) <= 1e-6, "cell \(j)")
     }
   }
+
+  /// One row of softmax cross-entropy: the loss is the log-sum-exp minus the target's logit, the
+  /// row becomes softmax − onehot (Double references); an odd length exercises the tail lanes.
+  @Test(arguments: [1, 13, 1000])
+  func softmaxCrossEntropyRowMatchesDouble(_ v: Int) {
+    let logits = (0..<v).map { Float(sin(Double($0) * 0.9) * 30) }
+    let target = v / 2
+    var row = logits
+    let loss = lebm_softmax_xent(&row, v, target)
+    let top = logits.map(Double.init).max()!
+    let sum = logits.reduce(0) { $0 + Foundation.exp(Double($1) - top) }
+    let expected = top + Foundation.log(sum) - Double(logits[target])
+    #expect(abs(Double(loss) - expected) <= 1e-5 * max(1, abs(expected)), "loss \(loss) against \(expected)")
+    for j in 0..<v {
+      let want = Foundation.exp(Double(logits[j]) - top) / sum - (j == target ? 1 : 0)
+      #expect(abs(Double(row[j]) - want) <= 1e-6, "∂/∂logit[\(j)] = \(row[j]), exactly \(want)")
+    }
+    var bad = logits
+    bad[0] = .nan
+    #expect(lebm_softmax_xent(&bad, v, target).isNaN)
+  }
+
+  /// The cell's backward pass against its formulas in Double, and against finite differences of
+  /// the forward kernel through one step.
+  @Test func lstmCellBackwardMatchesFiniteDifferences() {
+    let h = 11
+    let pre = (0..<(4 * h)).map { Float(sin(Double($0) * 1.3) * 2) }
+    let cPrev = (0..<h).map { Float(cos(Double($0) * 0.7)) }
+    let up = (0..<h).map { Float(sin(Double($0) + 0.5)) }, dcNext = (0..<h).map { Float(cos(Double($0) * 2)) }
+    // L = Σ up·h_t + Σ dcNext·c_t as a function of the pre-activations and c_{t−1}, in Double.
+    func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+    func loss(_ p: [Double], _ cp: [Double]) -> Double {
+      var l = 0.0
+      for j in 0..<h {
+        let i = sigmoid(p[j]), f = sigmoid(p[h + j]), g = Foundation.tanh(p[2 * h + j]), o = sigmoid(p[3 * h + j])
+        let c = f * cp[j] + i * g
+        l += Double(up[j]) * o * Foundation.tanh(c) + Double(dcNext[j]) * c
+      }
+      return l
+    }
+    var a = pre, c = [Float](repeating: 0, count: h), hOut = c
+    lebm_lstm_cell(&a, cPrev, &c, &hOut, h)
+    let dh = [Float](repeating: 0, count: h)
+    var dc = dcNext, da = [Float](repeating: 0, count: 4 * h)
+    lebm_lstm_cell_backward(a, c, cPrev, up, dh, &dc, &da, h)
+    let p0 = pre.map(Double.init), c0 = cPrev.map(Double.init), eps = 1e-6
+    for k in 0..<(4 * h) {
+      var plus = p0, minus = p0
+      plus[k] += eps; minus[k] -= eps
+      let numeric = (loss(plus, c0) - loss(minus, c0)) / (2 * eps)
+      #expect(abs(Double(da[k]) - numeric) <= 1e-5 + 1e-5 * abs(numeric), "∂L/∂a[\(k)]: \(da[k]) against \(numeric)")
+    }
+    for j in 0..<h {
+      var plus = c0, minus = c0
+      plus[j] += eps; minus[j] -= eps
+      let numeric = (loss(p0, plus) - loss(p0, minus)) / (2 * eps)
+      #expect(abs(Double(dc[j]) - numeric) <= 1e-5 + 1e-5 * abs(numeric), "∂L/∂c_prev[\(j)]: \(dc[j]) against \(numeric)")
+    }
+  }
 }

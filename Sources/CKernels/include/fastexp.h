@@ -21,6 +21,18 @@ void lebm_lstm_cell(float *a, const float *c_prev, float *c, float *h_out, long 
 /// y[i] = tanh(x[i]) as 2σ(2x) − 1, for i in 0..<n.
 void lebm_tanh(const float *x, float *y, long n);
 
+/// One row of softmax cross-entropy over v logits: returns log Σ exp(row) − row[target] (the
+/// log-sum-exp shifted by the largest logit) and replaces the row by its gradient,
+/// softmax(row) − onehot(target). NaN logits make the result NaN.
+float lebm_softmax_xent(float *row, long v, long target);
+
+/// One LSTM cell row's backward pass (hidden size h), from the activated gates `a` [i, f, g, o],
+/// the cell c_t and c_{t−1}, and ∂L/∂h_t from above (`dh_out`): with dh = ∂L/∂h_t from the next
+/// step and dc = ∂L/∂c_t from the next step, writes the gates' pre-activation gradients `da`
+/// (4h) and replaces dc by ∂L/∂c_{t−1}. dh is read, not written (the caller's δA·W_hh follows).
+void lebm_lstm_cell_backward(const float *a, const float *c, const float *c_prev, const float *dh_out,
+                             const float *dh, float *dc, float *da, long h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,8 @@ import Glibc
 ///     δa_g   = δc_t ⊙ i_t ⊙ (1 − g_t²)
 ///     δc_{t−1} = δc_t ⊙ f_t,   δh_{t−1} += δA_t · W_hh
 ///
-/// (`δA_t = [δa_i, δa_f, δa_g, δa_o]`, `[B, 4H]`; one GEMM per step). After the loop the
+/// (`δA_t = [δa_i, δa_f, δa_g, δa_o]`, `[B, 4H]`; the element-wise part is the C kernel
+/// `lebm_lstm_cell_backward`, which ``DecoderLikelihoodPlan`` shares; one GEMM per step). After the loop the
 /// weight gradients are each one GEMM over all steps at once, `δA` being `[B·T, 4H]`:
 ///
 ///     ∂L/∂X = δA · W_ih,   ∂L/∂W_ih = δAᵀ · X,   ∂L/∂W_hh = δAᵀ · H_prev,
@@ -43,30 +44,13 @@ struct LSTMTape {
     let ap = gates.storage.pointer, cp = cells.storage.pointer, gp = g.storage.pointer
     let c0p = c0.storage.pointer, whh = weights.weightHH.storage.pointer
     dhp.update(repeating: 0, count: dh.count)
-    // tanh(c_t) of each row at the current step, computed as the forward pass computed it.
-    let tanhC = UnsafeMutablePointer<Float>.allocate(capacity: b * hid)
-    defer { tanhC.deallocate() }
     for n in 0..<b { (dcp + n * hid).update(from: gp + (n * (t + 1) + t) * hid, count: hid) }  // ∂L/∂c_T
     for s in stride(from: t - 1, through: 0, by: -1) {
       parallelChunks(b, minimum: lstmCellRows(hid)) { rows in
         for n in rows {
-          let a = ap + (n * t + s) * g4, da = dap + (n * t + s) * g4
-          let cNow = cp + (n * t + s) * hid
-          let cPrev = s == 0 ? c0p + n * hid : cp + (n * t + s - 1) * hid
-          let gy = gp + (n * (t + 1) + s) * hid
-          let dhn = dhp + n * hid, dcn = dcp + n * hid, tcn = tanhC + n * hid
-          lebm_tanh(cNow, tcn, hid)
-          for j in 0..<hid {
-            let i = a[j], f = a[hid + j], gg = a[2 * hid + j], o = a[3 * hid + j]
-            let tc = tcn[j]
-            let dht = gy[j] + dhn[j]
-            let dct = dcn[j] + dht * o * (1 - tc * tc)
-            da[j] = dct * gg * i * (1 - i)
-            da[hid + j] = dct * cPrev[j] * f * (1 - f)
-            da[2 * hid + j] = dct * i * (1 - gg * gg)
-            da[3 * hid + j] = dht * tc * o * (1 - o)
-            dcn[j] = dct * f
-          }
+          let r = n * t + s
+          lebm_lstm_cell_backward(ap + r * g4, cp + r * hid, s == 0 ? c0p + n * hid : cp + (r - 1) * hid,
+                                  gp + (n * (t + 1) + s) * hid, dhp + n * hid, dcp + n * hid, dap + r * g4, hid)
         }
       }
       // δh_{t−1} = δA_t · W_hh: [B, 4H] (rows of step s, T·4H apart) × [4H, H].

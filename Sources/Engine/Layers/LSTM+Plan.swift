@@ -44,9 +44,9 @@ public final class DecoderLikelihoodPlan {
   /// `h_0` of every layer `[B, layers·H]`, the latent half of the gates `[B, 4H]`, the logits
   /// (then their gradient) `[B·T, V]`, each position's loss `[B·T]`.
   private let initialStates, latentGates, logits, losses: UnsafeMutablePointer<Float>
-  /// Backward scratch: `δH` `[B·T, H]`, `δA` `[B·T, 4H]`, `δh`, `δc`, `tanh(c_t)` `[B, H]`, the
+  /// Backward scratch: `δH` `[B·T, H]`, `δA` `[B·T, 4H]`, `δh`, `δc` `[B, H]`, the
   /// gates' gradient summed over steps `[B, 4H]`, `δh_0` `[B, layers·H]`, and a row of zeros (`c_0`).
-  private let dStates, dGates, dh, dc, tanhC, dGatesSum, dInitial, zeros: UnsafeMutablePointer<Float>
+  private let dStates, dGates, dh, dc, dGatesSum, dInitial, zeros: UnsafeMutablePointer<Float>
   private var allocations: [UnsafeMutableRawPointer] = []
   private var tokensSet = false
 
@@ -86,7 +86,7 @@ public final class DecoderLikelihoodPlan {
     initialStates = floats(batch * l * h); latentGates = floats(batch * 4 * h)
     logits = floats(rows * v); losses = floats(rows)
     dStates = floats(rows * h); dGates = floats(rows * 4 * h)
-    dh = floats(batch * h); dc = floats(batch * h); tanhC = floats(batch * h)
+    dh = floats(batch * h); dc = floats(batch * h)
     dGatesSum = floats(batch * 4 * h); dInitial = floats(batch * l * h); zeros = floats(h)
     allocations = made
   }
@@ -190,17 +190,7 @@ public final class DecoderLikelihoodPlan {
       for p in range {
         let row = logits + p * v, y = targets[p]
         guard y != pad else { row.update(repeating: 0, count: v); losses[p] = 0; continue }
-        var m = -Float.infinity
-        for j in 0..<v where row[j] > m { m = row[j] }
-        if !m.isFinite { m = 0 }
-        let picked = row[y]
-        lebm_exp_shifted(row, m, row, v)
-        var sum: Double = 0
-        for j in 0..<v { sum += Double(row[j]) }
-        losses[p] = m + Float(Glibc.log(sum)) - picked
-        let r = Float(1 / sum)
-        for j in 0..<v { row[j] *= r }
-        row[y] -= 1
+        losses[p] = lebm_softmax_xent(row, v, y)
       }
     }
     var total: Float = 0
@@ -250,21 +240,8 @@ public final class DecoderLikelihoodPlan {
       parallelChunks(b, minimum: lstmCellRows(h)) { range in
         for n in range {
           let r = n * t + s
-          let ar = a + r * g4, da = dGates + r * g4, cNow = c + r * h
-          let cPrev = s == 0 ? c0 : c + (r - 1) * h
-          let gy = dStates + r * h, dhn = dh + n * h, dcn = dc + n * h, tcn = tanhC + n * h
-          lebm_tanh(cNow, tcn, h)
-          for j in 0..<h {
-            let i = ar[j], f = ar[h + j], gg = ar[2 * h + j], o = ar[3 * h + j]
-            let tc = tcn[j]
-            let dht = gy[j] + dhn[j]
-            let dct = dcn[j] + dht * o * (1 - tc * tc)
-            da[j] = dct * gg * i * (1 - i)
-            da[h + j] = dct * cPrev[j] * f * (1 - f)
-            da[2 * h + j] = dct * i * (1 - gg * gg)
-            da[3 * h + j] = dht * tc * o * (1 - o)
-            dcn[j] = dct * f
-          }
+          lebm_lstm_cell_backward(a + r * g4, c + r * h, s == 0 ? c0 : c + (r - 1) * h, dStates + r * h, UnsafePointer(dh + n * h), dc + n * h,
+                                  dGates + r * g4, h)
         }
       }
       // δh_{t−1} = δA_t · W_hh

@@ -35,6 +35,10 @@ public enum Checkpoint {
         for (i, m) in oe.firstMoments.enumerated() { tensors.append(("optimizer_e.m.\(i)", m)) }
         for (i, v) in oe.secondMoments.enumerated() { tensors.append(("optimizer_e.v.\(i)", v)) }
       }
+      if let oq = t.optimizerQ {
+        for (i, m) in oq.firstMoments.enumerated() { tensors.append(("optimizer_q.m.\(i)", m)) }
+        for (i, v) in oq.secondMoments.enumerated() { tensors.append(("optimizer_q.v.\(i)", v)) }
+      }
       if let p = t.persistent { tensors.append(("persistent_chains", p)) }
       var train = trainRecord(t)
       if let (table, record) = historyTensor(t.history), case var .object(o) = train {
@@ -47,7 +51,7 @@ public enum Checkpoint {
     try Safetensors.write(tensors, metadata: meta, to: path)
   }
 
-  /// `{latent, sigma, prior_sigma, energy: {kind, …}, generator: {kind, …}}`.
+  /// `{latent, sigma, prior_sigma, energy: {kind, …}, generator: {kind, …}, encoder: {kind, …}}`.
   static func modelRecord(_ m: LatentEBM) throws -> JSONValue {
     var r: [String: JSONValue] = [
       "latent": JSONValue(m.latent), "sigma": JSONValue(m.sigma), "prior_sigma": JSONValue(m.priorSigma),
@@ -57,6 +61,7 @@ public enum Checkpoint {
       guard let er = e.record else { throw unsavable }
       r["energy"] = .object(er.settings.merging(["kind": .string(er.kind)]) { _, k in k })
     }
+    if let q = m.encoder { r["encoder"] = .object(q.record) }
     return .object(r)
   }
 
@@ -73,6 +78,7 @@ public enum Checkpoint {
       "settings": .object(Dictionary(uniqueKeysWithValues: t.config.values.map { ($0.name, $0.value) })),
       "step": JSONValue(t.step), "epoch": JSONValue(t.epoch),
       "adam_steps_g": JSONValue(t.optimizerG.stepCount), "adam_steps_e": t.optimizerE.map { JSONValue($0.stepCount) } ?? .null,
+      "adam_steps_q": t.optimizerQ.map { JSONValue($0.stepCount) } ?? .null,
       "rng": .array(t.rng.state.map { .unsigned($0) }),
     ])
   }
@@ -125,13 +131,15 @@ public enum Checkpoint {
   static let unsavable = LatentEBMError.invalidArgument(
     "a custom energy function cannot be saved; only the built-in energy architectures")
 
-  /// The model's parameters named as in PyTorch's state_dict: `generator.0.weight`, `energy.2.bias`, ….
+  /// The model's parameters named as in PyTorch's state_dict: `generator.0.weight`, `energy.2.bias`,
+  /// `encoder.0.weight`, ….
   static func weights(of model: LatentEBM) throws -> [(String, Tensor)] {
     var named = model.generator.net.namedParameters.map { ("generator.\($0.0)", $0.1) }
     if let e = model.energyNet {
       guard let ps = e.namedParameters else { throw unsavable }
       named += ps.map { ("energy.\($0.0)", $0.1) }
     }
+    if let q = model.encoder { named += q.net.namedParameters.map { ("encoder.\($0.0)", $0.1) } }
     return named
   }
 
@@ -218,12 +226,16 @@ public enum Checkpoint {
         ? EnergyRecord.scriptShapes(er).reduce(0) { $0 + $1.reduce(1, *) }
         : architecture(er).parameterCount(latent: latent, settings: er)
     }
+    if let q = r["encoder"] {
+      guard case let .object(qr) = q else { throw LatentEBMError.invalidArgument("'encoder' must be an object (the encoder's record), got \(q.shown)") }
+      count += try GaussianEncoder.parameterCount(latent: latent, record: qr)
+    }
     return count
   }
 
-  /// The elements of the file's network tensors (`generator.*`, `energy.*`).
+  /// The elements of the file's network tensors (`generator.*`, `energy.*`, `encoder.*`).
   static func weightCount(_ tensors: [String: Tensor]) -> Int {
-    tensors.filter { $0.key.hasPrefix("generator.") || $0.key.hasPrefix("energy.") }.reduce(0) { $0 + $1.value.count }
+    tensors.filter { ["generator.", "energy.", "encoder."].contains(where: $0.key.hasPrefix) }.reduce(0) { $0 + $1.value.count }
   }
 
   static func architecture(_ er: [String: JSONValue]) throws -> any EnergyArchitecture.Type {
@@ -235,7 +247,7 @@ public enum Checkpoint {
   }
 
   /// The keys of a model record (today's form).
-  static let modelKeys = ["latent", "sigma", "prior_sigma", "generator", "energy"]
+  static let modelKeys = ["latent", "sigma", "prior_sigma", "generator", "energy", "encoder"]
 
   static func makeModel(_ r: [String: JSONValue], energy given: EnergyModel? = nil) throws -> LatentEBM {
     var rng = RandomGenerator(seed: 0)
@@ -257,7 +269,9 @@ public enum Checkpoint {
     for (key, v) in [("sigma", sigma), ("prior_sigma", priorSigma)] where !(v > 0) {
       throw LatentEBMError.invalidArgument("'\(key)' must be a positive number (as a Float32), got \(r[key]!.shown)")
     }
-    return try LatentEBM(energy: e, generator: g, sigma: sigma, priorSigma: priorSigma)
+    var q: GaussianEncoder? = nil
+    if case let .object(qr)? = r["encoder"] { q = try GaussianEncoder(latent: latent, record: qr, using: &rng) }
+    return try LatentEBM(energy: e, generator: g, sigma: sigma, priorSigma: priorSigma, encoder: q)
   }
 
   private static func er(_ r: [String: JSONValue]) -> [String: JSONValue]? { r["energy"]?.object }
@@ -277,7 +291,7 @@ public enum Checkpoint {
   }
 
   /// The keys of a training record (today's form, with its settings in `settings`).
-  static let trainKeys = ["settings", "step", "epoch", "adam_steps_g", "adam_steps_e", "rng", "history"]
+  static let trainKeys = ["settings", "step", "epoch", "adam_steps_g", "adam_steps_e", "adam_steps_q", "rng", "history"]
 
   static func makeTrainer(_ model: LatentEBM, _ t: [String: JSONValue], _ tensors: [String: Tensor]) throws -> Trainer {
     var c = TrainConfig()
@@ -298,7 +312,9 @@ public enum Checkpoint {
     }
     guard let step = t["step"]?.int, let epoch = t["epoch"]?.int, (0...maximumSteps).contains(step), (0...maximumEpochs).contains(epoch),
           let adamG = t["adam_steps_g"]?.int, (0...maximumSteps).contains(adamG),
-          t["adam_steps_e"].map({ $0 == .null || $0.int.map { (0...maximumSteps).contains($0) } == true }) ?? true else {
+          ["adam_steps_e", "adam_steps_q"].allSatisfy({ key in
+            t[key].map({ $0 == .null || $0.int.map { (0...maximumSteps).contains($0) } == true }) ?? true
+          }) else {
       throw LatentEBMError.invalidArgument("step counts must be whole numbers up to \(maximumSteps) steps and \(maximumEpochs) epochs")
     }
     trainer.rng = rng; trainer.step = step; trainer.epoch = epoch
@@ -316,6 +332,10 @@ public enum Checkpoint {
     if let oe = trainer.optimizerE {
       let pe = oe.parameters.count
       try oe.restore(firstMoments: moments("optimizer_e.m", pe), secondMoments: moments("optimizer_e.v", pe), stepCount: t["adam_steps_e"]?.int ?? 0)
+    }
+    if let oq = trainer.optimizerQ {
+      let pq = oq.parameters.count
+      try oq.restore(firstMoments: moments("optimizer_q.m", pq), secondMoments: moments("optimizer_q.v", pq), stepCount: t["adam_steps_q"]?.int ?? 0)
     }
     if let p = tensors["persistent_chains"] {
       guard p.shape == [c.persistentChains, model.latent], p.isFinite else {

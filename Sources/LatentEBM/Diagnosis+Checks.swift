@@ -10,9 +10,6 @@ extension LatentEBM {
     trainer: Trainer?, data: Tensor, heldOut: Tensor? = nil, config: DiagnosisConfig = DiagnosisConfig(),
     using rng: inout RandomGenerator
   ) throws -> [DiagnosisCheck] {
-    if isText {
-      throw LatentEBMError.invalidArgument("diagnose checks models over images and points; its posterior and fit checks have no sentence version yet")
-    }
     try checkData(data, "the data")
     if let h = heldOut { try checkData(h, "the held-out data") }
     let settings = trainer?.config ?? TrainConfig()
@@ -88,39 +85,57 @@ extension LatentEBM {
   // MARK: - 2. Posterior convergence
 
   /// What stopping the posterior chains at K⁺ steps costs, against 4K⁺ (same starts, same noise
-  /// streams): the excess reconstruction error in the likelihood's own unit,
-  /// `(mse_K − mse_4K) / (2σ²)`, nats per data coordinate. Near 0: K⁺ steps have converged.
-  /// Measured against σ², not against mse_4K, so that a model that reconstructs its training rows
-  /// almost exactly does not turn a negligible excess into a large ratio.
+  /// streams): the excess `−log p(x | z)` in nats per data coordinate (``codeFit(_:_:)``): for images
+  /// `(mse_K − mse_4K) / (2σ²)`, for sentences the excess cross-entropy per token. Near 0: K⁺
+  /// steps have converged. Measured in the likelihood's unit, not against mse_4K, so that a model
+  /// that reconstructs its training rows almost exactly does not turn a negligible excess into a
+  /// large ratio.
   func posteriorConvergence(_ x: Tensor, _ s: TrainConfig, _ rng: inout RandomGenerator) throws -> DiagnosisCheck {
     let k = s.posterior.steps
-    let start = try initialLatents(x.shape[0], std: s.posterior.initStd, using: &rng)
+    let start = try posteriorStarts(x, std: s.posterior.initStd, using: &rng)
     let seed = rng.next()
-    var errors: [Double] = []
+    var errors: [Double] = [], nats: [Double] = []
     for factor in [1, 2, 4] {
       var c = s.posterior
       c.steps = k * factor
       var r = RandomGenerator(seed: seed)
       let z = try samplePosterior(x, from: start, config: c, using: &r)
-      let rec = try withoutGradients { try generator(z).reshaped(x.shape) }
-      errors.append(Double(try (x - rec).square().mean().item()))
+      let fit = try codeFit(x, z)
+      errors.append(fit.error)
+      nats.append(fit.nats)
     }
     // Longer chains doing much worse is as bad a sign as doing much better: the value is the size
     // of the difference, and the sentence and remedy follow its sign.
-    let nats = (errors[0] - errors[2]) / (2 * Double(sigma) * Double(sigma))
-    let worseWhenLonger = nats < 0
+    let excess = nats[0] - nats[2]
+    let worseWhenLonger = excess < 0
+    let what = isText ? "cross-entropy per token" : "reconstruction error"
     return DiagnosisCheck(
-      "posterior", "posterior convergence: reconstruction error at K⁺ against 4·K⁺ steps", value: abs(nats), warnAt: 1, failAt: 3,
+      "posterior", "posterior convergence: \(what) at K⁺ against 4·K⁺ steps", value: abs(excess), warnAt: 1, failAt: 3,
       meaning: { v in
         if v == .ok {
-          return "K⁺ = \(k) steps reach about the error longer chains reach (\(shortNumber(errors[0])) against \(shortNumber(errors[2]))): the posterior samples have converged"
+          return "K⁺ = \(k) steps reach about the \(what) longer chains reach (\(shortNumber(errors[0])) against \(shortNumber(errors[2]))): the posterior samples have converged"
         }
         return worseWhenLonger
-          ? "longer posterior chains make the reconstruction error worse (\(shortNumber(errors[0])) at K⁺ = \(k), \(shortNumber(errors[2])) at 4·K⁺): the energy pulls the codes away from the data"
-          : "K⁺ = \(k) steps leave the reconstruction error at \(shortNumber(errors[0])) where 4·K⁺ reach \(shortNumber(errors[2])), \(shortNumber(nats)) nats per coordinate: the codes the generator learns from are not yet the posterior's"
+          ? "longer posterior chains make the \(what) worse (\(shortNumber(errors[0])) at K⁺ = \(k), \(shortNumber(errors[2])) at 4·K⁺): the energy pulls the codes away from the data"
+          : "K⁺ = \(k) steps leave the \(what) at \(shortNumber(errors[0])) where 4·K⁺ reach \(shortNumber(errors[2])), \(shortNumber(excess)) nats per \(isText ? "token" : "coordinate"): the codes the generator learns from are not yet the posterior's"
       },
       remedy: worseWhenLonger ? "configure(m, lr_e: \(shortNumber(Double(s.lrE) / 10)), energy_penalty: 0.01)" : "configure(m, posterior_steps: \(4 * Swift.max(k, 1)))",
-      details: [("mse_k", errors[0]), ("mse_2k", errors[1]), ("mse_4k", errors[2])])
+      details: isText ? [("nats_k", nats[0]), ("nats_2k", nats[1]), ("nats_4k", nats[2])] : [("mse_k", errors[0]), ("mse_2k", errors[1]), ("mse_4k", errors[2])])
+  }
+
+  /// How well codes z explain x, per data coordinate: for images and points the squared error per
+  /// coordinate and it over 2σ² (the Gaussian likelihood's nats, less its constant); for sentences
+  /// `−log p(x | z)` per counted token (not `<pad>`), which is both.
+  func codeFit(_ x: Tensor, _ z: Tensor) throws -> (error: Double, nats: Double) {
+    if isText {
+      let total = try withoutGradients { try negativeLogLikelihood(x, given: z).sum().item() }
+      let tokens = Swift.max(countedTokens(x).reduce(0, +), 1)
+      let nats = Double(total) / Double(tokens)
+      return (nats, nats)
+    }
+    let rec = try withoutGradients { try generator(z).reshaped(x.shape) }
+    let mse = Double(try (x - rec).square().mean().item())
+    return (mse, mse / (2 * Double(sigma) * Double(sigma)))
   }
 
   // MARK: - 3. Energy gap
@@ -242,23 +257,31 @@ extension LatentEBM {
   // MARK: - 7. Fit
 
   /// Reconstruction error on held-out rows over the error on training rows, minus 1: how much
-  /// worse the model explains data it has not seen.
+  /// worse the model explains data it has not seen. For sentences the error is the cross-entropy
+  /// per token at the posterior's codes (``codeFit(_:_:)``).
   func fitCheck(_ x: Tensor, _ heldOut: Tensor?, _ s: TrainConfig, _ rng: inout RandomGenerator) throws -> DiagnosisCheck {
-    let title = "fit: reconstruction error on held-out against training data"
+    let what = isText ? "cross-entropy per token" : "reconstruction error"
+    let title = "fit: \(what) on held-out against training data"
     guard let heldOut else { return .notApplicable("fit", title, "give held-out data (diagnose(m, data, held_out: test)) to compare") }
     let seed = rng.next()
     var r1 = RandomGenerator(seed: seed), r2 = RandomGenerator(seed: seed)
-    let train = Double(try reconstructionError(x, config: s.posterior, using: &r1))
-    let test = Double(try reconstructionError(heldOut, config: s.posterior, using: &r2))
+    let train: Double, test: Double
+    if isText {
+      train = try codeFit(x, try samplePosterior(x, from: posteriorStarts(x, std: s.posterior.initStd, using: &r1), config: s.posterior, using: &r1)).error
+      test = try codeFit(heldOut, try samplePosterior(heldOut, from: posteriorStarts(heldOut, std: s.posterior.initStd, using: &r2), config: s.posterior, using: &r2)).error
+    } else {
+      train = Double(try reconstructionError(x, config: s.posterior, using: &r1))
+      test = Double(try reconstructionError(heldOut, config: s.posterior, using: &r2))
+    }
     let excess = test / Swift.max(train, 1e-12) - 1
     return DiagnosisCheck(
       "fit", title, value: excess, warnAt: 0.5, failAt: 2,
       meaning: { v in
-        v == .ok ? "held-out rows are explained about as well as training rows (error \(shortNumber(test)) against \(shortNumber(train)))"
+        v == .ok ? "held-out rows are explained about as well as training rows (\(what) \(shortNumber(test)) against \(shortNumber(train)))"
           : "held-out rows are explained \(shortNumber(test / Swift.max(train, 1e-12)))× worse than training rows (\(shortNumber(test)) against \(shortNumber(train))): the generator has memorised its data"
       },
       remedy: "stop earlier, or train on more data: train(m, more_data, epochs: fewer)",
-      details: [("mse_train", train), ("mse_held_out", test)])
+      details: isText ? [("nats_train", train), ("nats_held_out", test)] : [("mse_train", train), ("mse_held_out", test)])
   }
 }
 

@@ -22,7 +22,7 @@ extension LatentEBM {
   }
 
   private func reconstructBlock(_ x: Tensor, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
-    let z = try samplePosterior(x, from: initialLatents(x.shape[0], std: config.initStd, using: &rng), config: config, using: &rng)
+    let z = try samplePosterior(x, from: posteriorStarts(x, std: config.initStd, using: &rng), config: config, using: &rng)
     return try withoutGradients { try generator(z).reshaped(x.shape) }
   }
 
@@ -75,7 +75,7 @@ extension LatentEBM {
   private func anomalyScoreBlock(_ x: Tensor, terms: AnomalyTerms, config: LangevinConfig, using rng: inout RandomGenerator) throws -> Tensor {
     let n = x.shape[0]
     let xb = try x.reshaped([n] + generator.outputShape)
-    let z = try samplePosterior(xb, from: initialLatents(n, std: config.initStd, using: &rng), config: config, using: &rng)
+    let z = try samplePosterior(xb, from: posteriorStarts(xb, std: config.initStd, using: &rng), config: config, using: &rng)
     return try withoutGradients {
       var score = try Tensor.zeros([n])
       if terms.contains(.reconstruction) {

@@ -36,6 +36,11 @@ public struct LogLikelihoodEstimate: Sendable {
   /// The dimension D of one example.
   public var dimensions: Int
 
+  public init(perExample: [Double], standardErrors: [Double], logPartition: Double, logPartitionError: Double, dimensions: Int) {
+    self.perExample = perExample; self.standardErrors = standardErrors
+    self.logPartition = logPartition; self.logPartitionError = logPartitionError; self.dimensions = dimensions
+  }
+
   /// The mean of log p(xᵢ) over the examples.
   public var mean: Double { perExample.reduce(0, +) / Double(Swift.max(perExample.count, 1)) }
 

@@ -15,6 +15,9 @@ public final class LatentEBM {
   /// E_α, or nil for the Gaussian-prior baseline.
   public let energyNet: EnergyModel?
   public let generator: Generator
+  /// q_φ(z | x), the encoder whose samples start the posterior chains (amortized inference,
+  /// docs/method.md "Amortized inference"), or nil: the chains start from N(0, σ_init² I).
+  public let encoder: GaussianEncoder?
   /// σ, the standard deviation of the generator's Gaussian noise (default 0.3).
   public var sigma: Float
   /// σ0, the standard deviation of the base prior N(0, σ0² I) (default 1).
@@ -22,14 +25,25 @@ public final class LatentEBM {
   /// Chain buffers and planned networks, kept between sampler calls.
   let workspaces = Mutex<[ChainWorkspace]>([])
 
-  public init(energy: EnergyModel?, generator: Generator, sigma: Float = 0.3, priorSigma: Float = 1) throws {
+  public init(energy: EnergyModel?, generator: Generator, sigma: Float = 0.3, priorSigma: Float = 1, encoder: GaussianEncoder? = nil) throws {
     if let e = energy, e.latent != generator.latent {
       throw LatentEBMError.shape("latent EBM: the energy net takes z of size \(e.latent), the generator \(generator.latent)")
+    }
+    if let q = encoder {
+      guard generator.text == nil else {
+        throw LatentEBMError.invalidArgument("latent EBM: amortized inference (an encoder) is built for images and points; a text generator's chains start from N(0, I)")
+      }
+      guard q.latent == generator.latent else {
+        throw LatentEBMError.shape("latent EBM: the encoder gives z of size \(q.latent), the generator takes \(generator.latent)")
+      }
+      guard q.inputShape.reduce(1, *) == generator.outputShape.reduce(1, *) else {
+        throw LatentEBMError.shape("latent EBM: the encoder reads \(formatShape(q.inputShape)), the generator writes \(formatShape(generator.outputShape))")
+      }
     }
     guard sigma > 0, priorSigma > 0, sigma.isFinite, priorSigma.isFinite else {
       throw LatentEBMError.invalidArgument("latent EBM: σ and σ0 must be positive, got \(sigma) and \(priorSigma)")
     }
-    energyNet = energy; self.generator = generator; self.sigma = sigma; self.priorSigma = priorSigma
+    energyNet = energy; self.generator = generator; self.encoder = encoder; self.sigma = sigma; self.priorSigma = priorSigma
   }
 
   /// The dimension of z.
@@ -67,8 +81,8 @@ public final class LatentEBM {
   /// thing at a time).
   var chainsMayRunAtOnce: Bool { energyNet.map { $0.plannedLayers != nil } ?? true }
 
-  /// The parameters of G then E.
-  public var parameters: [Tensor] { generator.parameters + (energyNet?.parameters ?? []) }
+  /// The parameters of G, then E, then the encoder.
+  public var parameters: [Tensor] { generator.parameters + (energyNet?.parameters ?? []) + (encoder?.parameters ?? []) }
 }
 
 extension LatentEBM: CustomStringConvertible {
@@ -80,6 +94,10 @@ extension LatentEBM: CustomStringConvertible {
       s += "  prior: Gaussian N(0, σ0² I) (no energy net)\n"
     }
     let g = generator.parameters.reduce(0) { $0 + $1.count }
-    return s + "  generator g_β: \(generator.summary) (\(g) parameters)"
+    s += "  generator g_β: \(generator.summary) (\(g) parameters)"
+    if let q = encoder {
+      s += "\n  encoder q_φ: \(q.summary) (\(q.parameters.reduce(0) { $0 + $1.count }) parameters), starts the posterior chains"
+    }
+    return s
   }
 }

@@ -22,15 +22,18 @@ public struct TrainStats: Equatable, Sendable {
   /// Per-pixel mean squared reconstruction error of g(z⁺): `loss_g` over the output's size; for a
   /// text generator, `loss_g` over the row length T (nats per token position, pads included).
   public var mse: Float = 0
+  /// The encoder's loss ``LatentEBM/encoderLoss(_:noise:)`` (−ELBO under the tilted prior, up to
+  /// log Z(α) and constants), mean over the batch; 0 for a model without an encoder.
+  public var lossQ: Float = 0
 
   public init() {}
 
   /// The statistics' names, in the order of ``values``.
-  public static let names = ["loss_g", "loss_e", "en_pos", "en_neg", "grad_g", "grad_e", "z_pos", "z_neg", "disp_pos", "disp_neg", "mse"]
+  public static let names = ["loss_g", "loss_e", "en_pos", "en_neg", "grad_g", "grad_e", "z_pos", "z_neg", "disp_pos", "disp_neg", "mse", "loss_q"]
 
   /// The statistics as named values, in a fixed order (for histories, printing and plots).
   public var values: [(String, Float)] {
-    Array(zip(Self.names, [lossG, lossE, enPos, enNeg, gradNormG, gradNormE, zNormPos, zNormNeg, dispPos, dispNeg, mse]))
+    Array(zip(Self.names, [lossG, lossE, enPos, enNeg, gradNormG, gradNormE, zNormPos, zNormNeg, dispPos, dispNeg, mse, lossQ]))
   }
 }
 

@@ -13,6 +13,8 @@ public final class Trainer {
   public private(set) var config: TrainConfig
   public private(set) var optimizerG: Adam
   public private(set) var optimizerE: Adam?
+  /// Adam on the encoder q_φ (amortized inference), at the generator's rate lr_g; nil without one.
+  public private(set) var optimizerQ: Adam?
   public var rng: RandomGenerator
   /// Iterations and epochs completed.
   public internal(set) var step = 0
@@ -30,6 +32,7 @@ public final class Trainer {
     schedule = try ExponentialDecay(gamma: config.lrDecay)
     optimizerG = try Adam(model.generator.parameters, learningRate: config.lrG, beta1: config.beta1, beta2: config.beta2)
     optimizerE = try model.energyNet.map { try Adam($0.parameters, learningRate: config.lrE, beta1: config.beta1, beta2: config.beta2) }
+    optimizerQ = try model.encoder.map { try Adam($0.parameters, learningRate: config.lrG, beta1: config.beta1, beta2: config.beta2) }
     rng = RandomGenerator(seed: seed)
   }
 
@@ -41,6 +44,7 @@ public final class Trainer {
     if c.beta1 != config.beta1 || c.beta2 != config.beta2 {
       optimizerG = try rebuilt(optimizerG, c)
       optimizerE = try optimizerE.map { try rebuilt($0, c) }
+      optimizerQ = try optimizerQ.map { try rebuilt($0, c) }
     }
     if c.persistentChains != config.persistentChains { persistent = nil }
     schedule = try ExponentialDecay(gamma: c.lrDecay)
@@ -58,6 +62,7 @@ public final class Trainer {
   func applySchedule() {
     optimizerG.learningRate = schedule.rate(config.lrG, afterEpochs: epoch)
     optimizerE?.learningRate = schedule.rate(config.lrE, afterEpochs: epoch)
+    optimizerQ?.learningRate = schedule.rate(config.lrG, afterEpochs: epoch)
   }
 
   /// Ends an epoch: decays both learning rates by `lrDecay`.
@@ -107,7 +112,8 @@ public final class Trainer {
 
   /// One joint iteration on the batch `x` (docs/method.md, "Learning"):
   /// z⁺ ← posterior chains on x, z⁻ ← prior chains; then Adam on G with `Σ‖x − g(z⁺)‖²/batch`
-  /// and Adam on E with `mean E(z⁺) − mean E(z⁻)` (+ penalty).
+  /// and Adam on E with `mean E(z⁺) − mean E(z⁻)` (+ penalty); with an encoder, the chains start
+  /// from q_φ(z | x) and Adam on q_φ takes a step on ``LatentEBM/encoderLoss(_:noise:)``.
   /// - Parameter start: optional starting z for the posterior chains (warm starts).
   /// - Throws: ``LatentEBMError/diverged(_:)`` before changing the model if the chains or the
   ///   gradients are not finite, or the chains run off past `divergenceNorm`.
@@ -133,6 +139,9 @@ public final class Trainer {
     var st = TrainStats()
     st.step = step + 1
     let chains = try runChains(xb, start: start, parallel: parallel, stats: &st)
+    // The encoder's noise has a stream of its own, drawn only when there is an encoder, so that
+    // models without one train exactly as before.
+    var rngE = model.encoder == nil ? nil : RandomGenerator(seed: rng.next())
 
     // Losses and their gradients (each with respect to its own net only).
     let l = try losses(xb, posterior: chains.posterior, prior: chains.prior)
@@ -146,7 +155,17 @@ public final class Trainer {
       st.enPos = l.enPos; st.enNeg = l.enNeg; st.lossE = try lossE.item()
       st.gradNormE = gradientNorm(gradE)
     }
-    guard st.lossG.isFinite, st.lossE.isFinite, st.gradNormG.isFinite, st.gradNormE.isFinite else {
+    var gradQ: [Tensor] = []
+    if let optQ = optimizerQ, var r = rngE {
+      let lossQ = try model.encoderLoss(xb, noise: try Tensor.randn([n, model.latent], using: &r)).mean()
+      rngE = r
+      gradQ = try gradients(of: lossQ, wrt: optQ.parameters)
+      st.lossQ = try lossQ.item()
+      guard gradientNorm(gradQ).isFinite else {
+        throw LatentEBMError.diverged("step \(st.step): the encoder's gradient is not finite (loss_q \(formatScalar(st.lossQ))); the model is unchanged since step \(step). \(Trainer.remedies)")
+      }
+    }
+    guard st.lossG.isFinite, st.lossE.isFinite, st.lossQ.isFinite, st.gradNormG.isFinite, st.gradNormE.isFinite else {
       throw LatentEBMError.diverged(
         "step \(st.step): a loss or gradient is not finite (loss_g \(formatScalar(st.lossG)), loss_e \(formatScalar(st.lossE))); " +
         "the model is unchanged since step \(step). \(Trainer.remedies)")
@@ -156,13 +175,14 @@ public final class Trainer {
     // non-finite, or a weight past max_weight.
     if let c = config.clipG { try clipGradientNorm(gradG, maxNorm: c) }
     if let optE = optimizerE, let c = config.clipE { try clipGradientNorm(gradE, maxNorm: c) }
-    if let problem = try updateProblem(gradG, gradE) {
+    if let problem = try updateProblem(gradG, gradE, gradQ) {
       throw LatentEBMError.diverged(
         "step \(st.step): the update would leave \(problem); it was not applied, and the model, both optimizers and the chains " +
         "are as they were after step \(step). Remedies: a smaller lr_g or lr_e, clip_g: 1 or clip_e: 1, energy_penalty: 0.1, form: \"tanh\".")
     }
     try optimizerG.step(gradG)
     try optimizerE?.step(gradE)
+    try optimizerQ?.step(gradQ)
     if let buf = persistent, let zp = chains.prior { try buf.scatterRows(chains.persistentRows, from: zp) }
     step += 1
     return st
@@ -170,8 +190,8 @@ public final class Trainer {
 
   /// What is wrong with the nets or the optimizers after the update these gradients would make,
   /// or nil: a non-finite weight or moment, or a weight past ``TrainConfig/maxWeight``.
-  private func updateProblem(_ gradG: [Tensor], _ gradE: [Tensor]) throws -> String? {
-    for (net, opt, grads) in [("g_β", optimizerG, gradG), ("E_α", optimizerE, gradE)] {
+  private func updateProblem(_ gradG: [Tensor], _ gradE: [Tensor], _ gradQ: [Tensor]) throws -> String? {
+    for (net, opt, grads) in [("g_β", optimizerG, gradG), ("E_α", optimizerE, gradE), ("q_φ", optimizerQ, gradQ)] {
       guard let opt else { continue }
       let proposed = try opt.proposedStep(grads)
       guard proposed.finite else { return "non-finite weights or Adam moments in \(net)" }
@@ -190,7 +210,7 @@ public final class Trainer {
   ) throws -> (posterior: Tensor, prior: Tensor?, persistentRows: [Int]) {
     let n = xb.shape[0]
     var rngQ = RandomGenerator(seed: rng.next()), rngP = RandomGenerator(seed: rng.next())
-    let zq0 = try start ?? model.initialLatents(n, std: config.posterior.initStd, using: &rngQ)
+    let zq0 = try start ?? model.posteriorStarts(xb, std: config.posterior.initStd, using: &rngQ)
     var zq = zq0, zp: Tensor? = nil, zp0: Tensor? = nil, rows: [Int] = []
     if model.energyNet != nil {
       if config.persistentChains > 0 {

@@ -67,31 +67,9 @@ public final class VAE {
   /// as K grows (Burda et al. 2016). Returns the per-row estimates.
   public func importanceSampledLogLikelihood(_ x: Tensor, samples: Int, using rng: inout RandomGenerator) throws -> [Double] {
     guard samples >= 1 else { throw LatentEBMError.invalidArgument("importance sampling needs at least 1 sample, got \(samples)") }
-    return try withoutGradients {
-      let n = x.shape[0], d = latent
-      let q = try encoder(x)
-      let lv = q.logVariance.scalars
-      var weights = [[Double]](repeating: [], count: n)
-      let logTwoPi = log(2 * Double.pi), s0 = Double(priorSigma)
-      for _ in 0..<samples {
-        let eps = try Tensor.randn([n, d], using: &rng)
-        let z = try q.mean + (q.logVariance * 0.5).exp() * eps
-        let lik = try logLikelihood(x, given: z).scalars
-        let zs = z.scalars, es = eps.scalars
-        for i in 0..<n {
-          var logPrior = 0.0, logQ = 0.0
-          for j in 0..<d {
-            let zj = Double(zs[i * d + j]), e = Double(es[i * d + j])
-            logPrior += -zj * zj / (2 * s0 * s0) - log(s0) - logTwoPi / 2
-            logQ += -e * e / 2 - Double(lv[i * d + j]) / 2 - logTwoPi / 2
-          }
-          weights[i].append(Double(lik[i]) + logPrior - logQ)
-        }
-      }
-      return weights.map { w in
-        let top = w.max() ?? 0
-        return top + log(w.reduce(0) { $0 + exp($1 - top) } / Double(w.count))
-      }
+    let q = try withoutGradients { try encoder(x) }
+    return try importanceSampledLogMeans(mean: q.mean, logVariance: q.logVariance, samples: samples, priorSigma: priorSigma, using: &rng) { z in
+      try logLikelihood(x, given: z).scalars.map(Double.init)
     }
   }
 

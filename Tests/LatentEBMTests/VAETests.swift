@@ -52,18 +52,7 @@ import Testing
     let x = try Tensor.randn([4, 3], using: &rng), eps = try Tensor.randn([4, 2], using: &rng)
     func loss() throws -> Double { Double(try withoutGradients { try vae.elbo(x, noise: eps).elbo.sum().item() }) }
     let grads = try gradients(of: try vae.elbo(x, noise: eps).elbo.sum(), wrt: vae.parameters)
-    for (k, (p, g)) in zip(vae.parameters, grads).enumerated() {
-      for _ in 0..<min(6, p.count) {
-        let i = rng.int(below: p.count), h: Float = 1e-2
-        let original = p.scalars[i]
-        func set(_ v: Float) { p.withUnsafeMutableBufferPointer { $0[i] = v } }
-        set(original + h); let up = try loss()
-        set(original - h); let down = try loss()
-        set(original)
-        let numeric = (up - down) / Double(2 * h), a = Double(g.scalars[i])
-        #expect(abs(numeric - a) <= 2e-2 + 2e-2 * abs(a), "parameter \(k)[\(i)]: autodiff \(a), finite differences \(numeric)")
-      }
-    }
+    try expectWeightGradientsMatchFiniteDifferences(vae.parameters, grads, rng: &rng, loss: loss)
   }
 
   @Test func convEncoderMirrorsTheGenerator() throws {

@@ -16,12 +16,12 @@ extension ModelRows {
               values at which it warns and fails, a verdict (ok, warn, fail, n/a), a sentence on what it means and
               the call that applies the remedy:
                 short_run_gap  MMD² of K⁻-step against 10·K⁻-step prior samples, over its noise floor
-                posterior      reconstruction error at K⁺ against 4·K⁺ posterior steps (relative excess)
+                posterior      −log p(x | z) at K⁺ against 4·K⁺ posterior steps: the excess in nats per pixel (per token)
                 energy_gap     the energies' drift from 0 and the swing of en_pos − en_neg (from m.history)
                 prior_mixing   split-R̂ of the energy across long prior chains
                 step_health    a prior step's drift against its noise; the spread of ‖∇z E‖
                 weights        the largest |weight| over max_weight
-                fit            held-out over training reconstruction error, minus 1
+                fit            held-out over training reconstruction error (sentences: cross-entropy per token), minus 1
               Returns a value that prints as a table; d.short_run_gap, … are records {value, warn_at, fail_at,
               verdict, meaning, remedy, details}; d.verdict is the worst verdict, d.failing the names not ok.
               With a path (.png, .svg or .pdf) it also draws the page: a panel per check, its value over the warn

@@ -46,7 +46,8 @@ enum ModelRows {
               nz → 4ngf → 2ngf → C (1 → 7 → 14 → 28). LeakyReLU(0.2) between, Xavier-normal conv weights.
               """, impl: convGenerator),
     Builtin("latent_ebm", params: [Param("energy"), Param("generator", .handle(GeneratorHandle.self)), Param("sigma", .number, default: .number(0.3)),
-                                   Param("prior_sigma", .number, default: .number(1))],
+                                   Param("prior_sigma", .number, default: .number(1)),
+                                   Param("inference", .optional(.handle(EncoderHandle.self)), default: .none)],
             doc: """
               A latent space EBM prior model (Pang et al., 2020):
                 z ~ p_α(z) ∝ exp(−E_α(z)) · N(0, σ0² I),   x = g_β(z) + ε,  ε ~ N(0, σ² I).
@@ -56,6 +57,10 @@ enum ModelRows {
               load(path, energy: f). A net of layers ([N, latent] → [N, 1], e.g. sequential([linear(2, 64), relu,
               linear(64, 1)])) works too, on the planned path when all its items are layers.
               sigma: σ (0.3); prior_sigma: σ0 (1).
+              inference: an encoder(...) or conv_encoder(...) q_φ(z | x) for amortized inference (docs/method.md,
+              "Amortized inference"): posterior chains start at z ~ q_φ(z | x) instead of N(0, I) and run K⁺ steps
+              (posterior_steps: 0 keeps q's sample); train fits q_φ at lr_g by the ELBO under the tilted prior
+              (history column loss_q), and log_likelihood(m, x, proposal: "encoder") bounds log p(x) with q_φ.
               """, impl: latentEBM),
     Builtin("energy", params: [Param("model", .handle(ModelHandle.self)), Param("z", .tensor)],
             doc: "E_α(z) for each row of z ([N, latent] → [N]); zeros for the Gaussian prior. Differentiable: grad works through it.",
@@ -81,7 +86,8 @@ enum ModelRows {
     Builtin("sample_posterior", params: [Param("model", .handle(ModelHandle.self)), Param("x", .tensor)] + langevinParams(steps: 20, step: 0.1)
               + [Param("init", .optional(.tensor), default: .none), Param("trace", .bool, default: .bool(false)), rngParam],
             doc: """
-              z ~ p(z | x) by short-run Langevin, one chain per row of x, from N(0, init_std² I) or `init`:
+              z ~ p(z | x) by short-run Langevin, one chain per row of x, from N(0, init_std² I) (from z ~ q_φ(z | x) for a
+              model with an encoder), or from `init`:
                 z ← z − (s²/2)·∇z[‖x − g_β(z)‖²/(2σ²) + E_α(z) + ‖z‖²/(2σ0²)] + s·N(0, I)
               for `steps` (K⁺ = 20) steps of size `step` (s⁺ = 0.1). trace: true returns {z, trace}.
               rng: a random_stream to draw from instead of the script's generator.
@@ -111,13 +117,16 @@ enum ModelRows {
               can be measured alone. For a VAE, z is the encoder's mean μ_φ(x) and there is no energy term.
               """, impl: anomalyScore),
     Builtin("log_likelihood", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("x", .tensor), Param("steps", .positiveInt, default: .number(500)),
-                                       Param("chains", .positiveInt, default: .number(16))],
+                                       Param("chains", .positiveInt, default: .number(16)), Param("proposal", .string, default: .string("ais"))],
             doc: """
               log p(x) per row of x by annealed importance sampling (docs/method.md, "Log-likelihood"):
                 log p(x) = log ∫ exp(−E_α(z)) p_β(x | z) N(z; 0, σ0² I) dz − log Z(α),
               both terms by AIS from N(0, σ0² I) with `steps` temperatures and one MALA step at each,
               `chains` chains per example. Returns {log_p (tensor), se (tensor), mean, mean_se, log_z,
               log_z_se, bits_per_dim (for images in [−1, 1] from 0…255)}. Slow: steps × chains passes.
+              proposal: "encoder" (a model with an encoder) estimates the integral by importance sampling with
+              q_φ(z | x) as the proposal instead, `steps` draws a row: a lower bound on log p(x) in expectation that
+              tightens as steps grow; log Z(α) still comes from AIS. Its se is log Z's alone.
               """, impl: logLikelihood),
     Builtin("auprc", params: [Param("scores", .tensor), Param("labels", .any)],
             doc: "Area under the precision–recall curve of scores (higher = positive) against labels (true/1 = positive).", impl: auprcRow),
@@ -268,8 +277,10 @@ enum ModelRows {
       throw a.fail("'generator' must be a generator(...) or conv_generator(...), got \(shown(a["generator"]))")
     }
     let e = try energyModel(a, a["energy"], latent: g.generator.latent)
+    var q: GaussianEncoder? = nil
+    if case .opaque(let h as EncoderHandle) = a["inference"] { q = h.encoder }
     return .opaque(ModelHandle(try LatentEBM(energy: e, generator: g.generator, sigma: try a.positive("sigma"),
-                                             priorSigma: try a.positive("prior_sigma"))))
+                                             priorSigma: try a.positive("prior_sigma"), encoder: q)))
   }
 
   /// The `energy` argument as an energy model: an energy net, a script function of z, or none.
@@ -308,7 +319,7 @@ enum ModelRows {
     let x = try a.tensor("x")
     guard x.rank >= 1 else { throw a.fail("'x' must have a batch axis, got a scalar") }
     let std = try a.float("init_std"), config = try a.langevin(.posterior)
-    let z0 = a.isNone("init") ? try a.withRNG { try m.model.initialLatents(x.shape[0], std: std, using: &$0) } : try a.tensor("init")
+    let z0 = a.isNone("init") ? try a.withRNG { try m.model.posteriorStarts(x, std: std, using: &$0) } : try a.tensor("init")
     let trace = try a.bool("trace") ? LangevinTrace() : nil
     let z = try a.withRNG { try m.model.samplePosterior(x, from: z0, config: config, using: &$0, trace: trace) }
     if let trace { return .record(Record([("z", .tensor(z)), ("trace", traceRecord(trace))])) }
@@ -363,8 +374,18 @@ enum ModelRows {
   static func logLikelihood(_ a: Args) throws -> Value {
     if let v = vaeModel(a) { return try vaeLogLikelihood(a, v) }
     let m = try a.model("model")
-    let e = try m.model.logLikelihood(try a.tensor("x"), config: AISConfig(steps: try a.int("steps"), chains: try a.int("chains")),
-                                      using: &a.interpreter.rng)
+    let config = AISConfig(steps: try a.int("steps"), chains: try a.int("chains")), x = try a.tensor("x")
+    let e: LogLikelihoodEstimate
+    switch try a.string("proposal") {
+    case "ais": e = try m.model.logLikelihood(x, config: config, using: &a.interpreter.rng)
+    case "encoder":
+      guard m.model.encoder != nil else { throw a.fail("proposal: \"encoder\" needs a model with an encoder: latent_ebm(E, G, inference: q)") }
+      let (logZ, logZError) = try m.model.logPartition(config, using: &a.interpreter.rng)
+      let values = try m.model.importanceSampledLogLikelihood(x, samples: config.steps, logPartition: logZ, using: &a.interpreter.rng)
+      e = LogLikelihoodEstimate(perExample: values, standardErrors: values.map { _ in logZError }, logPartition: logZ,
+                                logPartitionError: logZError, dimensions: m.model.generator.outputShape.reduce(1, *))
+    case let other: throw a.fail("'proposal' must be \"ais\" or \"encoder\", got \"\(other)\"")
+    }
     return .record(Record([
       ("log_p", .tensor(try Tensor(shape: [e.perExample.count], scalars: e.perExample.map(Float.init)))),
       ("se", .tensor(try Tensor(shape: [e.standardErrors.count], scalars: e.standardErrors.map(Float.init)))),

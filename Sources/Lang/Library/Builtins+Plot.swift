@@ -402,7 +402,7 @@ private enum PlotBuiltins {
   static func priorPosterior(_ a: Args) throws -> Value {
     let m = try a.model("model")
     let x = try a.tensor("x")
-    let zq = try m.model.samplePosterior(x, from: try m.model.initialLatents(x.shape.first ?? 0, using: &a.interpreter.rng), config: m.config.posterior, using: &a.interpreter.rng)
+    let zq = try m.model.samplePosterior(x, from: try m.model.posteriorStarts(x, std: 1, using: &a.interpreter.rng), config: m.config.posterior, using: &a.interpreter.rng)
     let zp = try m.model.samplePrior(from: try m.model.initialLatents(x.shape.first ?? 0, using: &a.interpreter.rng), config: m.config.prior, using: &a.interpreter.rng)
     return try a.save(try Figure.priorPosterior(prior: zp, posterior: zq, title: try a.title()))
   }
@@ -412,7 +412,7 @@ private enum PlotBuiltins {
     switch a["history"] {
     case .record(let r): rec = r
     case .opaque(let o as HistoryHandle): rec = o.record
-    case .opaque(let o as ModelHandle): rec = HistoryHandle(o.history).record
+    case .opaque(let o as ModelHandle): rec = HistoryHandle(o.history, encoder: o.model.encoder != nil).record
     default: throw a.fail("'history' must be a model or a history record, got \(shown(a["history"]))")
     }
     let steps = try rec["step"].map { try a.numbers($0, "'step'") }

@@ -28,6 +28,9 @@ extension ModelHandle {
     }
     let g = model.generator
     lines.append("  generator g_β: " + networkLines(g.summary, layers: [g.net], parameters: g.net.parameterCount, indent: "  "))
+    if let q = model.encoder {
+      lines.append("  encoder q_φ (starts the posterior chains): " + networkLines(q.summary, layers: [q.net], parameters: q.net.parameterCount, indent: "  "))
+    }
     let changes = config.changes
     lines.append("  settings: " + (changes.isEmpty ? "the defaults" : changes.joined(separator: ", ") + " (others at their defaults)"))
     lines.append("  " + trainingLine)

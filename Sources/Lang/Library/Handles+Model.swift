@@ -104,7 +104,7 @@ final class ModelHandle: TypedHandle {
 
   /// Every training step's statistics.
   var history: TrainHistory { trainer?.history ?? TrainHistory() }
-  var historyValue: Value { .opaque(HistoryHandle(history, gaussianPrior: model.energyNet == nil)) }
+  var historyValue: Value { .opaque(HistoryHandle(history, gaussianPrior: model.energyNet == nil, encoder: model.encoder != nil)) }
 
   var typeName: String { "latent_ebm" }
   var summary: String {
@@ -122,6 +122,7 @@ final class ModelHandle: TypedHandle {
     case "gaussian_prior": return .bool(model.energyNet == nil)
     case "energy": return model.energyNet.map { .opaque(EnergyNetHandle($0)) } ?? Value.none
     case "generator": return .opaque(GeneratorHandle(model.generator))
+    case "encoder": return model.encoder.map { .opaque(EncoderHandle($0)) } ?? Value.none
     case "config": return .record(configRecord(config))
     case "parameters": return .number(Double(model.parameters.reduce(0) { $0 + $1.count }))
     case "optimizers": return .record(Record(optimizers.map { ($0.0, .opaque($0.1)) }))
@@ -129,7 +130,7 @@ final class ModelHandle: TypedHandle {
     }
   }
   var fieldNames: [String] {
-    ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters", "energy", "generator", "optimizers"]
+    ["latent", "sigma", "prior_sigma", "steps", "epochs", "history", "gaussian_prior", "config", "parameters", "energy", "generator", "encoder", "optimizers"]
   }
 }
 
@@ -143,9 +144,10 @@ final class HistoryHandle: OpaqueValue {
     self.columns = columns
     summarized = gaussianPrior ? 1 : 4
   }
-  convenience init(_ h: TrainHistory, gaussianPrior: Bool = false) {
-    self.init([("step", h.steps.map(Double.init))] + zip(TrainStats.names, h.columns).map { ($0, $1.map(shortDouble)) },
-              gaussianPrior: gaussianPrior)
+  /// `encoder`: whether the model has one; without, the encoder's loss (`loss_q`, always 0) is left out.
+  convenience init(_ h: TrainHistory, gaussianPrior: Bool = false, encoder: Bool = false) {
+    let columns = zip(TrainStats.names, h.columns).filter { encoder || $0.0 != "loss_q" }
+    self.init([("step", h.steps.map(Double.init))] + columns.map { ($0, $1.map(shortDouble)) }, gaussianPrior: gaussianPrior)
   }
   var typeName: String { "history" }
   var steps: Int { columns.first?.1.count ?? 0 }

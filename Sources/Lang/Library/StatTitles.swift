@@ -20,4 +20,5 @@ let statTitles: [String: String] = [
   "disp_pos": "$\\|z^+_K - z^+_0\\|$ posterior chains' move",
   "disp_neg": "$\\|z^-_K - z^-_0\\|$ prior chains' move",
   "mse": "MSE per coordinate",
+  "loss_q": "$L_\\phi$ encoder loss (−ELBO + log Z)",
 ]

@@ -207,6 +207,39 @@ import Testing
     }
   }
 
+  /// A model with an encoder (an MLP over points, a conv one over 28×28 images), trained a few
+  /// steps and exported: model.py's `encode` gives lebm's mean and log-variance.
+  @Test(.enabled(if: python != nil, "LEBM_TEST_PYTHON is unset or lacks torch, safetensors or numpy"), arguments: [false, true])
+  func modelPyReproducesTheEncoder(conv: Bool) throws {
+    let python = try #require(Self.python)
+    let dir = try makeTemporaryDirectory(prefix: "lebm-torch-encoder")
+    defer { try? removeTree(dir) }
+    var rng = RandomGenerator(seed: 13)
+    let g = conv ? try Generator(latent: 8, imageSize: 28, channels: 1, ngf: 4, using: &rng)
+      : try Generator(latent: 2, hidden: [16], output: 3, using: &rng)
+    let q = conv ? try GaussianEncoder(latent: 8, imageSize: 28, channels: 1, ndf: 4, using: &rng)
+      : try GaussianEncoder(latent: 2, input: 3, hidden: [16, 8], using: &rng)
+    let m = try LatentEBM(energy: EnergyNet(latent: g.latent, hidden: [8], using: &rng), generator: g, sigma: 0.3, encoder: q)
+    var c = TrainConfig()
+    c.prior.steps = 5; c.posterior.steps = 2
+    let t = try Trainer(model: m, config: c, seed: 3)
+    let data = try Tensor.randn([8] + g.outputShape, using: &rng).tanh()
+    for _ in 0..<3 { _ = try t.step(data) }
+    try TorchExport.write(m, trainer: t, to: dir)
+    let x = try Tensor.randn([5] + g.outputShape, using: &rng).tanh()
+    let lebm = try q(x)
+    let torch = try Self.runCheck(python, in: dir, z: try Tensor.zeros([1, m.latent]), x: x, imports: "LatentEBM", outputs: """
+      dict(zip(["mean", "log_var"], [t.detach() for t in m.encode(x)]))
+      """)
+    for (name, values) in [("mean", lebm.mean.scalars), ("log_var", lebm.logVariance.scalars)] {
+      let b = try #require(torch[name])
+      #expect(values.count == b.count)
+      let worst = zip(values, b).map { abs(Double($0) - $1) }.max() ?? .infinity
+      #expect(worst <= 1e-5, "\(conv ? "conv" : "MLP") encoder \(name): |lebm − torch| up to \(worst)")
+      #expect((values.max() ?? 0) - (values.min() ?? 0) > 1e-3, "\(name) is constant")
+    }
+  }
+
   /// The Debian package's Fashion-MNIST, or (without it) an IDX file of random images.
   static func fashionSubset(_ dir: String) throws -> String {
     let debian = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"

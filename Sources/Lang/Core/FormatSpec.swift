@@ -21,9 +21,14 @@ enum FormatSpec {
 
   static func isValid(_ spec: String) -> Bool { parse(spec) != nil }
 
-  /// Formats a number (or a one-element tensor) by the spec.
+  /// Formats a number (or a one-element tensor) by the spec; a string by a width alone.
   static func format(_ v: Value, _ spec: String) throws -> String {
     guard let (width, precision, type) = parse(spec) else { throw BuiltinError("bad format spec '\(spec)'") }
+    // A width alone pads a string on the right (left-aligned, as Python's str.format does), so
+    // that names line up in tables: "{name:14}".
+    if case .string(let text) = v, precision == nil, !spec.contains(where: { "fegd".contains($0) }) {
+      return text + String(repeating: " ", count: Swift.max(0, width - text.count))
+    }
     var x: Double
     switch v {
     case .number(let n): x = n

@@ -6,7 +6,7 @@ import Plot
 
 extension ModelRows {
   static let diagnosis: [Builtin] = [
-    Builtin("diagnose", params: [Param("model", .handle(ModelHandle.self)), Param("data", .tensor),
+    Builtin("diagnose", params: [Param("model", .handles([ModelHandle.self, VAEHandle.self])), Param("data", .tensor),
                                  Param("path", .optional(.string), default: .none), Param("held_out", .optional(.tensor), default: .none),
                                  Param("title", .string, default: .string("diagnosis")), Param("dpi", .number, default: .number(100)),
                                  Param("size", .optional(.any), default: .none), Param("font_size", .number, default: .number(9))],
@@ -24,15 +24,22 @@ extension ModelRows {
                 fit            held-out over training reconstruction error (sentences: cross-entropy per token), minus 1
               Returns a value that prints as a table; d.short_run_gap, … are records {value, warn_at, fail_at,
               verdict, meaning, remedy, details}; d.verdict is the worst verdict, d.failing the names not ok.
+              A VAE has no chains; its checks are active_units (the share of code coordinates whose mean μ_φ(x) does not
+              vary with x, warn ≥ 0.5: posterior collapse) and fit.
               With a path (.png, .svg or .pdf) it also draws the page: a panel per check, its value over the warn
               threshold on a log axis against the ok, warn and fail bands.
               """, impl: diagnose),
   ]
 
   static func diagnose(_ a: Args) throws -> Value {
-    let m = try a.model("model")
     let heldOut = a.isNone("held_out") ? nil : try a.tensor("held_out")
-    let checks = try m.model.diagnose(trainer: m.trainer, data: try a.tensor("data"), heldOut: heldOut, using: &a.interpreter.rng)
+    let checks: [DiagnosisCheck]
+    if let v = vaeModel(a) {
+      checks = try v.model.diagnose(data: try a.tensor("data"), heldOut: heldOut)
+    } else {
+      let m = try a.model("model")
+      checks = try m.model.diagnose(trainer: m.trainer, data: try a.tensor("data"), heldOut: heldOut, using: &a.interpreter.rng)
+    }
     if !a.isNone("path") {
       let rows = checks.map { DiagnosisRow(name: $0.name, verdict: $0.verdict.rawValue, value: $0.value, warnAt: $0.warnAt, failAt: $0.failAt) }
       _ = try a.save(try Figure.diagnosisPage(rows, title: try a.string("title")))

@@ -479,7 +479,7 @@ enum ModelRows {
     let live = every > 0 ? LiveProgress.make(a.interpreter.host.progress) : nil
     defer { live?.finish() }
     // Only the numbers that apply: a Gaussian prior has no energy, so no loss_e, en_pos, en_neg.
-    let shown = m.model.energyNet == nil ? ["loss_g"] : ["loss_g", "loss_e", "en_pos", "en_neg"]
+    let shown = (m.model.energyNet == nil ? ["loss_g"] : ["loss_g", "loss_e", "en_pos", "en_neg"]) + (m.model.encoder == nil ? [] : ["loss_q"])
     let stepsBefore = t.step
     let perEpoch = (max(data.rank >= 1 ? data.shape[0] : 0, 1) - 1) / batch + 1
     let (steps, tooMany) = perEpoch.multipliedReportingOverflow(by: epochs)
@@ -496,7 +496,7 @@ enum ModelRows {
           live?.update(done: d, total: n, values: stats.values.filter { shown.prefix(2).contains($0.0) }.map { ($0.0, Double($0.1)) })
         }
       ) { s in
-        var r = Record(s.means.map { ($0.0, .number($0.1)) })
+        var r = Record(s.means.filter { m.model.encoder != nil || $0.0 != "loss_q" }.map { ($0.0, .number($0.1)) })
         if every > 0 && (s.epoch % every == 0 || s.epoch == epochs) {
           let values = shown.map { k -> (String, Double) in
             if case .number(let x)? = r[k] { return (k, x) }

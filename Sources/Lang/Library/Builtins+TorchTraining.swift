@@ -16,6 +16,9 @@ extension ModelRows {
       throw a.fail("\(name): is for on: \"lebm\" (\(own)); train.py's epochs run outside lebm")
     }
     guard try a.bool("shuffle") else { throw a.fail("shuffle: false is for on: \"lebm\"; train.py shuffles every epoch") }
+    if try a.model("model").model.encoder != nil {
+      throw a.fail("on: \"torch\" does not train an encoder (amortized inference) yet; train this model with on: \"lebm\"")
+    }
     let device = a.isNone("device") ? nil : try a.string("device")
     if let device { try TorchTraining.checkDevice(device) }
     var run = TorchTraining(device: device ?? "cuda", epochs: try a.int("epochs"), batch: try a.int("batch"),

@@ -184,8 +184,26 @@ def generator_net(latent, r):
     return nn.Sequential(nn.Unflatten(1, (latent, 1, 1)), *layers, nn.Tanh())
 
 
+def encoder_net(latent, r):
+    """q_phi's net: a data point -> 2 * latent numbers, the mean then the log-variance. An MLP over
+    the flattened input, or the conv generator of that size read backwards: Conv2d(k4 s2 p1) layers
+    halving the side with LeakyReLU(0.2) between, the last Conv2d from 4x4 (or 7x7) to 1x1."""
+    if r["kind"] == "mlp":
+        return nn.Sequential(*mlp([r["input"]] + r["hidden"] + [2 * latent], r))
+    if r["kind"] != "conv":
+        raise ValueError(f"unknown encoder kind '{r['kind']}'")
+    plan = conv_layers(latent, r["image_size"], r["channels"], r["ndf"])
+    layers = []
+    for i, (cin, cout, k, s, p) in enumerate(reversed(plan)):
+        if i > 0:
+            layers.append(nn.LeakyReLU(0.2))
+        layers.append(nn.Conv2d(cout, 2 * latent if i == len(plan) - 1 else cin, k, s, p))
+    return nn.Sequential(*layers, nn.Flatten(1))
+
+
 class LatentEBM(nn.Module):
-    """The generator g_b and, unless the prior is the Gaussian baseline, the energy net E_a."""
+    """The generator g_b and, unless the prior is the Gaussian baseline, the energy net E_a; with
+    amortized inference, the encoder q_phi(z | x) whose samples start the posterior chains."""
 
     def __init__(self, record=RECORD):
         super().__init__()
@@ -199,6 +217,19 @@ class LatentEBM(nn.Module):
                              else [g["channels"], g["image_size"], g["image_size"]])
         self.generator = generator_net(self.latent, g)
         self.energy = energy_net(self.latent, record["energy"]) if "energy" in record else None
+        self.encoder = encoder_net(self.latent, record["encoder"]) if "encoder" in record else None
+
+    def encode(self, x):
+        """q_phi(z | x) = N(mean, diag exp(log_var)): (mean, log_var), each [N, latent]."""
+        e = self.record["encoder"]
+        x = x.flatten(1) if e["kind"] == "mlp" else x.reshape(x.shape[0], e["channels"], e["image_size"], e["image_size"])
+        out = self.encoder(x)
+        return out[:, :self.latent], out[:, self.latent:]
+
+    def posterior_start(self, x):
+        """Where posterior chains on x start with an encoder: z = mean + exp(log_var / 2) * N(0, I)."""
+        mean, log_var = self.encode(x)
+        return (mean + (log_var / 2).exp() * torch.randn_like(mean)).detach()
 
     def energies(self, z):
         """E_a(z) per row: [N, latent] -> [N] (zeros for the Gaussian prior)."""
@@ -266,7 +297,7 @@ def load_checkpoint(path, device="cpu"):
     if meta.get("format") != CHECKPOINT_FORMAT or "model" not in meta:
         raise ValueError(f"{path}: not an lebm checkpoint (no '{CHECKPOINT_FORMAT}' metadata with a model record)")
     model = LatentEBM(json.loads(meta["model"]))
-    weights = {k: v for k, v in tensors.items() if k.startswith(("generator.", "energy."))}
+    weights = {k: v for k, v in tensors.items() if k.startswith(("generator.", "energy.", "encoder."))}
     model.load_state_dict(weights, strict=True)
     return model.to(device), tensors, json.loads(meta.get("train", "{}"))
 

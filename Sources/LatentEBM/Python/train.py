@@ -429,6 +429,8 @@ class Run:
         self.world = dist.get_world_size() if self.distributed else 1
         torch.manual_seed(args.seed * 1000 + self.rank)  # each process draws its own chains' noise
         self.model, tensors, train = load_checkpoint(args.weights, self.device)
+        if self.model.encoder is not None:
+            raise ValueError(f"{args.weights}: the model has an encoder (amortized inference), which train.py does not train yet; train it in lebm")
         self.precision, self.compiled = args.precision, None
         self.history = History(tensors, train)
         self.step, self.epoch = train.get("step", 0), train.get("epoch", 0)

@@ -60,7 +60,7 @@ private enum FileBuiltins {
               doc: """
                 Loads a PyTorch state_dict (safetensors) into a model, energy net or generator.
                 The weights are copied in place. The file tensor prefix + NAME fills lebm's parameter NAME (a model's names are energy.0.weight, …,
-                generator.0.weight, …; a net's are 0.weight, …; see docs/pytorch.md), with the same shape (F16, BF16,
+                generator.0.weight, …, encoder.0.weight, …; a net's are 0.weight, …; see docs/pytorch.md), with the same shape (F16, BF16,
                 F64 converted). Every parameter must be found and every file tensor under the prefix used; otherwise
                 the error lists the missing, unexpected and mismatched names and nothing changes. Returns the count.
                 """,

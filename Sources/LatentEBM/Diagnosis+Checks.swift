@@ -273,15 +273,26 @@ extension LatentEBM {
       train = Double(try reconstructionError(x, config: s.posterior, using: &r1))
       test = Double(try reconstructionError(heldOut, config: s.posterior, using: &r2))
     }
-    let excess = test / Swift.max(train, 1e-12) - 1
+    return .fit(title, what: what, train: train, test: test, model: "the generator", call: "m",
+                details: isText ? ("nats_train", "nats_held_out") : ("mse_train", "mse_held_out"))
+  }
+}
+
+extension DiagnosisCheck {
+  /// The fit check from a model's error on training and on held-out rows: their ratio minus 1,
+  /// warning at 0.5 and failing at 2. `what` names the error, `model` what memorises, `call` the
+  /// model's name in the remedy, `details` the two numbers' names.
+  static func fit(_ title: String, what: String, train: Double, test: Double, model: String, call: String,
+                  details: (String, String)) -> DiagnosisCheck {
+    let ratio = test / Swift.max(train, 1e-12)
     return DiagnosisCheck(
-      "fit", title, value: excess, warnAt: 0.5, failAt: 2,
+      "fit", title, value: ratio - 1, warnAt: 0.5, failAt: 2,
       meaning: { v in
         v == .ok ? "held-out rows are explained about as well as training rows (\(what) \(shortNumber(test)) against \(shortNumber(train)))"
-          : "held-out rows are explained \(shortNumber(test / Swift.max(train, 1e-12)))× worse than training rows (\(shortNumber(test)) against \(shortNumber(train))): the generator has memorised its data"
+          : "held-out rows are explained \(shortNumber(ratio))× worse than training rows (\(shortNumber(test)) against \(shortNumber(train))): \(model) has memorised its data"
       },
-      remedy: "stop earlier, or train on more data: train(m, more_data, epochs: fewer)",
-      details: isText ? [("nats_train", train), ("nats_held_out", test)] : [("mse_train", train), ("mse_held_out", test)])
+      remedy: "stop earlier, or train on more data: train(\(call), more_data, epochs: fewer)",
+      details: [(details.0, train), (details.1, test)])
   }
 }
 

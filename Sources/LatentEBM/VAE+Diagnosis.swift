@@ -44,15 +44,7 @@ extension VAE {
     let title = "fit: reconstruction error of g(μ_φ(x)) on held-out against training data"
     guard let heldOut else { return .notApplicable("fit", title, "give held-out data (diagnose(v, data, held_out: test)) to compare") }
     func error(_ x: Tensor) throws -> Double { Double(try (x - reconstruct(x)).square().mean().item()) }
-    let train = try error(x), test = try error(heldOut)
-    let excess = test / Swift.max(train, 1e-12) - 1
-    return DiagnosisCheck(
-      "fit", title, value: excess, warnAt: 0.5, failAt: 2,
-      meaning: { v in
-        v == .ok ? "held-out rows are explained about as well as training rows (error \(shortNumber(test)) against \(shortNumber(train)))"
-          : "held-out rows are explained \(shortNumber(test / Swift.max(train, 1e-12)))× worse than training rows (\(shortNumber(test)) against \(shortNumber(train))): the VAE has memorised its data"
-      },
-      remedy: "stop earlier, or train on more data: train(v, more_data, epochs: fewer)",
-      details: [("mse_train", train), ("mse_held_out", test)])
+    return .fit(title, what: "error", train: try error(x), test: try error(heldOut), model: "the VAE", call: "v",
+                details: ("mse_train", "mse_held_out"))
   }
 }

@@ -452,7 +452,7 @@ enum ModelRows {
 
   static func trainStep(_ a: Args) throws -> Value {
     if let v = vaeModel(a) { return try vaeTrainStep(a, v) }
-    return try withCallSettings(a) { _, t in statsRecord(try t.step(try a.tensor("x"))) }
+    return try withCallSettings(a) { m, t in statsRecord(try t.step(try a.tensor("x")), encoder: m.model.encoder != nil) }
   }
 
   static func train(_ a: Args) throws -> Value {

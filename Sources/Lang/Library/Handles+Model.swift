@@ -184,9 +184,9 @@ func value(_ v: JSONValue) -> Value {
   }
 }
 
-/// Statistics as a record.
-func statsRecord(_ s: TrainStats) -> Value {
-  .record(Record([("step", .number(Double(s.step)))] + s.values.map { ($0.0, num($0.1)) }))
+/// Statistics as a record; the encoder's loss (`loss_q`) only for a model with an encoder.
+func statsRecord(_ s: TrainStats, encoder: Bool) -> Value {
+  .record(Record([("step", .number(Double(s.step)))] + s.values.filter { encoder || $0.0 != "loss_q" }.map { ($0.0, num($0.1)) }))
 }
 
 func traceRecord(_ t: LangevinTrace) -> Value {

@@ -141,7 +141,10 @@ public final class Trainer {
     let chains = try runChains(xb, start: start, parallel: parallel, stats: &st)
     // The encoder's noise has a stream of its own, drawn only when there is an encoder, so that
     // models without one train exactly as before.
-    var rngE = model.encoder == nil ? nil : RandomGenerator(seed: rng.next())
+    let noiseQ = try optimizerQ.map { _ in
+      var r = RandomGenerator(seed: rng.next())
+      return try Tensor.randn([n, model.latent], using: &r)
+    }
 
     // Losses and their gradients (each with respect to its own net only).
     let l = try losses(xb, posterior: chains.posterior, prior: chains.prior)
@@ -156,9 +159,8 @@ public final class Trainer {
       st.gradNormE = gradientNorm(gradE)
     }
     var gradQ: [Tensor] = []
-    if let optQ = optimizerQ, var r = rngE {
-      let lossQ = try model.encoderLoss(xb, noise: try Tensor.randn([n, model.latent], using: &r)).mean()
-      rngE = r
+    if let optQ = optimizerQ, let noiseQ {
+      let lossQ = try model.encoderLoss(xb, noise: noiseQ).mean()
       gradQ = try gradients(of: lossQ, wrt: optQ.parameters)
       st.lossQ = try lossQ.item()
       guard gradientNorm(gradQ).isFinite else {
